@@ -1,0 +1,69 @@
+/* util.c - small helpers shared by the commands; see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report/jsonw.h"
+
+const char *fmt_time(int64_t ms, char *buf, size_t cap)
+{
+    if (ms < 0 || ms / 1000 > (int64_t)253402300799) { /* after 9999-12-31: not a real time */
+        snprintf(buf, cap, "-");
+        return buf;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    return buf;
+}
+
+void print_bytes(FILE *f, const uint8_t *p, int64_t len)
+{
+    if (!p || len < 0) {
+        fputs("null", f);
+        return;
+    }
+    int text = jw_utf8_valid(p, (size_t)len);
+    for (int64_t i = 0; text && i < len; i++)
+        if (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\') text = 0;
+    if (text) {
+        fwrite(p, 1, (size_t)len, f);
+        return;
+    }
+    for (int64_t i = 0; i < len; i++) {
+        if (p[i] == '\\') fputs("\\\\", f);
+        else if (p[i] >= 0x20 && p[i] < 0x7f) fputc(p[i], f);
+        else fprintf(f, "\\x%02x", p[i]);
+    }
+}
+
+static int parse_i64(const char *s, size_t n, int64_t *v)
+{
+    char buf[32];
+    if (n == 0 || n >= sizeof buf) return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    long long x = strtoll(buf, &end, 10);
+    if (errno || *end) return -1;
+    *v = x;
+    return 0;
+}
+
+int parse_range(const char *s, int64_t *lo, int64_t *hi)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon) return -1;
+    *lo = INT64_MIN;
+    *hi = INT64_MAX;
+    if (colon > s && parse_i64(s, (size_t)(colon - s), lo) < 0) return -1;
+    if (colon[1] && parse_i64(colon + 1, strlen(colon + 1), hi) < 0) return -1;
+    if (colon == s && !colon[1]) return -1;
+    return *lo <= *hi ? 0 : -1;
+}

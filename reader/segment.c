@@ -1,0 +1,293 @@
+/* segment.c - see segment.h. */
+#include "segment.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KS_WINDOW ((size_t)4 << 20)
+
+struct ks_reader {
+    int fd;
+    char *path;          /* our copy of the path */
+    int64_t size;        /* file size at open; a file that shrinks reads as truncated */
+    uint8_t *buf;        /* the window */
+    size_t cap;          /* bytes allocated at buf */
+    int64_t buf_pos;     /* file position of buf[0] */
+    size_t buf_len;      /* valid bytes at buf */
+    int64_t pos;         /* file position of the next entry */
+    int64_t last_base;   /* base offset of the previous entry, for plausibility */
+    size_t max_entry;
+    int no_cache;
+    int done;            /* nothing more will be read */
+    int resume_checked;  /* the entry before pos was corrupt: check the next one is plausible */
+    long entries;        /* entries returned so far */
+};
+
+static int open_ro(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
+    if (fd < 0 && errno == EPERM) fd = open(path, O_RDONLY | O_CLOEXEC);
+    return fd;
+}
+
+ks_reader *ks_open(const char *path, size_t max_entry, int no_cache, ke_error *e)
+{
+    ke_clear(e);
+    if (e) e->file = path;
+    int fd = open_ro(path);
+    if (fd < 0) {
+        ke_set(e, KE_IO, -1, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ke_set(e, KE_IO, -1, "not a regular file");
+        close(fd);
+        return NULL;
+    }
+    ks_reader *r = calloc(1, sizeof *r);
+    if (r) r->path = strdup(path);
+    if (!r || !r->path) {
+        if (r) free(r);
+        close(fd);
+        ke_set(e, KE_NOMEM, -1, "out of memory");
+        return NULL;
+    }
+    r->fd = fd;
+    r->size = st.st_size;
+    r->max_entry = max_entry ? max_entry : KS_DEFAULT_MAX_ENTRY;
+    r->no_cache = no_cache;
+    r->last_base = INT64_MIN;
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return r;
+}
+
+void ks_close(ks_reader *r)
+{
+    if (!r) return;
+    if (r->no_cache) posix_fadvise(r->fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(r->fd);
+    free(r->buf);
+    free(r->path);
+    free(r);
+}
+
+int64_t ks_size(const ks_reader *r) { return r->size; }
+const char *ks_path(const ks_reader *r) { return r->path; }
+
+/* Make [at, at+need) resident in the window. Returns a pointer to it, or NULL
+ * when the file ends first (it may have shrunk since we opened it) or memory
+ * runs out; *got then says how many bytes are there. */
+static const uint8_t *window(ks_reader *r, int64_t at, size_t need, size_t *got)
+{
+    int64_t end = r->buf_pos + (int64_t)r->buf_len;
+    if (at >= r->buf_pos && at + (int64_t)need <= end) {
+        *got = (size_t)(end - at);
+        return r->buf + (at - r->buf_pos);
+    }
+    if (need > r->cap) {
+        size_t ncap = need > KS_WINDOW ? need : KS_WINDOW;
+        uint8_t *nb = malloc(ncap);
+        if (!nb) {
+            *got = 0;
+            return NULL;
+        }
+        size_t keep = at >= r->buf_pos && at < end ? (size_t)(end - at) : 0;
+        if (keep) memcpy(nb, r->buf + (at - r->buf_pos), keep);
+        free(r->buf);
+        r->buf = nb;
+        r->cap = ncap;
+        r->buf_len = keep;
+    } else {
+        size_t keep = at >= r->buf_pos && at < end ? (size_t)(end - at) : 0;
+        if (keep) memmove(r->buf, r->buf + (at - r->buf_pos), keep);
+        r->buf_len = keep;
+    }
+    if (r->no_cache && r->buf_pos < at) posix_fadvise(r->fd, 0, at, POSIX_FADV_DONTNEED);
+    r->buf_pos = at;
+    while (r->buf_len < r->cap && r->buf_pos + (int64_t)r->buf_len < r->size) {
+        ssize_t n = pread(r->fd, r->buf + r->buf_len, r->cap - r->buf_len, r->buf_pos + (off_t)r->buf_len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        r->buf_len += (size_t)n;
+    }
+    *got = r->buf_len;
+    return r->buf_len >= need ? r->buf : NULL;
+}
+
+/* Is everything from `at` to the end of the file zero? Reads through the
+ * window; bounded by the file size. */
+static int zeros_to_end(ks_reader *r, int64_t at)
+{
+    while (at < r->size) {
+        size_t got;
+        size_t want = r->size - at < (int64_t)KS_WINDOW ? (size_t)(r->size - at) : KS_WINDOW;
+        const uint8_t *p = window(r, at, want, &got);
+        if (!p) return 0;
+        for (size_t i = 0; i < want; i++)
+            if (p[i]) return 0;
+        at += (int64_t)want;
+    }
+    return 1;
+}
+
+/* Redpanda writes little-endian 61-byte batch headers: header crc, total
+ * size, base offset, type byte (formats doc, corpus README). Kafka's framing
+ * reads those bytes as a negative or absurd size. */
+static int looks_redpanda(const uint8_t *p, size_t n, int64_t file_size)
+{
+    if (n < 17) return 0;
+    uint32_t sz = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+    return sz >= 61 && (int64_t)sz <= file_size && p[16] < 32;
+}
+
+/* Could an entry start at `at`? Used before trusting a corrupt entry's
+ * length to find the next one: the end of the file, or a header with a sane
+ * size, a known magic and an offset not below the previous entry's. */
+static int plausible_at(ks_reader *r, int64_t at)
+{
+    if (at == r->size) return 1;
+    if (r->size - at < KB_HEADER_UP_TO_MAGIC) return 1; /* reported as a tail */
+    size_t got;
+    const uint8_t *p = window(r, at, KB_HEADER_UP_TO_MAGIC, &got);
+    if (!p) return 0;
+    int32_t size = (int32_t)kbe32(p + 8);
+    int64_t off = (int64_t)kbe64(p);
+    return size >= KB_LEGACY_MIN_SIZE && p[16] <= 2 && at + 12 + (int64_t)size <= r->size &&
+           off >= r->last_base;
+}
+
+/* End the walk with an error: nothing after `at` can be trusted. */
+#define KS_STOP(r, e, code, at, ...)                                          \
+    do {                                                                      \
+        (r)->done = 1;                                                        \
+        return ke_set((e), (code), (at), __VA_ARGS__);                        \
+    } while (0)
+
+int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
+{
+    ke_clear(e);
+    if (e) e->file = r->path;
+    if (r->done) return 0;
+    int64_t at = r->pos, left = r->size - at;
+    if (r->resume_checked) {
+        r->resume_checked = 0;
+        if (!plausible_at(r, at))
+            KS_STOP(r, e, KE_CORRUPT, at,
+                        "no plausible entry follows the corrupt one; %lld of %lld bytes not read",
+                        (long long)left, (long long)r->size);
+    }
+    if (left <= 0) {
+        r->done = 1;
+        return 0;
+    }
+    size_t got;
+    const uint8_t *p = window(r, at, left < KB_HEADER_UP_TO_MAGIC ? (size_t)left : KB_HEADER_UP_TO_MAGIC, &got);
+    if (!p) KS_STOP(r, e, KE_TRUNCATED, at, "file shrank while being read (%lld bytes left of %lld)",
+                (long long)got, (long long)r->size);
+    if (left < KB_HEADER_UP_TO_MAGIC) {
+        if (zeros_to_end(r, at))
+            KS_STOP(r, e, KE_ZERO_FILL, at, "zero-filled tail of %lld bytes", (long long)left);
+        KS_STOP(r, e, KE_TRUNCATED, at,
+                    "%lld trailing bytes are too short for an entry header (recovery truncates them)",
+                    (long long)left);
+    }
+    int32_t size = (int32_t)kbe32(p + 8);
+    int8_t magic = (int8_t)p[16];
+    int64_t total = (int64_t)size + KB_LOG_OVERHEAD;
+    if (r->entries == 0 && (size < KB_LEGACY_MIN_SIZE || magic < 0 || magic > 2 || total > left) &&
+        looks_redpanda(p, got, r->size) && !zeros_to_end(r, at))
+        KS_STOP(r, e, KE_FOREIGN, at,
+                    "not a Kafka segment: the bytes look like a Redpanda segment (little-endian batch "
+                    "headers); skipped");
+    if (size < KB_LEGACY_MIN_SIZE) {
+        if (zeros_to_end(r, at))
+            KS_STOP(r, e, KE_ZERO_FILL, at,
+                        "zero-filled region of %lld bytes up to the end of the file (preallocated or "
+                        "crashed segment; recovery truncates here)", (long long)left);
+        KS_STOP(r, e, KE_CORRUPT, at,
+                    "entry size %lld is below the minimum of 14 (recovery truncates here; %lld bytes not read)",
+                    (long long)size, (long long)left);
+    }
+    if (magic < 0 || magic > 2)
+        KS_STOP(r, e, KE_CORRUPT, at,
+                    "unknown magic byte %lld: not an entry boundary (%lld bytes not read)",
+                    (long long)magic, (long long)left);
+    if (total > left) {
+        if ((size_t)total > r->max_entry)
+            KS_STOP(r, e, KE_CORRUPT, at,
+                        "absurd entry length %lld with %lld bytes left in the file (recovery truncates here)",
+                        (long long)size, (long long)left);
+        KS_STOP(r, e, KE_TRUNCATED, at,
+                    "partial entry at the end: it declares %lld bytes, %lld are present (recovery truncates it)",
+                    (long long)total, (long long)left);
+    }
+    if ((size_t)total > r->max_entry) {
+        r->pos = at + total;
+        r->resume_checked = 1;
+        return ke_set(e, KE_TOO_LARGE, at, "entry of %lld bytes is over the cap of %zu bytes; skipped",
+                      (long long)total, r->max_entry);
+    }
+    p = window(r, at, (size_t)total, &got);
+    if (!p) {
+        r->done = 1;
+        return ke_set(e, got ? KE_TRUNCATED : KE_NOMEM, at,
+                      got ? "file shrank while being read" : "out of memory for a %lld-byte entry",
+                      (long long)total);
+    }
+    r->pos = at + total;
+    int rc = kb_parse(p, (size_t)total, at, b, e);
+    if (rc < 0) {
+        r->resume_checked = 1;
+        return rc;
+    }
+    r->entries++;
+    if (!b->crc_valid) r->resume_checked = 1;
+    else r->last_base = b->base_offset;
+    return 1;
+}
+
+int ks_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, ke_error *e)
+{
+    ke_clear(e);
+    if (e) e->file = path;
+    *buf = NULL;
+    *len = 0;
+    int fd = open_ro(path);
+    KE_RET_IF(fd < 0, e, KE_IO, -1, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return ke_set(e, KE_IO, -1, "not a regular file");
+    }
+    if ((uint64_t)st.st_size > cap) {
+        close(fd);
+        return ke_set(e, KE_TOO_LARGE, -1, "file of %lld bytes is over the %zu-byte cap for this kind",
+                      (long long)st.st_size, cap);
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        return 0;
+    }
+    uint8_t *p = malloc((size_t)st.st_size);
+    if (!p) {
+        close(fd);
+        return ke_set(e, KE_NOMEM, -1, "out of memory");
+    }
+    size_t n = 0;
+    while (n < (size_t)st.st_size) {
+        ssize_t k = pread(fd, p + n, (size_t)st.st_size - n, (off_t)n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break; /* the file shrank: keep what is there */
+        n += (size_t)k;
+    }
+    close(fd);
+    *buf = p;
+    *len = n;
+    return 0;
+}

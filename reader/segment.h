@@ -1,0 +1,69 @@
+/*
+ * segment.h - walk the entries of a segment file (.log, KRaft .checkpoint).
+ *
+ * Owns: ks_reader, an open file read through one window buffer with pread
+ * (never mmap: a live broker may truncate the file under us, and a mapped
+ * page past the new end would kill us with SIGBUS). Memory is the window
+ * (4 MiB, growing only to hold one entry, up to the entry cap), whatever
+ * the file's size.
+ *
+ * It decides what Kafka's log recovery would decide (formats doc 1.2 and
+ * 1.12): a partial entry at the end is a truncated tail, a size below 14 is
+ * corruption (a zero-filled region when everything after it is zeros), and
+ * after a corrupt entry reading resumes at the next entry only when the
+ * length field can be trusted. A file whose first entry is not Kafka's
+ * framing but looks like a Redpanda segment gets one KE_FOREIGN error.
+ *
+ * Opens the file O_RDONLY (and O_NOATIME where allowed); writes, locks and
+ * renames nothing. Never prints.
+ */
+#ifndef KAUDIT_READER_SEGMENT_H
+#define KAUDIT_READER_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "error.h"
+
+/* Largest entry we agree to hold in memory. Kafka's segments are capped at
+ * 2 GiB; batches are capped by message.max.bytes (1 MiB default). */
+#define KS_DEFAULT_MAX_ENTRY ((size_t)256 << 20)
+
+typedef struct ks_reader ks_reader;
+
+/*
+ * Open `path` for reading. `max_entry` caps one entry (0 = default).
+ * `no_cache` asks the kernel to drop the pages we read (posix_fadvise
+ * DONTNEED) so an audit does not evict a live broker's page cache.
+ * Returns NULL with `e` filled (KE_IO, KE_NOMEM) on failure. The reader keeps
+ * its own copy of the path; errors point at it until ks_close.
+ */
+ks_reader *ks_open(const char *path, size_t max_entry, int no_cache, ke_error *e);
+
+/* Close and free. Accepts NULL. */
+void ks_close(ks_reader *r);
+
+/*
+ * Next entry into *b (its bytes stay valid until the next call). Returns 1
+ * for an entry, 0 at the end of the readable data, or a negative KE_* code
+ * with `e` filled (file and position set). After an error the caller may
+ * call again: reading goes on at the next trusted entry, or ends (0).
+ * An entry whose CRC does not match is returned (1) with b->crc_valid false.
+ */
+int ks_next(ks_reader *r, kb_batch *b, ke_error *e);
+
+/* File size when opened. */
+int64_t ks_size(const ks_reader *r);
+
+/* The path as given to ks_open. */
+const char *ks_path(const ks_reader *r);
+
+/*
+ * Read a whole small file (index, snapshot, checkpoint) into a new buffer,
+ * refusing files over `cap` bytes (KE_TOO_LARGE). On success *buf (free with
+ * free(); NULL for an empty file) and *len are set. Read-only, like ks_open.
+ */
+int ks_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, ke_error *e);
+
+#endif

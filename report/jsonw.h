@@ -1,0 +1,64 @@
+/*
+ * jsonw.h - a small streaming JSON writer.
+ *
+ * Owns: jw, an output buffer that collects one JSON value (typically one
+ * line of JSONL) and writes it to a FILE. Strings are escaped per RFC 8259;
+ * byte strings that are not valid UTF-8 are written as {"base64": "..."}.
+ * Knows nothing about Kafka. Commas between members and elements are
+ * inserted automatically.
+ */
+#ifndef KAUDIT_REPORT_JSONW_H
+#define KAUDIT_REPORT_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JW_MAX_DEPTH 32
+
+typedef struct jw {
+    char *buf;          /* the value being built */
+    size_t len, cap;
+    int depth;
+    bool first[JW_MAX_DEPTH]; /* no member written yet at this depth */
+    bool after_key;     /* a key was written: the next value takes no comma */
+    int oom;            /* an allocation failed: output is incomplete */
+} jw;
+
+/* Start empty. */
+void jw_init(jw *w);
+/* Free the buffer. Accepts NULL. */
+void jw_free(jw *w);
+/* Write what was built to `f` followed by a newline, and start again. */
+int jw_flush_line(jw *w, FILE *f);
+
+void jw_obj_begin(jw *w);
+void jw_obj_end(jw *w);
+void jw_arr_begin(jw *w);
+void jw_arr_end(jw *w);
+/* A member name; the next call writes its value. */
+void jw_key(jw *w, const char *k);
+
+void jw_int(jw *w, int64_t v);
+void jw_uint(jw *w, uint64_t v);
+void jw_double(jw *w, double v);
+void jw_bool(jw *w, bool v);
+void jw_null(jw *w);
+/* A NUL-terminated string (assumed UTF-8 text we produced). */
+void jw_str(jw *w, const char *s);
+/* Bytes: null when p is NULL, a string when valid UTF-8, else {"base64":..}. */
+void jw_bytes(jw *w, const uint8_t *p, int64_t len);
+/* Pre-rendered JSON text, inserted as one value. */
+void jw_raw(jw *w, const char *json);
+
+/* Shorthands: key then value. */
+void jw_kint(jw *w, const char *k, int64_t v);
+void jw_kuint(jw *w, const char *k, uint64_t v);
+void jw_kbool(jw *w, const char *k, bool v);
+void jw_kstr(jw *w, const char *k, const char *s);
+
+/* 1 when the n bytes at p are valid UTF-8 (no overlongs, no surrogates). */
+int jw_utf8_valid(const uint8_t *p, size_t n);
+
+#endif
