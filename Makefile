@@ -73,7 +73,7 @@ sample: all
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 $(B)/fuzz/%: fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined -DKAUDIT_VERSION=\"$(VERSION)\" \
+	clang -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DKAUDIT_VERSION=\"$(VERSION)\" \
 	    -o $@ $< $(LIB_SRC) $(LDLIBS)
 fuzz: deps-test $(FUZZ_BIN)
 

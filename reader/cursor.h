@@ -26,7 +26,7 @@ typedef struct kcur {
 /* A cursor over `len` bytes at `p`. `p` may be NULL only when len is 0. */
 static inline kcur kcur_make(const uint8_t *p, size_t len)
 {
-    kcur c = { p, p + len };
+    kcur c = { p, p ? p + len : p }; /* NULL + 0 is undefined in C */
     return c;
 }
 
