@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/indexcheck.h"
 #include "cli.h"
 #include "reader/batch.h"
+#include "reader/checkpoint.h"
 #include "reader/codec.h"
 #include "reader/decode.h"
 #include "reader/index.h"
@@ -50,6 +52,7 @@ typedef struct dumper {
     long problems;         /* errors reported about the data */
     long unreadable;       /* inputs that could not be read at all */
     int decode_now;        /* decoder for the file being dumped */
+    kx_txns txns;          /* --verify-index: open transactions of the current partition */
 } dumper;
 
 /* ---- errors ----------------------------------------------------------- */
@@ -351,21 +354,81 @@ static void dump_records(dumper *d, const char *file, kb_iter *it)
     }
 }
 
-static void dump_segment(dumper *d, const kl_file *f)
+
+/* ---- --verify-index ---------------------------------------------------- */
+
+/* One index file beside a segment, loaded for verification. */
+typedef struct sibling {
+    char *path;
+    uint8_t *buf;
+    ki_index ix;
+    bool ok;
+} sibling;
+
+static void on_mismatch(void *arg, const ke_error *e) { report_error(arg, e); }
+
+/* Load <stem>.<ext> beside the segment, if it exists and parses. */
+static void load_sibling(dumper *d, const char *log_path, int64_t base, const char *ext, ki_kind kind, sibling *s)
 {
+    memset(s, 0, sizeof *s);
+    size_t n = strlen(log_path);
+    if (n < 4 || strcmp(log_path + n - 4, ".log") != 0 || base < 0) return;
+    s->path = malloc(n + 8);
+    if (!s->path) return;
+    memcpy(s->path, log_path, n - 4);
+    strcpy(s->path + n - 4, ext);
+    size_t len;
     ke_error e;
-    ks_reader *r = ks_open(f->path, d->o.max_entry, d->o.no_cache, &e);
-    if (!r) {
-        report_error(d, &e);
+    if (ks_read_file(s->path, SMALL_FILE_CAP, &s->buf, &len, &e) < 0) {
+        if (e.code != KE_IO) report_error(d, &e); /* a missing index is normal (copied directories) */
         return;
     }
+    s->ok = ki_open(&s->ix, kind, s->buf, len, base, &e) == 0;
+}
+
+static void free_sibling(sibling *s)
+{
+    free(s->path);
+    free(s->buf);
+}
+
+/* Type of a control batch's marker (reads its one record), else UNKNOWN. */
+static int marker_type(dumper *d, kb_batch *b)
+{
+    if (!b->is_control || b->count == 0) return KB_CTRL_UNKNOWN;
+    kb_batch copy = *b;
+    kb_iter it;
+    kb_record r;
+    ke_error e;
+    int type = KB_CTRL_UNKNOWN;
+    int32_t ep;
+    if (kb_iter_open(&it, &copy, d->dc, &e) == 0 && kb_iter_next(&it, &r, &e) == 1) kb_control_parse(&r, &type, &ep, &e);
+    return type;
+}
+
+static void dump_segment(dumper *d, const kl_file *f)
+{
+    sibling sib[3];
+    kx_check chk;
+    bool verify = d->o.verify_index && f->kind == KL_SEGMENT;
+    if (verify) {
+        load_sibling(d, f->path, f->base_offset, ".index", KI_OFFSET, &sib[0]);
+        load_sibling(d, f->path, f->base_offset, ".timeindex", KI_TIME, &sib[1]);
+        load_sibling(d, f->path, f->base_offset, ".txnindex", KI_TXN, &sib[2]);
+        kx_begin(&chk, sib[0].ok ? &sib[0].ix : NULL, sib[0].path, sib[1].ok ? &sib[1].ix : NULL, sib[1].path,
+                 sib[2].ok ? &sib[2].ix : NULL, sib[2].path, &d->txns, on_mismatch, d);
+    }
+    ke_error e;
+    ks_reader *r = ks_open(f->path, d->o.max_entry, d->o.no_cache, &e);
+    if (!r) report_error(d, &e);
     kb_batch b;
     int rc;
-    while ((rc = ks_next(r, &b, &e)) != 0) {
+    while (r && (rc = ks_next(r, &b, &e)) != 0) {
         if (rc < 0) {
             report_error(d, &e);
             continue;
         }
+        if (verify && b.crc_valid) kx_batch(&chk, &b, marker_type(d, &b));
         if (!b.crc_valid) {
             ke_set(&e, KE_CRC, b.pos, "%s CRC mismatch: stored %u; the entry is shown but its records are not read",
                    b.magic == 2 ? "CRC-32C" : "CRC-32", b.crc);
@@ -390,6 +453,10 @@ static void dump_segment(dumper *d, const kl_file *f)
         }
     }
     ks_close(r);
+    if (verify) {
+        kx_end(&chk);
+        for (int i = 0; i < 3; i++) free_sibling(&sib[i]);
+    }
 }
 
 /* ---- indexes and snapshots ------------------------------------------- */
@@ -729,6 +796,7 @@ int cmd_dump(int argc, char **argv)
     for (size_t i = 0; i < set->nproblems; i++) report_error(&d, &set->problems[i]);
     for (size_t i = 0; i < set->nloose; i++) {
         char topic[512];
+        kx_txns_free(&d.txns);
         dump_file(&d, &set->loose[i], loose_topic(set->loose[i].path, topic, sizeof topic), true);
     }
     long last_logdir = -1;
@@ -739,6 +807,7 @@ int cmd_dump(int argc, char **argv)
             for (size_t j = 0; j < ld->nfiles; j++) dump_file(&d, &ld->files[j], NULL, false);
             last_logdir = p->logdir;
         }
+        kx_txns_free(&d.txns);
         for (size_t j = 0; j < p->nfiles; j++) dump_file(&d, &p->files[j], p->topic, false);
     }
     /* Log directories with no partition still have their root files. */
@@ -752,9 +821,173 @@ int cmd_dump(int argc, char **argv)
         fprintf(stderr, "kaudit dump: %ld problem%s in the data, %ld input%s not readable\n", d.problems,
                 d.problems == 1 ? "" : "s", d.unreadable, d.unreadable == 1 ? "" : "s");
     kl_free(set);
+    kx_txns_free(&d.txns);
     kc_free(d.dc);
     jw_free(&d.w);
     return d.unreadable ? EXIT_USAGE : d.problems ? EXIT_PROBLEMS : EXIT_CLEAN;
+}
+
+/* Text output of a checkpoint's entries. */
+static void checkpoint_text(dumper *d, const kk_checkpoint *c)
+{
+    if (c->version < 0) {
+        fprintf(d->out, "(empty file: no entries)\n");
+        return;
+    }
+    fprintf(d->out, "version: %d entries: %zu\n", c->version, c->n);
+    for (size_t i = 0; i < c->n; i++) {
+        const kk_entry *x = &c->entries[i];
+        if (c->kind == KK_LEADER_EPOCH) fprintf(d->out, "epoch: %d startOffset: %" PRId64 "\n", x->epoch, x->offset);
+        else fprintf(d->out, "topic: %s partition: %d offset: %" PRId64 "\n", x->topic, x->partition, x->offset);
+    }
+}
+
+static void checkpoint_json(dumper *d, const kk_checkpoint *c)
+{
+    jw *w = &d->w;
+    jw_kint(w, "version", c->version);
+    jw_key(w, "entries");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < c->n; i++) {
+        const kk_entry *x = &c->entries[i];
+        jw_obj_begin(w);
+        if (c->kind == KK_LEADER_EPOCH) {
+            jw_kint(w, "epoch", x->epoch);
+            jw_kint(w, "start_offset", x->offset);
+        } else {
+            jw_kstr(w, "topic", x->topic);
+            jw_kint(w, "partition", x->partition);
+            jw_kint(w, "offset", x->offset);
+        }
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+static void dump_checkpoint(dumper *d, const kl_file *f, const uint8_t *buf, size_t len, const char *name)
+{
+    kk_checkpoint *c = NULL;
+    ke_error e;
+    ke_clear(&e);
+    e.file = f->path;
+    kk_kind kind = f->kind == KL_LEADER_EPOCH ? KK_LEADER_EPOCH : KK_OFFSETS;
+    if (kk_checkpoint_parse(&c, kind, buf, len, &e) < 0) {
+        report_error(d, &e);
+        return;
+    }
+    if (d->o.jsonl) {
+        jsonl_begin(d, "checkpoint", f->path);
+        jw_kstr(&d->w, "kind", name);
+        checkpoint_json(d, c);
+        jsonl_end(d);
+    } else {
+        checkpoint_text(d, c);
+    }
+    size_t next = 0;
+    ke_clear(&e);
+    e.file = f->path;
+    while (kind == KK_LEADER_EPOCH && kk_leader_epoch_check(c, &next, &e) < 0) {
+        report_error(d, &e);
+        ke_clear(&e);
+        e.file = f->path;
+    }
+    kk_checkpoint_free(c);
+}
+
+static void uuid_text(const uint8_t u[16], char out[KK_UUID_TEXT_LEN + 1]) { kk_uuid_encode(u, out); }
+
+static void dump_properties(dumper *d, const kl_file *f, const uint8_t *buf, size_t len, const char *name)
+{
+    ke_error e;
+    ke_clear(&e);
+    e.file = f->path;
+    char u[KK_UUID_TEXT_LEN + 1];
+    jw *w = &d->w;
+    if (f->kind == KL_PARTITION_METADATA) {
+        kk_partition_metadata m;
+        if (kk_partition_metadata_parse(&m, buf, len, &e) < 0) {
+            report_error(d, &e);
+            return;
+        }
+        if (!d->o.jsonl) {
+            fprintf(d->out, "version: %d topic_id: %s\n", m.version, m.topic_id);
+            return;
+        }
+        jsonl_begin(d, "checkpoint", f->path);
+        jw_kstr(w, "kind", name);
+        jw_kint(w, "version", m.version);
+        jw_kstr(w, "topic_id", m.topic_id);
+    } else if (f->kind == KL_META_PROPERTIES) {
+        kk_meta_properties m;
+        if (kk_meta_properties_parse(&m, buf, len, &e) < 0) {
+            report_error(d, &e);
+            return;
+        }
+        if (m.has_directory_id) uuid_text(m.directory_id, u);
+        if (!d->o.jsonl) {
+            fprintf(d->out, "version: %d", m.version);
+            if (m.has_cluster_id) fprintf(d->out, " cluster.id: %s", m.cluster_id);
+            if (m.has_broker_id) fprintf(d->out, " broker.id: %d", m.broker_id);
+            if (m.has_node_id) fprintf(d->out, " node.id: %d", m.node_id);
+            if (m.has_directory_id) fprintf(d->out, " directory.id: %s", u);
+            fputc('\n', d->out);
+            return;
+        }
+        jsonl_begin(d, "checkpoint", f->path);
+        jw_kstr(w, "kind", name);
+        jw_kint(w, "version", m.version);
+        if (m.has_cluster_id) jw_kstr(w, "cluster_id", m.cluster_id);
+        if (m.has_broker_id) jw_kint(w, "broker_id", m.broker_id);
+        if (m.has_node_id) jw_kint(w, "node_id", m.node_id);
+        if (m.has_directory_id) jw_kstr(w, "directory_id", u);
+    } else if (f->kind == KL_CLEAN_SHUTDOWN) {
+        kk_clean_shutdown m;
+        if (kk_clean_shutdown_parse(&m, buf, len, &e) < 0) {
+            report_error(d, &e);
+            return;
+        }
+        if (!d->o.jsonl) {
+            fprintf(d->out, "clean shutdown marker%s", m.empty ? " (empty: broker before 3.7)" : "");
+            if (m.has_broker_epoch) fprintf(d->out, " version: %d brokerEpoch: %" PRId64, m.version, m.broker_epoch);
+            fputc('\n', d->out);
+            return;
+        }
+        jsonl_begin(d, "checkpoint", f->path);
+        jw_kstr(w, "kind", name);
+        if (!m.empty) jw_kint(w, "version", m.version);
+        if (m.has_broker_epoch) jw_kint(w, "broker_epoch", m.broker_epoch);
+    } else {
+        kk_quorum_state m;
+        if (kk_quorum_state_parse(&m, buf, len, &e) < 0) {
+            report_error(d, &e);
+            return;
+        }
+        if (!d->o.jsonl) {
+            fprintf(d->out, "quorum state:");
+            if (m.has_cluster_id) fprintf(d->out, " clusterId: %s", m.cluster_id);
+            if (m.has_leader_id) fprintf(d->out, " leaderId: %d", m.leader_id);
+            if (m.has_leader_epoch) fprintf(d->out, " leaderEpoch: %d", m.leader_epoch);
+            if (m.has_voted_id) fprintf(d->out, " votedId: %d", m.voted_id);
+            if (m.has_applied_offset) fprintf(d->out, " appliedOffset: %" PRId64, m.applied_offset);
+            for (size_t i = 0; i < m.n_voters; i++) fprintf(d->out, "%s%d", i ? "," : " voters: ", m.voters[i]);
+            fputc('\n', d->out);
+            return;
+        }
+        jsonl_begin(d, "checkpoint", f->path);
+        jw_kstr(w, "kind", name);
+        if (m.has_cluster_id) jw_kstr(w, "cluster_id", m.cluster_id);
+        if (m.has_leader_id) jw_kint(w, "leader_id", m.leader_id);
+        if (m.has_leader_epoch) jw_kint(w, "leader_epoch", m.leader_epoch);
+        if (m.has_voted_id) jw_kint(w, "voted_id", m.voted_id);
+        if (m.has_applied_offset) jw_kint(w, "applied_offset", m.applied_offset);
+        if (m.has_current_voters) {
+            jw_key(w, "voters");
+            jw_arr_begin(w);
+            for (size_t i = 0; i < m.n_voters; i++) jw_int(w, m.voters[i]);
+            jw_arr_end(w);
+        }
+    }
+    jsonl_end(d);
 }
 
 static void dump_text_file(dumper *d, const kl_file *f)
@@ -762,11 +995,13 @@ static void dump_text_file(dumper *d, const kl_file *f)
     uint8_t *buf;
     size_t len;
     ke_error e;
-    if (ks_read_file(f->path, SMALL_FILE_CAP, &buf, &len, &e) < 0) {
+    if (ks_read_file(f->path, KK_MAX_FILE, &buf, &len, &e) < 0) {
         report_error(d, &e);
         return;
     }
-    if (!d->o.jsonl && buf) fwrite(buf, 1, len, d->out);
-    if (!d->o.jsonl && len && buf[len - 1] != '\n') fputc('\n', d->out);
+    const char *name = strrchr(f->path, '/');
+    name = name ? name + 1 : f->path;
+    if (f->kind == KL_OFFSET_CHECKPOINT || f->kind == KL_LEADER_EPOCH) dump_checkpoint(d, f, buf, len, name);
+    else dump_properties(d, f, buf, len, name);
     free(buf);
 }

@@ -40,6 +40,7 @@ const char *ke_strerror(int code)
     case KE_FOREIGN: return "foreign";
     case KE_NOMEM: return "nomem";
     case KE_USAGE: return "usage";
+    case KE_MISMATCH: return "mismatch";
     }
     return "unknown";
 }

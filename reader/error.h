@@ -28,7 +28,8 @@ typedef enum ke_code {
     KE_ZERO_FILL = -8,   /* a zero-filled region where an entry should start */
     KE_FOREIGN = -9,     /* not Kafka's format at all (e.g. a Redpanda segment) */
     KE_NOMEM = -10,      /* allocation failed */
-    KE_USAGE = -11       /* caller passed something invalid */
+    KE_USAGE = -11,      /* caller passed something invalid */
+    KE_MISMATCH = -12    /* two files disagree (an index and its log, a snapshot and the log) */
 } ke_code;
 
 #define KE_MSG_MAX 200

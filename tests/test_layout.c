@@ -1,0 +1,172 @@
+/*
+ * test_layout.c - file classification, partition directory names (Kafka's
+ * rule: split on the last '-', with .<id>-delete/-future/-stray suffixes),
+ * and scanning real broker directories of ../shared/corpus, whose contents
+ * were counted independently with ls/find (see each assertion).
+ */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kt.h"
+#include "reader/layout.h"
+
+#define CORPUS "../shared/corpus/"
+
+static void test_classify(void)
+{
+    static const struct { const char *name; kl_kind kind, base; int64_t off; int32_t ep; } cases[] = {
+        { "00000000000000000000.log", KL_SEGMENT, KL_SEGMENT, 0, -1 },
+        { "00000000000001725413.log", KL_SEGMENT, KL_SEGMENT, 1725413, -1 },
+        { "00000000000001725413.index", KL_OFFSET_INDEX, KL_OFFSET_INDEX, 1725413, -1 },
+        { "00000000000000000042.timeindex", KL_TIME_INDEX, KL_TIME_INDEX, 42, -1 },
+        { "00000000000000000042.txnindex", KL_TXN_INDEX, KL_TXN_INDEX, 42, -1 },
+        { "00000000000000000042.snapshot", KL_PRODUCER_SNAPSHOT, KL_PRODUCER_SNAPSHOT, 42, -1 },
+        { "00000000000000852953-0000000001.checkpoint", KL_KRAFT_SNAPSHOT, KL_KRAFT_SNAPSHOT, 852953, 1 },
+        { "bootstrap.checkpoint", KL_KRAFT_SNAPSHOT, KL_KRAFT_SNAPSHOT, -1, -1 },
+        { "00000000000000000042.log.deleted", KL_TRANSIENT, KL_SEGMENT, 42, -1 },
+        { "00000000000000000042.log.cleaned", KL_TRANSIENT, KL_SEGMENT, 42, -1 },
+        { "00000000000000000042.index.swap", KL_TRANSIENT, KL_OFFSET_INDEX, 42, -1 },
+        { "00000000000000000042.snapshot.deleted", KL_TRANSIENT, KL_PRODUCER_SNAPSHOT, 42, -1 },
+        { "00000000000000852953-0000000001.checkpoint.part", KL_TRANSIENT, KL_KRAFT_SNAPSHOT, 852953, 1 },
+        { "leader-epoch-checkpoint", KL_LEADER_EPOCH, KL_LEADER_EPOCH, -1, -1 },
+        { "leader-epoch-checkpoint.tmp", KL_TRANSIENT, KL_LEADER_EPOCH, -1, -1 },
+        { "recovery-point-offset-checkpoint", KL_OFFSET_CHECKPOINT, KL_OFFSET_CHECKPOINT, -1, -1 },
+        { "replication-offset-checkpoint", KL_OFFSET_CHECKPOINT, KL_OFFSET_CHECKPOINT, -1, -1 },
+        { "log-start-offset-checkpoint", KL_OFFSET_CHECKPOINT, KL_OFFSET_CHECKPOINT, -1, -1 },
+        { "cleaner-offset-checkpoint", KL_OFFSET_CHECKPOINT, KL_OFFSET_CHECKPOINT, -1, -1 },
+        { "partition.metadata", KL_PARTITION_METADATA, KL_PARTITION_METADATA, -1, -1 },
+        { "meta.properties", KL_META_PROPERTIES, KL_META_PROPERTIES, -1, -1 },
+        { ".kafka_cleanshutdown", KL_CLEAN_SHUTDOWN, KL_CLEAN_SHUTDOWN, -1, -1 },
+        { "quorum-state", KL_QUORUM_STATE, KL_QUORUM_STATE, -1, -1 },
+        { ".lock", KL_OTHER, KL_OTHER, -1, -1 },
+        { "749-0-v1.log", KL_OTHER, KL_OTHER, -1, -1 },          /* Redpanda */
+        { "0000000000000000000.log", KL_OTHER, KL_OTHER, -1, -1 }, /* 19 digits */
+        { "99999999999999999999.log", KL_OTHER, KL_OTHER, -1, -1 }, /* above INT64_MAX */
+        { "", KL_OTHER, KL_OTHER, -1, -1 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kl_kind base;
+        int64_t off;
+        int32_t ep;
+        kl_kind k = kl_classify(cases[i].name, &base, &off, &ep);
+        if (k != cases[i].kind || base != cases[i].base || off != cases[i].off || ep != cases[i].ep)
+            fprintf(stderr, "  classify %s: %d %d %lld %d\n", cases[i].name, k, base, (long long)off, ep);
+        KT_EQ_INT(k, cases[i].kind);
+        KT_EQ_INT(base, cases[i].base);
+        KT_EQ_INT(off, cases[i].off);
+        KT_EQ_INT(ep, cases[i].ep);
+    }
+}
+
+static void test_partition_names(void)
+{
+    static const struct { const char *name; int ok; const char *topic; int32_t part; const char *state; } cases[] = {
+        { "orders-0", 1, "orders", 0, "" },
+        { "my-topic.v2-17", 1, "my-topic.v2", 17, "" },
+        { "__consumer_offsets-49", 1, "__consumer_offsets", 49, "" },
+        { "_confluent-controlcenter-7-6-1-1-MetricsAggregateStore-repartition-0", 1,
+          "_confluent-controlcenter-7-6-1-1-MetricsAggregateStore-repartition", 0, "" },
+        { "orders-3.8b5d7e2c4f1a4e0f9a3b2c1d0e9f8a7b-delete", 1, "orders", 3, "delete" },
+        { "orders-3.8b5d7e2c4f1a4e0f9a3b2c1d0e9f8a7b-future", 1, "orders", 3, "future" },
+        { "orders-3.8b5d7e2c4f1a4e0f9a3b2c1d0e9f8a7b-stray", 1, "orders", 3, "stray" },
+        { "kafka-logs", 0, NULL, 0, NULL },
+        { "kafka-2.7.1", 0, NULL, 0, NULL },
+        { "-0", 0, NULL, 0, NULL },
+        { "orders-", 0, NULL, 0, NULL },
+        { "orders-99999999999", 0, NULL, 0, NULL },
+        { "orders-3-delete", 0, NULL, 0, NULL }, /* no .<id> before the suffix */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char topic[512];
+        int32_t part = -7;
+        const char *state = NULL;
+        int ok = kl_partition_name(cases[i].name, topic, sizeof topic, &part, &state);
+        KT_EQ_INT(ok, cases[i].ok);
+        if (!ok || !cases[i].ok) continue;
+        KT_EQ_STR(topic, cases[i].topic);
+        KT_EQ_INT(part, cases[i].part);
+        KT_EQ_STR(state, cases[i].state);
+    }
+}
+
+/* DonaldY__kafka-2.7.1/kafka-logs: ls -a lists 53 partition
+ * folders and 6 root files (.lock included); __consumer_offsets-17 holds (ls): .index .log
+ * .timeindex of segment 0, .log .snapshot of segment 1, and its
+ * leader-epoch-checkpoint. */
+static void test_scan_logdir(void)
+{
+    if (access(CORPUS, R_OK) != 0) {
+        KT_CHECK(!"../shared/corpus is missing");
+        return;
+    }
+    kl_set *s = kl_create();
+    KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs"), 0);
+    kl_finish(s);
+    KT_EQ_INT(s->nlogdirs, 1);
+    KT_EQ_INT(s->logdirs[0].nfiles, 6);
+    KT_EQ_INT(s->nparts, 53);
+    KT_EQ_INT(s->nproblems, 0);
+    const kl_partition *p = NULL;
+    for (size_t i = 0; i < s->nparts; i++)
+        if (strcmp(s->parts[i].topic, "__consumer_offsets") == 0 && s->parts[i].partition == 17) p = &s->parts[i];
+    KT_CHECK(p != NULL);
+    if (p) {
+        KT_EQ_INT(p->nfiles, 6);
+        static const kl_kind order[] = { KL_SEGMENT, KL_OFFSET_INDEX, KL_TIME_INDEX, KL_SEGMENT,
+                                         KL_PRODUCER_SNAPSHOT, KL_LEADER_EPOCH };
+        for (size_t i = 0; i < 6 && i < p->nfiles; i++) KT_EQ_INT(p->files[i].kind, order[i]);
+        KT_EQ_INT(p->files[3].base_offset, 1);
+        KT_EQ_INT(p->logdir, 0);
+    }
+    kl_free(s);
+}
+
+/* A folder above log directories is searched; Redpanda's data directory is
+ * one clear problem; a path that does not exist is a problem, not a crash. */
+static void test_scan_above_and_foreign(void)
+{
+    kl_set *s = kl_create();
+    KT_EQ_INT(kl_add(s, CORPUS "SharaWeil__kafka-0.11.0"), 0);
+    KT_EQ_INT(kl_add(s, CORPUS "langley232__video_ingestion"), 0);
+    KT_EQ_INT(kl_add(s, "/nonexistent/kaudit"), 0);
+    kl_finish(s);
+    /* SharaWeil__kafka-0.11.0/data: mac_test-0, test0-0, test0-1, test0-2 (ls) */
+    KT_EQ_INT(s->nlogdirs, 1);
+    KT_EQ_INT(s->nparts, 4);
+    KT_EQ_INT(s->nproblems, 2);
+    if (s->nproblems == 2) {
+        KT_EQ_INT(s->problems[0].code, KE_FOREIGN);
+        KT_CHECK(strstr(s->problems[0].msg, "Redpanda") != NULL);
+        KT_EQ_INT(s->problems[1].code, KE_IO);
+    }
+    kl_free(s);
+    kl_free(NULL);
+}
+
+/* A single file is kept as given; a partition folder given directly is a
+ * partition with no log directory. */
+static void test_scan_direct(void)
+{
+    kl_set *s = kl_create();
+    KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs/__consumer_offsets-17/00000000000000000001.log"), 0);
+    KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs/__consumer_offsets-17"), 0);
+    kl_finish(s);
+    KT_EQ_INT(s->nloose, 1);
+    KT_EQ_INT(s->loose[0].kind, KL_SEGMENT);
+    KT_EQ_INT(s->loose[0].base_offset, 1);
+    KT_EQ_INT(s->nparts, 1);
+    KT_EQ_INT(s->parts[0].logdir, -1);
+    KT_EQ_INT(s->parts[0].partition, 17);
+    kl_free(s);
+}
+
+int main(void)
+{
+    KT_RUN(test_classify);
+    KT_RUN(test_partition_names);
+    KT_RUN(test_scan_logdir);
+    KT_RUN(test_scan_above_and_foreign);
+    KT_RUN(test_scan_direct);
+    return kt_done();
+}
