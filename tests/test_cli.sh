@@ -1,0 +1,72 @@
+#!/bin/sh
+# test_cli.sh - the command line as a user meets it: help, version, exit
+# codes (0 clean, 1 problems in the data, 2 usage or unreadable input),
+# errors on stderr, filters. Ends with "kt: N passed, M failed".
+cd "$(dirname "$0")/.." || exit 2
+K=${KAUDIT:-./kaudit}
+C=../shared/corpus
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# check NAME EXPECTED_RC COMMAND...: run, compare the exit code.
+check() {
+    name=$1 want=$2
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -eq "$want" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL $name: exit $rc, wanted $want"; fi
+}
+# expect NAME FILE PATTERN: the file matches the extended regex.
+expect() {
+    if grep -Eq -- "$3" "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL $1: no /$3/ in $2"; head -5 "$2" | sed 's/^/    /'; fi
+}
+# count NAME FILE PATTERN N: exactly N lines match.
+count() {
+    n=$(grep -Ec -- "$3" "$2")
+    if [ "$n" -eq "$4" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL $1: $n lines match /$3/, wanted $4"; fi
+}
+
+check "help" 0 $K --help
+expect "help lists dump" "$tmp/out" "^  dump "
+check "dump help" 0 $K dump --help
+expect "dump help lists --verify-index" "$tmp/out" "--verify-index"
+check "version" 0 $K --version
+expect "version format" "$tmp/out" "^kaudit [0-9]+\.[0-9]+\.[0-9]+$"
+check "no command" 2 $K
+expect "usage on stderr" "$tmp/err" "^Usage: kaudit"
+check "unknown command" 2 $K frobnicate
+expect "unknown command named" "$tmp/err" "unknown command 'frobnicate'"
+check "dump without path" 2 $K dump
+check "bad option" 2 $K dump --no-such-option $C
+check "bad range" 2 $K dump --offsets 9:1 $C/DonaldY__kafka-2.7.1
+check "missing path" 2 $K dump /nonexistent/kaudit
+expect "missing path message" "$tmp/out" "cannot read"
+
+# A clean partition: exit 0, and --offsets keeps exactly the batches asked for.
+P=$C/William0423__kafka/kafka-logs/__consumer_offsets-28
+check "clean partition" 0 $K dump --format jsonl $P
+check "offsets filter" 0 $K dump --format jsonl --offsets 10:12 $P
+count "offsets filter keeps 3 batches" "$tmp/out" '"type":"batch"' 3
+check "producer filter" 0 $K dump --format jsonl --producer-id 123456 $P
+count "producer filter keeps none" "$tmp/out" '"type":"batch"' 0
+
+# Redpanda: one clear message, exit 2, nothing decoded.
+check "redpanda" 2 $K dump $C/langley232__video_ingestion
+count "redpanda one message" "$tmp/out" "Redpanda" 1
+expect "redpanda summary on stderr" "$tmp/err" "not readable"
+
+# Problems in the data: exit 1, message with file and position.
+head -c 4000 $P/00000000000000000000.log >"$tmp/00000000000000000000.log"
+check "truncated copy" 1 $K dump "$tmp/00000000000000000000.log"
+expect "truncated message" "$tmp/out" "^ERROR .*00000000000000000000.log at position [0-9]+: partial entry"
+
+# Only reads: the corpus tree is unchanged by a dump (names, sizes, mtimes).
+before=$(find $C/DonaldY__kafka-2.7.1 -printf '%p %s %T@\n' | sort | md5sum)
+$K dump --records --verify-index $C/DonaldY__kafka-2.7.1 >/dev/null 2>&1
+after=$(find $C/DonaldY__kafka-2.7.1 -printf '%p %s %T@\n' | sort | md5sum)
+if [ "$before" = "$after" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL read-only: the tree changed"; fi
+
+echo "kt: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
