@@ -32,8 +32,8 @@ static int parse_v2(const uint8_t *p, kb_batch *b, ke_error *e)
     kcur c = kcur_make(p + 12, b->size - 12);
     int8_t magic;
     int16_t attr;
-    bool ok = kcur_i32(&c, &b->partition_leader_epoch) && kcur_i8(&c, &magic) &&
-              kcur_u32(&c, &b->crc) && kcur_i16(&c, &attr) && kcur_i32(&c, &b->last_offset_delta) &&
+    bool ok = kcur_i32(&c, &b->partition_leader_epoch) && kcur_i8(&c, &magic) && kcur_u32(&c, &b->crc) &&
+              kcur_i16(&c, &attr) && kcur_i32(&c, &b->last_offset_delta) &&
               kcur_i64(&c, &b->base_timestamp) && kcur_i64(&c, &b->max_timestamp) &&
               kcur_i64(&c, &b->producer_id) && kcur_i16(&c, &b->producer_epoch) &&
               kcur_i32(&c, &b->base_sequence) && kcur_i32(&c, &b->count);
@@ -52,8 +52,7 @@ static int parse_v2(const uint8_t *p, kb_batch *b, ke_error *e)
     b->payload_len = b->size - KB_V2_HEADER;
     b->payload_pos = b->pos + KB_V2_HEADER;
     b->key_len = b->value_len = -1;
-    KE_RET_IF(b->codec > KC_ZSTD, e, KE_CORRUPT, b->pos + 21, "unknown compression codec id %d",
-              b->codec);
+    KE_RET_IF(b->codec > KC_ZSTD, e, KE_CORRUPT, b->pos + 21, "unknown compression codec id %d", b->codec);
     KE_RET_IF(b->count < 0, e, KE_CORRUPT, b->pos + 57, "negative record count %d", b->count);
     return 0;
 }
@@ -123,8 +122,8 @@ int kb_parse(const uint8_t *p, size_t avail, int64_t pos, kb_batch *b, ke_error 
     int32_t len = (int32_t)kbe32(p + 8);
     b->base_offset = (int64_t)kbe64(p);
     b->magic = (int8_t)p[16];
-    KE_RET_IF(len < KB_LEGACY_MIN_SIZE, e, KE_CORRUPT, pos,
-              "entry size %d is below the minimum of %d", len, KB_LEGACY_MIN_SIZE);
+    KE_RET_IF(len < KB_LEGACY_MIN_SIZE, e, KE_CORRUPT, pos, "entry size %d is below the minimum of %d", len,
+              KB_LEGACY_MIN_SIZE);
     KE_RET_IF((size_t)len + KB_LOG_OVERHEAD > avail, e, KE_SHORT, pos,
               "entry of %lld bytes runs past the %zu available", (long long)len + KB_LOG_OVERHEAD, avail);
     b->size = (uint32_t)len + KB_LOG_OVERHEAD;
@@ -194,8 +193,8 @@ int kb_iter_open(kb_iter *it, kb_batch *b, kc_ctx *dc, ke_error *e)
         KE_RET_IF(b->magic < 2 && b->value_len < 0, e, KE_CORRUPT, b->pos,
                   "compressed wrapper with a null value");
         KE_RET_IF(!dc, e, KE_USAGE, b->pos, "compressed batch but no codec context");
-        KE_FORWARD(kc_decompress(dc, b->codec, b->magic, b->payload, b->payload_len, b->payload_pos,
-                                 &recs, &n, e));
+        KE_FORWARD(
+            kc_decompress(dc, b->codec, b->magic, b->payload, b->payload_len, b->payload_pos, &recs, &n, e));
         it->start_pos = -1;
     }
     it->cur = kcur_make(recs, n);
@@ -237,17 +236,20 @@ static int next_v2(kb_iter *it, kb_record *r, ke_error *e)
     const char *where = it->start_pos >= 0 ? "" : " (in the decompressed records)";
     if (idx == b->count) {
         KE_RET_IF(kcur_left(&it->cur) != 0, e, KE_CORRUPT, at,
-                  "%zu bytes left after the last of %d records%s", kcur_left(&it->cur), b->count, where);
+                  "batch at offset %lld: %zu bytes left after the last of its %d records%s",
+                  (long long)b->base_offset, kcur_left(&it->cur), b->count, where);
         return 0;
     }
-    KE_RET_IF(kcur_left(&it->cur) == 0, e, KE_CORRUPT, at,
-              "batch declares %d records but holds only %d%s", b->count, idx, where);
+    KE_RET_IF(kcur_left(&it->cur) == 0, e, KE_CORRUPT, b->pos,
+              "batch at offset %lld declares %d records but holds only %d", (long long)b->base_offset,
+              b->count, idx);
     int32_t len;
     const uint8_t *body;
-    KE_RET_IF(!kcur_varint(&it->cur, &len), e, KE_CORRUPT, at, "record %d: bad length varint%s", idx, where);
+    KE_RET_IF(!kcur_varint(&it->cur, &len), e, KE_CORRUPT, at,
+              "batch at offset %lld, record %d: bad length varint%s", (long long)b->base_offset, idx, where);
     KE_RET_IF(len < 0 || !kcur_bytes(&it->cur, (size_t)len, &body), e, KE_CORRUPT, at,
-              "record %d: length %d runs past the batch (%zu bytes left)%s", idx, len,
-              kcur_left(&it->cur), where);
+              "batch at offset %lld, record %d: length %d runs past the batch (%zu bytes left)%s",
+              (long long)b->base_offset, idx, len, kcur_left(&it->cur), where);
     kcur c = kcur_make(body, (size_t)len);
     int64_t ts_delta;
     int32_t off_delta;
@@ -255,23 +257,28 @@ static int next_v2(kb_iter *it, kb_record *r, ke_error *e)
     bool ok = kcur_i8(&c, &r->attributes) && kcur_varlong(&c, &ts_delta) && kcur_varint(&c, &off_delta) &&
               take_field(&c, &r->key, &r->key_len) && take_field(&c, &r->value, &r->value_len) &&
               kcur_varint(&c, &r->header_count);
-    KE_RET_IF(!ok, e, KE_CORRUPT, at, "record %d: a field runs past the record's %d bytes%s", idx, len, where);
+    KE_RET_IF(!ok, e, KE_CORRUPT, at,
+              "batch at offset %lld, record %d: a field runs past the record's %d bytes%s",
+              (long long)b->base_offset, idx, len, where);
     KE_RET_IF(r->header_count < 0 || (size_t)r->header_count > kcur_left(&c), e, KE_CORRUPT, at,
-              "record %d: header count %d does not fit the record%s", idx, r->header_count, where);
+              "batch at offset %lld, record %d: header count %d does not fit the record%s",
+              (long long)b->base_offset, idx, r->header_count, where);
     r->headers = c.p;
     for (int32_t h = 0; h < r->header_count; h++) {
         int32_t klen, vlen;
         const uint8_t *k, *v;
         ok = kcur_varint(&c, &klen) && klen >= 0 && kcur_bytes(&c, (size_t)klen, &k) &&
              take_field(&c, &v, &vlen);
-        KE_RET_IF(!ok, e, KE_CORRUPT, at, "record %d: header %d runs past the record%s", idx, h, where);
+        KE_RET_IF(!ok, e, KE_CORRUPT, at, "batch at offset %lld, record %d: header %d runs past the record%s",
+                  (long long)b->base_offset, idx, h, where);
     }
     r->headers_len = (size_t)(c.p - r->headers);
-    KE_RET_IF(kcur_left(&c) != 0, e, KE_CORRUPT, at, "record %d: %zu bytes left inside the record%s", idx,
-              kcur_left(&c), where);
+    KE_RET_IF(kcur_left(&c) != 0, e, KE_CORRUPT, at,
+              "batch at offset %lld, record %d: %zu bytes left inside the record%s",
+              (long long)b->base_offset, idx, kcur_left(&c), where);
     r->offset = add_wrapping(b->base_offset, off_delta);
-    r->timestamp = b->timestamp_type == KB_TS_LOG_APPEND ? b->max_timestamp
-                                                          : add_wrapping(b->base_timestamp, ts_delta);
+    r->timestamp =
+        b->timestamp_type == KB_TS_LOG_APPEND ? b->max_timestamp : add_wrapping(b->base_timestamp, ts_delta);
     r->sequence = b->base_sequence >= 0 ? kb_seq_add(b->base_sequence, off_delta) : -1;
     r->crc_valid = true;
     it->index++;
@@ -330,8 +337,8 @@ int kb_iter_next(kb_iter *it, kb_record *r, ke_error *e)
 bool kb_header_next(kcur *c, kb_header *h)
 {
     if (kcur_left(c) == 0) return false;
-    bool ok = kcur_varint(c, &h->key_len) && h->key_len >= 0 &&
-              kcur_bytes(c, (size_t)h->key_len, &h->key) && take_field(c, &h->value, &h->value_len);
+    bool ok = kcur_varint(c, &h->key_len) && h->key_len >= 0 && kcur_bytes(c, (size_t)h->key_len, &h->key) &&
+              take_field(c, &h->value, &h->value_len);
     assert(ok); /* kb_iter_next validated the header area */
     return ok;
 }
@@ -356,7 +363,7 @@ int kb_control_parse(const kb_record *r, int *type, int32_t *coordinator_epoch, 
 
 const char *kb_control_name(int type)
 {
-    static const char *names[] = { "ABORT", "COMMIT", "LEADER_CHANGE", "SNAPSHOT_HEADER",
-                                   "SNAPSHOT_FOOTER", "KRAFT_VERSION", "KRAFT_VOTERS" };
+    static const char *names[] = {"ABORT",           "COMMIT",        "LEADER_CHANGE", "SNAPSHOT_HEADER",
+                                  "SNAPSHOT_FOOTER", "KRAFT_VERSION", "KRAFT_VOTERS"};
     return type >= 0 && type <= KB_CTRL_KRAFT_VOTERS ? names[type] : "UNKNOWN";
 }
