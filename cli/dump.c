@@ -658,9 +658,25 @@ static void dump_file(dumper *d, const kl_file *f, const char *topic, bool given
             fprintf(d->out, "Skipping %s: a %s file the broker is replacing or deleting (transient)\n", f->path,
                     kl_kind_name(f->base_kind));
         break;
-    case KL_OTHER:
-        if (!d->o.jsonl) fprintf(d->out, "Ignoring %s: not a file kind Kafka keeps in a data directory\n", f->path);
+    case KL_FOREIGN:
+    case KL_OTHER: {
+        /* Only files named on the command line get here. A .log with a name
+         * Kafka would not give it may still hold Kafka batches: read it, and
+         * let the segment reader recognise foreign bytes. */
+        size_t n = strlen(f->path);
+        if (f->kind == KL_OTHER && n > 4 && strcmp(f->path + n - 4, ".log") == 0) {
+            dump_segment(d, f);
+            break;
+        }
+        ke_error e;
+        ke_clear(&e);
+        e.file = f->path;
+        ke_set(&e, KE_FOREIGN, -1, "%s",
+               f->kind == KL_FOREIGN ? "not Kafka's format: a Redpanda segment (<base>-<term>-v1.log); skipped"
+                                     : "not a file kind Kafka keeps in a data directory (by its name); skipped");
+        report_error(d, &e);
         break;
+    }
     default: dump_text_file(d, f); break;
     }
 }

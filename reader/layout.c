@@ -84,7 +84,7 @@ const char *kl_kind_name(kl_kind k)
     static const char *names[] = { "segment", "offset_index", "time_index", "txn_index",
                                    "producer_snapshot", "kraft_snapshot", "leader_epoch_checkpoint",
                                    "partition_metadata", "offset_checkpoint", "meta_properties",
-                                   "clean_shutdown", "quorum_state", "transient", "other" };
+                                   "clean_shutdown", "quorum_state", "transient", "foreign", "other" };
     return (unsigned)k <= KL_OTHER ? names[k] : "other";
 }
 
@@ -108,6 +108,16 @@ static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* Redpanda names its segment files <base>-<term>-v<version>.log, with
+ * .base_index and .compaction_index beside them. */
+static int is_redpanda_segment_name(const char *name)
+{
+    int a, b, c, n = 0;
+    if (sscanf(name, "%d-%d-v%d.%n", &a, &b, &c, &n) != 3 || n == 0) return 0;
+    return strcmp(name + n, "log") == 0 || strcmp(name + n, "base_index") == 0 ||
+           strcmp(name + n, "compaction_index") == 0;
 }
 
 kl_kind kl_classify(const char *name, kl_kind *base_kind, int64_t *base_offset, int32_t *epoch)
@@ -141,6 +151,7 @@ kl_kind kl_classify(const char *name, kl_kind *base_kind, int64_t *base_offset, 
     };
     for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
         if (strcmp(name, exact[i].name) == 0) return *base_kind = exact[i].kind;
+    if (is_redpanda_segment_name(name)) return *base_kind = KL_FOREIGN;
     static const struct { const char *ext; kl_kind kind; } byext[] = {
         { ".log", KL_SEGMENT }, { ".index", KL_OFFSET_INDEX }, { ".timeindex", KL_TIME_INDEX },
         { ".txnindex", KL_TXN_INDEX }, { ".snapshot", KL_PRODUCER_SNAPSHOT },
@@ -306,12 +317,6 @@ static int first_visit(kl_scan *sc, const char *path)
     return 1;
 }
 
-static int is_redpanda_segment_name(const char *name)
-{
-    /* <base>-<term>-v<version>.log */
-    int a, b, c, n = 0;
-    return sscanf(name, "%d-%d-v%d.log%n", &a, &b, &c, &n) == 3 && name[n] == '\0';
-}
 
 static int add_partition(kl_set *s, const char *path, const char *name, long logdir)
 {
@@ -375,10 +380,15 @@ static int is_logdir_marker(const char *name)
 static int scan_dir(kl_scan *sc, const char *path, int depth, int *found);
 
 /* A folder holding Redpanda's data: its own data root (redpanda/ beside
- * kafka/), a partition folder of <base>-<term>-v1.log files, or a topic
- * folder of <partition>_<revision> folders holding such files. */
+ * kafka/), a partition folder (named <partition>_<revision>, or holding
+ * <base>-<term>-v1.log files), or a topic folder of such partition folders. */
 static int looks_redpanda_dir(kl_set *s, const char *path, const kl_entry *e, size_t n)
 {
+    /* Its own name: Redpanda's <partition>_<revision>, never Kafka's. */
+    const char *base = strrchr(path, '/');
+    base = base && base[1] ? base + 1 : path;
+    int pa, pb, pn = 0;
+    if (sscanf(base, "%d_%d%n", &pa, &pb, &pn) == 2 && base[pn] == '\0') return 1;
     int has_rp = 0, has_kafka = 0;
     for (size_t i = 0; i < n; i++) {
         if (e[i].is_dir && strcmp(e[i].name, "redpanda") == 0) has_rp = 1;

@@ -35,7 +35,8 @@ typedef enum kl_kind {
     KL_CLEAN_SHUTDOWN,     /* .kafka_cleanshutdown */
     KL_QUORUM_STATE,       /* quorum-state (KRaft) */
     KL_TRANSIENT,          /* .deleted, .cleaned, .swap, .part: mid-change by the broker */
-    KL_OTHER               /* anything else (.lock, foreign files) */
+    KL_FOREIGN,            /* another product's segment: Redpanda's <base>-<term>-v1.log */
+    KL_OTHER               /* anything else (.lock, unknown files) */
 } kl_kind;
 
 typedef struct kl_file {

@@ -40,7 +40,10 @@ static void test_classify(void)
         { ".kafka_cleanshutdown", KL_CLEAN_SHUTDOWN, KL_CLEAN_SHUTDOWN, -1, -1 },
         { "quorum-state", KL_QUORUM_STATE, KL_QUORUM_STATE, -1, -1 },
         { ".lock", KL_OTHER, KL_OTHER, -1, -1 },
-        { "749-0-v1.log", KL_OTHER, KL_OTHER, -1, -1 },          /* Redpanda */
+        { "749-0-v1.log", KL_FOREIGN, KL_FOREIGN, -1, -1 },      /* Redpanda */
+        { "31-2-v1.base_index", KL_FOREIGN, KL_FOREIGN, -1, -1 },
+        { "0-1-v1.compaction_index", KL_FOREIGN, KL_FOREIGN, -1, -1 },
+        { "0-1-v1.txt", KL_OTHER, KL_OTHER, -1, -1 },
         { "0000000000000000000.log", KL_OTHER, KL_OTHER, -1, -1 }, /* 19 digits */
         { "99999999999999999999.log", KL_OTHER, KL_OTHER, -1, -1 }, /* above INT64_MAX */
         { "", KL_OTHER, KL_OTHER, -1, -1 },
