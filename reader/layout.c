@@ -247,6 +247,12 @@ typedef struct kl_entry {
     int is_dir;
 } kl_entry;
 
+/* qsort, which must not be handed NULL, not even with no elements. */
+static void sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1) qsort(v, n, size, cmp);
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
     return strcmp(((const kl_entry *)a)->name, ((const kl_entry *)b)->name);
@@ -298,7 +304,7 @@ static int list_dir(kl_set *s, const char *path, kl_entry **out, size_t *nout)
         v[n++] = e;
     }
     closedir(d);
-    qsort(v, n, sizeof *v, cmp_entry);
+    sort(v, n, sizeof *v, cmp_entry);
     *out = v;
     *nout = n;
     return 0;
@@ -534,6 +540,6 @@ static int cmp_part(const void *a, const void *b)
 
 void kl_finish(kl_set *s)
 {
-    for (size_t i = 0; i < s->nparts; i++) qsort(s->parts[i].files, s->parts[i].nfiles, sizeof(kl_file), cmp_file);
-    qsort(s->parts, s->nparts, sizeof *s->parts, cmp_part);
+    for (size_t i = 0; i < s->nparts; i++) sort(s->parts[i].files, s->parts[i].nfiles, sizeof(kl_file), cmp_file);
+    sort(s->parts, s->nparts, sizeof *s->parts, cmp_part);
 }
