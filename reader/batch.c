@@ -166,10 +166,11 @@ static int legacy_prescan(kb_iter *it, kb_batch *b, ke_error *e)
         /* Relative inner offsets: absolute = wrapper - lastInner + inner.
          * Wrapper offset 0 means inner offsets are used as they are (old
          * clients' produce requests, formats doc 1.11). */
-        it->legacy_base = b->last_offset == 0 ? 0 : b->last_offset - last;
-        KE_RET_IF(it->legacy_base < 0, e, KE_CORRUPT, b->pos,
-                  "v1 wrapper offset %lld is below its last relative inner offset %lld",
+        int64_t base = 0;
+        bool bad = b->last_offset != 0 && (__builtin_sub_overflow(b->last_offset, last, &base) || base < 0);
+        KE_RET_IF(bad, e, KE_CORRUPT, b->pos, "v1 wrapper offset %lld is below its last relative inner offset %lld",
                   (long long)b->last_offset, (long long)last);
+        it->legacy_base = base;
     }
     b->base_offset = add_wrapping(it->legacy_base, first);
     b->count = n;

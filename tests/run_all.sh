@@ -6,6 +6,7 @@
 #   the same under ASan+UBSan build/asan/tests/test_*
 #   fixtures and corpus       tests/test_*.py against ./kaudit and build/asan/kaudit
 #   CLI behaviour             tests/test_cli.sh
+#   fuzz regressions          every input in fuzz/regressions/<target>/, replayed
 #   fuzz smoke                build/fuzz/fuzz_* for FUZZ_SECONDS each (default 10)
 cd "$(dirname "$0")/.." || exit 2
 PY=/usr/bin/python3
@@ -49,6 +50,13 @@ for t in tests/test_*.py; do
     run "asan $(basename "$t")" env KAUDIT=build/asan/kaudit ASAN_OPTIONS=detect_leaks=1 $PY "$t"
 done
 [ -f tests/test_cli.sh ] && run "test_cli.sh" sh tests/test_cli.sh
+# Inputs that once crashed a parser: each replayed once by its fuzz target.
+for input in fuzz/regressions/*/*; do
+    [ -f "$input" ] || continue
+    target=build/fuzz/$(basename "$(dirname "$input")")
+    run "regression $(basename "$(dirname "$input")")/$(basename "$input")" sh -c "
+        $target -runs=1 $input && echo 'kt: 1 passed, 0 failed' || echo 'kt: 0 passed, 1 failed'"
+done
 for f in build/fuzz/fuzz_*; do
     [ -x "$f" ] || continue
     name=$(basename "$f")
