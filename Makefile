@@ -66,7 +66,7 @@ $(A)/tests/%: tests/%.c tests/kt.h $(A_LIB)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(A_LIB) $(LDLIBS)
 
 sample: all
-	./kaudit dump fixtures/sample/logdir
+	./kaudit dump --verify-index fixtures/sample/logdir
 	./kaudit dump --records --payload fixtures/sample/logdir/orders-0
 
 # Fuzz targets: clang's libFuzzer plus ASan/UBSan.
