@@ -474,6 +474,16 @@ static void jsonl_end(dumper *d)
     jw_flush_line(&d->w, d->out);
 }
 
+/* Read a small file whole (index, snapshot, checkpoint); report and return
+ * false when it cannot be read. */
+static bool read_small(dumper *d, const char *path, size_t cap, uint8_t **buf, size_t *len)
+{
+    ke_error e;
+    if (ks_read_file(path, cap, buf, len, &e) == 0) return true;
+    report_error(d, &e);
+    return false;
+}
+
 static void index_entry(dumper *d, const ki_index *ix, size_t i, const char *file)
 {
     ke_error e;
@@ -529,10 +539,7 @@ static void dump_index(dumper *d, const kl_file *f)
     uint8_t *buf;
     size_t len;
     ke_error e;
-    if (ks_read_file(f->path, SMALL_FILE_CAP, &buf, &len, &e) < 0) {
-        report_error(d, &e);
-        return;
-    }
+    if (!read_small(d, f->path, SMALL_FILE_CAP, &buf, &len)) return;
     ki_index ix;
     ke_clear(&e);
     e.file = f->path;
@@ -575,10 +582,7 @@ static void dump_snapshot(dumper *d, const kl_file *f)
     uint8_t *buf;
     size_t len;
     ke_error e;
-    if (ks_read_file(f->path, SMALL_FILE_CAP, &buf, &len, &e) < 0) {
-        report_error(d, &e);
-        return;
-    }
+    if (!read_small(d, f->path, SMALL_FILE_CAP, &buf, &len)) return;
     kp_snapshot s;
     ke_clear(&e);
     e.file = f->path;
@@ -1020,11 +1024,7 @@ static void dump_text_file(dumper *d, const kl_file *f)
 {
     uint8_t *buf;
     size_t len;
-    ke_error e;
-    if (ks_read_file(f->path, KK_MAX_FILE, &buf, &len, &e) < 0) {
-        report_error(d, &e);
-        return;
-    }
+    if (!read_small(d, f->path, KK_MAX_FILE, &buf, &len)) return;
     const char *name = strrchr(f->path, '/');
     name = name ? name + 1 : f->path;
     if (f->kind == KL_OFFSET_CHECKPOINT || f->kind == KL_LEADER_EPOCH) dump_checkpoint(d, f, buf, len, name);

@@ -12,7 +12,9 @@
 #define KAUDIT_TESTS_KT_H
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int kt_passed, kt_failed, kt_checks, kt_cur_failed;
@@ -72,6 +74,31 @@ static const char *kt_cur_name;
         if (kt_cur_failed) kt_failed++;                                                 \
         else kt_passed++;                                                               \
     } while (0)
+
+/* Read a whole file into a new buffer (free() it); NULL when it cannot be
+ * opened. An empty file gives a non-NULL buffer and *len 0. Tests only:
+ * kaudit itself reads through reader/segment's ks_read_file. */
+static inline uint8_t *kt_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    uint8_t *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) break;
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
 
 static inline int kt_done(void)
 {

@@ -9,28 +9,6 @@
 
 #define CORPUS "../shared/corpus/"
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) break;
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static const uint8_t *u8(const char *s)
 {
     return (const uint8_t *)s;
@@ -436,7 +414,7 @@ static kk_checkpoint *real_cp(const char *rel, kk_kind kind)
     char path[512];
     size_t len = 0;
     snprintf(path, sizeof path, CORPUS "%s", rel);
-    uint8_t *buf = slurp(path, &len);
+    uint8_t *buf = kt_slurp(path, &len);
     KT_CHECK(buf != NULL);
     kk_checkpoint *c = NULL;
     ke_error e;
@@ -495,7 +473,7 @@ static uint8_t *real_buf(const char *rel, size_t *len)
 {
     char path[512];
     snprintf(path, sizeof path, CORPUS "%s", rel);
-    uint8_t *b = slurp(path, len);
+    uint8_t *b = kt_slurp(path, len);
     KT_CHECK(b != NULL);
     return b;
 }
@@ -579,7 +557,7 @@ static int sweep_one(const char *path, const struct stat *st, int type, struct F
     (void)st;
     if (type != FTW_F) return 0;
     size_t len = 0;
-    uint8_t *b = slurp(path, &len);
+    uint8_t *b = kt_slurp(path, &len);
     if (!b) return 0;
     ke_error e;
     ke_clear(&e);

@@ -31,23 +31,6 @@
 /* Helpers: files, hex, JSON paths                                           */
 /* ------------------------------------------------------------------------ */
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(sz > 0 ? (size_t)sz : 1);
-    if (buf && fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *n = (size_t)sz;
-    return buf;
-}
-
 /* Hex digits (spaces ignored) into a new buffer; *n its length. */
 static uint8_t *unhex(const char *hex, int32_t *n)
 {
@@ -122,7 +105,7 @@ static bool json_roundtrips(const cJSON *j)
 static void file_prop(const char *path, const char *key, char *out, size_t cap)
 {
     size_t n;
-    char *s = (char *)slurp(path, &n);
+    char *s = (char *)kt_slurp(path, &n);
     out[0] = '\0';
     if (!s) return;
     size_t kl = strlen(key);
@@ -319,7 +302,7 @@ static int walk_file(const char *rel, visit *v)
     char path[512];
     size_t n;
     snprintf(path, sizeof path, CORPUS "%s", rel);
-    uint8_t *buf = slurp(path, &n);
+    uint8_t *buf = kt_slurp(path, &n);
     if (!buf) {
         fprintf(stderr, "  cannot read %s\n", path);
         return -1;

@@ -8,29 +8,6 @@
 
 #define CORPUS "../shared/corpus/"
 
-/* Read a whole file; NULL on failure (an empty file gives a 1-byte buffer). */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) break;
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
@@ -346,7 +323,7 @@ static int open_real(real_idx *r, const char *rel, ki_kind kind, int64_t base)
     char path[512];
     size_t len = 0;
     snprintf(path, sizeof path, CORPUS "%s", rel);
-    r->buf = slurp(path, &len);
+    r->buf = kt_slurp(path, &len);
     KT_CHECK(r->buf != NULL);
     if (!r->buf) return -1;
     ke_error e;
@@ -476,7 +453,7 @@ static int sweep_one(const char *path, const struct stat *st, int type, struct F
                                                     : (ki_kind)-1;
     if ((int)kind < 0) return 0;
     size_t len = 0;
-    uint8_t *b = slurp(path, &len);
+    uint8_t *b = kt_slurp(path, &len);
     if (!b) return 0;
     ki_index ix;
     ke_error e;

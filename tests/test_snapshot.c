@@ -9,28 +9,6 @@
 
 #define CORPUS "../shared/corpus/"
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) break;
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v;
@@ -257,7 +235,7 @@ static uint8_t *open_real(const char *rel, kp_snapshot *s, int want_rc)
     char path[512];
     size_t len = 0;
     snprintf(path, sizeof path, CORPUS "%s", rel);
-    uint8_t *buf = slurp(path, &len);
+    uint8_t *buf = kt_slurp(path, &len);
     KT_CHECK(buf != NULL);
     if (!buf) return NULL;
     ke_error e;
@@ -367,7 +345,7 @@ static int sweep_one(const char *path, const struct stat *st, int type, struct F
     const char *name = path + ftw->base, *dot = strrchr(name, '.');
     if (type != FTW_F || !dot || strcmp(dot, ".snapshot") != 0) return 0;
     size_t len = 0;
-    uint8_t *b = slurp(path, &len);
+    uint8_t *b = kt_slurp(path, &len);
     if (!b) return 0;
     bool redpanda = strstr(path, "/redpanda/") != NULL;
     kp_snapshot s;
