@@ -385,14 +385,31 @@ static int is_logdir_marker(const char *name)
 
 static int scan_dir(kl_scan *sc, const char *path, int depth, int *found);
 
+/* The name of the folder at `path` ("orders-3" for "orders-3/", "." or
+ * "../orders-3"), into buf. Falls back to the last component as written. */
+static const char *dir_name(const char *path, char *buf, size_t cap)
+{
+    char *real = realpath(path, NULL);
+    const char *src = real ? real : path;
+    size_t n = strlen(src);
+    while (n > 1 && src[n - 1] == '/') n--;
+    size_t start = n;
+    while (start > 0 && src[start - 1] != '/') start--;
+    size_t len = n - start < cap - 1 ? n - start : cap - 1;
+    memcpy(buf, src + start, len);
+    buf[len] = '\0';
+    free(real);
+    return buf;
+}
+
 /* A folder holding Redpanda's data: its own data root (redpanda/ beside
  * kafka/), a partition folder (named <partition>_<revision>, or holding
  * <base>-<term>-v1.log files), or a topic folder of such partition folders. */
 static int looks_redpanda_dir(kl_set *s, const char *path, const kl_entry *e, size_t n)
 {
     /* Its own name: Redpanda's <partition>_<revision>, never Kafka's. */
-    const char *base = strrchr(path, '/');
-    base = base && base[1] ? base + 1 : path;
+    char name[512];
+    const char *base = dir_name(path, name, sizeof name);
     int pa, pb, pn = 0;
     if (sscanf(base, "%d_%d%n", &pa, &pb, &pn) == 2 && base[pn] == '\0') return 1;
     int has_rp = 0, has_kafka = 0;
@@ -457,8 +474,8 @@ static int scan_dir(kl_scan *sc, const char *path, int depth, int *found)
     kl_entry *e;
     size_t n;
     if (list_dir(s, path, &e, &n) < 0) return KE_NOMEM;
-    const char *base = strrchr(path, '/');
-    base = base && base[1] ? base + 1 : path;
+    char name[512];
+    const char *base = dir_name(path, name, sizeof name);
     int parts = 0, markers = 0, segments = 0;
     for (size_t i = 0; i < n; i++) {
         parts += is_partition_dir(&e[i]);

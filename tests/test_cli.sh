@@ -52,6 +52,14 @@ count "offsets filter keeps 3 batches" "$tmp/out" '"type":"batch"' 3
 check "producer filter" 0 $K dump --format jsonl --producer-id 123456 $P
 count "producer filter keeps none" "$tmp/out" '"type":"batch"' 0
 
+# A partition named by "." or with a trailing slash is still a partition
+# (8202 batches: tests/oracle.py, kafka-python, on the same folder).
+K_ABS=$(cd "$(dirname "$K")" && pwd)/$(basename "$K")
+check "dump . in a partition" 0 sh -c "cd $P && $K_ABS dump --format jsonl ."
+count "dump . finds every batch" "$tmp/out" '"type":"batch"' 8202
+check "trailing slash" 0 $K dump --format jsonl $P/
+count "trailing slash finds every batch" "$tmp/out" '"type":"batch"' 8202
+
 # Redpanda: one clear message, exit 2, nothing decoded.
 check "redpanda" 2 $K dump $C/langley232__video_ingestion
 count "redpanda one message" "$tmp/out" "Redpanda" 1
