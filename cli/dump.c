@@ -327,8 +327,9 @@ static void dump_records(dumper *d, const char *file, kb_iter *it)
             ke_error ce;
             ke_clear(&ce);
             ce.file = file;
-            ke_set(&ce, KE_CRC, b->pos, "inner message at offset %" PRId64 ": CRC-32 stored %u, computed differs",
-                   r.offset, r.crc);
+            ke_set(&ce, KE_CRC, b->pos,
+                   "inner message at offset %" PRId64 ": checksum mismatch (CRC-32 stored 0x%08x, computed 0x%08x)",
+                   r.offset, r.crc, r.crc_computed);
             report_error(d, &ce);
         }
         cJSON *dkey = NULL, *dval = NULL;
@@ -430,8 +431,9 @@ static void dump_segment(dumper *d, const kl_file *f)
         }
         if (verify && b.crc_valid) kx_batch(&chk, &b, marker_type(d, &b));
         if (!b.crc_valid) {
-            ke_set(&e, KE_CRC, b.pos, "%s CRC mismatch: stored %u; the entry is shown but its records are not read",
-                   b.magic == 2 ? "CRC-32C" : "CRC-32", b.crc);
+            ke_set(&e, KE_CRC, b.pos,
+                   "checksum mismatch (%s stored 0x%08x, computed 0x%08x): the entry is shown, its records are not read",
+                   b.magic == 2 ? "CRC-32C" : "CRC-32", b.crc, b.crc_computed);
             e.file = ks_path(r);
         }
         /* Legacy wrappers need their inner set for base offset and count;

@@ -39,7 +39,8 @@ static int parse_v2(const uint8_t *p, kb_batch *b, ke_error *e)
               kcur_i32(&c, &b->base_sequence) && kcur_i32(&c, &b->count);
     assert(ok && magic == 2);
     (void)ok;
-    b->crc_valid = kcrc32c(p + 21, b->size - 21) == b->crc;
+    b->crc_computed = kcrc32c(p + 21, b->size - 21);
+    b->crc_valid = b->crc_computed == b->crc;
     b->attributes = (uint16_t)attr;
     b->codec = attr & 0x07;
     b->timestamp_type = (attr & 0x08) ? KB_TS_LOG_APPEND : KB_TS_CREATE;
@@ -69,7 +70,8 @@ static int parse_legacy(const uint8_t *p, kb_batch *b, ke_error *e)
     int8_t magic;
     bool ok = kcur_u32(&c, &b->crc) && kcur_i8(&c, &magic) && kcur_u8(&c, &attr);
     assert(ok);
-    b->crc_valid = kcrc32(p + 16, b->size - 16) == b->crc;
+    b->crc_computed = kcrc32(p + 16, b->size - 16);
+    b->crc_valid = b->crc_computed == b->crc;
     b->attributes = attr;
     b->codec = attr & 0x07;
     b->partition_leader_epoch = -1;
@@ -297,6 +299,7 @@ static void legacy_record(const kb_batch *m, kb_record *r)
     r->value = m->payload;
     r->value_len = m->value_len;
     r->crc = m->crc;
+    r->crc_computed = m->crc_computed;
     r->crc_valid = m->crc_valid;
 }
 

@@ -54,7 +54,8 @@ typedef struct kb_batch {
     int32_t count;               /* v2 recordsCount; legacy 1, wrapper: inner count after open */
     int32_t partition_leader_epoch; /* v2 only, -1 for legacy */
     uint32_t crc;                /* the stored checksum */
-    bool crc_valid;              /* stored == recomputed (CRC-32C v2, CRC-32 legacy) */
+    uint32_t crc_computed;       /* the checksum of the bytes as they are */
+    bool crc_valid;              /* crc == crc_computed (CRC-32C v2, CRC-32 legacy) */
     uint16_t attributes;         /* raw attributes (legacy: the message's one byte) */
     int codec;                   /* KC_* from attributes bits 0-2 */
     int timestamp_type;          /* KB_TS_* */
@@ -87,7 +88,8 @@ typedef struct kb_record {
     int32_t header_count;
     const uint8_t *headers;      /* raw header area, already validated; walk with kb_header_next */
     size_t headers_len;
-    uint32_t crc;                /* legacy messages only */
+    uint32_t crc;                /* legacy messages only: stored */
+    uint32_t crc_computed;       /* legacy messages only: of the bytes as they are */
     bool crc_valid;              /* legacy messages only; always true for v2 records */
 } kb_record;
 
