@@ -75,10 +75,10 @@ static void txns_set(kx_txns *t, int64_t pid, int64_t first)
 
 /* ---- the check --------------------------------------------------------- */
 
-static void mismatch(kx_check *c, const char *file, int64_t pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void mismatch(kx_check *c, const char *file, int64_t pos, int64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
-static void mismatch(kx_check *c, const char *file, int64_t pos, const char *fmt, ...)
+static void mismatch(kx_check *c, const char *file, int64_t pos, int64_t offset, const char *fmt, ...)
 {
     ke_error e;
     ke_clear(&e);
@@ -90,7 +90,7 @@ static void mismatch(kx_check *c, const char *file, int64_t pos, const char *fmt
     vsnprintf(e.msg, sizeof e.msg, fmt, ap);
     va_end(ap);
     c->mismatches++;
-    if (c->report) c->report(c->arg, &e);
+    if (c->report) c->report(c->arg, &e, offset);
 }
 
 int kx_begin(kx_check *c, const ki_index *oix, const char *ofile, const ki_index *tix, const char *tfile,
@@ -123,7 +123,7 @@ static void offset_index_batch(kx_check *c, const kb_batch *b)
         if (!c->o_at) {
             if (b->pos < oe.position) return;
             if (b->pos > oe.position) {
-                mismatch(c, c->ofile, oe.pos,
+                mismatch(c, c->ofile, oe.pos, oe.offset,
                          "entry (offset %" PRId64 ", position %d): no batch starts at position %d",
                          oe.offset, oe.position, oe.position);
                 c->oj++;
@@ -133,7 +133,7 @@ static void offset_index_batch(kx_check *c, const kb_batch *b)
         }
         if (b->last_offset < oe.offset) return; /* a chunk of several batches: keep going */
         if (b->last_offset > oe.offset)
-            mismatch(c, c->ofile, oe.pos,
+            mismatch(c, c->ofile, oe.pos, oe.offset,
                      "entry (offset %" PRId64 ", position %d): no batch from that position ends at offset %" PRId64
                      " (the batch at %" PRId64 " holds %" PRId64 "..%" PRId64 ")",
                      oe.offset, oe.position, oe.offset, b->pos, b->base_offset, b->last_offset);
@@ -153,11 +153,11 @@ static void time_index_batch(kx_check *c, const kb_batch *b)
         }
         if (te.offset > b->last_offset) return;
         if (te.offset < b->base_offset)
-            mismatch(c, c->tfile, te.pos,
+            mismatch(c, c->tfile, te.pos, te.offset,
                      "entry (timestamp %" PRId64 ", offset %" PRId64 "): no batch holds offset %" PRId64, te.timestamp,
                      te.offset, te.offset);
         else if (te.timestamp != b->max_timestamp)
-            mismatch(c, c->tfile, te.pos,
+            mismatch(c, c->tfile, te.pos, te.offset,
                      "entry (timestamp %" PRId64 ", offset %" PRId64 "): the batch at %" PRId64
                      " holding that offset has max timestamp %" PRId64,
                      te.timestamp, te.offset, b->pos, b->max_timestamp);
@@ -176,17 +176,17 @@ static void txn_marker(kx_check *c, const kb_batch *b, int control_type)
         if (c->xseen[i] || ki_txn_at(c->xix, i, &xe, NULL) < 0 || xe.last_offset != b->base_offset) continue;
         c->xseen[i] = true;
         if (xe.producer_id != b->producer_id)
-            mismatch(c, c->xfile, xe.pos,
+            mismatch(c, c->xfile, xe.pos, xe.last_offset,
                      "entry for the ABORT at offset %" PRId64 " names producer %" PRId64 ", the marker is producer %" PRId64,
                      xe.last_offset, xe.producer_id, b->producer_id);
         else if (first >= 0 && xe.first_offset != first)
-            mismatch(c, c->xfile, xe.pos,
+            mismatch(c, c->xfile, xe.pos, xe.last_offset,
                      "entry for the ABORT at offset %" PRId64 " says the transaction began at %" PRId64
                      ", the log says %" PRId64, xe.last_offset, xe.first_offset, first);
         return;
     }
     if (first >= 0)
-        mismatch(c, c->xfile, -1,
+        mismatch(c, c->xfile, -1, b->base_offset,
                  "no entry for the ABORT marker at offset %" PRId64 " (producer %" PRId64
                  ", transaction from offset %" PRId64 ")",
                  b->base_offset, b->producer_id, first);
@@ -209,19 +209,19 @@ void kx_end(kx_check *c)
     for (; c->oix && c->oj < c->oix->entries; c->oj++) {
         ki_offset_entry oe;
         if (ki_offset_at(c->oix, c->oj, &oe, NULL) == 0)
-            mismatch(c, c->ofile, oe.pos, "entry (offset %" PRId64 ", position %d) points past the last batch of the log",
+            mismatch(c, c->ofile, oe.pos, oe.offset, "entry (offset %" PRId64 ", position %d) points past the last batch of the log",
                      oe.offset, oe.position);
     }
     for (; c->tix && c->tj < c->tix->entries; c->tj++) {
         ki_time_entry te;
         if (ki_time_at(c->tix, c->tj, &te, NULL) == 0)
-            mismatch(c, c->tfile, te.pos, "entry (timestamp %" PRId64 ", offset %" PRId64 "): offset not found in the log",
+            mismatch(c, c->tfile, te.pos, te.offset, "entry (timestamp %" PRId64 ", offset %" PRId64 "): offset not found in the log",
                      te.timestamp, te.offset);
     }
     for (size_t i = 0; c->xix && i < c->xix->entries; i++) {
         ki_txn_entry xe;
         if (!c->xseen[i] && ki_txn_at(c->xix, i, &xe, NULL) == 0)
-            mismatch(c, c->xfile, xe.pos,
+            mismatch(c, c->xfile, xe.pos, xe.last_offset,
                      "entry (producer %" PRId64 ", offsets %" PRId64 "..%" PRId64 ") has no ABORT marker at offset %" PRId64
                      " in the log",
                      xe.producer_id, xe.first_offset, xe.last_offset, xe.last_offset);

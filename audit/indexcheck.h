@@ -28,7 +28,9 @@
 #include "reader/error.h"
 #include "reader/index.h"
 
-typedef void (*kx_report_fn)(void *arg, const ke_error *e);
+/* A disagreement: `e` says where in the index file and what; `offset` is
+ * the log offset it concerns (-1 when none). */
+typedef void (*kx_report_fn)(void *arg, const ke_error *e, int64_t offset);
 
 /* Open transactions of one partition: producer id -> first offset. */
 typedef struct kx_txns {

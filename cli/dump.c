@@ -366,7 +366,11 @@ typedef struct sibling {
     bool ok;
 } sibling;
 
-static void on_mismatch(void *arg, const ke_error *e) { report_error(arg, e); }
+static void on_mismatch(void *arg, const ke_error *e, int64_t offset)
+{
+    (void)offset;
+    report_error(arg, e);
+}
 
 /* Load <stem>.<ext> beside the segment, if it exists and parses. */
 static void load_sibling(dumper *d, const char *log_path, int64_t base, const char *ext, ki_kind kind, sibling *s)

@@ -238,12 +238,12 @@ static int next_v2(kb_iter *it, kb_record *r, ke_error *e)
     int64_t at = rec_pos(it);
     const char *where = it->start_pos >= 0 ? "" : " (in the decompressed records)";
     if (idx == b->count) {
-        KE_RET_IF(kcur_left(&it->cur) != 0, e, KE_CORRUPT, at,
+        KE_RET_IF(kcur_left(&it->cur) != 0, e, KE_COUNT, at,
                   "batch at offset %lld: %zu bytes left after the last of its %d records%s",
                   (long long)b->base_offset, kcur_left(&it->cur), b->count, where);
         return 0;
     }
-    KE_RET_IF(kcur_left(&it->cur) == 0, e, KE_CORRUPT, b->pos,
+    KE_RET_IF(kcur_left(&it->cur) == 0, e, KE_COUNT, b->pos,
               "batch at offset %lld declares %d records but holds only %d", (long long)b->base_offset,
               b->count, idx);
     int32_t len;

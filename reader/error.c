@@ -41,6 +41,7 @@ const char *ke_strerror(int code)
     case KE_NOMEM: return "nomem";
     case KE_USAGE: return "usage";
     case KE_MISMATCH: return "mismatch";
+    case KE_COUNT: return "count";
     }
     return "unknown";
 }

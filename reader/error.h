@@ -29,7 +29,8 @@ typedef enum ke_code {
     KE_FOREIGN = -9,     /* not Kafka's format at all (e.g. a Redpanda segment) */
     KE_NOMEM = -10,      /* allocation failed */
     KE_USAGE = -11,      /* caller passed something invalid */
-    KE_MISMATCH = -12    /* two files disagree (an index and its log, a snapshot and the log) */
+    KE_MISMATCH = -12,   /* two files disagree (an index and its log, a snapshot and the log) */
+    KE_COUNT = -13       /* a batch holds more or fewer records than its header declares */
 } ke_code;
 
 #define KE_MSG_MAX 200

@@ -9,9 +9,12 @@
 static int mismatches;
 static char last_msg[KE_MSG_MAX];
 
-static void on_report(void *arg, const ke_error *e)
+static int64_t last_offset;
+
+static void on_report(void *arg, const ke_error *e, int64_t offset)
 {
     (void)arg;
+    last_offset = offset;
     mismatches++;
     snprintf(last_msg, sizeof last_msg, "%s", e->msg);
 }
@@ -128,6 +131,7 @@ static void test_txn_index(void)
     KT_EQ_INT(run_txn(good, 1), 0);
     KT_EQ_INT(run_txn(good, 0), 1); /* missing entry */
     KT_CHECK(strstr(last_msg, "no entry for the ABORT marker at offset 120") != NULL);
+    KT_EQ_INT(last_offset, 120);
     const int64_t wrong_first[][3] = { { 7, 99, 120 } };
     KT_EQ_INT(run_txn(wrong_first, 1), 1);
     const int64_t extra[][3] = { { 7, 100, 120 }, { 8, 102, 121 } }; /* a COMMIT is never indexed */
