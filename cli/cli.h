@@ -21,6 +21,7 @@
 enum { EXIT_CLEAN = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
 
 int cmd_dump(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* Milliseconds since the epoch as ISO 8601 UTC ("2024-01-31T12:00:00.000Z")
  * into buf; "-" for negative values (no timestamp). Returns buf. */

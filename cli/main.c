@@ -10,6 +10,9 @@ static const char usage[] =
     "Usage: kaudit COMMAND [OPTIONS] PATH...\n"
     "\n"
     "Commands:\n"
+    "  audit    replay each partition and report duplicates (and why each got\n"
+    "           through), sequence and epoch anomalies, hanging transactions,\n"
+    "           index/snapshot disagreements and corruption\n"
     "  dump     print the batches, records, indexes, snapshots and checkpoints of a\n"
     "           log directory, partition directory or single files\n"
     "\n"
@@ -37,6 +40,7 @@ int main(int argc, char **argv)
         return EXIT_CLEAN;
     }
     if (strcmp(cmd, "dump") == 0) return cmd_dump(argc - 1, argv + 1);
+    if (strcmp(cmd, "audit") == 0) return cmd_audit(argc - 1, argv + 1);
     fprintf(stderr, "kaudit: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

@@ -383,6 +383,35 @@ static int is_logdir_marker(const char *name)
     return k == KL_META_PROPERTIES || k == KL_OFFSET_CHECKPOINT || k == KL_CLEAN_SHUTDOWN;
 }
 
+/* A file only a partition directory holds. */
+static int is_partition_file(const char *name)
+{
+    kl_kind base;
+    int64_t off;
+    int32_t ep;
+    kl_kind k = kl_classify(name, &base, &off, &ep);
+    if (k == KL_TRANSIENT) k = base;
+    return k == KL_SEGMENT || k == KL_OFFSET_INDEX || k == KL_TIME_INDEX || k == KL_TXN_INDEX ||
+           k == KL_PRODUCER_SNAPSHOT || k == KL_KRAFT_SNAPSHOT || k == KL_LEADER_EPOCH || k == KL_PARTITION_METADATA;
+}
+
+/* A folder named like a partition that holds a partition's files, or no
+ * subfolder to look into ("my-repo-2/" above a log directory is not one). */
+static int looks_like_partition(kl_set *s, const char *path)
+{
+    kl_entry *e;
+    size_t n;
+    if (list_dir(s, path, &e, &n) < 0) return 0;
+    int partfiles = 0, subdirs = 0, markers = 0;
+    for (size_t i = 0; i < n; i++) {
+        subdirs += e[i].is_dir;
+        markers += !e[i].is_dir && is_logdir_marker(e[i].name);
+        partfiles += !e[i].is_dir && is_partition_file(e[i].name);
+    }
+    free_entries(e, n);
+    return partfiles > 0 || (subdirs == 0 && markers == 0);
+}
+
 static int scan_dir(kl_scan *sc, const char *path, int depth, int *found);
 
 /* The name of the folder at `path` ("orders-3" for "orders-3/", "." or
@@ -456,7 +485,7 @@ static int add_logdir(kl_scan *sc, const char *path, const kl_entry *e, size_t n
         char *sub = join(path, e[i].name);
         if (!sub) return KE_NOMEM;
         int rc = 0;
-        if (is_partition_dir(&e[i])) {
+        if (is_partition_dir(&e[i]) && looks_like_partition(s, sub)) {
             if (first_visit(sc, sub)) rc = add_partition(s, sub, e[i].name, idx);
         } else if (depth < KL_MAX_DEPTH) {
             rc = scan_dir(sc, sub, depth + 1, found);
@@ -476,18 +505,23 @@ static int scan_dir(kl_scan *sc, const char *path, int depth, int *found)
     if (list_dir(s, path, &e, &n) < 0) return KE_NOMEM;
     char name[512];
     const char *base = dir_name(path, name, sizeof name);
-    int parts = 0, markers = 0, segments = 0;
+    int parts = 0, markers = 0, partfiles = 0, subdirs = 0;
     for (size_t i = 0; i < n; i++) {
-        parts += is_partition_dir(&e[i]);
+        if (is_partition_dir(&e[i])) {
+            char *sub = join(path, e[i].name);
+            parts += sub && looks_like_partition(s, sub);
+            free(sub);
+        }
+        subdirs += e[i].is_dir;
         markers += !e[i].is_dir && is_logdir_marker(e[i].name);
-        int64_t off;
-        int32_t ep;
-        kl_kind bk;
-        segments += !e[i].is_dir && kl_classify(e[i].name, &bk, &off, &ep) == KL_SEGMENT;
+        partfiles += !e[i].is_dir && is_partition_file(e[i].name);
     }
     int rc = 0;
     kl_entry self = { (char *)base, 1 };
-    if (parts == 0 && is_partition_dir(&self) && (segments > 0 || markers == 0)) {
+    /* A folder named like <topic>-<n> is a partition when it holds a
+     * partition's files, or nothing else to look into ("my-repo-2/" above a
+     * log directory is not one). */
+    if (parts == 0 && is_partition_dir(&self) && (partfiles > 0 || (subdirs == 0 && markers == 0))) {
         rc = add_partition(s, path, base, -1);
         (*found)++;
     } else if (parts > 0 || markers > 0) {

@@ -26,6 +26,7 @@ struct ks_reader {
     int done;            /* nothing more will be read */
     int resume_checked;  /* the entry before pos was corrupt: check the next one is plausible */
     long entries;        /* entries returned so far */
+    int64_t err_offset;  /* offset field of the entry at the last error, or -1 */
 };
 
 static int open_ro(const char *path)
@@ -78,6 +79,7 @@ void ks_close(ks_reader *r)
 }
 
 int64_t ks_size(const ks_reader *r) { return r->size; }
+int64_t ks_error_offset(const ks_reader *r) { return r->err_offset; }
 const char *ks_path(const ks_reader *r) { return r->path; }
 
 /* Make [at, at+need) resident in the window. Returns a pointer to it, or NULL
@@ -175,6 +177,7 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
     if (e) e->file = r->path;
     if (r->done) return 0;
     int64_t at = r->pos, left = r->size - at;
+    r->err_offset = -1;
     if (r->resume_checked) {
         r->resume_checked = 0;
         if (!plausible_at(r, at))
@@ -190,6 +193,7 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
     const uint8_t *p = window(r, at, left < KB_HEADER_UP_TO_MAGIC ? (size_t)left : KB_HEADER_UP_TO_MAGIC, &got);
     if (!p) KS_STOP(r, e, KE_TRUNCATED, at, "file shrank while being read (%lld bytes left of %lld)",
                 (long long)got, (long long)r->size);
+    if (got >= 8) r->err_offset = (int64_t)kbe64(p);
     if (left < KB_HEADER_UP_TO_MAGIC) {
         if (zeros_to_end(r, at))
             KS_STOP(r, e, KE_ZERO_FILL, at, "zero-filled tail of %lld bytes", (long long)left);

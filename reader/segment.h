@@ -53,6 +53,10 @@ void ks_close(ks_reader *r);
  */
 int ks_next(ks_reader *r, kb_batch *b, ke_error *e);
 
+/* The offset field of the entry the last error of ks_next concerns (a
+ * partial or corrupt entry), or -1 when fewer than 8 bytes of it exist. */
+int64_t ks_error_offset(const ks_reader *r);
+
 /* File size when opened. */
 int64_t ks_size(const ks_reader *r);
 

@@ -131,12 +131,15 @@ static void test_scan_above_and_foreign(void)
 {
     kl_set *s = kl_create();
     KT_EQ_INT(kl_add(s, CORPUS "SharaWeil__kafka-0.11.0"), 0);
+    /* A folder above a log directory whose name looks like <topic>-<n>: */
+    KT_EQ_INT(kl_add(s, CORPUS "Danielowo2000__BigDataTechnologies-Version-2"), 0);
     KT_EQ_INT(kl_add(s, CORPUS "langley232__video_ingestion"), 0);
     KT_EQ_INT(kl_add(s, "/nonexistent/kaudit"), 0);
     kl_finish(s);
-    /* SharaWeil__kafka-0.11.0/data: mac_test-0, test0-0, test0-1, test0-2 (ls) */
-    KT_EQ_INT(s->nlogdirs, 1);
-    KT_EQ_INT(s->nparts, 4);
+    /* SharaWeil__kafka-0.11.0/data: mac_test-0, test0-0, test0-1, test0-2 (ls);
+     * Danielowo2000__.../kafka_data: 143 partition folders (ls, names ending -N). */
+    KT_EQ_INT(s->nlogdirs, 2);
+    KT_EQ_INT(s->nparts, 4 + 143);
     KT_EQ_INT(s->nproblems, 2);
     if (s->nproblems == 2) {
         KT_EQ_INT(s->problems[0].code, KE_FOREIGN);

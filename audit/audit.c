@@ -1,0 +1,1091 @@
+/*
+ * audit.c - see audit.h. The rules are the broker's, formats doc 7.1 to
+ * 7.11; each check names the section it follows.
+ */
+#include "audit.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "dupindex.h"
+
+#define KA_RECENT 5      /* batches the broker remembers per producer (7.2) */
+#define KA_PREVIEW 48    /* bytes of a key or value kept for a finding */
+
+/* A short copy of a key or value, for the report. */
+typedef struct ka_preview {
+    int32_t len;          /* the full length, -1 for null */
+    uint8_t n;            /* bytes kept */
+    uint8_t bytes[KA_PREVIEW];
+} ka_preview;
+
+/* What the duplicate finder remembers of each batch. */
+typedef struct ka_binfo {
+    int64_t producer_id;
+    int64_t base_offset;
+    int64_t max_timestamp;
+    int32_t base_sequence;
+    int16_t producer_epoch;
+    bool transactional;
+} ka_binfo;
+
+/* A record of a transaction still open: its fate (commit or abort) decides
+ * whether it is visible, so it joins the duplicate index only at COMMIT. */
+typedef struct ka_pending {
+    uint64_t lo, hi;
+    int64_t offset;
+    uint32_t batch;
+    ka_preview key, value;
+} ka_pending;
+
+/* The broker's ProducerStateEntry (7.2), plus what the report needs. */
+typedef struct ka_prod {
+    int64_t pid;
+    bool known;           /* state exists (seen in this log, or seeded) */
+    bool has_batch;       /* last_seq/last_offset describe a data batch */
+    int16_t epoch;
+    int32_t last_seq;
+    int64_t last_offset;
+    int32_t offset_delta;
+    int64_t last_ts;
+    int32_t coord_epoch;  /* -1 until a marker */
+    int64_t txn_first;    /* first offset of the open transaction, -1 */
+    int64_t txn_first_ts;
+    struct { int32_t first, last; } recent[KA_RECENT];
+    int nrecent;
+    ka_pending *pend;     /* records of the open transaction */
+    size_t npend, cappend;
+    bool seen;            /* some batch of it is in this log */
+    int64_t first_off, last_off, batches, records; /* for the report */
+    int32_t data_last_seq; /* last sequence of its last data batch, for the report */
+} ka_prod;
+
+/* Consecutive duplicates from the same pair of batches: one finding. */
+typedef struct ka_run {
+    bool active;
+    uint32_t ob, db;      /* batches of the original and of the copy */
+    int64_t o_first, o_last, d_first, d_last, count;
+    ka_preview key, value;
+} ka_run;
+
+typedef struct ka_snap {
+    int64_t offset;
+    char *file;
+    kp_entry *e;
+    size_t n;
+} ka_snap;
+
+typedef struct ka_epoch {
+    int32_t epoch;
+    int64_t start;
+} ka_epoch;
+
+struct ka_partition {
+    const ka_options *o;
+    rm_report *r;
+    size_t index;
+    char *topic;
+    bool coordinator;     /* no sequence checks (7.1) */
+    bool dedup;           /* look for duplicates */
+    XXH3_state_t *xx;
+
+    ka_prod *prods;
+    size_t nprods, capprods;
+    uint32_t *pmap;       /* open addressing: index+1 into prods, 0 = empty */
+    size_t pmap_cap;
+
+    ka_binfo *binfo;
+    size_t nbinfo, capbinfo;
+    kq_index q;
+    ka_run run;
+
+    /* the batch being read */
+    kb_batch cur;         /* header fields only: its pointers are not used */
+    char *cur_file;
+    uint32_t cur_bidx;
+    bool cur_window;      /* inside --since/--until */
+    bool cur_count_bad;   /* record_count_mismatch already reported */
+    bool cur_repeat;      /* exact (pid, epoch, seq range) repeat of a recent batch */
+    int64_t cur_dups;     /* records of this batch found to be duplicates */
+    int64_t cur_records;
+    int64_t cur_max_rec_ts;
+    int ctrl_type;
+    int32_t ctrl_epoch;
+    int64_t ctrl_ts;
+
+    bool have_prev;
+    int64_t prev_last;    /* last offset of the previous batch */
+    int64_t max_ts;       /* largest batch timestamp seen */
+
+    int32_t max_ple;
+    ka_epoch *epochs;     /* first offset of each new leader epoch in the log */
+    size_t nepochs, capepochs;
+    ka_epoch *ckpt;       /* leader-epoch-checkpoint */
+    size_t nckpt;
+    char *ckpt_file;
+    bool have_ckpt;
+
+    ka_snap *snaps;
+    size_t nsnaps, next_snap;
+    int64_t log_start;    /* from log-start-offset-checkpoint, -1 when unknown */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* Make room for one more element in a growing array. 0, or -1 when out of
+ * memory (the array is then unchanged). */
+static int grow_array(void **arr, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap) return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *p = realloc(*arr, ncap * size);
+    if (!p) return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+#define GROW(arr, n, cap) grow_array((void **)&(arr), (n), &(cap), sizeof *(arr))
+
+void ka_options_init(ka_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->producer_expiration_ms = KA_DEFAULT_EXPIRATION_MS;
+    o->off_lo = o->since = INT64_MIN;
+    o->off_hi = o->until = INT64_MAX;
+}
+
+bool ka_topic_internal(const char *topic) { return strncmp(topic, "__", 2) == 0; }
+
+bool ka_topic_coordinator(const char *topic)
+{
+    return strcmp(topic, "__consumer_offsets") == 0 || strcmp(topic, "__transaction_state") == 0 ||
+           strcmp(topic, "__share_group_state") == 0;
+}
+
+static void preview_set(ka_preview *p, const uint8_t *b, int32_t len)
+{
+    p->len = b ? len : -1;
+    p->n = b && len > 0 ? (uint8_t)(len < KA_PREVIEW ? len : KA_PREVIEW) : 0;
+    if (p->n) memcpy(p->bytes, b, p->n);
+}
+
+/* Printable text for a preview: bytes outside printable ASCII as \xNN, and
+ * the full length when cut. */
+static void preview_text(const ka_preview *p, char *out, size_t cap)
+{
+    if (p->len < 0) {
+        snprintf(out, cap, "null");
+        return;
+    }
+    size_t o = 0;
+    for (uint8_t i = 0; i < p->n && o + 5 < cap; i++) {
+        uint8_t c = p->bytes[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') out[o++] = (char)c;
+        else o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+    }
+    out[o] = '\0';
+    if (p->len > p->n && o + 24 < cap) snprintf(out + o, cap - o, "... (%d bytes)", p->len);
+}
+
+/* Sequence distance from `from` forward to `to`, modulo the wrap (1.8). */
+static int64_t seq_forward(int32_t from, int32_t to)
+{
+    const int64_t m = (int64_t)INT32_MAX + 1;
+    int64_t d = ((int64_t)to - from) % m;
+    return d < 0 ? d + m : d;
+}
+
+static int32_t seq_of(const ka_binfo *b, int64_t offset)
+{
+    return b->base_sequence >= 0 ? kb_seq_add(b->base_sequence, offset - b->base_offset) : -1;
+}
+
+/* A finding at `offset`, or NULL when it lies outside the window the user
+ * asked for (then it is not counted either) or is not kept as an example. */
+static rm_finding *emit(ka_partition *p, const char *type, int severity, int64_t offset, int64_t ts)
+{
+    const ka_options *o = p->o;
+    if (offset >= 0 && (offset < o->off_lo || offset > o->off_hi)) return NULL;
+    if (ts >= 0 && (ts < o->since || ts > o->until)) return NULL;
+    return rm_add_finding(p->r, type, severity, p->index, offset);
+}
+
+static void set_producer(rm_finding *f, int64_t pid, int32_t epoch)
+{
+    f->producer_id = pid;
+    f->producer_epoch = epoch;
+}
+
+/* ---- producers ------------------------------------------------------------ */
+
+static size_t pmap_slot(const ka_partition *p, int64_t pid)
+{
+    uint64_t h = (uint64_t)pid * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(h >> 17) & (p->pmap_cap - 1);
+    while (p->pmap[i] && p->prods[p->pmap[i] - 1].pid != pid) i = (i + 1) & (p->pmap_cap - 1);
+    return i;
+}
+
+static ka_prod *prod_find(ka_partition *p, int64_t pid)
+{
+    if (!p->pmap_cap) return NULL;
+    uint32_t v = p->pmap[pmap_slot(p, pid)];
+    return v ? &p->prods[v - 1] : NULL;
+}
+
+/* The entry of `pid`, created empty (unknown producer) when absent. */
+static ka_prod *prod_get(ka_partition *p, int64_t pid)
+{
+    ka_prod *x = prod_find(p, pid);
+    if (x) return x;
+    if ((p->nprods + 1) * 2 > p->pmap_cap) {
+        size_t ncap = p->pmap_cap ? p->pmap_cap * 2 : 64;
+        uint32_t *nm = calloc(ncap, sizeof *nm);
+        if (!nm) return NULL;
+        free(p->pmap);
+        p->pmap = nm;
+        p->pmap_cap = ncap;
+        for (size_t i = 0; i < p->nprods; i++) p->pmap[pmap_slot(p, p->prods[i].pid)] = (uint32_t)i + 1;
+    }
+    if (GROW(p->prods, p->nprods, p->capprods) < 0) return NULL;
+    x = &p->prods[p->nprods];
+    memset(x, 0, sizeof *x);
+    x->pid = pid;
+    x->epoch = -1;
+    x->last_seq = -1;
+    x->last_offset = -1;
+    x->last_ts = -1;
+    x->coord_epoch = -1;
+    x->txn_first = -1;
+    x->first_off = -1;
+    x->data_last_seq = -1;
+    p->pmap[pmap_slot(p, pid)] = (uint32_t)++p->nprods;
+    return x;
+}
+
+/* Forget a producer's state as the broker does when it expires (7.8). */
+static void prod_forget(ka_prod *x)
+{
+    x->known = x->has_batch = false;
+    x->epoch = -1;
+    x->last_seq = -1;
+    x->last_offset = -1;
+    x->nrecent = 0;
+    x->coord_epoch = -1;
+}
+
+static void prod_push_recent(ka_prod *x, int32_t first, int32_t last)
+{
+    if (x->nrecent == KA_RECENT) {
+        memmove(x->recent, x->recent + 1, (KA_RECENT - 1) * sizeof x->recent[0]);
+        x->nrecent--;
+    }
+    x->recent[x->nrecent].first = first;
+    x->recent[x->nrecent].last = last;
+    x->nrecent++;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t index, const char *topic)
+{
+    ka_partition *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->o = o;
+    p->r = r;
+    p->index = index;
+    p->topic = strdup(topic);
+    p->xx = XXH3_createState();
+    if (!p->topic || !p->xx) {
+        ka_partition_free(p);
+        return NULL;
+    }
+    p->coordinator = ka_topic_coordinator(topic);
+    p->dedup = !ka_topic_internal(topic) || o->dup_internal;
+    p->max_ple = -1;
+    p->log_start = -1;
+    kq_init(&p->q);
+    return p;
+}
+
+void ka_partition_free(ka_partition *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->nprods; i++) free(p->prods[i].pend);
+    for (size_t i = 0; i < p->nsnaps; i++) {
+        free(p->snaps[i].file);
+        free(p->snaps[i].e);
+    }
+    free(p->prods);
+    free(p->pmap);
+    free(p->binfo);
+    kq_free(&p->q);
+    free(p->cur_file);
+    free(p->epochs);
+    free(p->ckpt);
+    free(p->ckpt_file);
+    free(p->snaps);
+    free(p->topic);
+    XXH3_freeState(p->xx);
+    free(p);
+}
+
+void ka_seed_snapshot(ka_partition *p, int64_t offset, const kp_snapshot *s)
+{
+    (void)offset;
+    for (size_t i = 0; i < s->n; i++) {
+        kp_entry e;
+        if (kp_entry_at(s, i, &e, NULL) < 0) continue;
+        ka_prod *x = prod_get(p, e.producer_id);
+        if (!x) return;
+        x->known = true;
+        x->epoch = e.epoch;
+        x->has_batch = kp_has_batch(&e);
+        x->last_seq = e.last_sequence;
+        x->last_offset = e.last_offset;
+        x->offset_delta = e.offset_delta;
+        x->last_ts = e.timestamp;
+        x->coord_epoch = e.coordinator_epoch;
+        x->txn_first = e.current_txn_first_offset;
+        x->txn_first_ts = e.timestamp;
+        if (x->has_batch) prod_push_recent(x, kp_first_sequence(&e), e.last_sequence);
+    }
+}
+
+void ka_check_snapshot(ka_partition *p, int64_t offset, const char *file, const kp_snapshot *s)
+{
+    ka_snap *ns = realloc(p->snaps, (p->nsnaps + 1) * sizeof *ns);
+    if (!ns) return;
+    p->snaps = ns;
+    ka_snap *x = &ns[p->nsnaps];
+    x->offset = offset;
+    x->file = strdup(file);
+    x->e = s->n ? malloc(s->n * sizeof *x->e) : NULL;
+    x->n = 0;
+    for (size_t i = 0; x->e && i < s->n; i++)
+        if (kp_entry_at(s, i, &x->e[x->n], NULL) == 0) x->n++;
+    p->nsnaps++;
+}
+
+void ka_leader_epochs(ka_partition *p, const char *file, const kk_checkpoint *c)
+{
+    free(p->ckpt);
+    free(p->ckpt_file);
+    p->ckpt = c->n ? malloc(c->n * sizeof *p->ckpt) : NULL;
+    p->nckpt = p->ckpt ? c->n : 0;
+    for (size_t i = 0; i < p->nckpt; i++) {
+        p->ckpt[i].epoch = c->entries[i].epoch;
+        p->ckpt[i].start = c->entries[i].offset;
+    }
+    p->ckpt_file = strdup(file);
+    p->have_ckpt = true;
+}
+
+void ka_log_start(ka_partition *p, int64_t offset) { p->log_start = offset; }
+
+void ka_segment(ka_partition *p, int64_t bytes)
+{
+    rm_partition *rp = &p->r->partitions[p->index];
+    rp->segments++;
+    rp->bytes += bytes;
+}
+
+/* ---- duplicates ------------------------------------------------------------ */
+
+static const char *dup_class(const ka_partition *p, const ka_run *run, int *severity, const char **why)
+{
+    const ka_binfo *o = &p->binfo[run->ob], *d = &p->binfo[run->db];
+    *severity = RM_WARNING;
+    if (o->producer_id < 0 && d->producer_id < 0) {
+        *why = "Neither copy carries a producer id: the producer ran without idempotence "
+               "(enable.idempotence=false, or a client that does not support it), so when an "
+               "acknowledgement was lost and it retried, the broker had no way to recognise the "
+               "batch it already had. Check the producer's idempotence setting and its retry and "
+               "timeout logs around this time.";
+        return "retry_without_idempotence";
+    }
+    if (o->producer_id != d->producer_id) {
+        *why = "The copies carry different producer ids: a new producer session (a restart, or a "
+               "new producer instance) wrote again what an earlier session had already written. "
+               "Idempotence only protects retries within one producer session, so the broker "
+               "accepted both. Check for a restart or redeploy of the producer and whether it "
+               "replays from a source without tracking what was already acknowledged.";
+        return "producer_restart";
+    }
+    if (o->producer_epoch != d->producer_epoch) {
+        *why = "Same producer id, new epoch: the producer's session was restarted or its epoch "
+               "bumped (a transactional producer re-initialised, or an idempotent producer "
+               "recovering from an error), and the new session wrote the records again. "
+               "Idempotence does not carry across epochs. Check the producer's restarts and "
+               "what it replays after initTransactions or an error.";
+        return "producer_restart";
+    }
+    if (seq_of(o, run->o_first) == seq_of(d, run->d_first)) {
+        *severity = RM_ERROR;
+        *why = "Same producer id, epoch and sequence numbers at two offsets: this is exactly the "
+               "retry the broker is meant to drop. It was accepted twice because the broker did "
+               "not know the first copy when the second arrived: producer state lost in a leader "
+               "change or unclean election, the producer id expired, or a broker bug. Check the "
+               "partition's leader changes and the broker logs around both offsets.";
+        return "idempotence_bypassed";
+    }
+    *why = "Same producer id and epoch, new sequence numbers: the producer (the application, not "
+           "the network) sent the same records again as new messages, so idempotence, which only "
+           "stops resent batches, let them through. The bytes cannot tell an application bug "
+           "from a deliberate resend (a person sending the same test message twice looks the "
+           "same). Check the application's send path and error handling.";
+    return "application_resend";
+}
+
+static void run_flush(ka_partition *p)
+{
+    ka_run *run = &p->run;
+    if (!run->active) return;
+    run->active = false;
+    int severity;
+    const char *why;
+    const char *cls = dup_class(p, run, &severity, &why);
+    const ka_binfo *o = &p->binfo[run->ob], *d = &p->binfo[run->db];
+    rm_finding *f = emit(p, "duplicate", severity, run->d_first, d->max_timestamp);
+    if (!f) return;
+    set_producer(f, d->producer_id, d->producer_epoch);
+    char k[KA_PREVIEW * 4 + 32], v[KA_PREVIEW * 4 + 32];
+    preview_text(&run->key, k, sizeof k);
+    preview_text(&run->value, v, sizeof v);
+    if (run->count == 1)
+        rm_set_message(f, "record at offset %" PRId64 " repeats the key and value of offset %" PRId64 " (%s)",
+                       run->d_first, run->o_first, cls);
+    else
+        rm_set_message(f, "%" PRId64 " records at offsets %" PRId64 "..%" PRId64 " repeat offsets %" PRId64
+                          "..%" PRId64 " (%s)",
+                       run->count, run->d_first, run->d_last, run->o_first, run->o_last, cls);
+    rm_set_explanation(f, "%s", why);
+    rm_field_str(f, "class", cls);
+    rm_field_int(f, "count", run->count);
+    rm_field_int(f, "last_offset", run->d_last);
+    rm_field_int(f, "original_offset", run->o_first);
+    rm_field_int(f, "original_last_offset", run->o_last);
+    rm_field_int(f, "original_producer_id", o->producer_id);
+    rm_field_int(f, "original_producer_epoch", o->producer_epoch);
+    rm_field_int(f, "sequence", seq_of(d, run->d_first));
+    rm_field_int(f, "original_sequence", seq_of(o, run->o_first));
+    rm_field_int(f, "timestamp", d->max_timestamp);
+    rm_field_int(f, "original_timestamp", o->max_timestamp);
+    rm_field_str(f, "key_preview", k);
+    rm_field_int(f, "key_size", run->key.len);
+    rm_field_str(f, "value_preview", v);
+    rm_field_int(f, "value_size", run->value.len);
+}
+
+/* Record `offset` of batch `bidx` has the fingerprint (lo, hi). */
+static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, int64_t offset, uint32_t bidx,
+                      const ka_preview *key, const ka_preview *value)
+{
+    kq_slot *s;
+    int rc = kq_put(&p->q, lo, hi, offset, bidx, &s);
+    if (rc <= 0) {
+        run_flush(p); /* a record seen for the first time ends a run of duplicates */
+        return;
+    }
+    int64_t o_off = s->offset, d_off = offset;
+    uint32_t ob = s->batch, db = bidx;
+    if (offset < s->offset) {
+        /* A committed transaction's record joins the index at its marker,
+         * after later records: the earlier offset is the original. */
+        o_off = offset, d_off = s->offset;
+        ob = bidx, db = s->batch;
+        s->offset = offset;
+        s->batch = bidx;
+    }
+    if (db == p->cur_bidx) p->cur_dups++;
+    ka_run *run = &p->run;
+    if (run->active && run->ob == ob && run->db == db && o_off > run->o_last && d_off > run->d_last) {
+        run->o_last = o_off;
+        run->d_last = d_off;
+        run->count++;
+        return;
+    }
+    run_flush(p);
+    run->active = true;
+    run->ob = ob, run->db = db;
+    run->o_first = run->o_last = o_off;
+    run->d_first = run->d_last = d_off;
+    run->count = 1;
+    run->key = *key;
+    run->value = *value;
+}
+
+static void fingerprint(ka_partition *p, const kb_record *r, uint64_t *lo, uint64_t *hi)
+{
+    /* Lengths are hashed too, so a null (-1) and an empty (0) field differ. */
+    uint8_t len[4];
+    XXH3_128bits_reset(p->xx);
+    len[0] = (uint8_t)(r->key_len >> 24), len[1] = (uint8_t)(r->key_len >> 16);
+    len[2] = (uint8_t)(r->key_len >> 8), len[3] = (uint8_t)r->key_len;
+    XXH3_128bits_update(p->xx, len, 4);
+    if (r->key_len > 0) XXH3_128bits_update(p->xx, r->key, (size_t)r->key_len);
+    len[0] = (uint8_t)(r->value_len >> 24), len[1] = (uint8_t)(r->value_len >> 16);
+    len[2] = (uint8_t)(r->value_len >> 8), len[3] = (uint8_t)r->value_len;
+    XXH3_128bits_update(p->xx, len, 4);
+    if (r->value_len > 0) XXH3_128bits_update(p->xx, r->value, (size_t)r->value_len);
+    if (p->o->dup_include_headers && r->headers_len) XXH3_128bits_update(p->xx, r->headers, r->headers_len);
+    XXH128_hash_t h = XXH3_128bits_digest(p->xx);
+    *lo = h.low64;
+    *hi = h.high64;
+}
+
+/* ---- snapshots and leader epochs ------------------------------------------- */
+
+static void snapshot_compare(ka_partition *p, const ka_snap *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const kp_entry *e = &s->e[i];
+        ka_prod *x = prod_find(p, e->producer_id);
+        /* A producer the log never showed a batch of (its data is before
+         * the log start) cannot be checked. */
+        if (!x || !x->has_batch || !x->seen) continue;
+        const char *field = NULL;
+        int64_t sv = 0, lv = 0;
+        if (e->epoch != x->epoch) field = "producer_epoch", sv = e->epoch, lv = x->epoch;
+        else if (e->last_sequence != x->last_seq) field = "last_sequence", sv = e->last_sequence, lv = x->last_seq;
+        else if (e->last_offset != x->last_offset) field = "last_offset", sv = e->last_offset, lv = x->last_offset;
+        else if (e->offset_delta != x->offset_delta) field = "offset_delta", sv = e->offset_delta, lv = x->offset_delta;
+        else if (e->current_txn_first_offset != x->txn_first)
+            field = "current_txn_first_offset", sv = e->current_txn_first_offset, lv = x->txn_first;
+        else if (x->coord_epoch >= 0 && e->coordinator_epoch != x->coord_epoch)
+            field = "coordinator_epoch", sv = e->coordinator_epoch, lv = x->coord_epoch;
+        if (!field) continue;
+        rm_finding *f = emit(p, "snapshot_mismatch", RM_WARNING, s->offset, -1);
+        if (!f) continue;
+        set_producer(f, e->producer_id, e->epoch);
+        rm_set_message(f, "producer %" PRId64 ": the snapshot at offset %" PRId64 " says %s %" PRId64
+                          ", the log says %" PRId64,
+                       e->producer_id, s->offset, field, sv, lv);
+        rm_set_explanation(f, "The broker saves each producer's state (epoch, last sequence, open "
+                              "transaction) in a .snapshot file so it can keep rejecting retries "
+                              "after a restart. This snapshot disagrees with the state rebuilt from "
+                              "the log up to the same offset, so after a reload the broker would "
+                              "judge this producer's next writes against the wrong state (accepting "
+                              "a duplicate or rejecting a valid batch). Check whether the segment "
+                              "was modified, truncated or restored from elsewhere after the "
+                              "snapshot was written.");
+        rm_field_int(f, "snapshot_offset", s->offset);
+        rm_field_str(f, "file", s->file);
+        rm_field_str(f, "field", field);
+        rm_field_int(f, "snapshot_value", sv);
+        rm_field_int(f, "log_value", lv);
+    }
+}
+
+/* Compare the partition's leader epochs with leader-epoch-checkpoint (6.1). */
+static void leader_epochs_compare(ka_partition *p)
+{
+    if (!p->have_ckpt) return;
+    for (size_t i = 0; i < p->nepochs; i++) {
+        ka_epoch l = p->epochs[i];
+        /* When the log start moved (DeleteRecords, retention), the broker
+         * dropped the epochs wholly below it and moved the start of the one
+         * holding it (LeaderEpochFileCache.truncateFromStart). */
+        if (p->log_start > l.start) {
+            if (i + 1 < p->nepochs && p->epochs[i + 1].start <= p->log_start) continue;
+            l.start = p->log_start;
+        }
+        const ka_epoch *c = NULL;
+        for (size_t j = 0; j < p->nckpt && !c; j++)
+            if (p->ckpt[j].epoch == l.epoch) c = &p->ckpt[j];
+        /* The first epoch still in the log may have begun before its first
+         * batch still here (segments deleted by retention). */
+        if (c && (c->start == l.start || (i == 0 && c->start < l.start))) continue;
+        rm_finding *f = emit(p, "leader_epoch_checkpoint_mismatch", RM_WARNING, l.start, -1);
+        if (!f) continue;
+        if (c)
+            rm_set_message(f, "leader epoch %d starts at offset %" PRId64 " in the log, at %" PRId64
+                              " in leader-epoch-checkpoint",
+                           l.epoch, l.start, c->start);
+        else
+            rm_set_message(f, "leader epoch %d starts at offset %" PRId64
+                              " in the log but leader-epoch-checkpoint has no entry for it",
+                           l.epoch, l.start);
+        rm_set_explanation(f, "Followers use the leader-epoch checkpoint to find where their log "
+                              "diverges from a new leader's (KIP-101). If it disagrees with the "
+                              "log, a future leader change can truncate too much or too little, "
+                              "losing or forking data. Check for a copied or restored partition "
+                              "directory, or a crash during a leader change.");
+        rm_field_int(f, "leader_epoch", l.epoch);
+        rm_field_int(f, "log_start_offset", l.start);
+        rm_field_int(f, "checkpoint_start_offset", c ? c->start : -1);
+        rm_field_str(f, "file", p->ckpt_file ? p->ckpt_file : "");
+    }
+}
+
+/* ---- batches ---------------------------------------------------------------- */
+
+static void finding_at_batch(ka_partition *p, rm_finding *f)
+{
+    if (p->cur.producer_id >= 0) set_producer(f, p->cur.producer_id, p->cur.producer_epoch);
+    rm_field_str(f, "file", p->cur_file ? p->cur_file : "");
+    rm_field_int(f, "position", p->cur.pos);
+}
+
+/* Epoch and sequence of a data batch of an idempotent producer (7.3-7.5). */
+static void producer_data(ka_partition *p, ka_prod *x)
+{
+    const kb_batch *b = &p->cur;
+    rm_finding *f;
+    if (x->known && b->producer_epoch < x->epoch) {
+        if ((f = emit(p, "epoch_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+            finding_at_batch(p, f);
+            rm_set_message(f, "producer %" PRId64 " wrote with epoch %d after epoch %d", b->producer_id,
+                           b->producer_epoch, x->epoch);
+            rm_set_explanation(f, "A producer id wrote with an epoch lower than one it already used. "
+                                  "Bumping the epoch fences the old session; a write from the old "
+                                  "epoch afterwards is a zombie (a paused or partitioned instance "
+                                  "that kept writing), which the broker rejects as "
+                                  "InvalidProducerEpoch/ProducerFenced when it comes from a client. "
+                                  "Its records may duplicate or contradict the new session's. Check "
+                                  "for two live instances with the same transactional.id.");
+            rm_field_int(f, "previous_epoch", x->epoch);
+        }
+        return; /* a zombie's batch does not move the producer's state */
+    }
+    if (x->known && b->producer_epoch == x->epoch && x->has_batch) {
+        for (int i = 0; i < x->nrecent; i++)
+            if (x->recent[i].first == b->base_sequence && x->recent[i].last == b->last_sequence) p->cur_repeat = true;
+    }
+    if (p->cur_repeat) return; /* what the broker should have dropped: checked as a duplicate */
+    bool new_epoch = x->known && b->producer_epoch != x->epoch;
+    bool reset_expected = x->known && b->producer_epoch == x->epoch && !x->has_batch;
+    if (!p->coordinator && (new_epoch || reset_expected) && b->base_sequence != 0 && x->epoch >= 0 &&
+        (f = emit(p, "epoch_sequence_not_reset", RM_WARNING, b->base_offset, b->max_timestamp))) {
+        finding_at_batch(p, f);
+        rm_set_message(f, "producer %" PRId64 " started epoch %d at sequence %d, not 0", b->producer_id,
+                       b->producer_epoch, b->base_sequence);
+        rm_set_explanation(f, "When a producer's epoch changes, its sequence numbers restart at 0; "
+                              "a broker rejects anything else from a client "
+                              "(OutOfOrderSequenceException). A new epoch continuing an old "
+                              "sequence means the broker's state for this producer was lost or "
+                              "the batch did not come from a well-behaved producer. Check the "
+                              "producer's version and the partition's leader changes.");
+        rm_field_int(f, "previous_epoch", x->epoch);
+        rm_field_int(f, "actual_sequence", b->base_sequence);
+    }
+    if (!p->coordinator && x->known && !new_epoch && x->has_batch) {
+        int32_t expected = kb_seq_add(x->last_seq, 1);
+        int64_t ahead = seq_forward(expected, b->base_sequence);
+        if (b->base_sequence != expected && ahead != 0) {
+            bool gap = ahead < ((int64_t)1 << 30);
+            const char *type = gap ? "sequence_gap" : "sequence_regression";
+            if ((f = emit(p, type, gap ? RM_WARNING : RM_ERROR, b->base_offset, b->max_timestamp))) {
+                finding_at_batch(p, f);
+                rm_field_int(f, "expected_sequence", expected);
+                rm_field_int(f, "actual_sequence", b->base_sequence);
+                if (gap) {
+                    rm_field_int(f, "missing", ahead);
+                    rm_set_message(f, "producer %" PRId64 " epoch %d: sequence jumps from %d to %d (%" PRId64
+                                      " missing)",
+                                   b->producer_id, b->producer_epoch, x->last_seq, b->base_sequence, ahead);
+                    rm_set_explanation(f, "The producer's sequence numbers skip ahead: the batches in "
+                                          "between never reached this log. A broker rejects such a "
+                                          "write from a client (OutOfOrderSequenceException) unless "
+                                          "it had lost this producer's state, so either data was "
+                                          "lost in between (an unclean leader election or a "
+                                          "truncation) or the broker forgot the producer. Check "
+                                          "the partition's leader changes around this offset.");
+                } else {
+                    rm_set_message(f, "producer %" PRId64 " epoch %d: sequence goes back from %d to %d",
+                                   b->producer_id, b->producer_epoch, x->last_seq, b->base_sequence);
+                    rm_set_explanation(f, "The producer's sequence numbers go backwards without "
+                                          "repeating a batch it wrote before. A broker rejects this "
+                                          "from a client (OutOfOrderSequenceException); in a log it "
+                                          "means producer state was lost (a leader change, an "
+                                          "expired producer id) or two writers share a producer "
+                                          "id. The records may duplicate earlier ones.");
+                }
+            }
+        }
+    }
+    if (b->producer_epoch != x->epoch) x->nrecent = 0;
+    x->known = x->has_batch = true;
+    x->epoch = b->producer_epoch;
+    x->last_seq = b->last_sequence;
+    x->last_offset = b->last_offset;
+    x->offset_delta = b->last_offset_delta;
+    prod_push_recent(x, b->base_sequence, b->last_sequence);
+}
+
+/* Transactions (7.6). */
+static void producer_txn(ka_partition *p, ka_prod *x)
+{
+    const kb_batch *b = &p->cur;
+    if (b->is_transactional) {
+        if (x->txn_first < 0) {
+            x->txn_first = b->base_offset;
+            x->txn_first_ts = b->max_timestamp;
+        }
+        return;
+    }
+    if (x->txn_first < 0) return;
+    rm_finding *f = emit(p, "non_transactional_in_transaction", RM_ERROR, b->base_offset, b->max_timestamp);
+    if (!f) return;
+    finding_at_batch(p, f);
+    rm_set_message(f, "producer %" PRId64 " wrote a non-transactional batch while its transaction from offset %" PRId64
+                      " was open",
+                   b->producer_id, x->txn_first);
+    rm_set_explanation(f, "While a producer has a transaction open, every write of it must belong to "
+                          "the transaction; a broker rejects anything else from a client "
+                          "(InvalidTxnStateException). These records are visible to read_committed "
+                          "consumers even if the transaction aborts. Check the producer code for "
+                          "sends outside beginTransaction/commitTransaction.");
+    rm_field_int(f, "first_offset", x->txn_first);
+}
+
+void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
+{
+    rm_partition *rp = &p->r->partitions[p->index];
+    p->cur = *b;
+    p->cur.data = NULL;
+    p->cur.payload = NULL;
+    p->cur.key = NULL;
+    free(p->cur_file);
+    p->cur_file = strdup(file);
+    p->cur_window = b->max_timestamp < 0 || (b->max_timestamp >= p->o->since && b->max_timestamp <= p->o->until);
+    p->cur_count_bad = p->cur_repeat = false;
+    p->cur_dups = p->cur_records = 0;
+    p->cur_max_rec_ts = -1;
+    p->ctrl_type = KB_CTRL_UNKNOWN;
+    p->ctrl_epoch = -1;
+    p->ctrl_ts = b->max_timestamp;
+    rm_finding *f;
+
+    while (p->next_snap < p->nsnaps && p->snaps[p->next_snap].offset <= b->base_offset)
+        snapshot_compare(p, &p->snaps[p->next_snap++]);
+
+    rp->batches++;
+    if (rp->log_start_offset < 0 || b->base_offset < rp->log_start_offset) rp->log_start_offset = b->base_offset;
+    if (b->last_offset + 1 > rp->log_end_offset) rp->log_end_offset = b->last_offset + 1;
+    if (b->max_timestamp > p->max_ts) p->max_ts = b->max_timestamp;
+
+    /* Offsets only grow (Appendix A, step 8). */
+    if (p->have_prev && b->base_offset <= p->prev_last &&
+        (f = emit(p, "offset_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        finding_at_batch(p, f);
+        rm_set_message(f, "batch at offset %" PRId64 " does not follow the previous batch's last offset %" PRId64,
+                       b->base_offset, p->prev_last);
+        rm_set_explanation(f, "Offsets in a partition only grow: a broker refuses an append whose offsets "
+                              "are not above the log end, and recovery truncates a segment where they "
+                              "go back. Two batches claiming the same offsets mean the log was spliced "
+                              "together from two histories (a copied or restored segment, a forked "
+                              "leader). Consumers will see one of them, or both.");
+        rm_field_int(f, "previous_last_offset", p->prev_last);
+    }
+    if (!p->have_prev || b->last_offset > p->prev_last) p->prev_last = b->last_offset;
+    p->have_prev = true;
+
+    /* Leader epochs only grow along the log (KIP-101). */
+    if (b->magic == 2 && b->partition_leader_epoch >= 0) {
+        if (b->partition_leader_epoch < p->max_ple &&
+            (f = emit(p, "leader_epoch_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+            finding_at_batch(p, f);
+            rm_set_message(f, "batch at offset %" PRId64 " has leader epoch %d after epoch %d", b->base_offset,
+                           b->partition_leader_epoch, p->max_ple);
+            rm_set_explanation(f, "Each leader stamps its epoch on what it appends, and epochs only grow, so "
+                                  "a batch with a lower epoch after a higher one was written by an old "
+                                  "leader after a newer one had taken over: the log holds a fork of two "
+                                  "leaders' histories (an unclean election, or a segment copied from "
+                                  "another replica). Records around it may be lost or duplicated.");
+            rm_field_int(f, "leader_epoch", b->partition_leader_epoch);
+            rm_field_int(f, "previous_leader_epoch", p->max_ple);
+        } else if (b->partition_leader_epoch > p->max_ple && GROW(p->epochs, p->nepochs, p->capepochs) == 0) {
+            p->epochs[p->nepochs].epoch = b->partition_leader_epoch;
+            p->epochs[p->nepochs].start = b->base_offset;
+            p->nepochs++;
+            p->max_ple = b->partition_leader_epoch;
+        }
+    }
+
+    /* A client batch holds exactly lastOffsetDelta+1 records; the cleaner
+     * only ever removes records (1.10), never adds. */
+    if (b->magic == 2 && (int64_t)b->count > (int64_t)b->last_offset_delta + 1) {
+        p->cur_count_bad = true;
+        if ((f = emit(p, "record_count_mismatch", RM_ERROR, b->base_offset, b->max_timestamp))) {
+            finding_at_batch(p, f);
+            rm_set_message(f, "batch at offset %" PRId64 " declares %d records in an offset range of %d", b->base_offset,
+                           b->count, b->last_offset_delta + 1);
+            rm_set_explanation(f, "A batch cannot hold more records than offsets: the header contradicts "
+                                  "itself, so the batch was not written by a Kafka broker or was "
+                                  "damaged before its checksum was computed. Consumers may fail on it "
+                                  "or skip records.");
+            rm_field_int(f, "count", b->count);
+            rm_field_int(f, "offset_range", (int64_t)b->last_offset_delta + 1);
+        }
+    }
+
+    ka_binfo bi = { b->producer_id, b->base_offset, b->max_timestamp, b->base_sequence, b->producer_epoch,
+                    b->is_transactional };
+    p->cur_bidx = KQ_EMPTY;
+    if (p->dedup && !b->is_control && GROW(p->binfo, p->nbinfo, p->capbinfo) == 0 && p->nbinfo < KQ_EMPTY) {
+        p->binfo[p->nbinfo] = bi;
+        p->cur_bidx = (uint32_t)p->nbinfo++;
+    }
+
+    if (b->magic < 2 || b->producer_id < 0 || b->is_control) return;
+    ka_prod *x = prod_get(p, b->producer_id);
+    if (!x) return;
+    /* A producer silent for longer than the expiration is forgotten (7.8). */
+    if (x->known && x->txn_first < 0 && x->last_ts >= 0 && b->max_timestamp - x->last_ts >= p->o->producer_expiration_ms)
+        prod_forget(x);
+    producer_data(p, x);
+    producer_txn(p, x);
+    x->last_ts = b->max_timestamp;
+    x->seen = true;
+    if (x->first_off < 0) x->first_off = b->base_offset;
+    x->last_off = b->last_offset;
+    x->data_last_seq = b->last_sequence;
+    x->batches++;
+    x->records += b->count;
+}
+
+void ka_record(ka_partition *p, const kb_record *r)
+{
+    p->cur_records++;
+    if (r->timestamp > p->cur_max_rec_ts) p->cur_max_rec_ts = r->timestamp;
+    if (p->cur.is_control) {
+        if (p->cur_records == 1) {
+            ke_error e;
+            kb_control_parse(r, &p->ctrl_type, &p->ctrl_epoch, &e);
+            p->ctrl_ts = r->timestamp;
+        }
+        return;
+    }
+    rm_partition *rp = &p->r->partitions[p->index];
+    rp->records++;
+    if (p->cur_bidx == KQ_EMPTY) return;
+    uint64_t lo, hi;
+    fingerprint(p, r, &lo, &hi);
+    ka_preview k, v;
+    preview_set(&k, r->key, r->key_len);
+    preview_set(&v, r->value, r->value_len);
+    if (p->cur.is_transactional && p->cur.producer_id >= 0) {
+        ka_prod *x = prod_find(p, p->cur.producer_id);
+        if (x && GROW(x->pend, x->npend, x->cappend) == 0) {
+            ka_pending *pe = &x->pend[x->npend++];
+            pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->batch = p->cur_bidx;
+            pe->key = k, pe->value = v;
+        }
+        return;
+    }
+    dedup_put(p, lo, hi, r->offset, p->cur_bidx, &k, &v);
+}
+
+/* A COMMIT or ABORT marker (7.6). */
+static void marker(ka_partition *p)
+{
+    const kb_batch *b = &p->cur;
+    ka_prod *x = prod_get(p, b->producer_id);
+    if (!x) return;
+    rm_finding *f;
+    if (x->known && x->txn_first < 0 && x->last_ts >= 0 && p->ctrl_ts - x->last_ts >= p->o->producer_expiration_ms)
+        prod_forget(x);
+    if (x->known && b->producer_epoch < x->epoch &&
+        (f = emit(p, "epoch_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        finding_at_batch(p, f);
+        rm_set_message(f, "producer %" PRId64 ": %s marker with epoch %d after epoch %d", b->producer_id,
+                       kb_control_name(p->ctrl_type), b->producer_epoch, x->epoch);
+        rm_set_explanation(f, "A transaction marker carries the producer's epoch; one lower than an epoch "
+                              "already used was written for a fenced (older) session. Check for a "
+                              "transaction coordinator failover around this offset.");
+        rm_field_int(f, "previous_epoch", x->epoch);
+    }
+    if (x->coord_epoch >= 0 && p->ctrl_epoch < x->coord_epoch &&
+        (f = emit(p, "coordinator_epoch_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        finding_at_batch(p, f);
+        rm_set_message(f, "producer %" PRId64 ": %s marker from coordinator epoch %d after coordinator epoch %d",
+                       b->producer_id, kb_control_name(p->ctrl_type), p->ctrl_epoch, x->coord_epoch);
+        rm_set_explanation(f, "Each transaction marker names the epoch of the transaction coordinator that "
+                              "wrote it. A lower coordinator epoch after a higher one means a deposed "
+                              "coordinator still wrote markers (the broker rejects this as "
+                              "TransactionCoordinatorFencedException): the outcome recorded for this "
+                              "transaction may not be the one the current coordinator decided. Check "
+                              "the __transaction_state partition's leader changes.");
+        rm_field_int(f, "coordinator_epoch", p->ctrl_epoch);
+        rm_field_int(f, "previous_coordinator_epoch", x->coord_epoch);
+    }
+    if (x->txn_first >= 0) {
+        for (size_t i = 0; i < x->npend && p->ctrl_type == KB_CTRL_COMMIT; i++)
+            dedup_put(p, x->pend[i].lo, x->pend[i].hi, x->pend[i].offset, x->pend[i].batch, &x->pend[i].key,
+                      &x->pend[i].value);
+        if (p->ctrl_type == KB_CTRL_COMMIT) run_flush(p);
+        x->npend = 0;
+        x->txn_first = -1;
+    } else if (x->seen && (f = emit(p, "orphan_marker", RM_INFO, b->base_offset, b->max_timestamp))) {
+        finding_at_batch(p, f);
+        rm_set_message(f, "producer %" PRId64 ": %s marker with no open transaction", b->producer_id,
+                       kb_control_name(p->ctrl_type));
+        rm_set_explanation(f, "This producer's earlier writes are in this log, but no transaction of it "
+                              "was open when this marker arrived, so it completes nothing. Coordinators "
+                              "resend markers after failures, so this is usually harmless; many in a "
+                              "row point at a coordinator retrying.");
+    }
+    if (b->producer_epoch > x->epoch) {
+        /* TV2 (7.7): the marker bumps the epoch; the next epoch's data restarts at 0. */
+        x->epoch = b->producer_epoch;
+        x->has_batch = false;
+        x->nrecent = 0;
+    }
+    x->known = true;
+    x->seen = true;
+    x->coord_epoch = p->ctrl_epoch;
+    x->last_ts = p->ctrl_ts;
+}
+
+void ka_batch_end(ka_partition *p, const ke_error *iter_error)
+{
+    const kb_batch *b = &p->cur;
+    rm_partition *rp = &p->r->partitions[p->index];
+    rm_finding *f;
+    if (b->is_control) rp->control_records += p->cur_records;
+    if (iter_error && !p->cur_count_bad) {
+        bool count = iter_error->code == KE_COUNT;
+        if ((f = emit(p, count ? "record_count_mismatch" : "corrupt_batch", RM_ERROR, b->base_offset, b->max_timestamp))) {
+            finding_at_batch(p, f);
+            rm_set_message(f, "%s", iter_error->msg);
+            rm_set_explanation(f, "The batch's checksum matched, yet its records do not fit its header: it "
+                                  "was written this way (not damaged on disk later). Consumers will fail "
+                                  "on this batch or skip records of it. Records read before the problem "
+                                  "were audited; the rest of the batch could not be.");
+            rm_field_str(f, "code", ke_strerror(iter_error->code));
+        }
+    }
+    if (b->is_control && b->producer_id >= 0 && b->count > 0 &&
+        (p->ctrl_type == KB_CTRL_COMMIT || p->ctrl_type == KB_CTRL_ABORT))
+        marker(p);
+    /* An exact sequence repeat whose records differ is not a retry. */
+    if (p->cur_repeat && p->dedup && p->cur_dups < p->cur_records &&
+        (f = emit(p, "sequence_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        finding_at_batch(p, f);
+        rm_set_message(f, "producer %" PRId64 " epoch %d reused sequences %d..%d for different records",
+                       b->producer_id, b->producer_epoch, b->base_sequence, b->last_sequence);
+        rm_set_explanation(f, "The same producer id, epoch and sequence range appear twice with different "
+                              "records. A broker treats such a batch as a retry and drops it, so a "
+                              "client would have believed these records were written when they were "
+                              "not; here both landed. Two writers share a producer id, or state was "
+                              "lost.");
+        rm_field_int(f, "expected_sequence", -1);
+        rm_field_int(f, "actual_sequence", b->base_sequence);
+    }
+    if (b->magic == 2 && b->timestamp_type == KB_TS_CREATE && !b->has_delete_horizon && p->cur_records > 0 &&
+        p->cur_max_rec_ts > b->max_timestamp &&
+        (f = emit(p, "timestamp_anomaly", RM_WARNING, b->base_offset, b->max_timestamp))) {
+        finding_at_batch(p, f);
+        rm_set_message(f, "batch at offset %" PRId64 ": a record has timestamp %" PRId64 ", above the batch's max %" PRId64,
+                       b->base_offset, p->cur_max_rec_ts, b->max_timestamp);
+        rm_set_explanation(f, "A batch's maxTimestamp must be the largest of its records' timestamps; the "
+                              "time index and time-based retention and lookups rely on it. Consumers "
+                              "seeking by time may miss these records.");
+        rm_field_int(f, "max_record_timestamp", p->cur_max_rec_ts);
+    }
+}
+
+void ka_reader_problem(ka_partition *p, const ke_error *e, int64_t entry_offset)
+{
+    /* A zero-filled tail has no offset field of its own: it starts at the
+     * log end. */
+    if (e->code == KE_ZERO_FILL) entry_offset = p->have_prev ? p->prev_last + 1 : -1;
+    bool tail = e->code == KE_TRUNCATED || e->code == KE_ZERO_FILL;
+    int severity = e->code == KE_ZERO_FILL ? RM_INFO : tail ? RM_WARNING : RM_ERROR;
+    rm_finding *f = emit(p, tail ? "truncated_batch" : "corrupt_batch", severity, entry_offset, -1);
+    if (!f) return;
+    rm_set_message(f, "%s", e->msg);
+    if (e->code == KE_ZERO_FILL)
+        rm_set_explanation(f, "The segment ends in zeros: a preallocated segment (log.preallocate) or a "
+                              "crash while the broker was writing. Recovery truncates the file here; no "
+                              "batch was lost that a consumer could have read, unless the broker crashed "
+                              "before flushing acknowledged writes (acks=1, or unclean leader election).");
+    else if (tail)
+        rm_set_explanation(f, "The segment ends in the middle of a batch: the broker crashed or the disk "
+                              "filled while it wrote, or the file was copied while being written. "
+                              "Recovery truncates the partial batch; a producer that got no "
+                              "acknowledgement for it will have retried, but with acks=1 the write may "
+                              "have been acknowledged and lost.");
+    else
+        rm_set_explanation(f, "The bytes of this entry are damaged (a checksum mismatch or a field that "
+                              "breaks the format): disk or memory corruption, or a file edited or "
+                              "copied badly. Consumers fail on it (CorruptRecordException) and a "
+                              "broker's recovery truncates the segment here, losing everything after "
+                              "it. Replicas on other brokers may hold a good copy.");
+    rm_field_str(f, "file", e->file ? e->file : "");
+    rm_field_int(f, "position", e->pos);
+    rm_field_str(f, "code", ke_strerror(e->code));
+}
+
+void ka_index_problem(ka_partition *p, const ke_error *e, int64_t offset)
+{
+    size_t n = e->file ? strlen(e->file) : 0;
+    bool txn = n > 9 && strcmp(e->file + n - 9, ".txnindex") == 0;
+    rm_finding *f = emit(p, txn ? "txn_index_mismatch" : "index_mismatch", RM_WARNING, offset, -1);
+    if (!f) return;
+    rm_set_message(f, "%s", e->msg);
+    if (txn)
+        rm_set_explanation(f, "read_committed consumers learn which records to skip from the .txnindex "
+                              "of each segment. An aborted transaction missing from it (or listed "
+                              "wrongly) makes those consumers deliver aborted records, or skip "
+                              "committed ones. The broker rebuilds this file only when it recovers the "
+                              "segment.");
+    else
+        rm_set_explanation(f, "The offset and time indexes let the broker find a batch by offset or time "
+                              "without scanning the segment. An entry that disagrees with the log sends "
+                              "fetches and time lookups to the wrong place. Brokers do not re-check old "
+                              "segments' indexes at startup (since 2.3); deleting the index files makes "
+                              "the broker rebuild them.");
+    rm_field_str(f, "file", e->file ? e->file : "");
+    rm_field_int(f, "position", e->pos);
+}
+
+void ka_partition_end(ka_partition *p)
+{
+    run_flush(p);
+    while (p->next_snap < p->nsnaps) snapshot_compare(p, &p->snaps[p->next_snap++]);
+    for (size_t i = 0; i < p->nprods; i++) {
+        ka_prod *x = &p->prods[i];
+        if (x->txn_first < 0 || !x->seen) continue;
+        int64_t age = p->max_ts >= 0 && x->txn_first_ts >= 0 ? p->max_ts - x->txn_first_ts : -1;
+        rm_finding *f = emit(p, "open_transaction", RM_WARNING, x->txn_first, -1);
+        if (!f) continue;
+        set_producer(f, x->pid, x->epoch);
+        rm_set_message(f, "producer %" PRId64 ": transaction open since offset %" PRId64 " with no COMMIT or ABORT",
+                       x->pid, x->txn_first);
+        rm_set_explanation(f, "Transactional data with no COMMIT or ABORT marker by the end of the log. "
+                              "While it stays open, the partition's last stable offset cannot pass it, "
+                              "so read_committed consumers stop at this offset and fall behind. The "
+                              "coordinator aborts a transaction after transaction.timeout.ms; one that "
+                              "stays open longer is hanging (see kafka-transactions.sh find-hanging and "
+                              "abort). If the files were copied from a running broker, the marker may "
+                              "simply not have been written yet.");
+        rm_field_int(f, "first_offset", x->txn_first);
+        rm_field_int(f, "age_ms", age);
+        rm_field_int(f, "records", (int64_t)x->npend);
+    }
+    leader_epochs_compare(p);
+    rm_partition *rp = &p->r->partitions[p->index];
+    if (p->log_start > rp->log_start_offset) rp->log_start_offset = p->log_start;
+    size_t n = 0;
+    for (size_t i = 0; i < p->nprods; i++) n += p->prods[i].seen;
+    rp->producers = n ? calloc(n, sizeof *rp->producers) : NULL;
+    for (size_t i = 0; rp->producers && i < p->nprods; i++) {
+        const ka_prod *x = &p->prods[i];
+        if (!x->seen) continue;
+        rm_producer *y = &rp->producers[rp->nproducers++];
+        y->producer_id = x->pid;
+        y->epoch = x->epoch;
+        y->first_offset = x->first_off;
+        y->last_offset = x->last_off;
+        y->last_sequence = x->data_last_seq;
+        y->batches = x->batches;
+        y->records = x->records;
+    }
+}

@@ -1,0 +1,110 @@
+/*
+ * audit.h - replay one partition the way a broker replica would, and report
+ * every place where a delivery guarantee did not hold.
+ *
+ * Owns: ka_partition, the state of one pass over one partition: a state
+ * machine per producer id (epoch, sequences, open transaction, coordinator
+ * epoch; formats doc 7.2 to 7.10), the duplicate index of the partition's
+ * records (same key and value, null and empty distinct), leader epochs, and
+ * the integrity facts the reader reports. It turns them into findings of a
+ * report/model report.
+ *
+ * The caller (the CLI) reads the files and feeds, in offset order: seed and
+ * check snapshots, the leader-epoch checkpoint, then each batch (begin,
+ * records, end) and each reader problem, then ends the partition. No file
+ * I/O here, no formatting beyond the findings' one-line messages.
+ */
+#ifndef KAUDIT_AUDIT_AUDIT_H
+#define KAUDIT_AUDIT_AUDIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reader/batch.h"
+#include "reader/checkpoint.h"
+#include "reader/error.h"
+#include "reader/snapshot.h"
+#include "report/model.h"
+
+#define KA_DEFAULT_EXPIRATION_MS ((int64_t)86400000) /* producer.id.expiration.ms (3.4+) */
+
+typedef struct ka_options {
+    int64_t producer_expiration_ms; /* gap after which a producer id is forgotten */
+    bool dup_include_headers;       /* headers are part of a record's identity */
+    bool dup_internal;              /* look for duplicates in internal topics too */
+    int64_t off_lo, off_hi;         /* report findings only at offsets in [lo, hi] */
+    int64_t since, until;           /* ... and of batches with timestamps in [since, until] */
+} ka_options;
+
+/* Defaults: expiration 1 day, everything reported. */
+void ka_options_init(ka_options *o);
+
+typedef struct ka_partition ka_partition;
+
+/*
+ * Start auditing partition `index` of report `r` (see rm_add_partition),
+ * whose topic decides which rules apply (coordinator topics skip sequence
+ * checks; internal topics skip duplicates unless asked). Returns NULL when
+ * out of memory. The options and report must outlive the partition.
+ */
+ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t index, const char *topic);
+
+/* Free. Accepts NULL. */
+void ka_partition_free(ka_partition *p);
+
+/*
+ * Seed producer state from a snapshot taken at `offset` (formats doc 7.9),
+ * before the first batch. Only a snapshot at or below the first offset
+ * replayed helps.
+ */
+void ka_seed_snapshot(ka_partition *p, int64_t offset, const kp_snapshot *s);
+
+/*
+ * A snapshot taken at `offset` to compare with the state rebuilt from the
+ * log when the replay reaches that offset (snapshot_mismatch). The entries
+ * are copied. Give them in increasing offset order.
+ */
+void ka_check_snapshot(ka_partition *p, int64_t offset, const char *file, const kp_snapshot *s);
+
+/* The partition's leader-epoch-checkpoint, compared at the end. Copied. */
+void ka_leader_epochs(ka_partition *p, const char *file, const kk_checkpoint *c);
+
+/* A batch begins (its CRC matched). Records follow, then ka_batch_end. */
+void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file);
+
+/* One record of the current batch (views valid only during the call). */
+void ka_record(ka_partition *p, const kb_record *r);
+
+/* The current batch ends; `iter_error` is the error that stopped its
+ * records (NULL when every record was read). */
+void ka_batch_end(ka_partition *p, const ke_error *iter_error);
+
+/*
+ * The reader could not read an entry: a CRC mismatch, a broken or partial
+ * entry, a zero-filled tail. `entry_offset` is the entry's offset field
+ * when known (else -1). Becomes corrupt_batch or truncated_batch.
+ */
+void ka_reader_problem(ka_partition *p, const ke_error *e, int64_t entry_offset);
+
+/* An index disagrees with the log at `offset` (from audit/indexcheck). */
+void ka_index_problem(ka_partition *p, const ke_error *e, int64_t offset);
+
+/*
+ * The partition's log start offset from log-start-offset-checkpoint: data
+ * below it was deleted (DeleteRecords, retention) though its segment may
+ * still hold it, and the broker moved the first leader epoch's start to it.
+ */
+void ka_log_start(ka_partition *p, int64_t offset);
+
+/* A segment starts (for counts). */
+void ka_segment(ka_partition *p, int64_t bytes);
+
+/* End of the partition: open transactions, leader epochs, snapshots taken
+ * at the log end, producer summaries into the report. */
+void ka_partition_end(ka_partition *p);
+
+/* Is `topic` internal (__*) / written by a coordinator without sequences? */
+bool ka_topic_internal(const char *topic);
+bool ka_topic_coordinator(const char *topic);
+
+#endif

@@ -1,0 +1,479 @@
+/*
+ * audit.c - `kaudit audit`: replay partitions, report where guarantees broke.
+ *
+ * The driver: it finds the partitions (reader/layout), reads their files
+ * (reader/), feeds each partition's batches in order to the auditor
+ * (audit/audit, audit/indexcheck) and renders the report (report/).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "audit/indexcheck.h"
+#include "cli.h"
+#include "reader/checkpoint.h"
+#include "reader/index.h"
+#include "reader/layout.h"
+#include "reader/segment.h"
+#include "reader/snapshot.h"
+#include "report/render.h"
+
+#define SMALL_FILE_CAP ((size_t)64 << 20)
+
+typedef struct audit_opts {
+    ka_options ka;
+    bool json;
+    const char *out_path;
+    int64_t max_examples;
+    int fail_on;            /* RM_* severity, or -1 for never */
+    bool have_topics, have_exclude;
+    regex_t topics, exclude;
+    size_t max_entry;
+    bool no_cache;
+} audit_opts;
+
+/* ---- reading a partition ------------------------------------------------ */
+
+static void on_index(void *arg, const ke_error *e, int64_t offset) { ka_index_problem(arg, e, offset); }
+
+/* An index file beside a segment, loaded if it exists and parses. */
+typedef struct sibling {
+    char *path;
+    uint8_t *buf;
+    ki_index ix;
+    bool ok;
+} sibling;
+
+static void load_sibling(const char *log_path, int64_t base, const char *ext, ki_kind kind, sibling *s)
+{
+    memset(s, 0, sizeof *s);
+    size_t n = strlen(log_path);
+    if (n < 4 || base < 0 || !(s->path = malloc(n + 8))) return;
+    memcpy(s->path, log_path, n - 4);
+    strcpy(s->path + n - 4, ext);
+    size_t len;
+    ke_error e;
+    if (ks_read_file(s->path, SMALL_FILE_CAP, &s->buf, &len, &e) < 0) return;
+    s->ok = ki_open(&s->ix, kind, s->buf, len, base, &e) == 0;
+}
+
+static void audit_segment(const audit_opts *o, ka_partition *ka, kx_txns *txns, kc_ctx *dc, const kl_file *f)
+{
+    ke_error e;
+    ks_reader *r = ks_open(f->path, o->max_entry, o->no_cache, &e);
+    if (!r) {
+        ka_reader_problem(ka, &e, -1);
+        return;
+    }
+    ka_segment(ka, ks_size(r));
+    sibling sib[3];
+    load_sibling(f->path, f->base_offset, ".index", KI_OFFSET, &sib[0]);
+    load_sibling(f->path, f->base_offset, ".timeindex", KI_TIME, &sib[1]);
+    load_sibling(f->path, f->base_offset, ".txnindex", KI_TXN, &sib[2]);
+    kx_check chk;
+    kx_begin(&chk, sib[0].ok ? &sib[0].ix : NULL, sib[0].path, sib[1].ok ? &sib[1].ix : NULL, sib[1].path,
+             sib[2].ok ? &sib[2].ix : NULL, sib[2].path, txns, on_index, ka);
+    kb_batch b;
+    int rc;
+    while ((rc = ks_next(r, &b, &e)) != 0) {
+        if (rc < 0) {
+            ka_reader_problem(ka, &e, ks_error_offset(r));
+            continue;
+        }
+        if (!b.crc_valid) {
+            ke_set(&e, KE_CRC, b.pos, "checksum mismatch (%s stored 0x%08x, computed 0x%08x) in the batch at offset %" PRId64,
+                   b.magic == 2 ? "CRC-32C" : "CRC-32", b.crc, b.crc_computed, b.base_offset);
+            e.file = ks_path(r);
+            ka_reader_problem(ka, &e, b.base_offset);
+            continue;
+        }
+        kb_iter it;
+        kb_record rec;
+        ke_error ie;
+        ke_clear(&ie);
+        ie.file = ks_path(r);
+        int orc = kb_iter_open(&it, &b, dc, &ie);
+        ka_batch_begin(ka, &b, ks_path(r));
+        int ctrl = KB_CTRL_UNKNOWN;
+        int irc = orc;
+        while (orc == 0 && (irc = kb_iter_next(&it, &rec, &ie)) == 1) {
+            if (b.is_control && it.index == 1) {
+                int32_t ep;
+                ke_error ce;
+                kb_control_parse(&rec, &ctrl, &ep, &ce);
+            }
+            ka_record(ka, &rec);
+        }
+        ka_batch_end(ka, irc < 0 ? &ie : NULL);
+        kx_batch(&chk, &b, ctrl);
+    }
+    kx_end(&chk);
+    for (int i = 0; i < 3; i++) {
+        free(sib[i].path);
+        free(sib[i].buf);
+    }
+    ks_close(r);
+}
+
+/* Snapshots: the newest at or below the first segment's base offset seeds
+ * the replay; every later one is checked against it (formats doc 7.9). */
+static void audit_snapshots(ka_partition *ka, const kl_partition *p, int64_t first_base)
+{
+    const kl_file *seed = NULL;
+    for (size_t i = 0; i < p->nfiles; i++) {
+        const kl_file *f = &p->files[i];
+        if (f->kind == KL_PRODUCER_SNAPSHOT && f->base_offset <= first_base) seed = f;
+    }
+    for (size_t i = 0; i < p->nfiles; i++) {
+        const kl_file *f = &p->files[i];
+        if (f->kind != KL_PRODUCER_SNAPSHOT || (f != seed && f->base_offset <= first_base)) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        if (ks_read_file(f->path, SMALL_FILE_CAP, &buf, &len, &e) < 0) continue;
+        kp_snapshot s;
+        if (kp_open(&s, buf, len, &e) == 0) {
+            if (f == seed) ka_seed_snapshot(ka, f->base_offset, &s);
+            else ka_check_snapshot(ka, f->base_offset, f->path, &s);
+        }
+        free(buf);
+    }
+}
+
+static void audit_leader_epochs(ka_partition *ka, const kl_partition *p)
+{
+    for (size_t i = 0; i < p->nfiles; i++) {
+        if (p->files[i].kind != KL_LEADER_EPOCH) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        if (ks_read_file(p->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) return;
+        kk_checkpoint *c = NULL;
+        if (kk_checkpoint_parse(&c, KK_LEADER_EPOCH, buf, len, &e) == 0 && c->version >= 0)
+            ka_leader_epochs(ka, p->files[i].path, c);
+        kk_checkpoint_free(c);
+        free(buf);
+    }
+}
+
+/* The partition's entry in its log directory's log-start-offset-checkpoint. */
+static void audit_log_start(ka_partition *ka, const kl_set *set, const kl_partition *p)
+{
+    if (p->logdir < 0) return;
+    const kl_logdir *ld = &set->logdirs[p->logdir];
+    for (size_t i = 0; i < ld->nfiles; i++) {
+        const char *name = strrchr(ld->files[i].path, '/');
+        if (!name || strcmp(name + 1, "log-start-offset-checkpoint") != 0) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        if (ks_read_file(ld->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) return;
+        kk_checkpoint *c = NULL;
+        if (kk_checkpoint_parse(&c, KK_OFFSETS, buf, len, &e) == 0)
+            for (size_t j = 0; j < c->n; j++)
+                if (strcmp(c->entries[j].topic, p->topic) == 0 && c->entries[j].partition == p->partition)
+                    ka_log_start(ka, c->entries[j].offset);
+        kk_checkpoint_free(c);
+        free(buf);
+    }
+}
+
+static bool topic_selected(const audit_opts *o, const char *topic)
+{
+    if (o->have_topics && regexec(&o->topics, topic, 0, NULL, 0) != 0) return false;
+    if (o->have_exclude && regexec(&o->exclude, topic, 0, NULL, 0) == 0) return false;
+    return true;
+}
+
+static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, const kl_set *set, const char *topic,
+                           int32_t partition, const char *path, const kl_file *files, size_t nfiles,
+                           const kl_partition *p)
+{
+    size_t idx = rm_add_partition(rep, topic, partition, path);
+    if (idx == (size_t)-1) return -1;
+    ka_partition *ka = ka_partition_create(&o->ka, rep, idx, topic);
+    if (!ka) return -1;
+    int64_t first_base = -1;
+    for (size_t i = 0; i < nfiles && first_base < 0; i++)
+        if (files[i].kind == KL_SEGMENT) first_base = files[i].base_offset;
+    if (p) {
+        audit_snapshots(ka, p, first_base < 0 ? INT64_MAX : first_base);
+        audit_leader_epochs(ka, p);
+        audit_log_start(ka, set, p);
+    }
+    kx_txns txns;
+    kx_txns_init(&txns);
+    for (size_t i = 0; i < nfiles; i++)
+        if (files[i].kind == KL_SEGMENT || (!p && files[i].kind == KL_OTHER)) audit_segment(o, ka, &txns, dc, &files[i]);
+    kx_txns_free(&txns);
+    ka_partition_end(ka);
+    ka_partition_free(ka);
+    return 0;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static const char audit_usage[] =
+    "Usage: kaudit audit [OPTIONS] PATH...\n"
+    "\n"
+    "Replay each partition the way a broker replica would and report every place\n"
+    "where a delivery guarantee did not hold: duplicates (and why each got\n"
+    "through), sequence gaps and regressions, producer and leader epoch anomalies,\n"
+    "hanging and inconsistent transactions, index and snapshot disagreements,\n"
+    "corruption. PATH is a log directory, a partition directory, a folder above\n"
+    "log directories, or segment files.\n"
+    "\n"
+    "Output:\n"
+    "  --format text|json      short summary (default) or the JSON report\n"
+    "                          (docs/report.md, docs/report.schema.json)\n"
+    "  -o, --output FILE       write the report to FILE instead of stdout\n"
+    "  --max-examples N        findings listed per type (default 100; every finding\n"
+    "                          is counted either way; -1 lists all)\n"
+    "  --fail-on LEVEL         exit 1 when a finding at or above LEVEL exists:\n"
+    "                          error, warning (default), info or none\n"
+    "Scope:\n"
+    "  --topics REGEX          only topics matching REGEX (POSIX extended, unanchored)\n"
+    "  --exclude-topics REGEX  skip topics matching REGEX\n"
+    "  --offsets A:B           report findings at offsets A to B only (A: or :B)\n"
+    "  --since TIME, --until TIME\n"
+    "                          report findings of batches written in this window\n"
+    "                          (ISO 8601 UTC like 2024-05-01T12:00:00Z, or epoch ms)\n"
+    "Rules:\n"
+    "  --producer-expiration D producer.id.expiration.ms of the cluster (default 1d;\n"
+    "                          7d for brokers before 3.4): a producer silent longer\n"
+    "                          than this may restart its sequence (e.g. 36h, 90m, 604800000)\n"
+    "  --dup-include-headers   records with equal key and value but different\n"
+    "                          headers are not duplicates\n"
+    "  --dup-internal          look for duplicates in internal topics (__*) too\n"
+    "Resources:\n"
+    "  --max-entry-bytes N     largest entry read into memory (default 256 MiB)\n"
+    "  --no-cache              drop what we read from the page cache afterwards\n"
+    "\n"
+    "Exit codes: 0 no finding at or above --fail-on, 1 such findings, 2 could not\n"
+    "run (usage error, or an input that could not be read at all).\n";
+
+/* "1d", "36h", "90m", "30s", "500ms" or plain milliseconds. */
+static int parse_duration(const char *s, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || v < 0) return -1;
+    int64_t mult = strcmp(end, "") == 0 || strcmp(end, "ms") == 0 ? 1
+                   : strcmp(end, "s") == 0                        ? 1000
+                   : strcmp(end, "m") == 0                        ? 60000
+                   : strcmp(end, "h") == 0                        ? 3600000
+                   : strcmp(end, "d") == 0                        ? 86400000
+                                                                  : -1;
+    if (mult < 0 || v > INT64_MAX / mult) return -1;
+    *ms = v * mult;
+    return 0;
+}
+
+/* Epoch milliseconds, or ISO 8601 UTC: 2024-05-01, 2024-05-01T12:00, 2024-05-01T12:00:00Z. */
+static int parse_time(const char *s, int64_t *ms)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end == '\0' && end != s) {
+        *ms = v;
+        return 0;
+    }
+    static const char *formats[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%MZ",
+                                     "%Y-%m-%dT%H:%M", "%Y-%m-%d" };
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *rest = strptime(s, formats[i], &tm);
+        if (rest && *rest == '\0') {
+            *ms = (int64_t)timegm(&tm) * 1000;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "kaudit audit: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    return -1;
+}
+
+static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
+{
+    enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
+           O_DUPHDR, O_DUPINT, O_MAXENTRY, O_NOCACHE, O_HELP };
+    static const struct option opts[] = {
+        { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
+        { "max-examples", required_argument, 0, O_MAXEX },     { "fail-on", required_argument, 0, O_FAILON },
+        { "topics", required_argument, 0, O_TOPICS },          { "exclude-topics", required_argument, 0, O_EXCLUDE },
+        { "offsets", required_argument, 0, O_OFFSETS },        { "since", required_argument, 0, O_SINCE },
+        { "until", required_argument, 0, O_UNTIL },            { "producer-expiration", required_argument, 0, O_EXPIRE },
+        { "dup-include-headers", no_argument, 0, O_DUPHDR },   { "dup-internal", no_argument, 0, O_DUPINT },
+        { "max-entry-bytes", required_argument, 0, O_MAXENTRY }, { "no-cache", no_argument, 0, O_NOCACHE },
+        { "help", no_argument, 0, O_HELP },                    { 0, 0, 0, 0 }
+    };
+    ka_options_init(&o->ka);
+    o->max_examples = 100;
+    o->fail_on = RM_WARNING;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case O_FORMAT:
+            if (strcmp(optarg, "json") == 0) o->json = true;
+            else if (strcmp(optarg, "text") != 0) return usage_error("--format is text or json", optarg);
+            break;
+        case 'o': o->out_path = optarg; break;
+        case O_MAXEX:
+            o->max_examples = strtoll(optarg, &end, 10);
+            if (*end || !*optarg || o->max_examples < -1) return usage_error("--max-examples needs a number", optarg);
+            break;
+        case O_FAILON:
+            if (strcmp(optarg, "error") == 0) o->fail_on = RM_ERROR;
+            else if (strcmp(optarg, "warning") == 0) o->fail_on = RM_WARNING;
+            else if (strcmp(optarg, "info") == 0) o->fail_on = RM_INFO;
+            else if (strcmp(optarg, "none") == 0) o->fail_on = -1;
+            else return usage_error("--fail-on is error, warning, info or none", optarg);
+            break;
+        case O_TOPICS:
+        case O_EXCLUDE: {
+            regex_t *re = c == O_TOPICS ? &o->topics : &o->exclude;
+            bool *have = c == O_TOPICS ? &o->have_topics : &o->have_exclude;
+            if (*have) regfree(re);
+            if (regcomp(re, optarg, REG_EXTENDED | REG_NOSUB) != 0) return usage_error("not a valid regular expression", optarg);
+            *have = true;
+            break;
+        }
+        case O_OFFSETS:
+            if (parse_range(optarg, &o->ka.off_lo, &o->ka.off_hi) < 0) return usage_error("--offsets takes A:B, A: or :B", optarg);
+            break;
+        case O_SINCE:
+            if (parse_time(optarg, &o->ka.since) < 0) return usage_error("--since takes ISO 8601 UTC or epoch ms", optarg);
+            break;
+        case O_UNTIL:
+            if (parse_time(optarg, &o->ka.until) < 0) return usage_error("--until takes ISO 8601 UTC or epoch ms", optarg);
+            break;
+        case O_EXPIRE:
+            if (parse_duration(optarg, &o->ka.producer_expiration_ms) < 0 || o->ka.producer_expiration_ms == 0)
+                return usage_error("--producer-expiration takes a duration like 1d, 36h or 604800000", optarg);
+            break;
+        case O_DUPHDR: o->ka.dup_include_headers = true; break;
+        case O_DUPINT: o->ka.dup_internal = true; break;
+        case O_MAXENTRY:
+            o->max_entry = strtoull(optarg, &end, 10);
+            if (*end || o->max_entry < 64) return usage_error("--max-entry-bytes needs a number >= 64", optarg);
+            break;
+        case O_NOCACHE: o->no_cache = true; break;
+        case 'h':
+        case O_HELP: fputs(audit_usage, stdout); return 1;
+        default: fputs(audit_usage, stderr); return -1;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "kaudit audit: no PATH given\n\n%s", audit_usage);
+        return -1;
+    }
+    *first = optind;
+    return 0;
+}
+
+static void free_opts(audit_opts *o)
+{
+    if (o->have_topics) regfree(&o->topics);
+    if (o->have_exclude) regfree(&o->exclude);
+}
+
+/* The topic and partition a loose segment belongs to, from its folder. */
+static const char *loose_partition(const char *path, char *topic, size_t cap, int32_t *part)
+{
+    const char *slash = strrchr(path, '/');
+    *part = -1;
+    snprintf(topic, cap, "%s", path);
+    if (!slash || slash == path) return topic;
+    const char *start = slash - 1;
+    while (start > path && start[-1] != '/') start--;
+    char dir[512];
+    size_t n = (size_t)(slash - start);
+    const char *state;
+    if (n < sizeof dir) {
+        memcpy(dir, start, n);
+        dir[n] = '\0';
+        if (kl_partition_name(dir, topic, cap, part, &state)) return topic;
+    }
+    return topic;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+    audit_opts o;
+    memset(&o, 0, sizeof o);
+    int first;
+    int prc = parse_audit_args(argc, argv, &o, &first);
+    if (prc != 0) {
+        free_opts(&o);
+        return prc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+    }
+    rm_report *rep = rm_create(o.max_examples);
+    kl_set *set = kl_create();
+    kc_ctx *dc = kc_create(o.max_entry);
+    if (!rep || !set || !dc) {
+        fprintf(stderr, "kaudit: out of memory\n");
+        return EXIT_USAGE;
+    }
+    bool failed = false;
+    for (int i = first; i < argc; i++) {
+        rm_add_input(rep, argv[i]);
+        if (kl_add(set, argv[i]) < 0) failed = true;
+    }
+    kl_finish(set);
+    for (size_t i = 0; i < set->nproblems; i++) {
+        rm_add_problem(rep, "%s: %s", set->problems[i].file, set->problems[i].msg);
+        fprintf(stderr, "kaudit audit: %s: %s\n", set->problems[i].file, set->problems[i].msg);
+    }
+    for (size_t i = 0; i < set->nloose && !failed; i++) {
+        const kl_file *f = &set->loose[i];
+        if (f->kind != KL_SEGMENT && f->kind != KL_OTHER) continue;
+        char topic[512];
+        int32_t part;
+        loose_partition(f->path, topic, sizeof topic, &part);
+        if (topic_selected(&o, topic) && audit_partition(&o, rep, dc, set, topic, part, f->path, f, 1, NULL) < 0) failed = true;
+    }
+    for (size_t i = 0; i < set->nparts && !failed; i++) {
+        const kl_partition *p = &set->parts[i];
+        if (!topic_selected(&o, p->topic)) continue;
+        if (audit_partition(&o, rep, dc, set, p->topic, p->partition, p->path, p->files, p->nfiles, p) < 0) failed = true;
+    }
+    rm_finish(rep);
+    FILE *out = stdout;
+    if (o.out_path && !(out = fopen(o.out_path, "w"))) {
+        fprintf(stderr, "kaudit audit: cannot write %s: %s\n", o.out_path, strerror(errno));
+        failed = true;
+        out = NULL;
+    }
+    if (out) {
+        int wrc = o.json ? rr_json(rep, out, KAUDIT_VERSION) : rr_text(rep, out, KAUDIT_VERSION, 5);
+        if (out != stdout && fclose(out) != 0) wrc = -1;
+        if (wrc < 0) {
+            fprintf(stderr, "kaudit audit: writing the report failed\n");
+            failed = true;
+        }
+    }
+    int worst = rm_worst(rep);
+    int rc = failed || set->nproblems > 0 ? EXIT_USAGE
+             : o.fail_on >= 0 && worst >= o.fail_on ? EXIT_PROBLEMS
+                                                    : EXIT_CLEAN;
+    if (failed) fprintf(stderr, "kaudit audit: out of memory\n");
+    rm_free(rep);
+    kl_free(set);
+    kc_free(dc);
+    free_opts(&o);
+    return rc;
+}

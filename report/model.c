@@ -1,0 +1,223 @@
+/* model.c - see model.h. */
+#include "model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+rm_report *rm_create(int64_t max_examples)
+{
+    rm_report *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->max_examples = max_examples;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char buf[32];
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    r->generated_at = strdup(buf);
+    if (!r->generated_at) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void free_finding(rm_finding *f)
+{
+    free(f->message);
+    free(f->explanation);
+    for (int i = 0; i < f->nfields; i++) free(f->fields[i].s);
+}
+
+void rm_free(rm_report *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->ninputs; i++) free(r->inputs[i]);
+    for (size_t i = 0; i < r->nproblems; i++) free(r->problems[i]);
+    for (size_t i = 0; i < r->npartitions; i++) {
+        free(r->partitions[i].topic);
+        free(r->partitions[i].path);
+        free(r->partitions[i].producers);
+    }
+    for (size_t i = 0; i < r->nfindings; i++) free_finding(&r->findings[i]);
+    free(r->inputs);
+    free(r->problems);
+    free(r->partitions);
+    free(r->findings);
+    free(r->generated_at);
+    free(r);
+}
+
+/* Append one string to a growing array of strings. */
+static int push_str(char ***arr, size_t *n, char *s)
+{
+    if (!s) return -1;
+    char **p = realloc(*arr, (*n + 1) * sizeof **arr);
+    if (!p) {
+        free(s);
+        return -1;
+    }
+    p[(*n)++] = s;
+    *arr = p;
+    return 0;
+}
+
+int rm_add_input(rm_report *r, const char *path) { return push_str(&r->inputs, &r->ninputs, strdup(path)); }
+
+static char *vformat(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
+int rm_add_problem(rm_report *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    return push_str(&r->problems, &r->nproblems, s);
+}
+
+size_t rm_add_partition(rm_report *r, const char *topic, int32_t partition, const char *path)
+{
+    rm_partition *p = realloc(r->partitions, (r->npartitions + 1) * sizeof *p);
+    if (!p) return (size_t)-1;
+    r->partitions = p;
+    rm_partition *np = &p[r->npartitions];
+    memset(np, 0, sizeof *np);
+    np->topic = strdup(topic);
+    np->path = strdup(path);
+    np->partition = partition;
+    np->log_start_offset = np->log_end_offset = -1;
+    if (!np->topic || !np->path) {
+        free(np->topic);
+        free(np->path);
+        return (size_t)-1;
+    }
+    return r->npartitions++;
+}
+
+static rm_count *count_of(rm_report *r, const char *type)
+{
+    for (int i = 0; i < r->ncounts; i++)
+        if (strcmp(r->counts[i].type, type) == 0) return &r->counts[i];
+    if (r->ncounts == RM_MAX_TYPES) return NULL;
+    rm_count *c = &r->counts[r->ncounts++];
+    memset(c, 0, sizeof *c);
+    c->type = type;
+    return c;
+}
+
+rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t partition, int64_t offset)
+{
+    rm_count *c = count_of(r, type);
+    if (!c) return NULL;
+    c->total++;
+    c->by_severity[severity]++;
+    r->by_severity[severity]++;
+    if (r->max_examples >= 0 && c->kept >= r->max_examples) return NULL;
+    if (r->nfindings == r->capfindings) {
+        size_t ncap = r->capfindings ? r->capfindings * 2 : 64;
+        rm_finding *nf = realloc(r->findings, ncap * sizeof *nf);
+        if (!nf) return NULL;
+        r->findings = nf;
+        r->capfindings = ncap;
+    }
+    rm_finding *f = &r->findings[r->nfindings++];
+    memset(f, 0, sizeof *f);
+    f->type = type;
+    f->severity = severity;
+    f->partition = partition;
+    f->offset = offset;
+    f->producer_id = -1;
+    f->producer_epoch = -1;
+    f->seq = r->next_seq++;
+    c->kept++;
+    return f;
+}
+
+void rm_set_message(rm_finding *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(f->message);
+    f->message = vformat(fmt, ap);
+    va_end(ap);
+}
+
+void rm_set_explanation(rm_finding *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(f->explanation);
+    f->explanation = vformat(fmt, ap);
+    va_end(ap);
+}
+
+static rm_field *new_field(rm_finding *f, const char *key, int kind)
+{
+    if (f->nfields == RM_MAX_FIELDS) return NULL;
+    rm_field *x = &f->fields[f->nfields++];
+    memset(x, 0, sizeof *x);
+    x->key = key;
+    x->kind = kind;
+    return x;
+}
+
+void rm_field_int(rm_finding *f, const char *key, int64_t v)
+{
+    rm_field *x = new_field(f, key, RM_INT);
+    if (x) x->i = v;
+}
+
+void rm_field_bool(rm_finding *f, const char *key, bool v)
+{
+    rm_field *x = new_field(f, key, RM_BOOL);
+    if (x) x->i = v;
+}
+
+void rm_field_str(rm_finding *f, const char *key, const char *s)
+{
+    rm_field *x = new_field(f, key, RM_STR);
+    if (x) x->s = strdup(s ? s : "");
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const rm_finding *x = a, *y = b;
+    if (x->partition != y->partition) return x->partition < y->partition ? -1 : 1;
+    if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+    int c = strcmp(x->type, y->type);
+    if (c) return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void rm_finish(rm_report *r)
+{
+    if (r->nfindings > 1) qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
+    for (size_t i = 0; i < r->nfindings; i++) snprintf(r->findings[i].id, sizeof r->findings[i].id, "F%zu", i + 1);
+}
+
+const rm_field *rm_find_field(const rm_finding *f, const char *key)
+{
+    for (int i = 0; i < f->nfields; i++)
+        if (strcmp(f->fields[i].key, key) == 0) return &f->fields[i];
+    return NULL;
+}
+
+const char *rm_severity_name(int severity)
+{
+    static const char *names[] = { "info", "warning", "error" };
+    return severity >= 0 && severity <= 2 ? names[severity] : "info";
+}
+
+int rm_worst(const rm_report *r)
+{
+    for (int s = RM_ERROR; s >= RM_INFO; s--)
+        if (r->by_severity[s] > 0) return s;
+    return -1;
+}

@@ -1,0 +1,130 @@
+/*
+ * model.h - the one in-memory report every output format renders.
+ *
+ * Owns: rm_report (what was audited, per-partition summaries, findings) and
+ * its strings. Knows nothing about Kafka's bytes: a finding is a type name,
+ * a severity, where it is (topic, partition, offset) and an ordered list of
+ * named extra values that the audit chose.
+ *
+ * Large audits stay usable: every finding is counted by type and severity,
+ * but only the first `max_examples` of each type are kept as examples; the
+ * rest are counted in `omitted`, never silently dropped.
+ */
+#ifndef KAUDIT_REPORT_MODEL_H
+#define KAUDIT_REPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { RM_INFO = 0, RM_WARNING = 1, RM_ERROR = 2 };
+enum { RM_INT, RM_STR, RM_BOOL };
+
+#define RM_MAX_FIELDS 16
+#define RM_MAX_TYPES 32
+
+typedef struct rm_field {
+    const char *key;       /* a static name chosen by the audit */
+    int kind;              /* RM_INT, RM_STR or RM_BOOL */
+    int64_t i;             /* RM_INT, RM_BOOL */
+    char *s;               /* RM_STR, owned */
+} rm_field;
+
+typedef struct rm_finding {
+    char id[24];           /* "F<n>", assigned by rm_finish in report order */
+    const char *type;      /* a static type name */
+    int severity;
+    size_t partition;      /* index into rm_report.partitions */
+    int64_t offset;        /* where it shows, -1 when not tied to an offset */
+    int64_t producer_id;   /* -1 when none applies */
+    int32_t producer_epoch; /* -1 when none applies */
+    char *message;         /* one line, owned */
+    char *explanation;     /* plain words, owned */
+    rm_field fields[RM_MAX_FIELDS];
+    int nfields;
+    uint64_t seq;          /* insertion order, for a stable sort */
+} rm_finding;
+
+typedef struct rm_producer {
+    int64_t producer_id;
+    int32_t epoch;
+    int64_t first_offset, last_offset;
+    int32_t last_sequence;
+    int64_t batches, records;
+} rm_producer;
+
+typedef struct rm_partition {
+    char *topic;
+    int32_t partition;
+    char *path;
+    int64_t log_start_offset, log_end_offset; /* -1 when the log holds no batch */
+    int64_t segments, batches, records, control_records, bytes;
+    rm_producer *producers;
+    size_t nproducers;
+} rm_partition;
+
+typedef struct rm_count {
+    const char *type;
+    int64_t total;         /* every finding of this type */
+    int64_t by_severity[3];
+    int64_t kept;          /* examples kept in findings */
+} rm_count;
+
+typedef struct rm_report {
+    char *generated_at;    /* ISO 8601 UTC */
+    char **inputs;
+    size_t ninputs;
+    char **problems;       /* inputs that could not be read: "path: message" */
+    size_t nproblems;
+    rm_partition *partitions;
+    size_t npartitions;
+    rm_finding *findings;  /* kept examples; sorted by rm_finish */
+    size_t nfindings, capfindings;
+    rm_count counts[RM_MAX_TYPES];
+    int ncounts;
+    int64_t by_severity[3]; /* every finding */
+    int64_t max_examples;  /* per type; < 0 means keep all */
+    uint64_t next_seq;
+} rm_report;
+
+/* A new empty report keeping `max_examples` findings per type (< 0: all).
+ * NULL when out of memory. Free with rm_free. */
+rm_report *rm_create(int64_t max_examples);
+
+/* Free a report and everything it owns. Accepts NULL. */
+void rm_free(rm_report *r);
+
+/* Add an input path / a problem line (copied). 0, or -1 out of memory. */
+int rm_add_input(rm_report *r, const char *path);
+int rm_add_problem(rm_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Add a partition (strings copied); returns its index, or (size_t)-1. */
+size_t rm_add_partition(rm_report *r, const char *topic, int32_t partition, const char *path);
+
+/*
+ * Count a finding and, when its type still has room for examples, return
+ * a new finding to fill (its type, severity and partition set); NULL when
+ * the example is not kept (the count still is) or memory runs out. `type`
+ * must be a string that outlives the report (a literal).
+ */
+rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t partition, int64_t offset);
+
+/* Set the message or explanation of a finding (printf-style, copied). */
+void rm_set_message(rm_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rm_set_explanation(rm_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Append an extra field (the key must be a literal). Ignored past RM_MAX_FIELDS. */
+void rm_field_int(rm_finding *f, const char *key, int64_t v);
+void rm_field_bool(rm_finding *f, const char *key, bool v);
+void rm_field_str(rm_finding *f, const char *key, const char *s);
+
+/* Sort findings (partition, offset, type, insertion) and number them F1.. */
+void rm_finish(rm_report *r);
+
+/* Lookups for renderers. */
+const rm_field *rm_find_field(const rm_finding *f, const char *key);
+const char *rm_severity_name(int severity);
+/* Highest severity with any finding, or -1 when there is none. */
+int rm_worst(const rm_report *r);
+
+#endif

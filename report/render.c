@@ -1,0 +1,174 @@
+/* render.c - see render.h. */
+#include "render.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "jsonw.h"
+
+static void json_fields(jw *w, const rm_finding *x)
+{
+    for (int i = 0; i < x->nfields; i++) {
+        const rm_field *fd = &x->fields[i];
+        jw_key(w, fd->key);
+        if (fd->kind == RM_STR) jw_str(w, fd->s ? fd->s : "");
+        else if (fd->kind == RM_BOOL) jw_bool(w, fd->i != 0);
+        else jw_int(w, fd->i);
+    }
+}
+
+static void json_partition(jw *w, const rm_partition *p)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "topic", p->topic);
+    jw_kint(w, "partition", p->partition);
+    jw_kstr(w, "path", p->path);
+    jw_kint(w, "log_start_offset", p->log_start_offset);
+    jw_kint(w, "log_end_offset", p->log_end_offset);
+    jw_kint(w, "segments", p->segments);
+    jw_kint(w, "batches", p->batches);
+    jw_kint(w, "records", p->records);
+    jw_kint(w, "control_records", p->control_records);
+    jw_kint(w, "bytes", p->bytes);
+    jw_key(w, "producers");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < p->nproducers; i++) {
+        const rm_producer *y = &p->producers[i];
+        jw_obj_begin(w);
+        jw_kint(w, "producer_id", y->producer_id);
+        jw_kint(w, "epoch", y->epoch);
+        jw_kint(w, "first_offset", y->first_offset);
+        jw_kint(w, "last_offset", y->last_offset);
+        jw_kint(w, "last_sequence", y->last_sequence);
+        jw_kint(w, "batches", y->batches);
+        jw_kint(w, "records", y->records);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
+int rr_json(const rm_report *r, FILE *f, const char *version)
+{
+    jw w;
+    jw_init(&w);
+    int64_t segments = 0, batches = 0, records = 0, control = 0, bytes = 0;
+    for (size_t i = 0; i < r->npartitions; i++) {
+        const rm_partition *p = &r->partitions[i];
+        segments += p->segments, batches += p->batches, records += p->records;
+        control += p->control_records, bytes += p->bytes;
+    }
+    jw_obj_begin(&w);
+    jw_kint(&w, "schema_version", RR_SCHEMA_VERSION);
+    jw_key(&w, "tool");
+    jw_obj_begin(&w);
+    jw_kstr(&w, "name", "kaudit");
+    jw_kstr(&w, "version", version);
+    jw_obj_end(&w);
+    jw_kstr(&w, "generated_at", r->generated_at);
+    jw_key(&w, "inputs");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < r->ninputs; i++) jw_str(&w, r->inputs[i]);
+    jw_arr_end(&w);
+    jw_key(&w, "problems");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < r->nproblems; i++) jw_str(&w, r->problems[i]);
+    jw_arr_end(&w);
+
+    jw_key(&w, "summary");
+    jw_obj_begin(&w);
+    jw_kint(&w, "partitions", (int64_t)r->npartitions);
+    jw_kint(&w, "segments", segments);
+    jw_kint(&w, "batches", batches);
+    jw_kint(&w, "records", records);
+    jw_kint(&w, "control_records", control);
+    jw_kint(&w, "bytes", bytes);
+    jw_key(&w, "findings_by_type");
+    jw_obj_begin(&w);
+    for (int i = 0; i < r->ncounts; i++) jw_kint(&w, r->counts[i].type, r->counts[i].total);
+    jw_obj_end(&w);
+    jw_key(&w, "findings_by_severity");
+    jw_obj_begin(&w);
+    for (int s = RM_ERROR; s >= RM_INFO; s--) jw_kint(&w, rm_severity_name(s), r->by_severity[s]);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+
+    jw_key(&w, "partitions");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < r->npartitions; i++) json_partition(&w, &r->partitions[i]);
+    jw_arr_end(&w);
+
+    jw_key(&w, "findings");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const rm_finding *x = &r->findings[i];
+        const rm_partition *p = &r->partitions[x->partition];
+        jw_obj_begin(&w);
+        jw_kstr(&w, "id", x->id);
+        jw_kstr(&w, "type", x->type);
+        jw_kstr(&w, "severity", rm_severity_name(x->severity));
+        jw_kstr(&w, "topic", p->topic);
+        jw_kint(&w, "partition", p->partition);
+        jw_kint(&w, "offset", x->offset);
+        if (x->producer_id >= 0) {
+            jw_kint(&w, "producer_id", x->producer_id);
+            jw_kint(&w, "producer_epoch", x->producer_epoch);
+        }
+        jw_kstr(&w, "message", x->message ? x->message : "");
+        jw_kstr(&w, "explanation", x->explanation ? x->explanation : "");
+        json_fields(&w, x);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+
+    /* Counted but not listed: the examples beyond --max-examples. */
+    jw_key(&w, "findings_omitted");
+    jw_obj_begin(&w);
+    for (int i = 0; i < r->ncounts; i++)
+        if (r->counts[i].total > r->counts[i].kept) jw_kint(&w, r->counts[i].type, r->counts[i].total - r->counts[i].kept);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    int rc = jw_flush_line(&w, f);
+    jw_free(&w);
+    return rc;
+}
+
+int rr_text(const rm_report *r, FILE *f, const char *version, int per_type)
+{
+    int64_t batches = 0, records = 0, bytes = 0, segments = 0;
+    for (size_t i = 0; i < r->npartitions; i++) {
+        batches += r->partitions[i].batches, records += r->partitions[i].records;
+        bytes += r->partitions[i].bytes, segments += r->partitions[i].segments;
+    }
+    int64_t e = r->by_severity[RM_ERROR], w = r->by_severity[RM_WARNING], in = r->by_severity[RM_INFO];
+    if (e + w == 0)
+        fprintf(f, "Clean: no delivery or integrity problem found");
+    else
+        fprintf(f, "Found %" PRId64 " error%s and %" PRId64 " warning%s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+    if (in) fprintf(f, " (%" PRId64 " informational note%s)", in, in == 1 ? "" : "s");
+    fprintf(f, ".\nAudited %zu partition%s, %" PRId64 " segments, %" PRId64 " batches, %" PRId64
+               " records, %" PRId64 " bytes (kaudit %s, %s).\n",
+            r->npartitions, r->npartitions == 1 ? "" : "s", segments, batches, records, bytes, version, r->generated_at);
+    for (size_t i = 0; i < r->nproblems; i++) fprintf(f, "Not audited: %s\n", r->problems[i]);
+    if (r->ncounts == 0) return ferror(f) ? -1 : 0;
+    fprintf(f, "\n%-34s %8s %8s %8s\n", "finding", "error", "warning", "info");
+    for (int i = 0; i < r->ncounts; i++)
+        fprintf(f, "%-34s %8" PRId64 " %8" PRId64 " %8" PRId64 "\n", r->counts[i].type, r->counts[i].by_severity[RM_ERROR],
+                r->counts[i].by_severity[RM_WARNING], r->counts[i].by_severity[RM_INFO]);
+    for (int t = 0; t < r->ncounts; t++) {
+        const char *type = r->counts[t].type;
+        int shown = 0;
+        fprintf(f, "\n%s:\n", type);
+        for (size_t i = 0; i < r->nfindings && shown < per_type; i++) {
+            const rm_finding *x = &r->findings[i];
+            if (strcmp(x->type, type) != 0) continue;
+            const rm_partition *p = &r->partitions[x->partition];
+            fprintf(f, "  %-5s %-7s %s-%d @%" PRId64 ": %s\n", x->id, rm_severity_name(x->severity), p->topic,
+                    p->partition, x->offset, x->message ? x->message : "");
+            shown++;
+        }
+        int64_t rest = r->counts[t].total - shown;
+        if (rest > 0) fprintf(f, "  ... and %" PRId64 " more (see --format json)\n", rest);
+    }
+    return ferror(f) ? -1 : 0;
+}
