@@ -70,9 +70,37 @@ head -c 4000 $P/00000000000000000000.log >"$tmp/00000000000000000000.log"
 check "truncated copy" 1 $K dump "$tmp/00000000000000000000.log"
 expect "truncated message" "$tmp/out" "^ERROR .*00000000000000000000.log at position [0-9]+: partial entry"
 
-# Only reads: the corpus tree is unchanged by a dump (names, sizes, mtimes).
+# audit: exit codes for scheduled audits, output file, scope options.
+S=fixtures/sample/logdir
+check "audit help" 0 $K audit --help
+expect "audit help lists --fail-on" "$tmp/out" "--fail-on"
+check "audit sample finds warnings" 1 $K audit $S
+expect "audit verdict" "$tmp/out" "^Found 1 error and 2 warnings"
+check "audit fail-on none" 0 $K audit --fail-on none $S
+check "audit fail-on error" 1 $K audit --fail-on error $S
+check "audit clean partition" 0 $K audit $S/payments-0
+expect "audit clean verdict" "$tmp/out" "^Clean"
+check "audit json to file" 1 $K audit --format json -o "$tmp/report.json" $S
+count "audit -o leaves stdout empty" "$tmp/out" "." 0
+expect "audit json written" "$tmp/report.json" '"schema_version":1'
+check "audit topics filter" 0 $K audit --topics '^payments$' $S
+expect "audit topics filter audits one partition" "$tmp/out" "Audited 1 partition,"
+check "audit exclude filter" 1 $K audit --exclude-topics '^payments$' --format json $S
+count "audit exclude keeps the 2 orders partitions" "$tmp/out" '"topic":"payments"' 0
+check "audit offsets window" 0 $K audit --offsets 0:9 --topics '^orders$' $S
+check "audit since window" 0 $K audit --since 2030-01-01 $S
+check "audit bad regex" 2 $K audit --topics '(' $S
+check "audit bad time" 2 $K audit --since yesterday $S
+check "audit bad duration" 2 $K audit --producer-expiration 3weeks $S
+check "audit unreadable input" 2 $K audit /nonexistent/kaudit
+check "audit redpanda" 2 $K audit --format json $C/luisfelipebp__olist-analytics
+expect "audit redpanda problem listed" "$tmp/out" "Redpanda"
+
+# Only reads: the corpus tree is unchanged by a dump and an audit (names,
+# sizes, mtimes).
 before=$(find $C/DonaldY__kafka-2.7.1 -printf '%p %s %T@\n' | sort | md5sum)
 $K dump --records --verify-index $C/DonaldY__kafka-2.7.1 >/dev/null 2>&1
+$K audit --format json $C/DonaldY__kafka-2.7.1 >/dev/null 2>&1
 after=$(find $C/DonaldY__kafka-2.7.1 -printf '%p %s %T@\n' | sort | md5sum)
 if [ "$before" = "$after" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL read-only: the tree changed"; fi
 
