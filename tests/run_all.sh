@@ -64,7 +64,7 @@ for f in build/fuzz/fuzz_*; do
     # the parsers of segment bytes (libFuzzer reads seed folders recursively
     # and never writes to them).
     seeds=
-    case $name in fuzz_batch|fuzz_segment|fuzz_codec) seeds=fixtures ;; esac
+    case $name in fuzz_batch|fuzz_segment|fuzz_codec|fuzz_audit) seeds=fixtures ;; esac
     mkdir -p "tests/artifacts/$name"
     run "fuzz $name (${FUZZ_SECONDS}s)" sh -c "
         cd tests/artifacts/$name && ../../../$f -max_total_time=$FUZZ_SECONDS -timeout=10 -rss_limit_mb=2048 \
