@@ -1,7 +1,7 @@
 # kaudit - offline inspector and duplicate auditor for Kafka broker logs.
 #
 #   make            build ./kaudit (installs missing build packages first)
-#   make sample     build, then dump and audit the bundled sample
+#   make sample     build, then audit and dump the bundled sample
 #   make check      every test: unit, fixtures, corpus, ASan+UBSan, fuzz smoke
 #   make fuzz       build the libFuzzer targets (clang)
 #   make bench      the benchmark (bench/)
@@ -65,9 +65,10 @@ $(A)/tests/%: tests/%.c tests/kt.h $(A_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(A_LIB) $(LDLIBS)
 
+# The sample holds planted duplicates: --fail-on none shows them and exits 0.
 sample: all
-	./kaudit dump --verify-index fixtures/sample/logdir
-	./kaudit dump --records --payload fixtures/sample/logdir/orders-0
+	./kaudit audit --fail-on none fixtures/sample/logdir
+	./kaudit dump --verify-index --records --payload fixtures/sample/logdir/orders-1
 
 # Fuzz targets: clang's libFuzzer plus ASan/UBSan.
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
