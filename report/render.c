@@ -109,6 +109,7 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
         jw_kstr(&w, "severity", rm_severity_name(x->severity));
         jw_kstr(&w, "topic", p->topic);
         jw_kint(&w, "partition", p->partition);
+        jw_kstr(&w, "path", p->path);
         jw_kint(&w, "offset", x->offset);
         if (x->producer_id >= 0) {
             jw_kint(&w, "producer_id", x->producer_id);

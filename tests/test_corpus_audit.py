@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""test_corpus_audit.py - `kaudit audit` on the real broker data of ../shared/corpus,
+checked partition by partition against kafka-python (tests/oracle.py), an
+independent decoder.
+
+For every Kafka partition directory (a folder holding 20-digit .log files,
+Redpanda folders excluded) the audit report must show:
+  * the batches, data records and control records kafka-python counts;
+  * for every producer id, the last sequence of its last data batch;
+  * as many duplicate records (the sum of the duplicate findings' `count`)
+    as kafka-python finds: the visible data records minus the distinct
+    (key, value) pairs among them, where records of aborted transactions, and
+    of transactions never committed, are not visible; internal topics (__*)
+    are not audited for duplicates;
+  * no finding of any other type at warning or error severity: an
+    independent look at this data (kafka-python's counts above, the
+    MANIFEST notes, and helper decoders) finds no sequence, epoch,
+    transaction or integrity problem in it.
+
+One case per partition directory; ends with "kt: N passed, M failed".
+Run from the repository root; KAUDIT names the binary (default ./kaudit).
+"""
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import oracle  # noqa: E402
+
+CORPUS = os.path.join(REPO, "..", "shared", "corpus")
+PARTITION_RE = re.compile(r"^(.+)-(\d+)$")
+
+
+def partition_dirs():
+    """Kafka partition folders of the corpus: named <topic>-<n>, holding segments."""
+    out = []
+    for dirpath, dirnames, _files in os.walk(CORPUS):
+        dirnames.sort()
+        if "redpanda" in dirpath.split(os.sep):
+            continue
+        name = os.path.basename(dirpath)
+        if PARTITION_RE.match(name) and oracle.segment_files(dirpath):
+            out.append(dirpath)
+    return out
+
+
+def independent_view(path):
+    """What kafka-python sees in a partition folder."""
+    topic = PARTITION_RE.match(os.path.basename(path)).group(1)
+    files = [oracle.decode_file(p) for p in oracle.segment_files(path)]
+    total = oracle.merge_totals(path, files)
+    visible = []            # (key hex, value hex) of visible data records
+    pending = collections.defaultdict(list)
+    for st in files:
+        rows = st.batch_rows
+        bi = 0
+        for line in st.record_lines:
+            rec = json.loads(line)
+            offset = rec[0]
+            while bi < len(rows) and rows[bi]["last_offset"] < offset:
+                bi += 1
+            batch = rows[bi]
+            pid = batch["producer_id"]
+            if rec[2] == "control":
+                kind = rec[3]
+                if kind == "COMMIT":
+                    visible.extend(pending.pop(pid, []))
+                elif kind == "ABORT":
+                    pending.pop(pid, None)
+                continue
+            kv = (rec[2], rec[3])
+            if batch["is_transactional"] and pid >= 0:
+                pending[pid].append(kv)
+            else:
+                visible.append(kv)
+    dups = 0 if topic.startswith("__") else len(visible) - len(set(visible))
+    last_seq = {pid: seq for pid, (_off, seq) in total.last_seq.items()}
+    return {"batches": total.batches, "records": total.data_records,
+            "control_records": total.control_records, "duplicates": dups,
+            "last_sequence": last_seq, "error": total.error,
+            "record_errors": total.record_errors}
+
+
+def main(argv):
+    os.chdir(REPO)
+    kaudit = os.environ.get("KAUDIT", "./kaudit")
+    passed = failed = 0
+    if not os.path.isdir(CORPUS):
+        print("  FAIL corpus: %s is missing" % CORPUS)
+        print("kt: 0 passed, 1 failed")
+        return 1
+    proc = subprocess.run([kaudit, "audit", "--format", "json", "--max-examples", "-1", "--fail-on", "none",
+                           CORPUS], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        report = json.loads(proc.stdout)
+    except ValueError:
+        print("  FAIL audit: no JSON report (exit %d): %s" % (proc.returncode, proc.stderr[-300:]))
+        print("kt: 0 passed, 1 failed")
+        return 1
+    parts = {os.path.normpath(p["path"]): p for p in report["partitions"]}
+    dup_records = collections.Counter()
+    others = collections.defaultdict(list)
+    for f in report["findings"]:
+        key = os.path.normpath(f["path"])
+        if f["type"] == "duplicate":
+            dup_records[key] += f["count"]
+        elif f["severity"] in ("warning", "error"):
+            others[key].append("%s at %d: %s" % (f["type"], f["offset"], f["message"]))
+    wanted = argv[1:]
+    for path in partition_dirs():
+        rel = os.path.relpath(path, CORPUS)
+        if wanted and not any(w in rel for w in wanted):
+            continue
+        problems = []
+        mine = parts.get(os.path.normpath(path))
+        if mine is None:
+            problems.append("not in the audit report")
+        else:
+            want = independent_view(path)
+            if want["error"] or want["record_errors"]:
+                problems.append("kafka-python cannot decode it: %s" % (want["error"] or want["record_errors"][0]))
+            for k in ("batches", "records", "control_records"):
+                if mine[k] != want[k]:
+                    problems.append("%s: kaudit %d, kafka-python %d" % (k, mine[k], want[k]))
+            got_seq = {p["producer_id"]: p["last_sequence"] for p in mine["producers"]}
+            if got_seq != want["last_sequence"]:
+                problems.append("last sequences: kaudit %s, kafka-python %s" % (got_seq, want["last_sequence"]))
+            if dup_records[os.path.normpath(path)] != want["duplicates"]:
+                problems.append("duplicate records: kaudit %d, kafka-python %d"
+                                % (dup_records[os.path.normpath(path)], want["duplicates"]))
+            for o in others[os.path.normpath(path)]:
+                problems.append("unexpected finding: " + o)
+        if problems:
+            failed += 1
+            for p in problems[:5]:
+                print("  FAIL %s: %s" % (rel, p))
+        else:
+            passed += 1
+    if passed + failed == 0:
+        print("  FAIL corpus: no partition directory found")
+        failed = 1
+    print("kt: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
