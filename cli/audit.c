@@ -42,27 +42,6 @@ typedef struct audit_opts {
 
 static void on_index(void *arg, const ke_error *e, int64_t offset) { ka_index_problem(arg, e, offset); }
 
-/* An index file beside a segment, loaded if it exists and parses. */
-typedef struct sibling {
-    char *path;
-    uint8_t *buf;
-    ki_index ix;
-    bool ok;
-} sibling;
-
-static void load_sibling(const char *log_path, int64_t base, const char *ext, ki_kind kind, sibling *s)
-{
-    memset(s, 0, sizeof *s);
-    size_t n = strlen(log_path);
-    if (n < 4 || base < 0 || !(s->path = malloc(n + 8))) return;
-    memcpy(s->path, log_path, n - 4);
-    strcpy(s->path + n - 4, ext);
-    size_t len;
-    ke_error e;
-    if (ks_read_file(s->path, SMALL_FILE_CAP, &s->buf, &len, &e) < 0) return;
-    s->ok = ki_open(&s->ix, kind, s->buf, len, base, &e) == 0;
-}
-
 static void audit_segment(const audit_opts *o, ka_partition *ka, kx_txns *txns, kc_ctx *dc, const kl_file *f)
 {
     ke_error e;
@@ -72,13 +51,10 @@ static void audit_segment(const audit_opts *o, ka_partition *ka, kx_txns *txns, 
         return;
     }
     ka_segment(ka, ks_size(r));
-    sibling sib[3];
-    load_sibling(f->path, f->base_offset, ".index", KI_OFFSET, &sib[0]);
-    load_sibling(f->path, f->base_offset, ".timeindex", KI_TIME, &sib[1]);
-    load_sibling(f->path, f->base_offset, ".txnindex", KI_TXN, &sib[2]);
+    seg_indexes sib;
+    seg_indexes_load(&sib, f->path, f->base_offset, NULL, NULL);
     kx_check chk;
-    kx_begin(&chk, sib[0].ok ? &sib[0].ix : NULL, sib[0].path, sib[1].ok ? &sib[1].ix : NULL, sib[1].path,
-             sib[2].ok ? &sib[2].ix : NULL, sib[2].path, txns, on_index, ka);
+    seg_indexes_begin(&sib, &chk, txns, on_index, ka);
     kb_batch b;
     int rc;
     while ((rc = ks_next(r, &b, &e)) != 0) {
@@ -114,10 +90,7 @@ static void audit_segment(const audit_opts *o, ka_partition *ka, kx_txns *txns, 
         kx_batch(&chk, &b, ctrl);
     }
     kx_end(&chk);
-    for (int i = 0; i < 3; i++) {
-        free(sib[i].path);
-        free(sib[i].buf);
-    }
+    seg_indexes_free(&sib);
     ks_close(r);
 }
 

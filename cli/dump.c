@@ -358,44 +358,13 @@ static void dump_records(dumper *d, const char *file, kb_iter *it)
 
 /* ---- --verify-index ---------------------------------------------------- */
 
-/* One index file beside a segment, loaded for verification. */
-typedef struct sibling {
-    char *path;
-    uint8_t *buf;
-    ki_index ix;
-    bool ok;
-} sibling;
-
 static void on_mismatch(void *arg, const ke_error *e, int64_t offset)
 {
     (void)offset;
     report_error(arg, e);
 }
 
-/* Load <stem>.<ext> beside the segment, if it exists and parses. */
-static void load_sibling(dumper *d, const char *log_path, int64_t base, const char *ext, ki_kind kind, sibling *s)
-{
-    memset(s, 0, sizeof *s);
-    size_t n = strlen(log_path);
-    if (n < 4 || strcmp(log_path + n - 4, ".log") != 0 || base < 0) return;
-    s->path = malloc(n + 8);
-    if (!s->path) return;
-    memcpy(s->path, log_path, n - 4);
-    strcpy(s->path + n - 4, ext);
-    size_t len;
-    ke_error e;
-    if (ks_read_file(s->path, SMALL_FILE_CAP, &s->buf, &len, &e) < 0) {
-        if (e.code != KE_IO) report_error(d, &e); /* a missing index is normal (copied directories) */
-        return;
-    }
-    s->ok = ki_open(&s->ix, kind, s->buf, len, base, &e) == 0;
-}
-
-static void free_sibling(sibling *s)
-{
-    free(s->path);
-    free(s->buf);
-}
+static void on_index_error(void *arg, const ke_error *e) { report_error(arg, e); }
 
 /* Type of a control batch's marker (reads its one record), else UNKNOWN. */
 static int marker_type(dumper *d, kb_batch *b)
@@ -413,15 +382,12 @@ static int marker_type(dumper *d, kb_batch *b)
 
 static void dump_segment(dumper *d, const kl_file *f)
 {
-    sibling sib[3];
+    seg_indexes sib;
     kx_check chk;
     bool verify = d->o.verify_index && f->kind == KL_SEGMENT;
     if (verify) {
-        load_sibling(d, f->path, f->base_offset, ".index", KI_OFFSET, &sib[0]);
-        load_sibling(d, f->path, f->base_offset, ".timeindex", KI_TIME, &sib[1]);
-        load_sibling(d, f->path, f->base_offset, ".txnindex", KI_TXN, &sib[2]);
-        kx_begin(&chk, sib[0].ok ? &sib[0].ix : NULL, sib[0].path, sib[1].ok ? &sib[1].ix : NULL, sib[1].path,
-                 sib[2].ok ? &sib[2].ix : NULL, sib[2].path, &d->txns, on_mismatch, d);
+        seg_indexes_load(&sib, f->path, f->base_offset, on_index_error, d);
+        seg_indexes_begin(&sib, &chk, &d->txns, on_mismatch, d);
     }
     ke_error e;
     ks_reader *r = ks_open(f->path, d->o.max_entry, d->o.no_cache, &e);
@@ -461,7 +427,7 @@ static void dump_segment(dumper *d, const kl_file *f)
     ks_close(r);
     if (verify) {
         kx_end(&chk);
-        for (int i = 0; i < 3; i++) free_sibling(&sib[i]);
+        seg_indexes_free(&sib);
     }
 }
 
@@ -742,6 +708,18 @@ static const char dump_usage[] =
     "Exit codes: 0 clean, 1 problems found in the data (corrupt, truncated, ...),\n"
     "2 usage error or an input that could not be read at all.\n";
 
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "kaudit dump: %s\n", msg);
+    return -1;
+}
+
+static int usage_error_arg(const char *msg, const char *arg)
+{
+    fprintf(stderr, "kaudit dump: %s '%s'\n", msg, arg);
+    return -1;
+}
+
 static int parse_dump_args(int argc, char **argv, dump_opts *o, int *first_path)
 {
     enum { O_FORMAT = 256, O_RECORDS, O_PAYLOAD, O_DECODE, O_VERIFY, O_PID, O_OFFSETS, O_TXN, O_CONTROL,
@@ -766,7 +744,7 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o, int *first_path)
         switch (c) {
         case O_FORMAT:
             if (strcmp(optarg, "jsonl") == 0) o->jsonl = true;
-            else if (strcmp(optarg, "text") != 0) return fprintf(stderr, "kaudit dump: --format is text or jsonl\n"), -1;
+            else if (strcmp(optarg, "text") != 0) return usage_error("--format is text or jsonl");
             break;
         case O_RECORDS: o->records = true; break;
         case O_PAYLOAD: o->payload = o->records = true; break;
@@ -776,23 +754,23 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o, int *first_path)
             else if (strcmp(optarg, "offsets") == 0) o->decode = DEC_OFFSETS;
             else if (strcmp(optarg, "transactions") == 0) o->decode = DEC_TXN;
             else if (strcmp(optarg, "metadata") == 0) o->decode = DEC_METADATA;
-            else return fprintf(stderr, "kaudit dump: unknown --decode '%s'\n", optarg), -1;
+            else return usage_error_arg("unknown --decode", optarg);
             break;
         case O_VERIFY: o->verify_index = true; break;
         case O_PID:
             o->has_pid = true;
             o->pid = strtoll(optarg, &end, 10);
-            if (*end || !*optarg) return fprintf(stderr, "kaudit dump: --producer-id needs a number\n"), -1;
+            if (*end || !*optarg) return usage_error("--producer-id needs a number");
             break;
         case O_OFFSETS:
             if (parse_range(optarg, &o->off_lo, &o->off_hi) < 0)
-                return fprintf(stderr, "kaudit dump: --offsets takes A:B, A: or :B with A <= B\n"), -1;
+                return usage_error("--offsets takes A:B, A: or :B with A <= B");
             break;
         case O_TXN: o->only_txn = true; break;
         case O_CONTROL: o->only_control = true; break;
         case O_MAXENTRY:
             o->max_entry = strtoull(optarg, &end, 10);
-            if (*end || o->max_entry < 64) return fprintf(stderr, "kaudit dump: --max-entry-bytes needs a number >= 64\n"), -1;
+            if (*end || o->max_entry < 64) return usage_error("--max-entry-bytes needs a number >= 64");
             break;
         case O_NOCACHE: o->no_cache = true; break;
         case 'h':
