@@ -28,7 +28,9 @@ typedef struct ka_binfo {
     int64_t producer_id;
     int64_t base_offset;
     int64_t max_timestamp;
+    int64_t ts_base;      /* timestamp of its first record with one, -1 */
     int32_t base_sequence;
+    uint32_t crc;         /* the stored CRC: equal CRCs mean equal batch contents */
     int16_t producer_epoch;
     bool transactional;
 } ka_binfo;
@@ -37,8 +39,8 @@ typedef struct ka_binfo {
  * whether it is visible, so it joins the duplicate index only at COMMIT. */
 typedef struct ka_pending {
     uint64_t lo, hi;
-    int64_t offset;
-    uint32_t batch;
+    int64_t offset, timestamp;
+    uint32_t batch, aux;
     ka_preview key, value;
 } ka_pending;
 
@@ -69,6 +71,8 @@ typedef struct ka_run {
     bool active;
     uint32_t ob, db;      /* batches of the original and of the copy */
     int64_t o_first, o_last, d_first, d_last, count;
+    int64_t o_ts, d_ts;   /* record timestamps of the first pair, -1 unknown */
+    bool identical;       /* every pair: equal timestamps and headers too */
     ka_preview key, value;
 } ka_run;
 
@@ -90,7 +94,7 @@ struct ka_partition {
     size_t index;
     char *topic;
     bool coordinator;     /* no sequence checks (7.1) */
-    bool dedup;           /* look for duplicates */
+    const char *rule;     /* why repetition is normal in this topic, or NULL */
     XXH3_state_t *xx;
 
     ka_prod *prods;
@@ -155,11 +159,30 @@ void ka_options_init(ka_options *o)
 {
     memset(o, 0, sizeof *o);
     o->producer_expiration_ms = KA_DEFAULT_EXPIRATION_MS;
+    o->dup_window_ms = KA_DEFAULT_DUP_WINDOW_MS;
     o->off_lo = o->since = INT64_MIN;
     o->off_hi = o->until = INT64_MAX;
 }
 
-bool ka_topic_internal(const char *topic) { return strncmp(topic, "__", 2) == 0; }
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+const char *ka_topic_repetition_rule(const char *topic)
+{
+    if (strncmp(topic, "__", 2) == 0) return "internal";
+    if (strcmp(topic, "_schemas") == 0) return "schema-registry";
+    if (ends_with(topic, "connect-configs") || ends_with(topic, "connect-offsets") || ends_with(topic, "connect-status"))
+        return "connect";
+    /* The most specific rule wins: Confluent's own Streams apps name their
+     * internal topics _confluent-...-changelog / -repartition. */
+    if (ends_with(topic, "-changelog")) return "streams-changelog";
+    if (ends_with(topic, "-repartition")) return "streams-repartition";
+    if (strncmp(topic, "_confluent", 10) == 0) return "confluent";
+    return NULL;
+}
 
 bool ka_topic_coordinator(const char *topic)
 {
@@ -207,12 +230,16 @@ static int32_t seq_of(const ka_binfo *b, int64_t offset)
 
 /* A finding at `offset`, or NULL when it lies outside the window the user
  * asked for (then it is not counted either) or is not kept as an example. */
-static rm_finding *emit(ka_partition *p, const char *type, int severity, int64_t offset, int64_t ts)
+static bool in_scope(const ka_partition *p, int64_t offset, int64_t ts)
 {
     const ka_options *o = p->o;
-    if (offset >= 0 && (offset < o->off_lo || offset > o->off_hi)) return NULL;
-    if (ts >= 0 && (ts < o->since || ts > o->until)) return NULL;
-    return rm_add_finding(p->r, type, severity, p->index, offset);
+    if (offset >= 0 && (offset < o->off_lo || offset > o->off_hi)) return false;
+    return ts < 0 || (ts >= o->since && ts <= o->until);
+}
+
+static rm_finding *emit(ka_partition *p, const char *type, int severity, int64_t offset, int64_t ts)
+{
+    return in_scope(p, offset, ts) ? rm_add_finding(p->r, type, severity, p->index, offset) : NULL;
 }
 
 static void set_producer(rm_finding *f, int64_t pid, int32_t epoch)
@@ -306,7 +333,7 @@ ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t inde
         return NULL;
     }
     p->coordinator = ka_topic_coordinator(topic);
-    p->dedup = !ka_topic_internal(topic) || o->dup_internal;
+    p->rule = o->dup_topics && regexec(o->dup_topics, topic, 0, NULL, 0) == 0 ? NULL : ka_topic_repetition_rule(topic);
     p->max_ple = -1;
     p->log_start = -1;
     kq_init(&p->q);
@@ -397,49 +424,74 @@ void ka_segment(ka_partition *p, int64_t bytes)
 
 /* ---- duplicates ------------------------------------------------------------ */
 
-static const char *dup_class(const ka_partition *p, const ka_run *run, int *severity, const char **why)
+/* Delivery duplicates, by the evidence (issue #6's table; docs/report.md). */
+static const char *dup_class(const ka_partition *p, const ka_run *run, const char **why)
 {
     const ka_binfo *o = &p->binfo[run->ob], *d = &p->binfo[run->db];
-    *severity = RM_WARNING;
-    if (o->producer_id < 0 && d->producer_id < 0) {
-        *why = "Neither copy carries a producer id: the producer ran without idempotence "
-               "(enable.idempotence=false, or a client that does not support it), so when an "
-               "acknowledgement was lost and it retried, the broker had no way to recognise the "
-               "batch it already had. Check the producer's idempotence setting and its retry and "
-               "timeout logs around this time.";
+    if (o->producer_id < 0 && d->producer_id < 0 && run->identical) {
+        *why = "Neither copy carries a producer id and the records are identical, timestamps "
+               "included: the same batch sent twice. The producer ran without idempotence "
+               "(enable.idempotence=false, or a client without it), so when an acknowledgement "
+               "was lost and it retried, the broker could not recognise the batch it already "
+               "had. Check the producer's idempotence setting and its retry logs around this "
+               "time. The bytes cannot tell a client retry from an application that resent the "
+               "very same bytes.";
         return "retry_without_idempotence";
     }
+    if (o->producer_id < 0 && d->producer_id < 0) {
+        *why = "Neither copy carries a producer id, and the second copy has new timestamps: the "
+               "application sent the same key and value again as a new message (a client "
+               "retry resends the same bytes, timestamps included). Nothing in Kafka stops "
+               "that. The bytes cannot tell an application bug from a deliberate resend: a "
+               "person sending the same test message twice looks exactly like this. Check the "
+               "producing application's send path and error handling.";
+        return "application_resend";
+    }
     if (o->producer_id != d->producer_id) {
-        *why = "The copies carry different producer ids: a new producer session (a restart, or a "
-               "new producer instance) wrote again what an earlier session had already written. "
-               "Idempotence only protects retries within one producer session, so the broker "
-               "accepted both. Check for a restart or redeploy of the producer and whether it "
-               "replays from a source without tracking what was already acknowledged.";
+        *why = "The copies carry different producer ids: a new producer session (a restart, "
+               "redeploy or new instance) wrote again what an earlier session had already "
+               "written. Idempotence only protects retries within one producer session, so the "
+               "broker accepted both. Check for a producer restart around this time and "
+               "whether it replays input it had already sent (an uncommitted consumer offset, "
+               "a source re-read from the start).";
         return "producer_restart";
     }
     if (o->producer_epoch != d->producer_epoch) {
-        *why = "Same producer id, new epoch: the producer's session was restarted or its epoch "
-               "bumped (a transactional producer re-initialised, or an idempotent producer "
-               "recovering from an error), and the new session wrote the records again. "
-               "Idempotence does not carry across epochs. Check the producer's restarts and "
-               "what it replays after initTransactions or an error.";
+        *why = "Same producer id, new epoch: the producer's session was re-initialised (a "
+               "transactional producer calling initTransactions again after a restart, or an "
+               "idempotent producer bumping its epoch after an error) and the new session wrote "
+               "the records again. Idempotence does not carry across epochs. Check the "
+               "producer's restarts and what it replays after them.";
         return "producer_restart";
     }
     if (seq_of(o, run->o_first) == seq_of(d, run->d_first)) {
-        *severity = RM_ERROR;
-        *why = "Same producer id, epoch and sequence numbers at two offsets: this is exactly the "
-               "retry the broker is meant to drop. It was accepted twice because the broker did "
-               "not know the first copy when the second arrived: producer state lost in a leader "
-               "change or unclean election, the producer id expired, or a broker bug. Check the "
-               "partition's leader changes and the broker logs around both offsets.";
+        *why = "Same producer id, epoch and sequence numbers at two offsets: exactly the retry "
+               "the broker is meant to drop. It was accepted twice because the broker did not "
+               "know the first copy when the second arrived: producer state lost in a leader "
+               "change or unclean election, the producer id expired, or a broker bug. Check "
+               "the partition's leader changes and the broker logs around both offsets.";
         return "idempotence_bypassed";
     }
-    *why = "Same producer id and epoch, new sequence numbers: the producer (the application, not "
-           "the network) sent the same records again as new messages, so idempotence, which only "
-           "stops resent batches, let them through. The bytes cannot tell an application bug "
-           "from a deliberate resend (a person sending the same test message twice looks the "
-           "same). Check the application's send path and error handling.";
+    *why = "Same producer id and epoch, new sequence numbers: the producer (the application, "
+           "not the network) sent the same records again as new messages, so idempotence, "
+           "which only stops resent batches, let them through. The bytes cannot tell an "
+           "application bug from a deliberate resend (a person sending the same test message "
+           "twice looks the same). Check the application's send path and error handling.";
     return "application_resend";
+}
+
+static const char *repeated_why(const ka_partition *p)
+{
+    if (p->rule)
+        return "Repetition is normal in this topic (see the rule): its writers re-emit unchanged "
+               "values by design (Streams changelogs and repartition topics forwarding aggregates "
+               "that did not change, Schema Registry and Connect re-writing their state, the "
+               "coordinators' own topics). Counted as context, not as a delivery problem. Use "
+               "--dup-topics to audit such a topic as an ordinary one.";
+    return "The copies are further apart than --dup-window, longer than any of Kafka's own "
+           "retry or restart paths takes to resend: the same content was produced again on "
+           "purpose or by a periodic job, not redelivered. Counted as context, not as a "
+           "delivery problem. Raise --dup-window if this application can replay that late.";
 }
 
 static void run_flush(ka_partition *p)
@@ -447,60 +499,101 @@ static void run_flush(ka_partition *p)
     ka_run *run = &p->run;
     if (!run->active) return;
     run->active = false;
-    int severity;
-    const char *why;
-    const char *cls = dup_class(p, run, &severity, &why);
     const ka_binfo *o = &p->binfo[run->ob], *d = &p->binfo[run->db];
-    rm_finding *f = emit(p, "duplicate", severity, run->d_first, d->max_timestamp);
+    bool known = run->o_ts >= 0 && run->d_ts >= 0;
+    int64_t distance = known ? run->d_ts - run->o_ts : 0;
+    const char *why;
+    const char *cls = dup_class(p, run, &why);
+    const char *delivery_cls = cls;
+    int severity = RM_WARNING;
+    if (p->rule || (known && (distance > p->o->dup_window_ms || distance < -p->o->dup_window_ms))) {
+        cls = "repeated_content";
+        why = repeated_why(p);
+        severity = RM_INFO;
+    }
+    if (!in_scope(p, run->d_first, d->max_timestamp)) return;
+    rm_tally_duplicates(p->r, p->index, cls, 1, run->count);
+    rm_finding *f = rm_add_finding(p->r, "duplicate", severity, p->index, run->d_first);
     if (!f) return;
     set_producer(f, d->producer_id, d->producer_epoch);
-    char k[KA_PREVIEW * 4 + 32], v[KA_PREVIEW * 4 + 32];
+    char k[KA_PREVIEW * 4 + 32], v[KA_PREVIEW * 4 + 32], dist[48];
     preview_text(&run->key, k, sizeof k);
     preview_text(&run->value, v, sizeof v);
+    if (known) snprintf(dist, sizeof dist, "%" PRId64 " ms later", distance);
+    else snprintf(dist, sizeof dist, "time apart unknown");
     if (run->count == 1)
-        rm_set_message(f, "record at offset %" PRId64 " repeats the key and value of offset %" PRId64 " (%s)",
-                       run->d_first, run->o_first, cls);
+        rm_set_message(f, "record at offset %" PRId64 " repeats the key and value of offset %" PRId64 ", %s (%s)",
+                       run->d_first, run->o_first, dist, cls);
     else
         rm_set_message(f, "%" PRId64 " records at offsets %" PRId64 "..%" PRId64 " repeat offsets %" PRId64
-                          "..%" PRId64 " (%s)",
-                       run->count, run->d_first, run->d_last, run->o_first, run->o_last, cls);
+                          "..%" PRId64 ", %s (%s)",
+                       run->count, run->d_first, run->d_last, run->o_first, run->o_last, dist, cls);
     rm_set_explanation(f, "%s", why);
     rm_field_str(f, "class", cls);
+    if (p->rule) rm_field_str(f, "rule", p->rule);
+    if (severity == RM_INFO && !p->rule) rm_field_str(f, "delivery_class", delivery_cls);
     rm_field_int(f, "count", run->count);
     rm_field_int(f, "last_offset", run->d_last);
     rm_field_int(f, "original_offset", run->o_first);
     rm_field_int(f, "original_last_offset", run->o_last);
+    rm_field_int(f, "offset_distance", run->d_first - run->o_first);
+    if (known) rm_field_int(f, "time_distance_ms", distance);
+    else rm_field_null(f, "time_distance_ms");
+    rm_field_int(f, "window", p->o->dup_window_ms);
+    rm_field_bool(f, "identical_records", run->identical);
+    rm_field_bool(f, "identical_batch", o->crc == d->crc);
     rm_field_int(f, "original_producer_id", o->producer_id);
     rm_field_int(f, "original_producer_epoch", o->producer_epoch);
     rm_field_int(f, "sequence", seq_of(d, run->d_first));
     rm_field_int(f, "original_sequence", seq_of(o, run->o_first));
-    rm_field_int(f, "timestamp", d->max_timestamp);
-    rm_field_int(f, "original_timestamp", o->max_timestamp);
+    rm_field_bool(f, "transactional", d->transactional);
+    rm_field_bool(f, "original_transactional", o->transactional);
+    rm_field_int(f, "timestamp", run->d_ts);
+    rm_field_int(f, "original_timestamp", run->o_ts);
     rm_field_str(f, "key_preview", k);
     rm_field_int(f, "key_size", run->key.len);
     rm_field_str(f, "value_preview", v);
     rm_field_int(f, "value_size", run->value.len);
 }
 
-/* Record `offset` of batch `bidx` has the fingerprint (lo, hi). */
-static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, int64_t offset, uint32_t bidx,
-                      const ka_preview *key, const ka_preview *value)
+/* A record's timestamp relative to its batch's first, as the index keeps it. */
+static int32_t ts_delta(ka_binfo *b, int64_t ts)
 {
+    if (ts < 0) return KQ_NO_TS;
+    if (b->ts_base < 0) b->ts_base = ts;
+    int64_t d = ts - b->ts_base;
+    return d > INT32_MIN && d <= INT32_MAX ? (int32_t)d : KQ_NO_TS;
+}
+
+static int64_t ts_of(const ka_binfo *b, int32_t delta)
+{
+    return delta == KQ_NO_TS || b->ts_base < 0 ? -1 : b->ts_base + delta;
+}
+
+/* Record `offset` (timestamp `ts`) of batch `bidx` has the fingerprint
+ * (lo, hi); `aux` hashes its timestamp and headers. */
+static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, int64_t offset, int64_t ts,
+                      uint32_t bidx, const ka_preview *key, const ka_preview *value)
+{
+    ka_binfo *bi = &p->binfo[bidx];
+    kq_slot rec = { lo, hi, bidx, (int32_t)(offset - bi->base_offset), ts_delta(bi, ts), aux };
     kq_slot *s;
-    int rc = kq_put(&p->q, lo, hi, offset, bidx, &s);
+    int rc = kq_put(&p->q, &rec, &s);
     if (rc <= 0) {
         run_flush(p); /* a record seen for the first time ends a run of duplicates */
         return;
     }
-    int64_t o_off = s->offset, d_off = offset;
+    const ka_binfo *sb = &p->binfo[s->batch];
+    int64_t s_off = sb->base_offset + s->offset_delta, s_ts = ts_of(sb, s->ts_delta);
+    int64_t o_off = s_off, d_off = offset, o_ts = s_ts, d_ts = ts;
     uint32_t ob = s->batch, db = bidx;
-    if (offset < s->offset) {
+    bool identical = s->aux == aux;
+    if (offset < s_off) {
         /* A committed transaction's record joins the index at its marker,
          * after later records: the earlier offset is the original. */
-        o_off = offset, d_off = s->offset;
+        o_off = offset, d_off = s_off, o_ts = ts, d_ts = s_ts;
         ob = bidx, db = s->batch;
-        s->offset = offset;
-        s->batch = bidx;
+        *s = rec;
     }
     if (db == p->cur_bidx) p->cur_dups++;
     ka_run *run = &p->run;
@@ -508,6 +601,7 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, int64_t offset,
         run->o_last = o_off;
         run->d_last = d_off;
         run->count++;
+        run->identical = run->identical && identical;
         return;
     }
     run_flush(p);
@@ -515,15 +609,20 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, int64_t offset,
     run->ob = ob, run->db = db;
     run->o_first = run->o_last = o_off;
     run->d_first = run->d_last = d_off;
+    run->o_ts = o_ts, run->d_ts = d_ts;
     run->count = 1;
+    run->identical = identical;
     run->key = *key;
     run->value = *value;
 }
 
-static void fingerprint(ka_partition *p, const kb_record *r, uint64_t *lo, uint64_t *hi)
+/* The record's identity (key and value, and headers with
+ * --dup-include-headers) as 128 bits, and a 32-bit hash of what a client
+ * retry also keeps equal (timestamp and headers). Lengths are hashed too, so
+ * a null (-1) and an empty (0) field differ. */
+static void fingerprint(ka_partition *p, const kb_record *r, uint64_t *lo, uint64_t *hi, uint32_t *aux)
 {
-    /* Lengths are hashed too, so a null (-1) and an empty (0) field differ. */
-    uint8_t len[4];
+    uint8_t len[8];
     XXH3_128bits_reset(p->xx);
     len[0] = (uint8_t)(r->key_len >> 24), len[1] = (uint8_t)(r->key_len >> 16);
     len[2] = (uint8_t)(r->key_len >> 8), len[3] = (uint8_t)r->key_len;
@@ -537,6 +636,10 @@ static void fingerprint(ka_partition *p, const kb_record *r, uint64_t *lo, uint6
     XXH128_hash_t h = XXH3_128bits_digest(p->xx);
     *lo = h.low64;
     *hi = h.high64;
+    for (int i = 0; i < 8; i++) len[i] = (uint8_t)((uint64_t)r->timestamp >> (56 - 8 * i));
+    uint64_t a = XXH3_64bits_withSeed(len, 8, 0);
+    if (r->headers_len) a ^= XXH3_64bits_withSeed(r->headers, r->headers_len, 1);
+    *aux = (uint32_t)a;
 }
 
 /* ---- snapshots and leader epochs ------------------------------------------- */
@@ -653,7 +756,8 @@ static void producer_data(ka_partition *p, ka_prod *x)
         }
         return; /* a zombie's batch does not move the producer's state */
     }
-    if (x->known && b->producer_epoch == x->epoch && x->has_batch) {
+    /* Coordinators write every batch with sequence 0 (7.1): no repeats there. */
+    if (!p->coordinator && x->known && b->producer_epoch == x->epoch && x->has_batch) {
         for (int i = 0; i < x->nrecent; i++)
             if (x->recent[i].first == b->base_sequence && x->recent[i].last == b->last_sequence) p->cur_repeat = true;
     }
@@ -825,10 +929,10 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
         }
     }
 
-    ka_binfo bi = { b->producer_id, b->base_offset, b->max_timestamp, b->base_sequence, b->producer_epoch,
-                    b->is_transactional };
+    ka_binfo bi = { b->producer_id, b->base_offset, b->max_timestamp, -1, b->base_sequence, b->crc,
+                    b->producer_epoch, b->is_transactional };
     p->cur_bidx = KQ_EMPTY;
-    if (p->dedup && !b->is_control && GROW(p->binfo, p->nbinfo, p->capbinfo) == 0 && p->nbinfo < KQ_EMPTY) {
+    if (!b->is_control && GROW(p->binfo, p->nbinfo, p->capbinfo) == 0 && p->nbinfo < KQ_EMPTY) {
         p->binfo[p->nbinfo] = bi;
         p->cur_bidx = (uint32_t)p->nbinfo++;
     }
@@ -866,7 +970,8 @@ void ka_record(ka_partition *p, const kb_record *r)
     rp->records++;
     if (p->cur_bidx == KQ_EMPTY) return;
     uint64_t lo, hi;
-    fingerprint(p, r, &lo, &hi);
+    uint32_t aux;
+    fingerprint(p, r, &lo, &hi, &aux);
     ka_preview k, v;
     preview_set(&k, r->key, r->key_len);
     preview_set(&v, r->value, r->value_len);
@@ -874,12 +979,13 @@ void ka_record(ka_partition *p, const kb_record *r)
         ka_prod *x = prod_find(p, p->cur.producer_id);
         if (x && GROW(x->pend, x->npend, x->cappend) == 0) {
             ka_pending *pe = &x->pend[x->npend++];
-            pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->batch = p->cur_bidx;
+            pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->timestamp = r->timestamp;
+            pe->batch = p->cur_bidx, pe->aux = aux;
             pe->key = k, pe->value = v;
         }
         return;
     }
-    dedup_put(p, lo, hi, r->offset, p->cur_bidx, &k, &v);
+    dedup_put(p, lo, hi, aux, r->offset, r->timestamp, p->cur_bidx, &k, &v);
 }
 
 /* A COMMIT or ABORT marker (7.6). */
@@ -917,8 +1023,8 @@ static void marker(ka_partition *p)
     }
     if (x->txn_first >= 0) {
         for (size_t i = 0; i < x->npend && p->ctrl_type == KB_CTRL_COMMIT; i++)
-            dedup_put(p, x->pend[i].lo, x->pend[i].hi, x->pend[i].offset, x->pend[i].batch, &x->pend[i].key,
-                      &x->pend[i].value);
+            dedup_put(p, x->pend[i].lo, x->pend[i].hi, x->pend[i].aux, x->pend[i].offset, x->pend[i].timestamp,
+                      x->pend[i].batch, &x->pend[i].key, &x->pend[i].value);
         if (p->ctrl_type == KB_CTRL_COMMIT) run_flush(p);
         x->npend = 0;
         x->txn_first = -1;
@@ -965,7 +1071,7 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
         (p->ctrl_type == KB_CTRL_COMMIT || p->ctrl_type == KB_CTRL_ABORT))
         marker(p);
     /* An exact sequence repeat whose records differ is not a retry. */
-    if (p->cur_repeat && p->dedup && p->cur_dups < p->cur_records &&
+    if (p->cur_repeat && p->cur_dups < p->cur_records &&
         (f = emit(p, "sequence_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
         finding_at_batch(p, f);
         rm_set_message(f, "producer %" PRId64 " epoch %d reused sequences %d..%d for different records",

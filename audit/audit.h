@@ -17,6 +17,7 @@
 #ifndef KAUDIT_AUDIT_AUDIT_H
 #define KAUDIT_AUDIT_AUDIT_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,15 +29,28 @@
 
 #define KA_DEFAULT_EXPIRATION_MS ((int64_t)86400000) /* producer.id.expiration.ms (3.4+) */
 
+/*
+ * How far apart two copies may be and still be a delivery duplicate: the
+ * longest of the recoveries by which Kafka clients resend on their own. A
+ * consumer-driven producer (Streams, Connect, an app that consumes to
+ * produce) that dies is replaced after a rebalance, at most
+ * max.poll.interval.ms (5 min) later; the replacement resends what came
+ * after the last committed input (Connect flushes offsets every
+ * offset.flush.interval.ms, 1 min), and each send may retry for
+ * delivery.timeout.ms (2 min). 5 + 1 + 2 = 8 minutes, rounded up to 10.
+ */
+#define KA_DEFAULT_DUP_WINDOW_MS ((int64_t)600000)
+
 typedef struct ka_options {
     int64_t producer_expiration_ms; /* gap after which a producer id is forgotten */
     bool dup_include_headers;       /* headers are part of a record's identity */
-    bool dup_internal;              /* look for duplicates in internal topics too */
+    int64_t dup_window_ms;          /* repeats further apart are repeated content */
+    const regex_t *dup_topics;      /* topics audited as ordinary despite their names, or NULL */
     int64_t off_lo, off_hi;         /* report findings only at offsets in [lo, hi] */
     int64_t since, until;           /* ... and of batches with timestamps in [since, until] */
 } ka_options;
 
-/* Defaults: expiration 1 day, everything reported. */
+/* Defaults: expiration 1 day, window 10 minutes, everything reported. */
 void ka_options_init(ka_options *o);
 
 typedef struct ka_partition ka_partition;
@@ -44,7 +58,8 @@ typedef struct ka_partition ka_partition;
 /*
  * Start auditing partition `index` of report `r` (see rm_add_partition),
  * whose topic decides which rules apply (coordinator topics skip sequence
- * checks; internal topics skip duplicates unless asked). Returns NULL when
+ * checks; in topics where repetition is normal every repeat is repeated
+ * content, see ka_topic_repetition_rule). Returns NULL when
  * out of memory. The options and report must outlive the partition.
  */
 ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t index, const char *topic);
@@ -103,8 +118,15 @@ void ka_segment(ka_partition *p, int64_t bytes);
  * at the log end, producer summaries into the report. */
 void ka_partition_end(ka_partition *p);
 
-/* Is `topic` internal (__*) / written by a coordinator without sequences? */
-bool ka_topic_internal(const char *topic);
+/* Is `topic` written by a coordinator without sequences? */
 bool ka_topic_coordinator(const char *topic);
+
+/*
+ * The rule that makes repetition normal in `topic`, or NULL for an ordinary
+ * topic: "internal" (__*, the KRaft metadata log), "schema-registry"
+ * (_schemas), "confluent" (_confluent*), "connect" (Connect's config, offset
+ * and status topics), "streams-changelog", "streams-repartition".
+ */
+const char *ka_topic_repetition_rule(const char *topic);
 
 #endif

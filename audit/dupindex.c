@@ -37,18 +37,15 @@ static int grow(kq_index *q)
     return 0;
 }
 
-int kq_put(kq_index *q, uint64_t lo, uint64_t hi, int64_t offset, uint32_t batch, kq_slot **slot)
+int kq_put(kq_index *q, const kq_slot *rec, kq_slot **slot)
 {
-    assert(batch != KQ_EMPTY);
+    assert(rec->batch != KQ_EMPTY);
     /* Keep the load at or below 3/4 so probes stay short. */
     if ((q->n + 1) * 4 > q->cap * 3 && grow(q) < 0) return -1;
-    kq_slot *s = find(q->slots, q->cap, lo, hi);
+    kq_slot *s = find(q->slots, q->cap, rec->lo, rec->hi);
     *slot = s;
-    if (s->batch != KQ_EMPTY) {
-        if (s->copies < UINT32_MAX) s->copies++;
-        return 1;
-    }
-    s->lo = lo, s->hi = hi, s->offset = offset, s->batch = batch, s->copies = 1;
+    if (s->batch != KQ_EMPTY) return 1;
+    *s = *rec;
     q->n++;
     return 0;
 }

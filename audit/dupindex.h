@@ -4,7 +4,8 @@
  * Owns: kq_index, an open-addressing hash table from a record's 128-bit
  * fingerprint (XXH3-128 of its key and value, see audit.c) to where the
  * record first appeared: its offset and the batch it came from (an index
- * into the audit's batch table). One slot is 32 bytes. With 128-bit
+ * into the audit's batch table; offset and timestamp are kept relative to
+ * that batch's, which is what keeps a slot at 32 bytes). With 128-bit
  * fingerprints a false match between different records needs a collision
  * of probability about n^2 / 2^129: never, at any partition size.
  * No I/O, never prints.
@@ -16,11 +17,15 @@
 #include <stdint.h>
 
 typedef struct kq_slot {
-    uint64_t lo, hi;       /* the fingerprint */
-    int64_t offset;        /* the earliest offset seen with it */
-    uint32_t batch;        /* that record's batch, KQ_EMPTY for a free slot */
-    uint32_t copies;       /* times seen (saturating) */
+    uint64_t lo, hi;       /* the fingerprint (key and value) */
+    uint32_t batch;        /* the earliest copy's batch, KQ_EMPTY for a free slot */
+    int32_t offset_delta;  /* its offset - the batch's base offset */
+    int32_t ts_delta;      /* its timestamp - the batch's first timestamp, or KQ_NO_TS */
+    uint32_t aux;          /* a 32-bit hash of its timestamp and headers (identical copies) */
 } kq_slot;
+
+/* The record had no timestamp (v0, -1), or one too far from its batch's. */
+#define KQ_NO_TS INT32_MIN
 
 #define KQ_EMPTY UINT32_MAX
 
@@ -36,12 +41,12 @@ void kq_init(kq_index *q);
 void kq_free(kq_index *q);
 
 /*
- * Look the fingerprint up; when absent, insert it with (offset, batch) and
- * return 0. When present, return 1 and point *slot at the entry (its
- * copies count is incremented; the caller may update offset and batch).
- * Returns -1 when out of memory (nothing inserted).
+ * Look the fingerprint of `rec` up; when absent, insert `rec` and return 0.
+ * When present, return 1 and point *slot at the entry (the caller may
+ * replace its fields, never its fingerprint). Returns -1 when out of memory
+ * (nothing inserted).
  */
-int kq_put(kq_index *q, uint64_t lo, uint64_t hi, int64_t offset, uint32_t batch, kq_slot **slot);
+int kq_put(kq_index *q, const kq_slot *rec, kq_slot **slot);
 
 /* Bytes held. */
 size_t kq_bytes(const kq_index *q);

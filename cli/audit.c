@@ -32,8 +32,8 @@ typedef struct audit_opts {
     const char *out_path;
     int64_t max_examples;
     int fail_on;            /* RM_* severity, or -1 for never */
-    bool have_topics, have_exclude;
-    regex_t topics, exclude;
+    bool have_topics, have_exclude, have_dup_topics;
+    regex_t topics, exclude, dup_topics;
     size_t max_entry;
     bool no_cache;
 } audit_opts;
@@ -206,8 +206,8 @@ static const char audit_usage[] =
     "  --format text|json      short summary (default) or the JSON report\n"
     "                          (docs/report.md, docs/report.schema.json)\n"
     "  -o, --output FILE       write the report to FILE instead of stdout\n"
-    "  --max-examples N        findings listed per type (default 100; every finding\n"
-    "                          is counted either way; -1 lists all)\n"
+    "  --max-examples N        findings listed per type and severity (default 100;\n"
+    "                          every finding is counted either way; -1 lists all)\n"
     "  --fail-on LEVEL         exit 1 when a finding at or above LEVEL exists:\n"
     "                          error, warning (default), info or none\n"
     "Scope:\n"
@@ -221,9 +221,14 @@ static const char audit_usage[] =
     "  --producer-expiration D producer.id.expiration.ms of the cluster (default 1d;\n"
     "                          7d for brokers before 3.4): a producer silent longer\n"
     "                          than this may restart its sequence (e.g. 36h, 90m, 604800000)\n"
+    "  --dup-window D          copies further apart than D are repeated content, not\n"
+    "                          delivery duplicates (default 10m: Kafka's slowest own\n"
+    "                          resend path, see docs/report.md)\n"
+    "  --dup-topics REGEX      audit matching topics as ordinary ones: by default every\n"
+    "                          repeat in internal (__*), _schemas, _confluent*, Connect\n"
+    "                          and Streams changelog/repartition topics is repeated content\n"
     "  --dup-include-headers   records with equal key and value but different\n"
     "                          headers are not duplicates\n"
-    "  --dup-internal          look for duplicates in internal topics (__*) too\n"
     "Resources:\n"
     "  --max-entry-bytes N     largest entry read into memory (default 256 MiB)\n"
     "  --no-cache              drop what we read from the page cache afterwards\n"
@@ -281,14 +286,15 @@ static int usage_error(const char *msg, const char *arg)
 static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
-           O_DUPHDR, O_DUPINT, O_MAXENTRY, O_NOCACHE, O_HELP };
+           O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
         { "max-examples", required_argument, 0, O_MAXEX },     { "fail-on", required_argument, 0, O_FAILON },
         { "topics", required_argument, 0, O_TOPICS },          { "exclude-topics", required_argument, 0, O_EXCLUDE },
         { "offsets", required_argument, 0, O_OFFSETS },        { "since", required_argument, 0, O_SINCE },
         { "until", required_argument, 0, O_UNTIL },            { "producer-expiration", required_argument, 0, O_EXPIRE },
-        { "dup-include-headers", no_argument, 0, O_DUPHDR },   { "dup-internal", no_argument, 0, O_DUPINT },
+        { "dup-include-headers", no_argument, 0, O_DUPHDR },   { "dup-topics", required_argument, 0, O_DUPTOPICS },
+        { "dup-window", required_argument, 0, O_DUPWINDOW },
         { "max-entry-bytes", required_argument, 0, O_MAXENTRY }, { "no-cache", no_argument, 0, O_NOCACHE },
         { "help", no_argument, 0, O_HELP },                    { 0, 0, 0, 0 }
     };
@@ -317,9 +323,10 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
             else return usage_error("--fail-on is error, warning, info or none", optarg);
             break;
         case O_TOPICS:
-        case O_EXCLUDE: {
-            regex_t *re = c == O_TOPICS ? &o->topics : &o->exclude;
-            bool *have = c == O_TOPICS ? &o->have_topics : &o->have_exclude;
+        case O_EXCLUDE:
+        case O_DUPTOPICS: {
+            regex_t *re = c == O_TOPICS ? &o->topics : c == O_EXCLUDE ? &o->exclude : &o->dup_topics;
+            bool *have = c == O_TOPICS ? &o->have_topics : c == O_EXCLUDE ? &o->have_exclude : &o->have_dup_topics;
             if (*have) regfree(re);
             if (regcomp(re, optarg, REG_EXTENDED | REG_NOSUB) != 0) return usage_error("not a valid regular expression", optarg);
             *have = true;
@@ -339,7 +346,10 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
                 return usage_error("--producer-expiration takes a duration like 1d, 36h or 604800000", optarg);
             break;
         case O_DUPHDR: o->ka.dup_include_headers = true; break;
-        case O_DUPINT: o->ka.dup_internal = true; break;
+        case O_DUPWINDOW:
+            if (parse_duration(optarg, &o->ka.dup_window_ms) < 0)
+                return usage_error("--dup-window takes a duration like 10m, 2h or 600000", optarg);
+            break;
         case O_MAXENTRY:
             o->max_entry = strtoull(optarg, &end, 10);
             if (*end || o->max_entry < 64) return usage_error("--max-entry-bytes needs a number >= 64", optarg);
@@ -354,6 +364,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         fprintf(stderr, "kaudit audit: no PATH given\n\n%s", audit_usage);
         return -1;
     }
+    if (o->have_dup_topics) o->ka.dup_topics = &o->dup_topics;
     *first = optind;
     return 0;
 }
@@ -362,6 +373,7 @@ static void free_opts(audit_opts *o)
 {
     if (o->have_topics) regfree(&o->topics);
     if (o->have_exclude) regfree(&o->exclude);
+    if (o->have_dup_topics) regfree(&o->dup_topics);
 }
 
 /* The topic and partition a loose segment belongs to, from its folder. */

@@ -1,6 +1,7 @@
 /* model.c - see model.h. */
 #include "model.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,7 +120,7 @@ rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t 
     c->total++;
     c->by_severity[severity]++;
     r->by_severity[severity]++;
-    if (r->max_examples >= 0 && c->kept >= r->max_examples) return NULL;
+    if (r->max_examples >= 0 && c->kept_by_severity[severity] >= r->max_examples) return NULL;
     if (r->nfindings == r->capfindings) {
         size_t ncap = r->capfindings ? r->capfindings * 2 : 64;
         rm_finding *nf = realloc(r->findings, ncap * sizeof *nf);
@@ -137,6 +138,7 @@ rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t 
     f->producer_epoch = -1;
     f->seq = r->next_seq++;
     c->kept++;
+    c->kept_by_severity[severity]++;
     return f;
 }
 
@@ -160,6 +162,7 @@ void rm_set_explanation(rm_finding *f, const char *fmt, ...)
 
 static rm_field *new_field(rm_finding *f, const char *key, int kind)
 {
+    assert(f->nfields < RM_MAX_FIELDS); /* a finding type with more fields needs a larger RM_MAX_FIELDS */
     if (f->nfields == RM_MAX_FIELDS) return NULL;
     rm_field *x = &f->fields[f->nfields++];
     memset(x, 0, sizeof *x);
@@ -185,6 +188,23 @@ void rm_field_str(rm_finding *f, const char *key, const char *s)
     rm_field *x = new_field(f, key, RM_STR);
     if (x) x->s = strdup(s ? s : "");
 }
+
+void rm_tally_duplicates(rm_report *r, size_t part, const char *name, int64_t findings, int64_t records)
+{
+    rm_partition *p = &r->partitions[part];
+    int i = 0;
+    while (i < p->nduplicates && strcmp(p->duplicates[i].name, name) != 0) i++;
+    if (i == p->nduplicates) {
+        if (i == RM_MAX_TALLIES) return;
+        p->duplicates[i].name = name;
+        p->duplicates[i].findings = p->duplicates[i].records = 0;
+        p->nduplicates++;
+    }
+    p->duplicates[i].findings += findings;
+    p->duplicates[i].records += records;
+}
+
+void rm_field_null(rm_finding *f, const char *key) { new_field(f, key, RM_NULL); }
 
 static int cmp_finding(const void *a, const void *b)
 {

@@ -7,8 +7,9 @@
  * named extra values that the audit chose.
  *
  * Large audits stay usable: every finding is counted by type and severity,
- * but only the first `max_examples` of each type are kept as examples; the
- * rest are counted in `omitted`, never silently dropped.
+ * but only the first `max_examples` of each type and severity are kept as
+ * examples (so thousands of informational notes never crowd out a warning);
+ * the rest are counted, never silently dropped.
  */
 #ifndef KAUDIT_REPORT_MODEL_H
 #define KAUDIT_REPORT_MODEL_H
@@ -18,14 +19,14 @@
 #include <stdint.h>
 
 enum { RM_INFO = 0, RM_WARNING = 1, RM_ERROR = 2 };
-enum { RM_INT, RM_STR, RM_BOOL };
+enum { RM_INT, RM_STR, RM_BOOL, RM_NULL };
 
-#define RM_MAX_FIELDS 16
+#define RM_MAX_FIELDS 32
 #define RM_MAX_TYPES 32
 
 typedef struct rm_field {
     const char *key;       /* a static name chosen by the audit */
-    int kind;              /* RM_INT, RM_STR or RM_BOOL */
+    int kind;              /* RM_INT, RM_STR, RM_BOOL or RM_NULL */
     int64_t i;             /* RM_INT, RM_BOOL */
     char *s;               /* RM_STR, owned */
 } rm_field;
@@ -53,6 +54,14 @@ typedef struct rm_producer {
     int64_t batches, records;
 } rm_producer;
 
+#define RM_MAX_TALLIES 8
+
+/* A per-partition count under a name (duplicates by class). */
+typedef struct rm_tally {
+    const char *name;      /* a literal */
+    int64_t findings, records;
+} rm_tally;
+
 typedef struct rm_partition {
     char *topic;
     int32_t partition;
@@ -61,6 +70,8 @@ typedef struct rm_partition {
     int64_t segments, batches, records, control_records, bytes;
     rm_producer *producers;
     size_t nproducers;
+    rm_tally duplicates[RM_MAX_TALLIES]; /* by class, every one counted */
+    int nduplicates;
 } rm_partition;
 
 typedef struct rm_count {
@@ -68,6 +79,7 @@ typedef struct rm_count {
     int64_t total;         /* every finding of this type */
     int64_t by_severity[3];
     int64_t kept;          /* examples kept in findings */
+    int64_t kept_by_severity[3]; /* the cap applies per severity: warnings are never crowded out by notes */
 } rm_count;
 
 typedef struct rm_report {
@@ -83,7 +95,7 @@ typedef struct rm_report {
     rm_count counts[RM_MAX_TYPES];
     int ncounts;
     int64_t by_severity[3]; /* every finding */
-    int64_t max_examples;  /* per type; < 0 means keep all */
+    int64_t max_examples;  /* per type and severity; < 0 means keep all */
     uint64_t next_seq;
 } rm_report;
 
@@ -117,6 +129,12 @@ void rm_set_explanation(rm_finding *f, const char *fmt, ...) __attribute__((form
 void rm_field_int(rm_finding *f, const char *key, int64_t v);
 void rm_field_bool(rm_finding *f, const char *key, bool v);
 void rm_field_str(rm_finding *f, const char *key, const char *s);
+/* A field whose value is unknown: JSON null. */
+void rm_field_null(rm_finding *f, const char *key);
+
+/* Count `findings` findings covering `records` records under `name` (a
+ * literal) in partition `part`'s duplicate tally. */
+void rm_tally_duplicates(rm_report *r, size_t part, const char *name, int64_t findings, int64_t records);
 
 /* Sort findings (partition, offset, type, insertion) and number them F1.. */
 void rm_finish(rm_report *r);

@@ -2,6 +2,8 @@
 #include "render.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonw.h"
@@ -13,6 +15,7 @@ static void json_fields(jw *w, const rm_finding *x)
         jw_key(w, fd->key);
         if (fd->kind == RM_STR) jw_str(w, fd->s ? fd->s : "");
         else if (fd->kind == RM_BOOL) jw_bool(w, fd->i != 0);
+        else if (fd->kind == RM_NULL) jw_null(w);
         else jw_int(w, fd->i);
     }
 }
@@ -45,6 +48,16 @@ static void json_partition(jw *w, const rm_partition *p)
         jw_obj_end(w);
     }
     jw_arr_end(w);
+    jw_key(w, "duplicates");
+    jw_obj_begin(w);
+    for (int i = 0; i < p->nduplicates; i++) {
+        jw_key(w, p->duplicates[i].name);
+        jw_obj_begin(w);
+        jw_kint(w, "findings", p->duplicates[i].findings);
+        jw_kint(w, "records", p->duplicates[i].records);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
     jw_obj_end(w);
 }
 
@@ -134,6 +147,61 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
     return rc;
 }
 
+/* Records counted under a tally name, or under every name but it. */
+static int64_t tally_records(const rm_partition *p, const char *name, bool except)
+{
+    int64_t n = 0;
+    for (int i = 0; i < p->nduplicates; i++)
+        if ((strcmp(p->duplicates[i].name, name) == 0) != except) n += p->duplicates[i].records;
+    return n;
+}
+
+static int cmp_delivery(const void *a, const void *b)
+{
+    const rm_partition *x = *(const rm_partition *const *)a, *y = *(const rm_partition *const *)b;
+    int64_t dx = tally_records(x, "repeated_content", true), dy = tally_records(y, "repeated_content", true);
+    if (dx != dy) return dx > dy ? -1 : 1;
+    int64_t rx = tally_records(x, "repeated_content", false), ry = tally_records(y, "repeated_content", false);
+    return rx > ry ? -1 : rx < ry;
+}
+
+/* One line per partition with duplicates, delivery duplicates first:
+ * "orders-0: 5 duplicate records from delivery (1 retry_without_idempotence,
+ * ...); 12 records of repeated content". */
+static void text_duplicates(const rm_report *r, FILE *f)
+{
+    const rm_partition **v = malloc(r->npartitions * sizeof *v + 1);
+    size_t n = 0;
+    for (size_t i = 0; v && i < r->npartitions; i++)
+        if (r->partitions[i].nduplicates) v[n++] = &r->partitions[i];
+    if (n == 0) {
+        free(v);
+        return;
+    }
+    qsort(v, n, sizeof *v, cmp_delivery);
+    fprintf(f, "\nDuplicates by partition (records):\n");
+    for (size_t i = 0; i < n && i < 10; i++) {
+        const rm_partition *p = v[i];
+        int64_t delivery = tally_records(p, "repeated_content", true), repeated = tally_records(p, "repeated_content", false);
+        fprintf(f, "  %s-%d: ", p->topic, p->partition);
+        if (delivery) {
+            fprintf(f, "%" PRId64 " delivery duplicate%s (", delivery, delivery == 1 ? "" : "s");
+            int first = 1;
+            for (int k = 0; k < p->nduplicates; k++) {
+                if (strcmp(p->duplicates[k].name, "repeated_content") == 0) continue;
+                fprintf(f, "%s%" PRId64 " %s", first ? "" : ", ", p->duplicates[k].records, p->duplicates[k].name);
+                first = 0;
+            }
+            fputc(')', f);
+        }
+        if (repeated) fprintf(f, "%s%" PRId64 " repeated (normal in this topic, or further apart than --dup-window)",
+                              delivery ? "; " : "", repeated);
+        fputc('\n', f);
+    }
+    if (n > 10) fprintf(f, "  ... and %zu more partitions\n", n - 10);
+    free(v);
+}
+
 int rr_text(const rm_report *r, FILE *f, const char *version, int per_type)
 {
     int64_t batches = 0, records = 0, bytes = 0, segments = 0;
@@ -156,17 +224,21 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type)
     for (int i = 0; i < r->ncounts; i++)
         fprintf(f, "%-34s %8" PRId64 " %8" PRId64 " %8" PRId64 "\n", r->counts[i].type, r->counts[i].by_severity[RM_ERROR],
                 r->counts[i].by_severity[RM_WARNING], r->counts[i].by_severity[RM_INFO]);
+    text_duplicates(r, f);
     for (int t = 0; t < r->ncounts; t++) {
         const char *type = r->counts[t].type;
         int shown = 0;
         fprintf(f, "\n%s:\n", type);
-        for (size_t i = 0; i < r->nfindings && shown < per_type; i++) {
-            const rm_finding *x = &r->findings[i];
-            if (strcmp(x->type, type) != 0) continue;
-            const rm_partition *p = &r->partitions[x->partition];
-            fprintf(f, "  %-5s %-7s %s-%d @%" PRId64 ": %s\n", x->id, rm_severity_name(x->severity), p->topic,
-                    p->partition, x->offset, x->message ? x->message : "");
-            shown++;
+        /* The most severe first: delivery problems before context. */
+        for (int sev = RM_ERROR; sev >= RM_INFO; sev--) {
+            for (size_t i = 0; i < r->nfindings && shown < per_type; i++) {
+                const rm_finding *x = &r->findings[i];
+                if (x->severity != sev || strcmp(x->type, type) != 0) continue;
+                const rm_partition *p = &r->partitions[x->partition];
+                fprintf(f, "  %-5s %-7s %s-%d @%" PRId64 ": %s\n", x->id, rm_severity_name(x->severity), p->topic,
+                        p->partition, x->offset, x->message ? x->message : "");
+                shown++;
+            }
         }
         int64_t rest = r->counts[t].total - shown;
         if (rest > 0) fprintf(f, "  ... and %" PRId64 " more (see --format json)\n", rest);

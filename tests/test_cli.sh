@@ -75,9 +75,10 @@ S=fixtures/sample/logdir
 check "audit help" 0 $K audit --help
 expect "audit help lists --fail-on" "$tmp/out" "--fail-on"
 check "audit sample finds warnings" 1 $K audit $S
-expect "audit verdict" "$tmp/out" "^Found 1 error and 2 warnings"
+expect "audit verdict" "$tmp/out" "^Found 0 errors and 3 warnings"
 check "audit fail-on none" 0 $K audit --fail-on none $S
-check "audit fail-on error" 1 $K audit --fail-on error $S
+check "audit fail-on error" 0 $K audit --fail-on error $S
+check "audit fail-on info" 1 $K audit --fail-on info $S
 check "audit clean partition" 0 $K audit $S/payments-0
 expect "audit clean verdict" "$tmp/out" "^Clean"
 check "audit json to file" 1 $K audit --format json -o "$tmp/report.json" $S
