@@ -155,6 +155,70 @@ static int grow_array(void **arr, size_t n, size_t *cap, size_t size)
 
 #define GROW(arr, n, cap) grow_array((void **)&(arr), (n), &(cap), sizeof *(arr))
 
+void ka_describe_types(rm_report *r)
+{
+    static const struct { const char *type, *title, *summary; } t[] = {
+        { "duplicate", "Duplicates",
+          "Kafka's idempotent producer drops exactly one kind of duplicate: a batch retried by the same producer "
+          "session (same producer id, epoch and sequence numbers). Everything outside that boundary lands twice: a "
+          "client without idempotence retrying after a lost acknowledgement, a new producer session replaying what "
+          "an earlier one wrote, an application sending the same record again. Those are delivery duplicates "
+          "(warnings). The same content produced again long after the original, or in topics whose writers repeat "
+          "values by design, is counted as repeated content (informational)." },
+        { "sequence_gap", "Sequence gaps",
+          "A producer numbers its batches; a jump means batches of it never reached this log. The broker refuses "
+          "such a write from a client unless it had lost the producer's state, so a gap points at lost data (an "
+          "unclean leader election, a truncation) or a forgotten producer." },
+        { "sequence_regression", "Sequence regressions",
+          "A producer's sequence numbers went backwards, or a sequence range was reused for different records: two "
+          "writers share a producer id, or the broker's producer state was lost." },
+        { "epoch_regression", "Producer epoch regressions (zombies)",
+          "Bumping a producer's epoch fences its old session. A write with an older epoch afterwards came from a "
+          "zombie: an instance that should have stopped and kept writing." },
+        { "epoch_sequence_not_reset", "New epochs not starting at sequence 0",
+          "A producer's new epoch must start its sequence numbers at 0; continuing the old sequence means the "
+          "broker's state for it was lost or the writer misbehaves." },
+        { "coordinator_epoch_regression", "Transaction markers from a deposed coordinator",
+          "A COMMIT or ABORT marker written by an older transaction coordinator after a newer one: the recorded "
+          "outcome may not be the one the current coordinator decided." },
+        { "non_transactional_in_transaction", "Writes outside a transaction while one was open",
+          "While a producer has a transaction open, all its writes must belong to it. These records are visible to "
+          "read_committed consumers even if the transaction aborts." },
+        { "open_transaction", "Hanging transactions",
+          "Transactional data with no COMMIT or ABORT by the end of the log. The last stable offset cannot pass it, "
+          "so read_committed consumers stop there and fall behind until it ends." },
+        { "orphan_marker", "Markers with no open transaction",
+          "A COMMIT or ABORT that completes nothing. Usually a coordinator retrying a marker; harmless alone." },
+        { "txn_index_mismatch", "Transaction index disagreements",
+          "read_committed consumers skip aborted records using each segment's .txnindex; when it disagrees with "
+          "the ABORT markers they deliver aborted data or skip committed data." },
+        { "index_mismatch", "Offset and time index disagreements",
+          "The .index and .timeindex files send fetches and time lookups to a position in the log; wrong entries "
+          "send them to the wrong place." },
+        { "snapshot_mismatch", "Producer snapshot disagreements",
+          "After a restart the broker judges retries against the producer state saved in .snapshot files; a "
+          "snapshot that disagrees with the log makes it accept duplicates or reject valid writes." },
+        { "leader_epoch_regression", "Leader epoch regressions (forked logs)",
+          "Each leader stamps its epoch on what it appends, and epochs only grow. A lower epoch after a higher "
+          "one means two leaders' histories were spliced: data around it may be lost or duplicated." },
+        { "leader_epoch_checkpoint_mismatch", "Leader epoch checkpoint disagreements",
+          "Replicas truncate to the leader-epoch checkpoint after a leader change; a wrong checkpoint makes them "
+          "truncate too much or too little." },
+        { "offset_regression", "Offsets going backwards",
+          "Offsets in a partition only grow; batches that reuse offsets come from two histories spliced together." },
+        { "corrupt_batch", "Corrupt batches",
+          "Damaged bytes: consumers fail on them and broker recovery truncates the segment there, losing everything "
+          "after it." },
+        { "truncated_batch", "Truncated segments",
+          "A segment ending in the middle of a batch, or in zeros: a crash or a full disk while writing." },
+        { "record_count_mismatch", "Batches whose record count is wrong",
+          "A batch whose header and records disagree on how many records it holds." },
+        { "timestamp_anomaly", "Timestamp anomalies",
+          "A record newer than its batch's maximum timestamp: time lookups and time-based retention may miss it." },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) rm_describe_type(r, t[i].type, t[i].title, t[i].summary);
+}
+
 void ka_options_init(ka_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -873,6 +937,10 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     if (rp->log_start_offset < 0 || b->base_offset < rp->log_start_offset) rp->log_start_offset = b->base_offset;
     if (b->last_offset + 1 > rp->log_end_offset) rp->log_end_offset = b->last_offset + 1;
     if (b->max_timestamp > p->max_ts) p->max_ts = b->max_timestamp;
+    if (b->max_timestamp >= 0) {
+        if (rp->min_timestamp < 0 || b->max_timestamp < rp->min_timestamp) rp->min_timestamp = b->max_timestamp;
+        if (b->max_timestamp > rp->max_timestamp) rp->max_timestamp = b->max_timestamp;
+    }
 
     /* Offsets only grow (Appendix A, step 8). */
     if (p->have_prev && b->base_offset <= p->prev_last &&

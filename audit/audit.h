@@ -118,6 +118,10 @@ void ka_segment(ka_partition *p, int64_t bytes);
  * at the log end, producer summaries into the report. */
 void ka_partition_end(ka_partition *p);
 
+/* Register the title and plain-words meaning of every finding type in `r`
+ * (used by the HTML and Markdown reports). */
+void ka_describe_types(rm_report *r);
+
 /* Is `topic` written by a coordinator without sequences? */
 bool ka_topic_coordinator(const char *topic);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit/audit.h"
 #include "audit/indexcheck.h"
@@ -26,9 +27,12 @@
 
 #define SMALL_FILE_CAP ((size_t)64 << 20)
 
+enum { OUT_TEXT, OUT_JSON, OUT_HTML, OUT_MARKDOWN };
+
 typedef struct audit_opts {
     ka_options ka;
-    bool json;
+    int format;             /* OUT_* */
+    int color;              /* -1 auto (a terminal, and no NO_COLOR), 0 never, 1 always */
     const char *out_path;
     int64_t max_examples;
     int fail_on;            /* RM_* severity, or -1 for never */
@@ -135,6 +139,27 @@ static void audit_leader_epochs(ka_partition *ka, const kl_partition *p)
     }
 }
 
+/* Broker and cluster ids from a log directory's meta.properties. */
+static void audit_logdir_meta(rm_report *rep, const kl_logdir *ld)
+{
+    rm_add_meta(rep, "log directory", ld->path);
+    for (size_t i = 0; i < ld->nfiles; i++) {
+        if (ld->files[i].kind != KL_META_PROPERTIES) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        kk_meta_properties m;
+        if (ks_read_file(ld->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) continue;
+        if (kk_meta_properties_parse(&m, buf, len, &e) == 0) {
+            char v[32];
+            if (m.has_cluster_id) rm_add_meta(rep, "cluster.id", m.cluster_id);
+            if (m.has_broker_id) snprintf(v, sizeof v, "%d", m.broker_id), rm_add_meta(rep, "broker.id", v);
+            if (m.has_node_id) snprintf(v, sizeof v, "%d", m.node_id), rm_add_meta(rep, "node.id", v);
+        }
+        free(buf);
+    }
+}
+
 /* The partition's entry in its log directory's log-start-offset-checkpoint. */
 static void audit_log_start(ka_partition *ka, const kl_set *set, const kl_partition *p)
 {
@@ -203,9 +228,14 @@ static const char audit_usage[] =
     "log directories, or segment files.\n"
     "\n"
     "Output:\n"
-    "  --format text|json      short summary (default) or the JSON report\n"
-    "                          (docs/report.md, docs/report.schema.json)\n"
+    "  --format FORMAT         text: a short summary (default); json: the report for\n"
+    "                          machines (docs/report.md, docs/report.schema.json);\n"
+    "                          html: one self-contained page for people and tickets;\n"
+    "                          markdown: counts and top findings to paste in a ticket\n"
     "  -o, --output FILE       write the report to FILE instead of stdout\n"
+    "  --color auto|always|never\n"
+    "                          colours in text output (auto: on a terminal, unless\n"
+    "                          NO_COLOR is set)\n"
     "  --max-examples N        findings listed per type and severity (default 100;\n"
     "                          every finding is counted either way; -1 lists all)\n"
     "  --fail-on LEVEL         exit 1 when a finding at or above LEVEL exists:\n"
@@ -286,9 +316,10 @@ static int usage_error(const char *msg, const char *arg)
 static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
-           O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_HELP };
+           O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
+        { "color", required_argument, 0, O_COLOR },
         { "max-examples", required_argument, 0, O_MAXEX },     { "fail-on", required_argument, 0, O_FAILON },
         { "topics", required_argument, 0, O_TOPICS },          { "exclude-topics", required_argument, 0, O_EXCLUDE },
         { "offsets", required_argument, 0, O_OFFSETS },        { "since", required_argument, 0, O_SINCE },
@@ -301,14 +332,24 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
     ka_options_init(&o->ka);
     o->max_examples = 100;
     o->fail_on = RM_WARNING;
+    o->color = -1;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         char *end;
         switch (c) {
         case O_FORMAT:
-            if (strcmp(optarg, "json") == 0) o->json = true;
-            else if (strcmp(optarg, "text") != 0) return usage_error("--format is text or json", optarg);
+            if (strcmp(optarg, "json") == 0) o->format = OUT_JSON;
+            else if (strcmp(optarg, "html") == 0) o->format = OUT_HTML;
+            else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0) o->format = OUT_MARKDOWN;
+            else if (strcmp(optarg, "text") == 0) o->format = OUT_TEXT;
+            else return usage_error("--format is text, json, html or markdown", optarg);
+            break;
+        case O_COLOR:
+            if (strcmp(optarg, "auto") == 0) o->color = -1;
+            else if (strcmp(optarg, "always") == 0) o->color = 1;
+            else if (strcmp(optarg, "never") == 0) o->color = 0;
+            else return usage_error("--color is auto, always or never", optarg);
             break;
         case 'o': o->out_path = optarg; break;
         case O_MAXEX:
@@ -413,12 +454,14 @@ int cmd_audit(int argc, char **argv)
         fprintf(stderr, "kaudit: out of memory\n");
         return EXIT_USAGE;
     }
+    ka_describe_types(rep);
     bool failed = false;
     for (int i = first; i < argc; i++) {
         rm_add_input(rep, argv[i]);
         if (kl_add(set, argv[i]) < 0) failed = true;
     }
     kl_finish(set);
+    for (size_t i = 0; i < set->nlogdirs; i++) audit_logdir_meta(rep, &set->logdirs[i]);
     for (size_t i = 0; i < set->nproblems; i++) {
         rm_add_problem(rep, "%s: %s", set->problems[i].file, set->problems[i].msg);
         fprintf(stderr, "kaudit audit: %s: %s\n", set->problems[i].file, set->problems[i].msg);
@@ -444,7 +487,11 @@ int cmd_audit(int argc, char **argv)
         out = NULL;
     }
     if (out) {
-        int wrc = o.json ? rr_json(rep, out, KAUDIT_VERSION) : rr_text(rep, out, KAUDIT_VERSION, 5);
+        bool color = o.color == 1 || (o.color < 0 && out == stdout && isatty(fileno(stdout)) && !getenv("NO_COLOR"));
+        int wrc = o.format == OUT_JSON       ? rr_json(rep, out, KAUDIT_VERSION)
+                  : o.format == OUT_HTML     ? rr_html(rep, out, KAUDIT_VERSION)
+                  : o.format == OUT_MARKDOWN ? rr_markdown(rep, out, KAUDIT_VERSION, 10)
+                                             : rr_text(rep, out, KAUDIT_VERSION, 5, color);
         if (out != stdout && fclose(out) != 0) wrc = -1;
         if (wrc < 0) {
             fprintf(stderr, "kaudit audit: writing the report failed\n");

@@ -66,7 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kx_txns_free(&txns);
     rm_finish(r);
     rr_json(r, devnull, "0.0.0");
-    rr_text(r, devnull, "0.0.0", 5);
+    rr_text(r, devnull, "0.0.0", 5, true);
+    rr_html(r, devnull, "0.0.0");
+    rr_markdown(r, devnull, "0.0.0", 5);
     rm_free(r);
     close(fd);
     return 0;

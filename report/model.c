@@ -48,8 +48,46 @@ void rm_free(rm_report *r)
     free(r->problems);
     free(r->partitions);
     free(r->findings);
+    for (size_t i = 0; i < r->nmeta; i++) {
+        free(r->meta[i].key);
+        free(r->meta[i].value);
+    }
+    free(r->meta);
     free(r->generated_at);
     free(r);
+}
+
+void rm_describe_type(rm_report *r, const char *type, const char *title, const char *summary)
+{
+    if (rm_type_info_of(r, type) || r->ntypes == RM_MAX_TYPES) return;
+    r->types[r->ntypes].type = type;
+    r->types[r->ntypes].title = title;
+    r->types[r->ntypes].summary = summary;
+    r->ntypes++;
+}
+
+const rm_type_info *rm_type_info_of(const rm_report *r, const char *type)
+{
+    for (int i = 0; i < r->ntypes; i++)
+        if (strcmp(r->types[i].type, type) == 0) return &r->types[i];
+    return NULL;
+}
+
+void rm_add_meta(rm_report *r, const char *key, const char *value)
+{
+    for (size_t i = 0; i < r->nmeta; i++)
+        if (strcmp(r->meta[i].key, key) == 0 && strcmp(r->meta[i].value, value) == 0) return;
+    rm_meta *m = realloc(r->meta, (r->nmeta + 1) * sizeof *m);
+    if (!m) return;
+    r->meta = m;
+    m[r->nmeta].key = strdup(key);
+    m[r->nmeta].value = strdup(value);
+    if (!m[r->nmeta].key || !m[r->nmeta].value) {
+        free(m[r->nmeta].key);
+        free(m[r->nmeta].value);
+        return;
+    }
+    r->nmeta++;
 }
 
 /* Append one string to a growing array of strings. */
@@ -94,6 +132,7 @@ size_t rm_add_partition(rm_report *r, const char *topic, int32_t partition, cons
     np->path = strdup(path);
     np->partition = partition;
     np->log_start_offset = np->log_end_offset = -1;
+    np->min_timestamp = np->max_timestamp = -1;
     if (!np->topic || !np->path) {
         free(np->topic);
         free(np->path);

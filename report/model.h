@@ -72,7 +72,18 @@ typedef struct rm_partition {
     size_t nproducers;
     rm_tally duplicates[RM_MAX_TALLIES]; /* by class, every one counted */
     int nduplicates;
+    int64_t min_timestamp, max_timestamp; /* of its batches, -1 when none */
 } rm_partition;
+
+/* What a finding type means, for people (set by the audit). */
+typedef struct rm_type_info {
+    const char *type, *title, *summary; /* literals */
+} rm_type_info;
+
+/* A fact about what was audited ("cluster.id" = "...", "broker.id" = "1"). */
+typedef struct rm_meta {
+    char *key, *value;
+} rm_meta;
 
 typedef struct rm_count {
     const char *type;
@@ -97,6 +108,10 @@ typedef struct rm_report {
     int64_t by_severity[3]; /* every finding */
     int64_t max_examples;  /* per type and severity; < 0 means keep all */
     uint64_t next_seq;
+    rm_type_info types[RM_MAX_TYPES]; /* descriptions, in a reading order */
+    int ntypes;
+    rm_meta *meta;
+    size_t nmeta;
 } rm_report;
 
 /* A new empty report keeping `max_examples` findings per type (< 0: all).
@@ -135,6 +150,13 @@ void rm_field_null(rm_finding *f, const char *key);
 /* Count `findings` findings covering `records` records under `name` (a
  * literal) in partition `part`'s duplicate tally. */
 void rm_tally_duplicates(rm_report *r, size_t part, const char *name, int64_t findings, int64_t records);
+
+/* Describe a finding type (literals): its title and what it means. */
+void rm_describe_type(rm_report *r, const char *type, const char *title, const char *summary);
+const rm_type_info *rm_type_info_of(const rm_report *r, const char *type);
+
+/* Record a fact about the audited data once (copied; duplicates ignored). */
+void rm_add_meta(rm_report *r, const char *key, const char *value);
 
 /* Sort findings (partition, offset, type, insertion) and number them F1.. */
 void rm_finish(rm_report *r);

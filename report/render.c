@@ -202,7 +202,13 @@ static void text_duplicates(const rm_report *r, FILE *f)
     free(v);
 }
 
-int rr_text(const rm_report *r, FILE *f, const char *version, int per_type)
+/* ANSI colours, or nothing. */
+static const char *ansi(bool color, const char *code) { return color ? code : ""; }
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+static const char *sev_ansi(int s) { return s == RM_ERROR ? "\033[31m" : s == RM_WARNING ? "\033[33m" : "\033[34m"; }
+
+int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool color)
 {
     int64_t batches = 0, records = 0, bytes = 0, segments = 0;
     for (size_t i = 0; i < r->npartitions; i++) {
@@ -210,10 +216,13 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type)
         bytes += r->partitions[i].bytes, segments += r->partitions[i].segments;
     }
     int64_t e = r->by_severity[RM_ERROR], w = r->by_severity[RM_WARNING], in = r->by_severity[RM_INFO];
+    fputs(ansi(color, C_BOLD), f);
     if (e + w == 0)
-        fprintf(f, "Clean: no delivery or integrity problem found");
+        fprintf(f, "%sClean: no delivery or integrity problem found", ansi(color, "\033[32m"));
     else
-        fprintf(f, "Found %" PRId64 " error%s and %" PRId64 " warning%s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+        fprintf(f, "%sFound %" PRId64 " error%s and %" PRId64 " warning%s", ansi(color, sev_ansi(e ? RM_ERROR : RM_WARNING)),
+                e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+    fputs(ansi(color, C_RESET), f);
     if (in) fprintf(f, " (%" PRId64 " informational note%s)", in, in == 1 ? "" : "s");
     fprintf(f, ".\nAudited %zu partition%s, %" PRId64 " segments, %" PRId64 " batches, %" PRId64
                " records, %" PRId64 " bytes (kaudit %s, %s).\n",
@@ -235,8 +244,9 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type)
                 const rm_finding *x = &r->findings[i];
                 if (x->severity != sev || strcmp(x->type, type) != 0) continue;
                 const rm_partition *p = &r->partitions[x->partition];
-                fprintf(f, "  %-5s %-7s %s-%d @%" PRId64 ": %s\n", x->id, rm_severity_name(x->severity), p->topic,
-                        p->partition, x->offset, x->message ? x->message : "");
+                fprintf(f, "  %-5s %s%-7s%s %s-%d @%" PRId64 ": %s\n", x->id, ansi(color, sev_ansi(x->severity)),
+                        rm_severity_name(x->severity), ansi(color, C_RESET), p->topic, p->partition, x->offset,
+                        x->message ? x->message : "");
                 shown++;
             }
         }

@@ -90,6 +90,16 @@ check "audit exclude filter" 1 $K audit --exclude-topics '^payments$' --format j
 count "audit exclude keeps the 2 orders partitions" "$tmp/out" '"topic":"payments"' 0
 check "audit offsets window" 0 $K audit --offsets 0:9 --topics '^orders$' $S
 check "audit since window" 0 $K audit --since 2030-01-01 $S
+check "audit html" 1 $K audit --format html -o "$tmp/r.html" $S
+expect "audit html is a page" "$tmp/r.html" "^<!DOCTYPE html>"
+expect "audit html verdict" "$tmp/r.html" '<p id="verdict" class="v-warning">0 errors and 3 warnings'
+check "audit markdown" 1 $K audit --format markdown $S
+expect "audit markdown table" "$tmp/out" '^\| `duplicate` \| 0 \| 3 \| 0 \|$'
+check "audit color always" 1 $K audit --color always $S
+expect "audit color codes" "$tmp/out" "$(printf '\033')\\[33m"
+check "audit color auto off a terminal" 1 $K audit $S
+count "audit no color in a pipe" "$tmp/out" "$(printf '\033')" 0
+check "audit bad color" 2 $K audit --color sometimes $S
 check "audit bad regex" 2 $K audit --topics '(' $S
 check "audit bad time" 2 $K audit --since yesterday $S
 check "audit bad duration" 2 $K audit --producer-expiration 3weeks $S

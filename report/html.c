@@ -1,0 +1,464 @@
+/*
+ * html.c - the report as one self-contained HTML page for people: inline
+ * CSS, inline SVG, one small inline script (sorting and filtering), no
+ * request to any other file or host. Everything that comes from the log
+ * (topics, keys, values, paths, messages) is escaped as text.
+ * See render.h; the DOM is a contract tested in tests/test_html.py.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "render.h"
+
+/* Text content or attribute value, escaped. */
+static void esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static void when(FILE *f, int64_t ms)
+{
+    if (ms < 0) {
+        fputs("&ndash;", f);
+        return;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char b[40];
+    strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);
+    fprintf(f, "%s.%03dZ", b, (int)(ms % 1000));
+}
+
+static const char css[] =
+    ":root{--err:#b42318;--warn:#b54708;--info:#175cd3;--ok:#067647;--ink:#101828;--mute:#475467;--line:#d0d5dd;"
+    "--bg:#f9fafb}"
+    "*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--ink);"
+    "margin:0;background:#fff}main{max-width:1180px;margin:0 auto;padding:24px 28px 60px}"
+    "h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:36px 0 8px;padding-top:8px;border-top:1px solid var(--line)}"
+    "h3{font-size:15px;margin:18px 0 6px}"
+    "#verdict{font-size:18px;font-weight:600;padding:14px 16px;border-radius:8px;margin:14px 0}"
+    ".v-clean{background:#ecfdf3;color:var(--ok)}.v-warning{background:#fffaeb;color:var(--warn)}"
+    ".v-error{background:#fef3f2;color:var(--err)}"
+    "table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;padding:5px 8px;"
+    "border-bottom:1px solid var(--line);vertical-align:top}th{background:var(--bg);font-weight:600}"
+    "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".meta{color:var(--mute)}.meta td:first-child{width:200px;color:var(--mute)}"
+    ".sev{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}"
+    ".sev-error{background:var(--err)}.sev-warning{background:var(--warn)}.sev-info{background:var(--info)}"
+    ".finding{border:1px solid var(--line);border-left:4px solid var(--info);border-radius:6px;padding:10px 14px;"
+    "margin:10px 0;break-inside:avoid}.finding[data-severity=warning]{border-left-color:var(--warn)}"
+    ".finding[data-severity=error]{border-left-color:var(--err)}.finding:target{box-shadow:0 0 0 3px #84caff}"
+    ".finding h4{margin:0 0 4px;font-size:14px}.finding .why{color:var(--mute);margin:4px 0 8px}"
+    ".finding a.id{font-family:ui-monospace,monospace;color:var(--mute);text-decoration:none;margin-right:6px}"
+    "dl{display:grid;grid-template-columns:210px 1fr;gap:2px 12px;margin:6px 0 0}dt{color:var(--mute)}"
+    "dd{margin:0;font-family:ui-monospace,Menlo,monospace;font-size:12.5px;overflow-wrap:anywhere}"
+    "code,.preview{font-family:ui-monospace,Menlo,monospace;font-size:12.5px;background:var(--bg);padding:1px 4px;"
+    "border-radius:3px;white-space:pre-wrap;overflow-wrap:anywhere}"
+    ".intro{color:#344054;max-width:900px}.omitted{color:var(--mute);font-style:italic}"
+    ".filters{display:flex;gap:10px;flex-wrap:wrap;align-items:center;margin:8px 0}"
+    ".filters select,.filters input{font:inherit;padding:4px 6px;border:1px solid var(--line);border-radius:5px}"
+    "#findings-table th{cursor:pointer;user-select:none}#findings-table th:after{content:' \\2195';color:#98a2b3}"
+    "#findings-table td{font-size:13px}svg text{font-family:system-ui,sans-serif}"
+    ".timeline{width:100%;height:auto;border:1px solid var(--line);border-radius:6px;background:#fff;margin:6px 0}"
+    "@media print{main{max-width:none;padding:0}.filters,#table-section{display:none}"
+    ".finding{break-inside:avoid}h2{break-after:avoid}a{color:inherit;text-decoration:none}}";
+
+/* Sorting the findings table and filtering table rows and finding cards.
+ * Listeners are attached here: the page has no inline event attributes. */
+static const char script[] =
+    "(function(){var d=document;function $(i){return d.getElementById(i)}"
+    "var t=$('findings-table');if(!t)return;var b=t.tBodies[0];"
+    "Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th,i){th.addEventListener('click',function(){"
+    "var rows=Array.prototype.slice.call(b.rows),asc=th.getAttribute('data-asc')!=='1';"
+    "th.setAttribute('data-asc',asc?'1':'0');rows.sort(function(x,y){var a=x.cells[i].getAttribute('data-v')||"
+    "x.cells[i].textContent,c=y.cells[i].getAttribute('data-v')||y.cells[i].textContent,"
+    "n=parseFloat(a),m=parseFloat(c);var r=(!isNaN(n)&&!isNaN(m))?n-m:a.localeCompare(c);return asc?r:-r});"
+    "rows.forEach(function(r){b.appendChild(r)})})});"
+    "function apply(){var ty=$('filter-type').value,sv=$('filter-severity').value,"
+    "tp=$('filter-topic').value.toLowerCase(),pr=$('filter-producer').value.trim();"
+    "function ok(e){return(!ty||e.getAttribute('data-type')===ty)&&(!sv||e.getAttribute('data-severity')===sv)&&"
+    "(!tp||(e.getAttribute('data-topic')||'').toLowerCase().indexOf(tp)>=0)&&"
+    "(!pr||e.getAttribute('data-producer')===pr)}"
+    "Array.prototype.forEach.call(d.querySelectorAll('#findings-table tbody tr,article.finding'),function(e){"
+    "e.style.display=ok(e)?'':'none'})}"
+    "['filter-type','filter-severity','filter-topic','filter-producer'].forEach(function(i){"
+    "$(i).addEventListener('input',apply);$(i).addEventListener('change',apply)})})();";
+
+static const char *sev_color(int s)
+{
+    return s == RM_ERROR ? "#b42318" : s == RM_WARNING ? "#b54708" : "#175cd3";
+}
+
+static int worst_of(const rm_count *c)
+{
+    return c->by_severity[RM_ERROR] ? RM_ERROR : c->by_severity[RM_WARNING] ? RM_WARNING : RM_INFO;
+}
+
+static const rm_count *count_of(const rm_report *r, const char *type)
+{
+    for (int i = 0; i < r->ncounts; i++)
+        if (strcmp(r->counts[i].type, type) == 0) return &r->counts[i];
+    return NULL;
+}
+
+/* Types in reading order: described ones in the audit's order, then others. */
+static int types_in_order(const rm_report *r, const char **out)
+{
+    int n = 0;
+    for (int i = 0; i < r->ntypes; i++)
+        if (count_of(r, r->types[i].type)) out[n++] = r->types[i].type;
+    for (int i = 0; i < r->ncounts; i++)
+        if (!rm_type_info_of(r, r->counts[i].type)) out[n++] = r->counts[i].type;
+    return n;
+}
+
+static void verdict(const rm_report *r, FILE *f)
+{
+    int64_t e = r->by_severity[RM_ERROR], w = r->by_severity[RM_WARNING], in = r->by_severity[RM_INFO];
+    const char *cls = e ? "v-error" : w ? "v-warning" : "v-clean";
+    fprintf(f, "<p id=\"verdict\" class=\"%s\">", cls);
+    if (e + w == 0) {
+        fprintf(f, "Clean: no delivery or integrity problem in %zu partition%s", r->npartitions,
+                r->npartitions == 1 ? "" : "s");
+        if (in) fprintf(f, " (%" PRId64 " informational note%s)", in, in == 1 ? "" : "s");
+        fputs(".</p>\n", f);
+        return;
+    }
+    fprintf(f, "%" PRId64 " error%s and %" PRId64 " warning%s: ", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+    const char *order[RM_MAX_TYPES];
+    int n = types_in_order(r, order), k = 0;
+    for (int i = 0; i < n; i++) {
+        const rm_count *c = count_of(r, order[i]);
+        int64_t ew = c->by_severity[RM_ERROR] + c->by_severity[RM_WARNING];
+        if (!ew) continue;
+        const rm_type_info *ti = rm_type_info_of(r, order[i]);
+        fputs(k++ ? ", " : "", f);
+        esc(f, ti ? ti->title : order[i]);
+        fprintf(f, " (%" PRId64 ")", ew);
+    }
+    if (in) fprintf(f, "; %" PRId64 " informational note%s", in, in == 1 ? "" : "s");
+    fputs(".</p>\n", f);
+}
+
+static void audited(const rm_report *r, FILE *f, const char *version)
+{
+    int64_t seg = 0, bat = 0, rec = 0, ctl = 0, bytes = 0, tmin = -1, tmax = -1;
+    for (size_t i = 0; i < r->npartitions; i++) {
+        const rm_partition *p = &r->partitions[i];
+        seg += p->segments, bat += p->batches, rec += p->records, ctl += p->control_records, bytes += p->bytes;
+        if (p->min_timestamp >= 0 && (tmin < 0 || p->min_timestamp < tmin)) tmin = p->min_timestamp;
+        if (p->max_timestamp > tmax) tmax = p->max_timestamp;
+    }
+    fputs("<table class=\"meta\" id=\"audited\"><tbody>\n<tr><td>Inputs</td><td>", f);
+    for (size_t i = 0; i < r->ninputs; i++) {
+        fputs(i ? "<br>" : "", f);
+        fputs("<code>", f);
+        esc(f, r->inputs[i]);
+        fputs("</code>", f);
+    }
+    fprintf(f, "</td></tr>\n<tr><td>Partitions</td><td>%zu (%" PRId64 " segments, %" PRId64 " batches, %" PRId64
+               " records, %" PRId64 " control records, %" PRId64 " bytes)</td></tr>\n",
+            r->npartitions, seg, bat, rec, ctl, bytes);
+    fputs("<tr><td>Written between</td><td>", f);
+    when(f, tmin);
+    fputs(" and ", f);
+    when(f, tmax);
+    fputs(" (batch timestamps)</td></tr>\n", f);
+    /* One row per kind of fact; long lists (many log directories) cut. */
+    for (size_t i = 0; i < r->nmeta; i++) {
+        bool first = i == 0 || strcmp(r->meta[i - 1].key, r->meta[i].key) != 0;
+        if (!first) continue;
+        size_t n = 0;
+        for (size_t j = i; j < r->nmeta; j++) n += strcmp(r->meta[j].key, r->meta[i].key) == 0;
+        fputs("<tr><td>", f);
+        esc(f, r->meta[i].key);
+        fputs("</td><td>", f);
+        size_t shown = 0;
+        for (size_t j = i; j < r->nmeta && shown < 6; j++) {
+            if (strcmp(r->meta[j].key, r->meta[i].key) != 0) continue;
+            fputs(shown++ ? ", <code>" : "<code>", f);
+            esc(f, r->meta[j].value);
+            fputs("</code>", f);
+        }
+        if (n > shown) fprintf(f, " and %zu more", n - shown);
+        fputs("</td></tr>\n", f);
+    }
+    for (size_t i = 0; i < r->nproblems; i++) {
+        fputs("<tr><td>Not audited</td><td>", f);
+        esc(f, r->problems[i]);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("<tr><td>Report</td><td>kaudit ", f);
+    esc(f, version);
+    fputs(", generated ", f);
+    esc(f, r->generated_at);
+    fputs("</td></tr>\n</tbody></table>\n", f);
+}
+
+static void counts_table(const rm_report *r, FILE *f, const char **order, int n)
+{
+    fputs("<table id=\"counts\"><thead><tr><th>Finding</th><th class=\"num\">error</th><th class=\"num\">warning</th>"
+          "<th class=\"num\">info</th><th class=\"num\">total</th></tr></thead><tbody>\n",
+          f);
+    for (int i = 0; i < n; i++) {
+        const rm_count *c = count_of(r, order[i]);
+        const rm_type_info *ti = rm_type_info_of(r, order[i]);
+        fputs("<tr data-type=\"", f);
+        esc(f, order[i]);
+        fputs("\"><td class=\"type\"><a href=\"#type-", f);
+        esc(f, order[i]);
+        fputs("\">", f);
+        esc(f, ti ? ti->title : order[i]);
+        fprintf(f, "</a> <code>%s</code></td><td class=\"num error\">%" PRId64 "</td><td class=\"num warning\">%" PRId64
+                   "</td><td class=\"num info\">%" PRId64 "</td><td class=\"num total\">%" PRId64 "</td></tr>\n",
+                order[i], c->by_severity[RM_ERROR], c->by_severity[RM_WARNING], c->by_severity[RM_INFO], c->total);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
+/* Horizontal bars of findings by type, coloured by the worst severity. */
+static void bar_chart(const rm_report *r, FILE *f, const char **order, int n)
+{
+    int64_t max = 1;
+    for (int i = 0; i < n; i++)
+        if (count_of(r, order[i])->total > max) max = count_of(r, order[i])->total;
+    int h = 24 * n + 10;
+    fprintf(f, "<svg id=\"findings-bar\" viewBox=\"0 0 900 %d\" width=\"900\" height=\"%d\" role=\"img\" "
+               "aria-label=\"findings by type\">\n", h, h);
+    for (int i = 0; i < n; i++) {
+        const rm_count *c = count_of(r, order[i]);
+        /* A log scale keeps one huge type from flattening the others. */
+        double frac = c->total <= 0 ? 0 : (1.0 + log((double)c->total)) / (1.0 + log((double)max));
+        int w = (int)(frac * 560) + 2, y = 5 + 24 * i;
+        fprintf(f, "<text x=\"250\" y=\"%d\" text-anchor=\"end\" font-size=\"12\">", y + 14);
+        esc(f, order[i]);
+        fprintf(f, "</text><rect x=\"258\" y=\"%d\" width=\"%d\" height=\"16\" rx=\"3\" fill=\"%s\"><title>%" PRId64
+                   "</title></rect><text x=\"%d\" y=\"%d\" font-size=\"12\">%" PRId64 "</text>\n",
+                y + 2, w, sev_color(worst_of(c)), c->total, 264 + w, y + 14, c->total);
+    }
+    fputs("</svg>\n", f);
+}
+
+static int64_t field_int(const rm_finding *x, const char *key, int64_t dflt)
+{
+    const rm_field *fd = rm_find_field(x, key);
+    return fd && fd->kind == RM_INT ? fd->i : dflt;
+}
+
+/* One partition: a lane per producer id over the offset range, each
+ * finding a marker on its producer's lane (or the log's), duplicates as an
+ * arc from the original to the copy, open transactions as a bar. */
+static void timeline(const rm_report *r, FILE *f, size_t pi)
+{
+    const rm_partition *p = &r->partitions[pi];
+    int64_t lo = p->log_start_offset < 0 ? 0 : p->log_start_offset, hi = p->log_end_offset;
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const rm_finding *x = &r->findings[i];
+        if (x->partition != pi) continue;
+        int64_t o = field_int(x, "original_offset", x->offset);
+        if (o >= 0 && o < lo) lo = o;
+        if (x->offset + 1 > hi) hi = x->offset + 1;
+    }
+    if (hi <= lo) hi = lo + 1;
+    size_t lanes = p->nproducers < 12 ? p->nproducers : 12;
+    int top = 40, lane_h = 22, left = 170, width = 1000 - left - 20;
+    int h = top + lane_h * (int)(lanes + 1) + 30;
+#define X(off) (left + (int)((double)((off) - lo) / (double)(hi - lo) * width))
+    fprintf(f, "<svg class=\"timeline\" data-topic=\"");
+    esc(f, p->topic);
+    fprintf(f, "\" data-partition=\"%d\" viewBox=\"0 0 1000 %d\" role=\"img\" aria-label=\"timeline\">\n", p->partition, h);
+    /* the log lane, then one per producer */
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">log</text>"
+               "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"#eaecf0\"/>\n",
+            left - 8, top + 9, left, top, width);
+    for (size_t k = 0; k < lanes; k++) {
+        const rm_producer *y = &p->producers[k];
+        int ly = top + lane_h * (int)(k + 1);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">pid %" PRId64
+                   " e%d</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"#d1e9ff\"><title>producer %" PRId64
+                   ": offsets %" PRId64 "..%" PRId64 "</title></rect>\n",
+                left - 8, ly + 9, y->producer_id, y->epoch, X(y->first_offset), ly,
+                X(y->last_offset + 1) - X(y->first_offset) + 1, y->producer_id, y->first_offset, y->last_offset);
+    }
+    if (p->nproducers > lanes)
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#475467\">+%zu more producers</text>\n", left,
+                top + lane_h * (int)(lanes + 1) + 9, p->nproducers - lanes);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const rm_finding *x = &r->findings[i];
+        if (x->partition != pi || x->offset < 0) continue;
+        int ly = top;
+        for (size_t k = 0; k < lanes; k++)
+            if (p->producers[k].producer_id == x->producer_id) ly = top + lane_h * (int)(k + 1);
+        const char *col = sev_color(x->severity);
+        fprintf(f, "<a href=\"#%s\"><title>%s %s at offset %" PRId64 "</title>", x->id, x->id, x->type, x->offset);
+        int64_t orig = field_int(x, "original_offset", -1);
+        if (strcmp(x->type, "duplicate") == 0 && orig >= 0) {
+            int x0 = X(orig), x1 = X(x->offset), mid = (x0 + x1) / 2;
+            fprintf(f, "<path d=\"M%d %d Q%d %d %d %d\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
+                       "opacity=\"0.8\"/><circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"#fff\" stroke=\"%s\" "
+                       "stroke-width=\"1.5\"/>",
+                    x0, ly, mid, ly - 28, x1, ly, col, x0, ly + 5, col);
+        }
+        if (strcmp(x->type, "open_transaction") == 0)
+            fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"%s\" opacity=\"0.35\"/>", X(x->offset),
+                    ly, X(hi) - X(x->offset) + 1, col);
+        fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"%s\" stroke=\"#fff\"/></a>\n", X(x->offset), ly + 5, col);
+    }
+    int ay = top + lane_h * (int)(lanes + 1) + 14;
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#475467\">offset %" PRId64 "</text>"
+               "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">offset %" PRId64 "</text>\n",
+            left, ay, lo, left + width, ay, hi - 1);
+    fputs("<text x=\"10\" y=\"20\" font-size=\"13\" font-weight=\"600\">", f);
+    esc(f, p->topic);
+    fprintf(f, "-%d</text><text x=\"990\" y=\"20\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">", p->partition);
+    when(f, p->min_timestamp);
+    fputs(" &rarr; ", f);
+    when(f, p->max_timestamp);
+    fputs("</text>\n</svg>\n", f);
+#undef X
+}
+
+static void finding_card(const rm_report *r, FILE *f, const rm_finding *x)
+{
+    const rm_partition *p = &r->partitions[x->partition];
+    fprintf(f, "<article class=\"finding\" id=\"%s\" data-type=\"%s\" data-severity=\"%s\" data-topic=\"", x->id, x->type,
+            rm_severity_name(x->severity));
+    esc(f, p->topic);
+    fprintf(f, "\" data-partition=\"%d\"", p->partition);
+    if (x->producer_id >= 0) fprintf(f, " data-producer=\"%" PRId64 "\"", x->producer_id);
+    fprintf(f, ">\n<h4><a class=\"id\" href=\"#%s\">%s</a><span class=\"sev sev-%s\">%s</span> ", x->id, x->id,
+            rm_severity_name(x->severity), rm_severity_name(x->severity));
+    esc(f, x->message);
+    fputs("</h4>\n<p class=\"why\">", f);
+    esc(f, x->explanation);
+    fputs("</p>\n<dl><dt>where</dt><dd>", f);
+    esc(f, p->topic);
+    fprintf(f, "-%d @ offset %" PRId64 " (", p->partition, x->offset);
+    esc(f, p->path);
+    fputs(")</dd>", f);
+    if (x->producer_id >= 0)
+        fprintf(f, "<dt>producer</dt><dd>id %" PRId64 ", epoch %d</dd>", x->producer_id, x->producer_epoch);
+    for (int i = 0; i < x->nfields; i++) {
+        const rm_field *fd = &x->fields[i];
+        fputs("<dt>", f);
+        esc(f, fd->key);
+        fputs("</dt><dd>", f);
+        bool preview = strstr(fd->key, "preview") != NULL;
+        if (preview) fputs("<span class=\"preview\">", f);
+        if (fd->kind == RM_STR) esc(f, fd->s);
+        else if (fd->kind == RM_BOOL) fputs(fd->i ? "true" : "false", f);
+        else if (fd->kind == RM_NULL) fputs("unknown", f);
+        else if (strstr(fd->key, "timestamp") && fd->i >= 0) {
+            fprintf(f, "%" PRId64 " (", fd->i);
+            when(f, fd->i);
+            fputc(')', f);
+        } else fprintf(f, "%" PRId64, fd->i);
+        if (preview) fputs("</span>", f);
+        fputs("</dd>", f);
+    }
+    fputs("</dl>\n</article>\n", f);
+}
+
+static void findings_table(const rm_report *r, FILE *f, const char **order, int n)
+{
+    fputs("<section id=\"table-section\"><h2 id=\"all-findings\">All listed findings</h2>\n<div class=\"filters\">"
+          "<label>type <select id=\"filter-type\"><option value=\"\">all</option>",
+          f);
+    for (int i = 0; i < n; i++) fprintf(f, "<option value=\"%s\">%s</option>", order[i], order[i]);
+    fputs("</select></label><label>severity <select id=\"filter-severity\"><option value=\"\">all</option>"
+          "<option>error</option><option>warning</option><option>info</option></select></label>"
+          "<label>topic <input id=\"filter-topic\" type=\"search\" placeholder=\"contains\"></label>"
+          "<label>producer id <input id=\"filter-producer\" type=\"search\" placeholder=\"exact\"></label></div>\n"
+          "<table id=\"findings-table\"><thead><tr><th>id</th><th>type</th><th>severity</th><th>topic</th>"
+          "<th class=\"num\">partition</th><th class=\"num\">offset</th><th class=\"num\">producer</th><th>message</th>"
+          "</tr></thead><tbody>\n",
+          f);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const rm_finding *x = &r->findings[i];
+        const rm_partition *p = &r->partitions[x->partition];
+        fprintf(f, "<tr data-id=\"%s\" data-type=\"%s\" data-severity=\"%s\" data-topic=\"", x->id, x->type,
+                rm_severity_name(x->severity));
+        esc(f, p->topic);
+        fputc('"', f);
+        if (x->producer_id >= 0) fprintf(f, " data-producer=\"%" PRId64 "\"", x->producer_id);
+        fprintf(f, "><td data-v=\"%zu\"><a href=\"#%s\">%s</a></td><td>%s</td><td data-v=\"%d\">%s</td><td>", i, x->id,
+                x->id, x->type, 2 - x->severity, rm_severity_name(x->severity));
+        esc(f, p->topic);
+        fprintf(f, "</td><td class=\"num\">%d</td><td class=\"num\">%" PRId64 "</td><td class=\"num\">", p->partition,
+                x->offset);
+        if (x->producer_id >= 0) fprintf(f, "%" PRId64, x->producer_id);
+        fputs("</td><td>", f);
+        esc(f, x->message);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table></section>\n", f);
+}
+
+int rr_html(const rm_report *r, FILE *f, const char *version)
+{
+    const char *order[RM_MAX_TYPES];
+    int n = types_in_order(r, order);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+          "<title>kaudit report</title><style>",
+          f);
+    fputs(css, f);
+    fputs("</style></head><body><main>\n<h1>Kafka log audit</h1>\n", f);
+    verdict(r, f);
+    audited(r, f, version);
+    if (n) {
+        fputs("<h2 id=\"overview\">Findings by type</h2>\n", f);
+        counts_table(r, f, order, n);
+        bar_chart(r, f, order, n);
+        fputs("<h2 id=\"timelines\">Where they are</h2>\n<p class=\"intro\">One lane per producer id along the "
+              "partition's offsets. Dots are findings (red error, orange warning, blue info; click one); arcs join a "
+              "duplicate to its original; a shaded bar is a transaction left open.</p>\n",
+              f);
+        for (size_t i = 0; i < r->npartitions; i++) {
+            bool any = false;
+            for (size_t k = 0; k < r->nfindings && !any; k++) any = r->findings[k].partition == i;
+            if (any) timeline(r, f, i);
+        }
+    }
+    for (int t = 0; t < n; t++) {
+        const rm_type_info *ti = rm_type_info_of(r, order[t]);
+        const rm_count *c = count_of(r, order[t]);
+        fprintf(f, "<section class=\"type\" id=\"type-%s\"><h2>", order[t]);
+        esc(f, ti ? ti->title : order[t]);
+        fprintf(f, " <code>%s</code></h2>\n", order[t]);
+        if (ti) {
+            fputs("<p class=\"intro\">", f);
+            esc(f, ti->summary);
+            fputs("</p>\n", f);
+        }
+        /* The most severe first, as people read them. */
+        for (int s = RM_ERROR; s >= RM_INFO; s--)
+            for (size_t i = 0; i < r->nfindings; i++)
+                if (r->findings[i].severity == s && strcmp(r->findings[i].type, order[t]) == 0)
+                    finding_card(r, f, &r->findings[i]);
+        if (c->total > c->kept)
+            fprintf(f, "<p class=\"omitted\">%" PRId64 " more %s finding%s counted but not listed "
+                       "(--max-examples).</p>\n",
+                    c->total - c->kept, order[t], c->total - c->kept == 1 ? "" : "s");
+        fputs("</section>\n", f);
+    }
+    if (r->nfindings) findings_table(r, f, order, n);
+    fputs("</main><script>", f);
+    fputs(script, f);
+    fputs("</script></body></html>\n", f);
+    return ferror(f) ? -1 : 0;
+}

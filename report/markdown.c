@@ -1,0 +1,86 @@
+/* markdown.c - the report as Markdown for a ticket or a pull request; see
+ * render.h. Text from the log is made inert: table cells escape '|', and
+ * previews sit in code spans sized to outlast the backticks they contain. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "render.h"
+
+/* Plain text in a Markdown table cell or line. */
+static void md_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '>' || *s == '[' ||
+            *s == ']')
+            fputc('\\', f);
+        if (*s == '\n') fputc(' ', f);
+        else fputc(*s, f);
+    }
+}
+
+/* A code span that survives backticks inside it. */
+static void md_code(FILE *f, const char *s)
+{
+    int run = 0, longest = 0;
+    for (const char *p = s; p && *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest) longest = run;
+    }
+    for (int i = 0; i <= longest; i++) fputc('`', f);
+    fputc(' ', f);
+    for (const char *p = s; p && *p; p++) fputc(*p == '|' ? '/' : (*p == '\n' ? ' ' : *p), f);
+    fputc(' ', f);
+    for (int i = 0; i <= longest; i++) fputc('`', f);
+}
+
+int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type)
+{
+    int64_t e = r->by_severity[RM_ERROR], w = r->by_severity[RM_WARNING], in = r->by_severity[RM_INFO];
+    int64_t rec = 0, bat = 0;
+    for (size_t i = 0; i < r->npartitions; i++) rec += r->partitions[i].records, bat += r->partitions[i].batches;
+    fputs("## Kafka log audit\n\n", f);
+    if (e + w == 0) fprintf(f, "**Clean:** no delivery or integrity problem");
+    else fprintf(f, "**%" PRId64 " error%s and %" PRId64 " warning%s**", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+    if (in) fprintf(f, " (%" PRId64 " informational note%s)", in, in == 1 ? "" : "s");
+    fprintf(f, " in %zu partition%s, %" PRId64 " batches, %" PRId64 " records (kaudit %s, %s).\n\n", r->npartitions,
+            r->npartitions == 1 ? "" : "s", bat, rec, version, r->generated_at);
+    for (size_t i = 0; i < r->nproblems; i++) {
+        fputs("- Not audited: ", f);
+        md_text(f, r->problems[i]);
+        fputc('\n', f);
+    }
+    if (r->ncounts == 0) return ferror(f) ? -1 : 0;
+    fputs("| finding | error | warning | info |\n|---|---:|---:|---:|\n", f);
+    for (int i = 0; i < r->ncounts; i++)
+        fprintf(f, "| `%s` | %" PRId64 " | %" PRId64 " | %" PRId64 " |\n", r->counts[i].type,
+                r->counts[i].by_severity[RM_ERROR], r->counts[i].by_severity[RM_WARNING], r->counts[i].by_severity[RM_INFO]);
+    fputs("\n| id | severity | partition | offset | producer | finding |\n|---|---|---|---:|---:|---|\n", f);
+    for (int t = 0; t < r->ncounts; t++) {
+        int shown = 0;
+        for (int s = RM_ERROR; s >= RM_INFO; s--) {
+            for (size_t i = 0; i < r->nfindings && shown < per_type; i++) {
+                const rm_finding *x = &r->findings[i];
+                if (x->severity != s || strcmp(x->type, r->counts[t].type) != 0) continue;
+                const rm_partition *p = &r->partitions[x->partition];
+                fprintf(f, "| %s | %s | ", x->id, rm_severity_name(x->severity));
+                md_text(f, p->topic);
+                fprintf(f, "-%d | %" PRId64 " | ", p->partition, x->offset);
+                if (x->producer_id >= 0) fprintf(f, "%" PRId64, x->producer_id);
+                fputs(" | ", f);
+                md_text(f, x->message);
+                const rm_field *k = rm_find_field(x, "key_preview"), *v = rm_find_field(x, "value_preview");
+                if (k && v) {
+                    fputs(" key ", f);
+                    md_code(f, k->s);
+                    fputs(" value ", f);
+                    md_code(f, v->s);
+                }
+                fputs(" |\n", f);
+                shown++;
+            }
+        }
+        if (r->counts[t].total > shown)
+            fprintf(f, "| | | | | | ... and %" PRId64 " more `%s` |\n", r->counts[t].total - shown, r->counts[t].type);
+    }
+    return ferror(f) ? -1 : 0;
+}
