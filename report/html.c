@@ -259,6 +259,15 @@ static int64_t field_int(const rm_finding *x, const char *key, int64_t dflt)
     return fd && fd->kind == RM_INT ? fd->i : dflt;
 }
 
+/* Where offset `off` falls on a lane drawn from `left` over `width` pixels
+ * for offsets [lo, hi); offsets outside are pinned to the ends. */
+static int xpos(int64_t off, int64_t lo, int64_t hi, int left, int width)
+{
+    if (off < lo) off = lo;
+    if (off > hi) off = hi;
+    return left + (int)((double)(off - lo) / (double)(hi - lo) * width);
+}
+
 /* One partition: a lane per producer id over the offset range, each
  * finding a marker on its producer's lane (or the log's), duplicates as an
  * arc from the original to the copy, open transactions as a bar. */
@@ -277,7 +286,7 @@ static void timeline(const rm_report *r, FILE *f, size_t pi)
     size_t lanes = p->nproducers < 12 ? p->nproducers : 12;
     int top = 40, lane_h = 22, left = 170, width = 1000 - left - 20;
     int h = top + lane_h * (int)(lanes + 1) + 30;
-#define X(off) (left + (int)((double)((off) - lo) / (double)(hi - lo) * width))
+#define X(off) xpos((off), lo, hi, left, width)
     fprintf(f, "<svg class=\"timeline\" data-topic=\"");
     esc(f, p->topic);
     fprintf(f, "\" data-partition=\"%d\" viewBox=\"0 0 1000 %d\" role=\"img\" aria-label=\"timeline\">\n", p->partition, h);
