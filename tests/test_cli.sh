@@ -109,11 +109,22 @@ expect "audit redpanda problem listed" "$tmp/out" "Redpanda"
 
 # Only reads: the corpus tree is unchanged by a dump and an audit (names,
 # sizes, mtimes).
-before=$(find $C/DonaldY__kafka-2.7.1 -printf '%p %s %T@\n' | sort | md5sum)
+# (contents too: every file's checksum).
+tree_state() { (find "$1" -printf '%p %s %T@ %m\n'; find "$1" -type f -exec md5sum {} +) | sort | md5sum; }
+before=$(tree_state $C/DonaldY__kafka-2.7.1)
 $K dump --records --verify-index $C/DonaldY__kafka-2.7.1 >/dev/null 2>&1
 $K audit --format json $C/DonaldY__kafka-2.7.1 >/dev/null 2>&1
-after=$(find $C/DonaldY__kafka-2.7.1 -printf '%p %s %T@\n' | sort | md5sum)
+after=$(tree_state $C/DonaldY__kafka-2.7.1)
 if [ "$before" = "$after" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL read-only: the tree changed"; fi
+
+# A symlink cycle inside a log directory does not loop; paths are reported as given.
+mkdir -p "$tmp/logdir/orders-0"
+cp fixtures/sample/logdir/orders-0/00000000000000000000.log "$tmp/logdir/orders-0/"
+ln -s .. "$tmp/logdir/orders-0/loop"
+ln -s "$tmp/logdir" "$tmp/logdir/again"
+check "symlink cycle terminates" 1 timeout 20 $K audit --format json "$tmp/logdir"
+count "symlink cycle: one partition" "$tmp/out" '"path":"[^"]*orders-0","log_start' 1
+expect "paths as given" "$tmp/out" "\"path\":\"$tmp/logdir/orders-0\""
 
 echo "kt: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
