@@ -142,7 +142,7 @@ static void audit_leader_epochs(ka_partition *ka, const kl_partition *p)
 /* Broker and cluster ids from a log directory's meta.properties. */
 static void audit_logdir_meta(rm_report *rep, const kl_logdir *ld)
 {
-    rm_add_meta(rep, "log directory", ld->path);
+    rm_add_meta(rep, "Log directory", ld->path);
     for (size_t i = 0; i < ld->nfiles; i++) {
         if (ld->files[i].kind != KL_META_PROPERTIES) continue;
         uint8_t *buf;
@@ -152,9 +152,9 @@ static void audit_logdir_meta(rm_report *rep, const kl_logdir *ld)
         if (ks_read_file(ld->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) continue;
         if (kk_meta_properties_parse(&m, buf, len, &e) == 0) {
             char v[32];
-            if (m.has_cluster_id) rm_add_meta(rep, "cluster.id", m.cluster_id);
-            if (m.has_broker_id) snprintf(v, sizeof v, "%d", m.broker_id), rm_add_meta(rep, "broker.id", v);
-            if (m.has_node_id) snprintf(v, sizeof v, "%d", m.node_id), rm_add_meta(rep, "node.id", v);
+            if (m.has_cluster_id) rm_add_meta(rep, "Cluster id (cluster.id)", m.cluster_id);
+            if (m.has_broker_id) snprintf(v, sizeof v, "%d", m.broker_id), rm_add_meta(rep, "Broker id (broker.id)", v);
+            if (m.has_node_id) snprintf(v, sizeof v, "%d", m.node_id), rm_add_meta(rep, "Node id (node.id)", v);
         }
         free(buf);
     }

@@ -6,7 +6,6 @@
  * See render.h; the DOM is a contract tested in tests/test_html.py.
  */
 #include <inttypes.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +70,7 @@ static const char css[] =
     ".intro{color:#344054;max-width:900px}.omitted{color:var(--mute);font-style:italic}"
     ".filters{display:flex;gap:10px;flex-wrap:wrap;align-items:center;margin:8px 0}"
     ".filters select,.filters input{font:inherit;padding:4px 6px;border:1px solid var(--line);border-radius:5px}"
-    "#findings-table th{cursor:pointer;user-select:none}#findings-table th:after{content:' \\2195';color:#98a2b3}"
+    "#findings-table th{cursor:pointer;user-select:none;white-space:nowrap}#findings-table th:after{content:' \\2195';color:#98a2b3}"
     "#findings-table td{font-size:13px}svg text{font-family:system-ui,sans-serif}"
     ".timeline{width:100%;height:auto;border:1px solid var(--line);border-radius:6px;background:#fff;margin:6px 0}"
     "@media print{main{max-width:none;padding:0}.filters,#table-section{display:none}"
@@ -140,16 +139,21 @@ static void verdict(const rm_report *r, FILE *f)
     }
     fprintf(f, "%" PRId64 " error%s and %" PRId64 " warning%s: ", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
     const char *order[RM_MAX_TYPES];
-    int n = types_in_order(r, order), k = 0;
+    int n = types_in_order(r, order), k = 0, more = 0;
     for (int i = 0; i < n; i++) {
         const rm_count *c = count_of(r, order[i]);
         int64_t ew = c->by_severity[RM_ERROR] + c->by_severity[RM_WARNING];
         if (!ew) continue;
+        if (k == 4) {
+            more++;
+            continue;
+        }
         const rm_type_info *ti = rm_type_info_of(r, order[i]);
         fputs(k++ ? ", " : "", f);
         esc(f, ti ? ti->title : order[i]);
         fprintf(f, " (%" PRId64 ")", ew);
     }
+    if (more) fprintf(f, " and %d more kind%s", more, more == 1 ? "" : "s");
     if (in) fprintf(f, "; %" PRId64 " informational note%s", in, in == 1 ? "" : "s");
     fputs(".</p>\n", f);
 }
@@ -241,9 +245,8 @@ static void bar_chart(const rm_report *r, FILE *f, const char **order, int n)
                "aria-label=\"findings by type\">\n", h, h);
     for (int i = 0; i < n; i++) {
         const rm_count *c = count_of(r, order[i]);
-        /* A log scale keeps one huge type from flattening the others. */
-        double frac = c->total <= 0 ? 0 : (1.0 + log((double)c->total)) / (1.0 + log((double)max));
-        int w = (int)(frac * 560) + 2, y = 5 + 24 * i;
+        /* Linear, so lengths compare honestly; the count is printed beside. */
+        int w = (int)((double)c->total / (double)max * 560) + 2, y = 5 + 24 * i;
         fprintf(f, "<text x=\"250\" y=\"%d\" text-anchor=\"end\" font-size=\"12\">", y + 14);
         esc(f, order[i]);
         fprintf(f, "</text><rect x=\"258\" y=\"%d\" width=\"%d\" height=\"16\" rx=\"3\" fill=\"%s\"><title>%" PRId64
@@ -284,7 +287,7 @@ static void timeline(const rm_report *r, FILE *f, size_t pi)
     }
     if (hi <= lo) hi = lo + 1;
     size_t lanes = p->nproducers < 12 ? p->nproducers : 12;
-    int top = 40, lane_h = 22, left = 170, width = 1000 - left - 20;
+    int top = 46, lane_h = 22, left = 170, width = 1000 - left - 20;
     int h = top + lane_h * (int)(lanes + 1) + 30;
 #define X(off) xpos((off), lo, hi, left, width)
     fprintf(f, "<svg class=\"timeline\" data-topic=\"");
@@ -314,13 +317,16 @@ static void timeline(const rm_report *r, FILE *f, size_t pi)
             if (p->producers[k].producer_id == x->producer_id) ly = top + lane_h * (int)(k + 1);
         const char *col = sev_color(x->severity);
         fprintf(f, "<a href=\"#%s\"><title>%s %s at offset %" PRId64 "</title>", x->id, x->id, x->type, x->offset);
-        int64_t orig = field_int(x, "original_offset", -1);
+        int64_t orig = field_int(x, "original_offset", -1), opid = field_int(x, "original_producer_id", -1);
         if (strcmp(x->type, "duplicate") == 0 && orig >= 0) {
-            int x0 = X(orig), x1 = X(x->offset), mid = (x0 + x1) / 2;
+            int oy = top;
+            for (size_t k = 0; k < lanes; k++)
+                if (p->producers[k].producer_id == opid) oy = top + lane_h * (int)(k + 1);
+            int x0 = X(orig), x1 = X(x->offset), mid = (x0 + x1) / 2, peak = (oy < ly ? oy : ly) - 28;
             fprintf(f, "<path d=\"M%d %d Q%d %d %d %d\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
                        "opacity=\"0.8\"/><circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"#fff\" stroke=\"%s\" "
                        "stroke-width=\"1.5\"/>",
-                    x0, ly, mid, ly - 28, x1, ly, col, x0, ly + 5, col);
+                    x0, oy + 5, mid, peak, x1, ly + 5, col, x0, oy + 5, col);
         }
         if (strcmp(x->type, "open_transaction") == 0)
             fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"%s\" opacity=\"0.35\"/>", X(x->offset),
@@ -364,8 +370,17 @@ static void finding_card(const rm_report *r, FILE *f, const rm_finding *x)
     for (int i = 0; i < x->nfields; i++) {
         const rm_field *fd = &x->fields[i];
         fputs("<dt>", f);
-        esc(f, fd->key);
+        for (const char *c = fd->key; *c; c++) fputc(*c == '_' ? ' ' : *c, f);
         fputs("</dt><dd>", f);
+        /* Kafka's -1 sentinels: no producer id, epoch, sequence, timestamp. */
+        bool sentinel = fd->kind == RM_INT && fd->i == -1 &&
+                        (strstr(fd->key, "producer") || strstr(fd->key, "epoch") || strstr(fd->key, "sequence") ||
+                         strstr(fd->key, "timestamp") || strstr(fd->key, "size"));
+        if (sentinel) {
+            fputs(strstr(fd->key, "size") ? "null" : "none", f);
+            fputs("</dd>", f);
+            continue;
+        }
         bool preview = strstr(fd->key, "preview") != NULL;
         if (preview) fputs("<span class=\"preview\">", f);
         if (fd->kind == RM_STR) esc(f, fd->s);
