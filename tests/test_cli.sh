@@ -117,6 +117,27 @@ $K audit --format json $C/DonaldY__kafka-2.7.1 >/dev/null 2>&1
 after=$(tree_state $C/DonaldY__kafka-2.7.1)
 if [ "$before" = "$after" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL read-only: the tree changed"; fi
 
+# --dup-include-headers: equal key and value, different headers (written by
+# kafka-python, two batches at offsets 0 and 1).
+mkdir -p "$tmp/hdr/events-0"
+/usr/bin/python3 - "$tmp/hdr/events-0/00000000000000000000.log" <<'PY'
+import struct, sys
+from kafka.record.default_records import DefaultRecordBatchBuilder
+out = b""
+for offset, header in ((0, b"a"), (1, b"b")):
+    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False, producer_id=-1,
+                                  producer_epoch=-1, base_sequence=-1, batch_size=1 << 20)
+    b.append(0, 1700000000000 + offset, b"k", b"v", [("trace", header)])
+    raw = bytearray(b.build())
+    struct.pack_into(">q", raw, 0, offset)  # the broker assigns the base offset
+    out += bytes(raw)
+open(sys.argv[1], "wb").write(out)
+PY
+check "headers ignored by default" 1 $K audit --format json "$tmp/hdr"
+expect "headers ignored: one duplicate" "$tmp/out" '"findings_by_type":\{"duplicate":1\}'
+check "dup-include-headers" 0 $K audit --format json --dup-include-headers "$tmp/hdr"
+expect "dup-include-headers: none" "$tmp/out" '"findings_by_type":\{\}'
+
 # A symlink cycle inside a log directory does not loop; paths are reported as given.
 mkdir -p "$tmp/logdir/orders-0"
 cp fixtures/sample/logdir/orders-0/00000000000000000000.log "$tmp/logdir/orders-0/"
