@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdbool.h>
@@ -40,6 +41,7 @@ typedef struct audit_opts {
     regex_t topics, exclude, dup_topics;
     size_t max_entry;
     bool no_cache;
+    long jobs;              /* worker threads; 0 = one per online CPU */
 } audit_opts;
 
 /* ---- reading a partition ------------------------------------------------ */
@@ -215,6 +217,83 @@ static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, cons
     return 0;
 }
 
+static const char *loose_partition(const char *path, char *topic, size_t cap, int32_t *part);
+
+/* ---- running partitions in parallel --------------------------------------- */
+
+/* One unit of work: a partition directory, or a segment given alone. */
+typedef struct audit_job {
+    const kl_partition *part;   /* NULL for a loose segment */
+    const kl_file *file;        /* the loose segment */
+    rm_report *out;             /* this job's own report, merged in order later */
+    int failed;
+} audit_job;
+
+typedef struct audit_pool {
+    const audit_opts *o;
+    const kl_set *set;
+    audit_job *jobs;
+    size_t njobs;
+    size_t next;                /* next job to take, under `lock` */
+    pthread_mutex_t lock;
+} audit_pool;
+
+static void run_job(audit_pool *pool, audit_job *j, kc_ctx *dc)
+{
+    const audit_opts *o = pool->o;
+    j->out = rm_create(o->max_examples);
+    if (!j->out) {
+        j->failed = 1;
+        return;
+    }
+    if (j->part) {
+        const kl_partition *p = j->part;
+        j->failed = audit_partition(o, j->out, dc, pool->set, p->topic, p->partition, p->path, p->files, p->nfiles, p) < 0;
+        return;
+    }
+    char topic[512];
+    int32_t part;
+    loose_partition(j->file->path, topic, sizeof topic, &part);
+    j->failed = audit_partition(o, j->out, dc, pool->set, topic, part, j->file->path, j->file, 1, NULL) < 0;
+}
+
+static void *worker(void *arg)
+{
+    audit_pool *pool = arg;
+    kc_ctx *dc = kc_create(pool->o->max_entry);
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        size_t i = pool->next < pool->njobs ? pool->next++ : pool->njobs;
+        pthread_mutex_unlock(&pool->lock);
+        if (i == pool->njobs) break;
+        if (dc) run_job(pool, &pool->jobs[i], dc);
+        else pool->jobs[i].failed = 1;
+    }
+    kc_free(dc);
+    return NULL;
+}
+
+/* Audit every job on `threads` threads, then merge the reports in job order. */
+static int run_jobs(audit_pool *pool, rm_report *rep, long threads)
+{
+    if (threads > (long)pool->njobs) threads = (long)pool->njobs;
+    pthread_t tid[1024];
+    long started = 0;
+    pthread_mutex_init(&pool->lock, NULL);
+    for (long t = 1; t < threads; t++)
+        if (pthread_create(&tid[started], NULL, worker, pool) == 0) started++;
+    worker(pool); /* the main thread works too */
+    for (long t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    pthread_mutex_destroy(&pool->lock);
+    int rc = 0;
+    for (size_t i = 0; i < pool->njobs; i++) {
+        audit_job *j = &pool->jobs[i];
+        if (j->failed || !j->out || rm_merge(rep, j->out) < 0) rc = -1;
+        rm_free(j->out);
+    }
+    return rc;
+}
+
 /* ---- options ------------------------------------------------------------ */
 
 static const char audit_usage[] =
@@ -260,6 +339,8 @@ static const char audit_usage[] =
     "  --dup-include-headers   records with equal key and value but different\n"
     "                          headers are not duplicates\n"
     "Resources:\n"
+    "  --jobs N                partitions audited in parallel (default: one per CPU);\n"
+    "                          the report is the same for any N\n"
     "  --max-entry-bytes N     largest entry read into memory (default 256 MiB)\n"
     "  --no-cache              drop what we read from the page cache afterwards\n"
     "\n"
@@ -316,10 +397,10 @@ static int usage_error(const char *msg, const char *arg)
 static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
-           O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_HELP };
+           O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_JOBS, O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
-        { "color", required_argument, 0, O_COLOR },
+        { "color", required_argument, 0, O_COLOR },            { "jobs", required_argument, 0, O_JOBS },
         { "max-examples", required_argument, 0, O_MAXEX },     { "fail-on", required_argument, 0, O_FAILON },
         { "topics", required_argument, 0, O_TOPICS },          { "exclude-topics", required_argument, 0, O_EXCLUDE },
         { "offsets", required_argument, 0, O_OFFSETS },        { "since", required_argument, 0, O_SINCE },
@@ -396,6 +477,10 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
             if (*end || o->max_entry < 64) return usage_error("--max-entry-bytes needs a number >= 64", optarg);
             break;
         case O_NOCACHE: o->no_cache = true; break;
+        case O_JOBS:
+            o->jobs = strtol(optarg, &end, 10);
+            if (*end || o->jobs < 1 || o->jobs > 1024) return usage_error("--jobs needs a number from 1 to 1024", optarg);
+            break;
         case 'h':
         case O_HELP: fputs(audit_usage, stdout); return 1;
         default: fputs(audit_usage, stderr); return -1;
@@ -466,19 +551,21 @@ int cmd_audit(int argc, char **argv)
         rm_add_problem(rep, "%s: %s", set->problems[i].file, set->problems[i].msg);
         fprintf(stderr, "kaudit audit: %s: %s\n", set->problems[i].file, set->problems[i].msg);
     }
-    for (size_t i = 0; i < set->nloose && !failed; i++) {
+    audit_job *jobs = calloc(set->nloose + set->nparts + 1, sizeof *jobs);
+    size_t njobs = 0;
+    for (size_t i = 0; jobs && i < set->nloose; i++) {
         const kl_file *f = &set->loose[i];
-        if (f->kind != KL_SEGMENT && f->kind != KL_OTHER) continue;
         char topic[512];
         int32_t part;
         loose_partition(f->path, topic, sizeof topic, &part);
-        if (topic_selected(&o, topic) && audit_partition(&o, rep, dc, set, topic, part, f->path, f, 1, NULL) < 0) failed = true;
+        if ((f->kind == KL_SEGMENT || f->kind == KL_OTHER) && topic_selected(&o, topic)) jobs[njobs++].file = f;
     }
-    for (size_t i = 0; i < set->nparts && !failed; i++) {
-        const kl_partition *p = &set->parts[i];
-        if (!topic_selected(&o, p->topic)) continue;
-        if (audit_partition(&o, rep, dc, set, p->topic, p->partition, p->path, p->files, p->nfiles, p) < 0) failed = true;
-    }
+    for (size_t i = 0; jobs && i < set->nparts; i++)
+        if (topic_selected(&o, set->parts[i].topic)) jobs[njobs++].part = &set->parts[i];
+    audit_pool pool = { &o, set, jobs, njobs, 0, PTHREAD_MUTEX_INITIALIZER };
+    long threads = o.jobs ? o.jobs : sysconf(_SC_NPROCESSORS_ONLN);
+    if (!jobs || run_jobs(&pool, rep, threads < 1 ? 1 : threads) < 0) failed = true;
+    free(jobs);
     rm_finish(rep);
     FILE *out = stdout;
     if (o.out_path && !(out = fopen(o.out_path, "w"))) {

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,54 @@ void rm_tally_duplicates(rm_report *r, size_t part, const char *name, int64_t fi
 }
 
 void rm_field_null(rm_finding *f, const char *key) { new_field(f, key, RM_NULL); }
+
+int rm_merge(rm_report *dst, rm_report *src)
+{
+    size_t base = dst->npartitions;
+    if (src->npartitions) {
+        rm_partition *np = realloc(dst->partitions, (base + src->npartitions) * sizeof *np);
+        if (!np) return -1;
+        dst->partitions = np;
+        memcpy(np + base, src->partitions, src->npartitions * sizeof *np);
+        dst->npartitions += src->npartitions;
+        src->npartitions = 0;
+    }
+    /* Counts first: every finding of src, kept or not. */
+    for (int i = 0; i < src->ncounts; i++) {
+        const rm_count *s = &src->counts[i];
+        rm_count *d = count_of(dst, s->type);
+        if (!d) continue;
+        d->total += s->total;
+        for (int k = 0; k < 3; k++) {
+            d->by_severity[k] += s->by_severity[k];
+            dst->by_severity[k] += s->by_severity[k];
+        }
+    }
+    /* Then the kept examples, in src's order, while dst has room. */
+    for (size_t i = 0; i < src->nfindings; i++) {
+        rm_finding *s = &src->findings[i];
+        rm_count *d = count_of(dst, s->type);
+        bool room = d && (dst->max_examples < 0 || d->kept_by_severity[s->severity] < dst->max_examples);
+        if (room && dst->nfindings == dst->capfindings) {
+            size_t ncap = dst->capfindings ? dst->capfindings * 2 : 64;
+            rm_finding *nf = realloc(dst->findings, ncap * sizeof *nf);
+            if (nf) dst->findings = nf, dst->capfindings = ncap;
+            room = nf != NULL;
+        }
+        if (!room) {
+            free_finding(s);
+            continue;
+        }
+        rm_finding *x = &dst->findings[dst->nfindings++];
+        *x = *s;
+        x->partition += base;
+        x->seq = dst->next_seq++;
+        d->kept++;
+        d->kept_by_severity[s->severity]++;
+    }
+    src->nfindings = 0;
+    return 0;
+}
 
 static int cmp_finding(const void *a, const void *b)
 {

@@ -158,6 +158,16 @@ const rm_type_info *rm_type_info_of(const rm_report *r, const char *type);
 /* Record a fact about the audited data once (copied; duplicates ignored). */
 void rm_add_meta(rm_report *r, const char *key, const char *value);
 
+/*
+ * Move everything `src` holds about its partitions (a report of the same
+ * max_examples that audited some partitions alone) into `dst`, after dst's
+ * own partitions: partitions, counts, and findings while dst's per-type and
+ * severity caps allow, in src's order. Merging the reports of partitions in
+ * partition order gives exactly the report one sequential pass would have.
+ * src is left empty. 0, or -1 when out of memory.
+ */
+int rm_merge(rm_report *dst, rm_report *src);
+
 /* Sort findings (partition, offset, type, insertion) and number them F1.. */
 void rm_finish(rm_report *r);
 

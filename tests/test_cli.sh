@@ -100,6 +100,12 @@ expect "audit color codes" "$tmp/out" "$(printf '\033')\\[33m"
 check "audit color auto off a terminal" 1 $K audit $S
 count "audit no color in a pipe" "$tmp/out" "$(printf '\033')" 0
 check "audit bad color" 2 $K audit --color sometimes $S
+# The report is the same whatever the number of jobs (same findings, order, ids).
+$K audit --format json --jobs 1 --max-examples 3 fixtures/audit $C/dschne27__kafka-streams 2>/dev/null | sed 's/"generated_at":"[^"]*"//' >"$tmp/j1"
+$K audit --format json --jobs 3 --max-examples 3 fixtures/audit $C/dschne27__kafka-streams 2>/dev/null | sed 's/"generated_at":"[^"]*"//' >"$tmp/j3"
+if cmp -s "$tmp/j1" "$tmp/j3" && [ -s "$tmp/j1" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL jobs: reports differ between --jobs 1 and 3"; fi
+expect "jobs report has findings" "$tmp/j1" '"id":"F1"'
+check "audit bad jobs" 2 $K audit --jobs 0 $S
 check "audit bad regex" 2 $K audit --topics '(' $S
 check "audit bad time" 2 $K audit --since yesterday $S
 check "audit bad duration" 2 $K audit --producer-expiration 3weeks $S
