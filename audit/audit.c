@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "dupindex.h"
@@ -83,6 +84,19 @@ typedef struct ka_snap {
     size_t n;
 } ka_snap;
 
+/* A record waiting in the current batch's queue for the duplicate index:
+ * its slot is prefetched while later records are read (the index is far
+ * larger than the caches). Views are valid until the batch ends. */
+typedef struct ka_queued {
+    uint64_t lo, hi;
+    uint32_t aux;
+    int64_t offset, ts;
+    const uint8_t *key, *value;
+    int32_t key_len, value_len;
+} ka_queued;
+
+#define KA_QUEUE 32
+
 typedef struct ka_epoch {
     int32_t epoch;
     int64_t start;
@@ -95,7 +109,6 @@ struct ka_partition {
     char *topic;
     bool coordinator;     /* no sequence checks (7.1) */
     const char *rule;     /* why repetition is normal in this topic, or NULL */
-    XXH3_state_t *xx;
 
     ka_prod *prods;
     size_t nprods, capprods;
@@ -106,6 +119,8 @@ struct ka_partition {
     size_t nbinfo, capbinfo;
     kq_index q;
     ka_run run;
+    ka_queued queue[KA_QUEUE]; /* the current batch's records not yet in the index */
+    int nqueue;
 
     /* the batch being read */
     kb_batch cur;         /* header fields only: its pointers are not used */
@@ -391,8 +406,7 @@ ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t inde
     p->r = r;
     p->index = index;
     p->topic = strdup(topic);
-    p->xx = XXH3_createState();
-    if (!p->topic || !p->xx) {
+    if (!p->topic) {
         ka_partition_free(p);
         return NULL;
     }
@@ -422,7 +436,6 @@ void ka_partition_free(ka_partition *p)
     free(p->ckpt_file);
     free(p->snaps);
     free(p->topic);
-    XXH3_freeState(p->xx);
     free(p);
 }
 
@@ -478,6 +491,14 @@ void ka_leader_epochs(ka_partition *p, const char *file, const kk_checkpoint *c)
 }
 
 void ka_log_start(ka_partition *p, int64_t offset) { p->log_start = offset; }
+
+void ka_expect_bytes(ka_partition *p, int64_t bytes)
+{
+    /* About one distinct record per 512 bytes of segment, at most 8 Mi
+     * slots reserved up front (256 MiB); the index still grows past that. */
+    int64_t n = bytes / 512;
+    kq_reserve(&p->q, (size_t)(n < ((int64_t)1 << 23) ? n : ((int64_t)1 << 23)));
+}
 
 void ka_segment(ka_partition *p, int64_t bytes)
 {
@@ -637,7 +658,7 @@ static int64_t ts_of(const ka_binfo *b, int32_t delta)
 /* Record `offset` (timestamp `ts`) of batch `bidx` has the fingerprint
  * (lo, hi); `aux` hashes its timestamp and headers. */
 static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, int64_t offset, int64_t ts,
-                      uint32_t bidx, const ka_preview *key, const ka_preview *value)
+                      uint32_t bidx, const ka_queued *view, const ka_preview *key, const ka_preview *value)
 {
     ka_binfo *bi = &p->binfo[bidx];
     kq_slot rec = { lo, hi, bidx, (int32_t)(offset - bi->base_offset), ts_delta(bi, ts), aux };
@@ -676,32 +697,48 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
     run->o_ts = o_ts, run->d_ts = d_ts;
     run->count = 1;
     run->identical = identical;
-    run->key = *key;
-    run->value = *value;
+    /* Previews come from the record's bytes (a queued record) or from the
+     * copies a transaction's pending record kept. */
+    if (view) {
+        preview_set(&run->key, view->key, view->key_len);
+        preview_set(&run->value, view->value, view->value_len);
+    } else {
+        run->key = *key;
+        run->value = *value;
+    }
+}
+
+/* Put the queued records of the current batch into the index, in order
+ * (their slots were prefetched when they were queued). */
+static void queue_flush(ka_partition *p)
+{
+    for (int i = 0; i < p->nqueue; i++) {
+        const ka_queued *e = &p->queue[i];
+        dedup_put(p, e->lo, e->hi, e->aux, e->offset, e->ts, p->cur_bidx, e, NULL, NULL);
+    }
+    p->nqueue = 0;
 }
 
 /* The record's identity (key and value, and headers with
  * --dup-include-headers) as 128 bits, and a 32-bit hash of what a client
- * retry also keeps equal (timestamp and headers). Lengths are hashed too, so
- * a null (-1) and an empty (0) field differ. */
+ * retry also keeps equal (timestamp and headers). One-shot hashes of the
+ * key, the value (and the headers), each seeded with its length so that a
+ * null (-1) and an empty (0) field differ, then a hash of those hashes: the
+ * same identity whatever message format the record came in. */
 static void fingerprint(ka_partition *p, const kb_record *r, uint64_t *lo, uint64_t *hi, uint32_t *aux)
 {
-    uint8_t len[8];
-    XXH3_128bits_reset(p->xx);
-    len[0] = (uint8_t)(r->key_len >> 24), len[1] = (uint8_t)(r->key_len >> 16);
-    len[2] = (uint8_t)(r->key_len >> 8), len[3] = (uint8_t)r->key_len;
-    XXH3_128bits_update(p->xx, len, 4);
-    if (r->key_len > 0) XXH3_128bits_update(p->xx, r->key, (size_t)r->key_len);
-    len[0] = (uint8_t)(r->value_len >> 24), len[1] = (uint8_t)(r->value_len >> 16);
-    len[2] = (uint8_t)(r->value_len >> 8), len[3] = (uint8_t)r->value_len;
-    XXH3_128bits_update(p->xx, len, 4);
-    if (r->value_len > 0) XXH3_128bits_update(p->xx, r->value, (size_t)r->value_len);
-    if (p->o->dup_include_headers && r->headers_len) XXH3_128bits_update(p->xx, r->headers, r->headers_len);
-    XXH128_hash_t h = XXH3_128bits_digest(p->xx);
+    XXH128_hash_t part[3];
+    part[0] = XXH3_128bits_withSeed(r->key_len > 0 ? r->key : NULL, r->key_len > 0 ? (size_t)r->key_len : 0,
+                                    (uint64_t)(int64_t)r->key_len);
+    part[1] = XXH3_128bits_withSeed(r->value_len > 0 ? r->value : NULL, r->value_len > 0 ? (size_t)r->value_len : 0,
+                                    (uint64_t)(int64_t)r->value_len ^ 0x9E3779B97F4A7C15ull);
+    size_t nparts = 2;
+    if (p->o->dup_include_headers) part[nparts++] = XXH3_128bits_withSeed(r->headers, r->headers_len, 3);
+    XXH128_hash_t h = XXH3_128bits(part, nparts * sizeof part[0]);
     *lo = h.low64;
     *hi = h.high64;
-    for (int i = 0; i < 8; i++) len[i] = (uint8_t)((uint64_t)r->timestamp >> (56 - 8 * i));
-    uint64_t a = XXH3_64bits_withSeed(len, 8, 0);
+    uint64_t ts = (uint64_t)r->timestamp;
+    uint64_t a = XXH3_64bits_withSeed(&ts, sizeof ts, 0);
     if (r->headers_len) a ^= XXH3_64bits_withSeed(r->headers, r->headers_len, 1);
     *aux = (uint32_t)a;
 }
@@ -1040,20 +1077,22 @@ void ka_record(ka_partition *p, const kb_record *r)
     uint64_t lo, hi;
     uint32_t aux;
     fingerprint(p, r, &lo, &hi, &aux);
-    ka_preview k, v;
-    preview_set(&k, r->key, r->key_len);
-    preview_set(&v, r->value, r->value_len);
     if (p->cur.is_transactional && p->cur.producer_id >= 0) {
         ka_prod *x = prod_find(p, p->cur.producer_id);
         if (x && GROW(x->pend, x->npend, x->cappend) == 0) {
             ka_pending *pe = &x->pend[x->npend++];
             pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->timestamp = r->timestamp;
             pe->batch = p->cur_bidx, pe->aux = aux;
-            pe->key = k, pe->value = v;
+            preview_set(&pe->key, r->key, r->key_len);
+            preview_set(&pe->value, r->value, r->value_len);
         }
         return;
     }
-    dedup_put(p, lo, hi, aux, r->offset, r->timestamp, p->cur_bidx, &k, &v);
+    ka_queued *q = &p->queue[p->nqueue++];
+    q->lo = lo, q->hi = hi, q->aux = aux, q->offset = r->offset, q->ts = r->timestamp;
+    q->key = r->key, q->key_len = r->key_len, q->value = r->value, q->value_len = r->value_len;
+    kq_prefetch(&p->q, lo);
+    if (p->nqueue == KA_QUEUE) queue_flush(p);
 }
 
 /* A COMMIT or ABORT marker (7.6). */
@@ -1092,7 +1131,7 @@ static void marker(ka_partition *p)
     if (x->txn_first >= 0) {
         for (size_t i = 0; i < x->npend && p->ctrl_type == KB_CTRL_COMMIT; i++)
             dedup_put(p, x->pend[i].lo, x->pend[i].hi, x->pend[i].aux, x->pend[i].offset, x->pend[i].timestamp,
-                      x->pend[i].batch, &x->pend[i].key, &x->pend[i].value);
+                      x->pend[i].batch, NULL, &x->pend[i].key, &x->pend[i].value);
         if (p->ctrl_type == KB_CTRL_COMMIT) run_flush(p);
         x->npend = 0;
         x->txn_first = -1;
@@ -1119,6 +1158,7 @@ static void marker(ka_partition *p)
 
 void ka_batch_end(ka_partition *p, const ke_error *iter_error)
 {
+    queue_flush(p);
     const kb_batch *b = &p->cur;
     rm_partition *rp = &p->r->partitions[p->index];
     rm_finding *f;

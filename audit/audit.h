@@ -111,6 +111,10 @@ void ka_index_problem(ka_partition *p, const ke_error *e, int64_t offset);
  */
 void ka_log_start(ka_partition *p, int64_t offset);
 
+/* The partition's segments hold about `bytes` bytes: size the duplicate
+ * index once instead of growing it (an optimisation only). */
+void ka_expect_bytes(ka_partition *p, int64_t bytes);
+
 /* A segment starts (for counts). */
 void ka_segment(ka_partition *p, int64_t bytes);
 

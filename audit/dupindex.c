@@ -23,9 +23,8 @@ static kq_slot *find(kq_slot *slots, size_t cap, uint64_t lo, uint64_t hi)
     return &slots[i];
 }
 
-static int grow(kq_index *q)
+static int grow_to(kq_index *q, size_t ncap)
 {
-    size_t ncap = q->cap ? q->cap * 2 : 1024;
     kq_slot *ns = malloc(ncap * sizeof *ns);
     if (!ns) return -1;
     for (size_t i = 0; i < ncap; i++) ns[i].batch = KQ_EMPTY;
@@ -35,6 +34,15 @@ static int grow(kq_index *q)
     q->slots = ns;
     q->cap = ncap;
     return 0;
+}
+
+static int grow(kq_index *q) { return grow_to(q, q->cap ? q->cap * 2 : 1024); }
+
+int kq_reserve(kq_index *q, size_t n)
+{
+    size_t cap = q->cap ? q->cap : 1024;
+    while (n * 4 > cap * 3) cap *= 2;
+    return cap > q->cap ? grow_to(q, cap) : 0;
 }
 
 int kq_put(kq_index *q, const kq_slot *rec, kq_slot **slot)

@@ -48,6 +48,15 @@ void kq_free(kq_index *q);
  */
 int kq_put(kq_index *q, const kq_slot *rec, kq_slot **slot);
 
+/* Make room for `n` entries without growing. 0, or -1 out of memory. */
+int kq_reserve(kq_index *q, size_t n);
+
+/* Hint that the slot of fingerprint `lo` will be needed soon. */
+static inline void kq_prefetch(const kq_index *q, uint64_t lo)
+{
+    if (q->cap) __builtin_prefetch(&q->slots[(size_t)lo & (q->cap - 1)]);
+}
+
 /* Bytes held. */
 size_t kq_bytes(const kq_index *q);
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -207,6 +208,11 @@ static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, cons
         audit_leader_epochs(ka, p);
         audit_log_start(ka, set, p);
     }
+    int64_t bytes = 0;
+    struct stat st;
+    for (size_t i = 0; i < nfiles; i++)
+        if (files[i].kind == KL_SEGMENT && stat(files[i].path, &st) == 0) bytes += st.st_size;
+    ka_expect_bytes(ka, bytes);
     kx_txns txns;
     kx_txns_init(&txns);
     for (size_t i = 0; i < nfiles; i++)
@@ -225,6 +231,7 @@ static const char *loose_partition(const char *path, char *topic, size_t cap, in
 typedef struct audit_job {
     const kl_partition *part;   /* NULL for a loose segment */
     const kl_file *file;        /* the loose segment */
+    int64_t bytes;              /* its segments' size: the cost estimate */
     rm_report *out;             /* this job's own report, merged in order later */
     int failed;
 } audit_job;
@@ -234,7 +241,8 @@ typedef struct audit_pool {
     const kl_set *set;
     audit_job *jobs;
     size_t njobs;
-    size_t next;                /* next job to take, under `lock` */
+    size_t *order;              /* job indexes, largest first: the longest start first */
+    size_t next;                /* next position in `order` to take, under `lock` */
     pthread_mutex_t lock;
 } audit_pool;
 
@@ -266,16 +274,43 @@ static void *worker(void *arg)
         size_t i = pool->next < pool->njobs ? pool->next++ : pool->njobs;
         pthread_mutex_unlock(&pool->lock);
         if (i == pool->njobs) break;
-        if (dc) run_job(pool, &pool->jobs[i], dc);
-        else pool->jobs[i].failed = 1;
+        audit_job *j = &pool->jobs[pool->order ? pool->order[i] : i];
+        if (dc) run_job(pool, j, dc);
+        else j->failed = 1;
     }
     kc_free(dc);
     return NULL;
 }
 
-/* Audit every job on `threads` threads, then merge the reports in job order. */
+static const audit_job *sort_jobs;
+
+static int cmp_cost(const void *a, const void *b)
+{
+    int64_t x = sort_jobs[*(const size_t *)a].bytes, y = sort_jobs[*(const size_t *)b].bytes;
+    if (x != y) return x > y ? -1 : 1;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int64_t job_bytes(const audit_job *j)
+{
+    struct stat st;
+    int64_t n = 0;
+    if (j->file) return stat(j->file->path, &st) == 0 ? st.st_size : 0;
+    for (size_t i = 0; i < j->part->nfiles; i++)
+        if (j->part->files[i].kind == KL_SEGMENT && stat(j->part->files[i].path, &st) == 0) n += st.st_size;
+    return n;
+}
+
+/* Audit every job on `threads` threads, the biggest first, then merge the
+ * reports in job order. */
 static int run_jobs(audit_pool *pool, rm_report *rep, long threads)
 {
+    pool->order = malloc(pool->njobs * sizeof *pool->order + 1);
+    if (pool->order) {
+        for (size_t i = 0; i < pool->njobs; i++) pool->order[i] = i, pool->jobs[i].bytes = job_bytes(&pool->jobs[i]);
+        sort_jobs = pool->jobs; /* set before any worker starts; qsort has no context argument */
+        qsort(pool->order, pool->njobs, sizeof *pool->order, cmp_cost);
+    }
     if (threads > (long)pool->njobs) threads = (long)pool->njobs;
     pthread_t tid[1024];
     long started = 0;
@@ -291,6 +326,7 @@ static int run_jobs(audit_pool *pool, rm_report *rep, long threads)
         if (j->failed || !j->out || rm_merge(rep, j->out) < 0) rc = -1;
         rm_free(j->out);
     }
+    free(pool->order);
     return rc;
 }
 
@@ -562,7 +598,7 @@ int cmd_audit(int argc, char **argv)
     }
     for (size_t i = 0; jobs && i < set->nparts; i++)
         if (topic_selected(&o, set->parts[i].topic)) jobs[njobs++].part = &set->parts[i];
-    audit_pool pool = { &o, set, jobs, njobs, 0, PTHREAD_MUTEX_INITIALIZER };
+    audit_pool pool = { &o, set, jobs, njobs, NULL, 0, PTHREAD_MUTEX_INITIALIZER };
     long threads = o.jobs ? o.jobs : sysconf(_SC_NPROCESSORS_ONLN);
     if (!jobs || run_jobs(&pool, rep, threads < 1 ? 1 : threads) < 0) failed = true;
     free(jobs);

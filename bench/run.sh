@@ -1,0 +1,71 @@
+#!/bin/sh
+# bench/run.sh - kaudit's benchmark (make bench). Writes realistic partitions
+# (bench/gen.c) for every codec into $BENCH_DIR (default /tmp/kaudit-bench,
+# outside the repository), then measures on the same files, side by side:
+#   floor     walk the batches and decompress each (bench/floor.c): what any
+#             reader must do
+#   audit -j1 kaudit audit --jobs 1 (every check on)
+#   audit -jN kaudit audit with one job per CPU (all codecs together)
+#   dump      kaudit dump --format jsonl --records > /dev/null
+#   peer      kafka-python decoding every record and finding repeats
+#             (bench/peer.py), on one partition per codec
+# as seconds, GB/s of segment bytes, ratio to the floor, and peak memory.
+# Sizes: BENCH_MB of uncompressed data per partition (default 400),
+# BENCH_PARTITIONS partitions per codec (default 2).
+set -e
+cd "$(dirname "$0")/.."
+DIR=${BENCH_DIR:-/tmp/kaudit-bench}
+MB=${BENCH_MB:-400}
+PARTS=${BENCH_PARTITIONS:-2}
+CC=${CC:-cc}
+mkdir -p build/bench
+$CC -O2 -std=c11 -D_GNU_SOURCE -I. -o build/bench/gen bench/gen.c reader/crc.c -lzstd -llz4 -lsnappy -lz -pthread
+$CC -O2 -std=c11 -D_GNU_SOURCE -o build/bench/floor bench/floor.c -lzstd -llz4 -lsnappy -lz
+stamp="$MB-$PARTS-$(md5sum bench/gen.c | cut -c1-8)"
+if [ "$(cat "$DIR/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$DIR"
+    mkdir -p "$DIR"
+    echo "writing $PARTS x $MB MB (uncompressed) per codec into $DIR ..."
+    for c in none gzip snappy lz4 zstd; do build/bench/gen "$DIR" $c "$MB" "$PARTS"; done
+    echo "$stamp" >"$DIR/.stamp"
+fi
+# Warm the page cache so every contender reads from memory.
+cat "$DIR"/*/*.log >/dev/null
+
+# secs_mem CMD...: run three times, print the best "seconds peak_kb" (this
+# workplace's machines are shared: the minimum is the least disturbed run).
+secs_mem() {
+    for i in 1 2 3; do /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | head -n 1
+}
+best_floor() { for i in 1 2 3; do build/bench/floor "$@"; done | sort -k3 -n | head -n 1; }
+bytes_of() { cat "$@" | wc -c; }
+gbs() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.2f", b / s / 1e9; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+echo
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GB"
+printf '%-8s %10s | %8s %6s | %8s %6s %6s %8s | %8s %6s %6s | %8s %6s %6s\n' codec "MB on disk" floor "GB/s" audit-j1 "GB/s" "xfloor" "peak MB" dump "GB/s" xfloor peer "GB/s" xfloor
+for c in none gzip snappy lz4 zstd; do
+    files=$(ls "$DIR"/bench-$c-*/*.log)
+    b=$(bytes_of $files)
+    f=$(best_floor $files | awk '{print $3}')
+    set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR"/bench-$c-*)
+    a=$1; am=$2
+    set -- $(secs_mem sh -c "./kaudit dump --format jsonl --records $DIR/bench-$c-0 $DIR/bench-$c-1 2>/dev/null || true")
+    d=$1
+    one=$(ls "$DIR"/bench-$c-0/*.log)
+    b1=$(bytes_of $one)
+    f1=$(best_floor $one | awk '{print $3}')
+    p=$(/usr/bin/python3 bench/peer.py $one | awk '{print $4}')
+    printf '%-8s %10d | %8s %6s | %8s %6s %6s %8d | %8s %6s %6s | %8s %6s %6s\n' $c $((b / 1000000)) $f $(gbs $b $f) \
+        $a $(gbs $b $a) $(ratio $a $f) $((am / 1024)) $d $(gbs $b $d) $(ratio $d $f) $p $(gbs $b1 $p) $(ratio $p $f1)
+done
+all=$(bytes_of "$DIR"/*/*.log)
+set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR")
+j1=$1
+set -- $(secs_mem ./kaudit audit --format json --fail-on none "$DIR")
+jn=$1; jm=$2
+echo
+echo "all codecs, $((all / 1000000)) MB: audit --jobs 1 ${j1} s ($(gbs $all $j1) GB/s), --jobs $(nproc) ${jn} s ($(gbs $all $jn) GB/s), speed-up $(ratio $j1 $jn)x, peak $((jm / 1024)) MB"
+set -- $(secs_mem ./kaudit --version)
+echo "start-up (kaudit --version): ${1} s"
