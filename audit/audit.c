@@ -20,7 +20,9 @@
 /* A short copy of a key or value, for the report. */
 typedef struct ka_preview {
     int32_t len;          /* the full length, -1 for null */
-    uint8_t n;            /* bytes kept */
+    uint8_t n;            /* bytes kept (none when redacted) */
+    bool redacted;        /* only `token` describes the content */
+    uint64_t token;       /* keyed hash of the whole content, when redacted */
     uint8_t bytes[KA_PREVIEW];
 } ka_preview;
 
@@ -269,10 +271,12 @@ bool ka_topic_coordinator(const char *topic)
            strcmp(topic, "__share_group_state") == 0;
 }
 
-static void preview_set(ka_preview *p, const uint8_t *b, int32_t len)
+static void preview_set(ka_preview *p, const uint8_t *b, int32_t len, bool redact, uint64_t key)
 {
     p->len = b ? len : -1;
-    p->n = b && len > 0 ? (uint8_t)(len < KA_PREVIEW ? len : KA_PREVIEW) : 0;
+    p->redacted = redact && b;
+    p->token = p->redacted ? XXH3_64bits_withSeed(b, (size_t)len, key) : 0;
+    p->n = b && len > 0 && !p->redacted ? (uint8_t)(len < KA_PREVIEW ? len : KA_PREVIEW) : 0;
     if (p->n) memcpy(p->bytes, b, p->n);
 }
 
@@ -282,6 +286,10 @@ static void preview_text(const ka_preview *p, char *out, size_t cap)
 {
     if (p->len < 0) {
         snprintf(out, cap, "null");
+        return;
+    }
+    if (p->redacted) {
+        snprintf(out, cap, "[redacted: %d bytes, token %016" PRIx64 "]", p->len, p->token);
         return;
     }
     size_t o = 0;
@@ -700,8 +708,9 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
     /* Previews come from the record's bytes (a queued record) or from the
      * copies a transaction's pending record kept. */
     if (view) {
-        preview_set(&run->key, view->key, view->key_len);
-        preview_set(&run->value, view->value, view->value_len);
+        const ka_options *o = p->o;
+        preview_set(&run->key, view->key, view->key_len, o->redact & KA_REDACT_KEYS, o->redact_key);
+        preview_set(&run->value, view->value, view->value_len, o->redact & KA_REDACT_VALUES, o->redact_key);
     } else {
         run->key = *key;
         run->value = *value;
@@ -1083,8 +1092,9 @@ void ka_record(ka_partition *p, const kb_record *r)
             ka_pending *pe = &x->pend[x->npend++];
             pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->timestamp = r->timestamp;
             pe->batch = p->cur_bidx, pe->aux = aux;
-            preview_set(&pe->key, r->key, r->key_len);
-            preview_set(&pe->value, r->value, r->value_len);
+            const ka_options *o = p->o;
+            preview_set(&pe->key, r->key, r->key_len, o->redact & KA_REDACT_KEYS, o->redact_key);
+            preview_set(&pe->value, r->value, r->value_len, o->redact & KA_REDACT_VALUES, o->redact_key);
         }
         return;
     }

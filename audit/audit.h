@@ -48,7 +48,17 @@ typedef struct ka_options {
     const regex_t *dup_topics;      /* topics audited as ordinary despite their names, or NULL */
     int64_t off_lo, off_hi;         /* report findings only at offsets in [lo, hi] */
     int64_t since, until;           /* ... and of batches with timestamps in [since, until] */
+    int redact;                     /* KA_REDACT_*: previews replaced by size and token */
+    uint64_t redact_key;            /* keys the tokens (random per report unless given) */
 } ka_options;
+
+/* What --redact hides. A redacted preview shows the content's size and a
+ * token: a 64-bit XXH3 of the whole content keyed by redact_key, so equal
+ * content gives equal tokens and duplicates still line up, while a reader
+ * without the key cannot test guesses. (XXH3 is fast, not a cryptographic
+ * MAC: tokens hide content from readers of the report, they are not proof
+ * against someone who has the key or can query us with chosen content.) */
+enum { KA_REDACT_KEYS = 1, KA_REDACT_VALUES = 2, KA_REDACT_HEADERS = 4 };
 
 /* Defaults: expiration 1 day, window 10 minutes, everything reported. */
 void ka_options_init(ka_options *o);

@@ -43,6 +43,7 @@ typedef struct audit_opts {
     size_t max_entry;
     bool no_cache;
     long jobs;              /* worker threads; 0 = one per online CPU */
+    const char *redact_key_file;
 } audit_opts;
 
 /* ---- reading a partition ------------------------------------------------ */
@@ -374,6 +375,12 @@ static const char audit_usage[] =
     "                          and Streams changelog/repartition topics is repeated content\n"
     "  --dup-include-headers   records with equal key and value but different\n"
     "                          headers are not duplicates\n"
+    "Sharing:\n"
+    "  --redact keys,values    replace key and/or value previews by their size and a\n"
+    "                          keyed token (equal content, equal token), for reports\n"
+    "                          shared beyond the data's owners\n"
+    "  --redact-key-file FILE  key the tokens with FILE's contents (tokens then match\n"
+    "                          across reports); default: a random key per report\n"
     "Resources:\n"
     "  --jobs N                partitions audited in parallel (default: one per CPU);\n"
     "                          the report is the same for any N\n"
@@ -433,10 +440,12 @@ static int usage_error(const char *msg, const char *arg)
 static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
-           O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_JOBS, O_HELP };
+           O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_JOBS, O_REDACT, O_REDACTKEY,
+           O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
         { "color", required_argument, 0, O_COLOR },            { "jobs", required_argument, 0, O_JOBS },
+        { "redact", required_argument, 0, O_REDACT },          { "redact-key-file", required_argument, 0, O_REDACTKEY },
         { "max-examples", required_argument, 0, O_MAXEX },     { "fail-on", required_argument, 0, O_FAILON },
         { "topics", required_argument, 0, O_TOPICS },          { "exclude-topics", required_argument, 0, O_EXCLUDE },
         { "offsets", required_argument, 0, O_OFFSETS },        { "since", required_argument, 0, O_SINCE },
@@ -513,6 +522,10 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
             if (*end || o->max_entry < 64) return usage_error("--max-entry-bytes needs a number >= 64", optarg);
             break;
         case O_NOCACHE: o->no_cache = true; break;
+        case O_REDACT:
+            if (parse_redact(optarg, &o->ka.redact) < 0) return usage_error("--redact takes keys, values or keys,values", optarg);
+            break;
+        case O_REDACTKEY: o->redact_key_file = optarg; break;
         case O_JOBS:
             o->jobs = strtol(optarg, &end, 10);
             if (*end || o->jobs < 1 || o->jobs > 1024) return usage_error("--jobs needs a number from 1 to 1024", optarg);
@@ -527,6 +540,8 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         return -1;
     }
     if (o->have_dup_topics) o->ka.dup_topics = &o->dup_topics;
+    if (o->ka.redact && redact_key(o->redact_key_file, &o->ka.redact_key) < 0)
+        return usage_error("cannot read the redaction key", o->redact_key_file ? o->redact_key_file : "(random)");
     *first = optind;
     return 0;
 }
@@ -576,6 +591,10 @@ int cmd_audit(int argc, char **argv)
         return EXIT_USAGE;
     }
     ka_describe_types(rep);
+    if (o.ka.redact) {
+        char what[64];
+        rm_add_meta(rep, "Redacted", redact_describe(o.ka.redact, what, sizeof what));
+    }
     bool failed = false;
     for (int i = first; i < argc; i++) {
         rm_add_input(rep, argv[i]);

@@ -58,6 +58,18 @@ void seg_indexes_load(seg_indexes *x, const char *log_path, int64_t base, void (
 int seg_indexes_begin(seg_indexes *x, kx_check *chk, kx_txns *txns, kx_report_fn report, void *arg);
 void seg_indexes_free(seg_indexes *x);
 
+/* --redact: "keys", "values", "headers" or a comma list of them, into
+ * KA_REDACT_* bits. 0, or -1 for anything else. */
+int parse_redact(const char *s, int *mask);
+
+/* The key of redaction tokens: hashed from the file's contents when a file
+ * is given (so tokens match across reports), else random. 0, or -1 when the
+ * file cannot be read or the system has no randomness. */
+int redact_key(const char *file, uint64_t *key);
+
+/* "keys, values" for a mask, into buf. */
+const char *redact_describe(int mask, char *buf, size_t cap);
+
 /* Parse "A:B", "A:" or ":B" into an inclusive offset range. 0 on success. */
 int parse_range(const char *s, int64_t *lo, int64_t *hi);
 

@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <xxhash.h>
 
+#include "audit/audit.h"
 #include "report/jsonw.h"
 
 const char *fmt_time(int64_t ms, char *buf, size_t cap)
@@ -66,4 +69,41 @@ int parse_range(const char *s, int64_t *lo, int64_t *hi)
     if (colon[1] && parse_i64(colon + 1, strlen(colon + 1), hi) < 0) return -1;
     if (colon == s && !colon[1]) return -1;
     return *lo <= *hi ? 0 : -1;
+}
+
+int parse_redact(const char *s, int *mask)
+{
+    *mask = 0;
+    char buf[128];
+    if (strlen(s) >= sizeof buf || !*s) return -1;
+    strcpy(buf, s);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "keys") == 0) *mask |= KA_REDACT_KEYS;
+        else if (strcmp(t, "values") == 0) *mask |= KA_REDACT_VALUES;
+        else if (strcmp(t, "headers") == 0) *mask |= KA_REDACT_HEADERS;
+        else return -1;
+    }
+    return *mask ? 0 : -1;
+}
+
+int redact_key(const char *file, uint64_t *key)
+{
+    if (!file) return getrandom(key, sizeof *key, 0) == (ssize_t)sizeof *key ? 0 : -1;
+    FILE *f = fopen(file, "rb");
+    if (!f) return -1;
+    uint8_t buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (n == 0) return -1;
+    *key = XXH3_64bits(buf, n);
+    return 0;
+}
+
+const char *redact_describe(int mask, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s%s%s%s%s", mask & KA_REDACT_KEYS ? "keys" : "",
+             (mask & KA_REDACT_KEYS) && (mask & ~KA_REDACT_KEYS) ? ", " : "", mask & KA_REDACT_VALUES ? "values" : "",
+             (mask & KA_REDACT_VALUES) && (mask & KA_REDACT_HEADERS) ? ", " : "",
+             mask & KA_REDACT_HEADERS ? "header values" : "");
+    return buf;
 }

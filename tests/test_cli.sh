@@ -144,6 +144,27 @@ expect "headers ignored: one duplicate" "$tmp/out" '"findings_by_type":\{"duplic
 check "dup-include-headers" 0 $K audit --format json --dup-include-headers "$tmp/hdr"
 expect "dup-include-headers: none" "$tmp/out" '"findings_by_type":\{\}'
 
+# --redact: no payload byte in a shared report, duplicates still line up.
+# The sample's values are JSON orders ("order_id"), its keys "order-<n>".
+check "redacted html" 1 $K audit --format html --redact keys,values -o "$tmp/red.html" $S
+count "redacted html: no value byte" "$tmp/red.html" 'order_id' 0
+count "redacted html: no key byte" "$tmp/red.html" 'order-[0-9]' 0
+count "redacted html: the 3 duplicates remain" "$tmp/red.html" '<article class="finding"' 3
+expect "redacted html says so" "$tmp/red.html" 'Redacted</td><td><code>keys, values</code>'
+printf 'a shared secret\n' >"$tmp/key"
+$K audit --format json --redact values --redact-key-file "$tmp/key" $S >"$tmp/red1.json" 2>/dev/null
+$K audit --format json --redact values --redact-key-file "$tmp/key" $S >"$tmp/red2.json" 2>/dev/null
+$K audit --format json --redact values $S >"$tmp/red3.json" 2>/dev/null
+t1=$(grep -o 'token [0-9a-f]*' "$tmp/red1.json" | head -n 1)
+t2=$(grep -o 'token [0-9a-f]*' "$tmp/red2.json" | head -n 1)
+t3=$(grep -o 'token [0-9a-f]*' "$tmp/red3.json" | head -n 1)
+if [ -n "$t1" ] && [ "$t1" = "$t2" ] && [ "$t1" != "$t3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL redact key: '$t1' '$t2' '$t3'"; fi
+count "redacted json: keys still shown" "$tmp/red1.json" '"key_preview":"order-5"' 1
+check "redacted dump" 0 $K dump --format jsonl --records --redact values,headers $S/payments-0
+count "redacted dump: no value byte" "$tmp/out" 'order_id|payment_id|amount' 0
+expect "redacted dump: token objects" "$tmp/out" '"value":\{"redacted":true,"size":[0-9]+,"token":"[0-9a-f]{16}"\}'
+check "bad redact" 2 $K audit --redact passwords $S
+
 # A symlink cycle inside a log directory does not loop; paths are reported as given.
 mkdir -p "$tmp/logdir/orders-0"
 cp fixtures/sample/logdir/orders-0/00000000000000000000.log "$tmp/logdir/orders-0/"
