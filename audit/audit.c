@@ -1217,6 +1217,12 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
 
 void ka_reader_problem(ka_partition *p, const ke_error *e, int64_t entry_offset)
 {
+    /* A live broker changed the file under us: what we read is sound, what
+     * we could not read is not a defect of the data. Said, not a finding. */
+    if (e->code == KE_LIVE) {
+        rm_partition_note(p->r, p->index, "%s: %s", e->file ? e->file : "?", e->msg);
+        return;
+    }
     /* A zero-filled tail has no offset field of its own: it starts at the
      * log end. */
     if (e->code == KE_ZERO_FILL) entry_offset = p->have_prev ? p->prev_last + 1 : -1;

@@ -55,6 +55,10 @@ static void audit_segment(const audit_opts *o, ka_partition *ka, kx_txns *txns, 
     ke_error e;
     ks_reader *r = ks_open(f->path, o->max_entry, o->no_cache, &e);
     if (!r) {
+        /* Listed by the directory scan, gone now: retention, the cleaner or
+         * a partition deletion removed or renamed it meanwhile. */
+        if (access(f->path, F_OK) != 0 && errno == ENOENT)
+            ke_set(&e, KE_LIVE, -1, "the file disappeared before it could be read (deleted or renamed by the broker)");
         ka_reader_problem(ka, &e, -1);
         return;
     }

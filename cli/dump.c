@@ -9,10 +9,12 @@
 #include <cjson/cJSON.h>
 #include <xxhash.h>
 #include <getopt.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit/audit.h"
 #include "audit/indexcheck.h"
@@ -64,8 +66,9 @@ typedef struct dumper {
 
 static void report_error(dumper *d, const ke_error *e)
 {
+    /* A live broker changing a file under us is said, not held against the data. */
     if (e->code == KE_IO || e->code == KE_FOREIGN) d->unreadable++;
-    else d->problems++;
+    else if (e->code != KE_LIVE) d->problems++;
     const char *file = e->file ? e->file : "-";
     if (d->o.jsonl) {
         jw *w = &d->w;
@@ -79,8 +82,9 @@ static void report_error(dumper *d, const ke_error *e)
         jw_flush_line(w, d->out);
         return;
     }
-    if (e->pos >= 0) fprintf(d->out, "ERROR %s at position %" PRId64 ": %s\n", file, e->pos, e->msg);
-    else fprintf(d->out, "ERROR %s: %s\n", file, e->msg);
+    const char *label = e->code == KE_LIVE ? "NOTE" : "ERROR";
+    if (e->pos >= 0) fprintf(d->out, "%s %s at position %" PRId64 ": %s\n", label, file, e->pos, e->msg);
+    else fprintf(d->out, "%s %s: %s\n", label, file, e->msg);
 }
 
 static void file_header(dumper *d, const kl_file *f, const char *topic)
@@ -425,6 +429,8 @@ static void dump_segment(dumper *d, const kl_file *f)
     }
     ke_error e;
     ks_reader *r = ks_open(f->path, d->o.max_entry, d->o.no_cache, &e);
+    if (!r && access(f->path, F_OK) != 0 && errno == ENOENT)
+        ke_set(&e, KE_LIVE, -1, "the file disappeared before it could be read (deleted or renamed by the broker)");
     if (!r) report_error(d, &e);
     kb_batch b;
     int rc;

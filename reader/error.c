@@ -42,6 +42,7 @@ const char *ke_strerror(int code)
     case KE_USAGE: return "usage";
     case KE_MISMATCH: return "mismatch";
     case KE_COUNT: return "count";
+    case KE_LIVE: return "live";
     }
     return "unknown";
 }

@@ -30,7 +30,8 @@ typedef enum ke_code {
     KE_NOMEM = -10,      /* allocation failed */
     KE_USAGE = -11,      /* caller passed something invalid */
     KE_MISMATCH = -12,   /* two files disagree (an index and its log, a snapshot and the log) */
-    KE_COUNT = -13       /* a batch holds more or fewer records than its header declares */
+    KE_COUNT = -13,      /* a batch holds more or fewer records than its header declares */
+    KE_LIVE = -14        /* the file changed while being read: a live broker wrote, truncated or removed it */
 } ke_code;
 
 #define KE_MSG_MAX 200

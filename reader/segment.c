@@ -164,6 +164,13 @@ static int plausible_at(ks_reader *r, int64_t at)
            off >= r->last_base;
 }
 
+/* The file's size now, or -1. */
+static int64_t size_now(const ks_reader *r)
+{
+    struct stat st;
+    return fstat(r->fd, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
 /* End the walk with an error: nothing after `at` can be trusted. */
 #define KS_STOP(r, e, code, at, ...)                                          \
     do {                                                                      \
@@ -191,9 +198,13 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
     }
     size_t got;
     const uint8_t *p = window(r, at, left < KB_HEADER_UP_TO_MAGIC ? (size_t)left : KB_HEADER_UP_TO_MAGIC, &got);
-    if (!p) KS_STOP(r, e, KE_TRUNCATED, at, "file shrank while being read (%lld bytes left of %lld)",
+    if (!p) KS_STOP(r, e, KE_LIVE, at, "the file shrank while being read (truncated by the broker): %lld bytes left of %lld",
                 (long long)got, (long long)r->size);
     if (got >= 8) r->err_offset = (int64_t)kbe64(p);
+    if (left < KB_HEADER_UP_TO_MAGIC && size_now(r) > r->size)
+        KS_STOP(r, e, KE_LIVE, at,
+                "the last entry was still being written: the file grew from %lld to %lld bytes while being read",
+                (long long)r->size, (long long)size_now(r));
     if (left < KB_HEADER_UP_TO_MAGIC) {
         if (zeros_to_end(r, at))
             KS_STOP(r, e, KE_ZERO_FILL, at, "zero-filled tail of %lld bytes", (long long)left);
@@ -222,6 +233,10 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
         KS_STOP(r, e, KE_CORRUPT, at,
                     "unknown magic byte %lld: not an entry boundary (%lld bytes not read)",
                     (long long)magic, (long long)left);
+    if (total > left && size_now(r) > r->size)
+        KS_STOP(r, e, KE_LIVE, at,
+                "the last entry was still being written: the file grew from %lld to %lld bytes while being read",
+                (long long)r->size, (long long)size_now(r));
     if (total > left) {
         if ((size_t)total > r->max_entry)
             KS_STOP(r, e, KE_CORRUPT, at,
@@ -240,8 +255,8 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
     p = window(r, at, (size_t)total, &got);
     if (!p) {
         r->done = 1;
-        return ke_set(e, got ? KE_TRUNCATED : KE_NOMEM, at,
-                      got ? "file shrank while being read" : "out of memory for a %lld-byte entry",
+        return ke_set(e, got ? KE_LIVE : KE_NOMEM, at,
+                      got ? "the file shrank while being read (truncated by the broker)" : "out of memory for a %lld-byte entry",
                       (long long)total);
     }
     r->pos = at + total;

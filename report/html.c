@@ -206,6 +206,14 @@ static void audited(const rm_report *r, FILE *f, const char *version)
         esc(f, r->problems[i]);
         fputs("</td></tr>\n", f);
     }
+    for (size_t i = 0; i < r->npartitions; i++)
+        for (size_t k = 0; k < r->partitions[i].nnotes; k++) {
+            fputs("<tr><td>Changed while read</td><td>", f);
+            esc(f, r->partitions[i].topic);
+            fprintf(f, "-%d: ", r->partitions[i].partition);
+            esc(f, r->partitions[i].notes[k]);
+            fputs("</td></tr>\n", f);
+        }
     fputs("<tr><td>Report</td><td>kaudit ", f);
     esc(f, version);
     fputs(", generated ", f);

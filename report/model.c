@@ -43,6 +43,8 @@ void rm_free(rm_report *r)
         free(r->partitions[i].topic);
         free(r->partitions[i].path);
         free(r->partitions[i].producers);
+        for (size_t k = 0; k < r->partitions[i].nnotes; k++) free(r->partitions[i].notes[k]);
+        free(r->partitions[i].notes);
     }
     for (size_t i = 0; i < r->nfindings; i++) free_finding(&r->findings[i]);
     free(r->inputs);
@@ -227,6 +229,16 @@ void rm_field_str(rm_finding *f, const char *key, const char *s)
 {
     rm_field *x = new_field(f, key, RM_STR);
     if (x) x->s = strdup(s ? s : "");
+}
+
+void rm_partition_note(rm_report *r, size_t part, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    rm_partition *p = &r->partitions[part];
+    push_str(&p->notes, &p->nnotes, s);
 }
 
 void rm_tally_duplicates(rm_report *r, size_t part, const char *name, int64_t findings, int64_t records)

@@ -73,6 +73,8 @@ typedef struct rm_partition {
     rm_tally duplicates[RM_MAX_TALLIES]; /* by class, every one counted */
     int nduplicates;
     int64_t min_timestamp, max_timestamp; /* of its batches, -1 when none */
+    char **notes;          /* what changed under us while reading (a live broker), owned */
+    size_t nnotes;
 } rm_partition;
 
 /* What a finding type means, for people (set by the audit). */
@@ -146,6 +148,10 @@ void rm_field_bool(rm_finding *f, const char *key, bool v);
 void rm_field_str(rm_finding *f, const char *key, const char *s);
 /* A field whose value is unknown: JSON null. */
 void rm_field_null(rm_finding *f, const char *key);
+
+/* Add a note to partition `part` (printf-style, copied): something that is
+ * not a finding, such as a file a live broker changed while we read it. */
+void rm_partition_note(rm_report *r, size_t part, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Count `findings` findings covering `records` records under `name` (a
  * literal) in partition `part`'s duplicate tally. */

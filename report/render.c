@@ -48,6 +48,10 @@ static void json_partition(jw *w, const rm_partition *p)
         jw_obj_end(w);
     }
     jw_arr_end(w);
+    jw_key(w, "notes");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < p->nnotes; i++) jw_str(w, p->notes[i]);
+    jw_arr_end(w);
     jw_key(w, "duplicates");
     jw_obj_begin(w);
     for (int i = 0; i < p->nduplicates; i++) {
@@ -228,6 +232,10 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
                " records, %" PRId64 " bytes (kaudit %s, %s).\n",
             r->npartitions, r->npartitions == 1 ? "" : "s", segments, batches, records, bytes, version, r->generated_at);
     for (size_t i = 0; i < r->nproblems; i++) fprintf(f, "Not audited: %s\n", r->problems[i]);
+    for (size_t i = 0; i < r->npartitions; i++)
+        for (size_t k = 0; k < r->partitions[i].nnotes; k++)
+            fprintf(f, "Changed while read: %s-%d: %s\n", r->partitions[i].topic, r->partitions[i].partition,
+                    r->partitions[i].notes[k]);
     if (r->ncounts == 0) return ferror(f) ? -1 : 0;
     fprintf(f, "\n%-34s %8s %8s %8s\n", "finding", "error", "warning", "info");
     for (int i = 0; i < r->ncounts; i++)

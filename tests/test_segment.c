@@ -187,6 +187,29 @@ static void test_foreign(void)
     KT_EQ_INT(w.codes[0], KE_FOREIGN);
 }
 
+/* A live broker appends while we read: the partial last entry was being
+ * written, which is not a truncated segment. */
+static void test_live_growth(void)
+{
+    size_t n = build(3);
+    int fd = memfd_create("live", 0);
+    if (write(fd, seg, n - 40) != (ssize_t)(n - 40)) abort();
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ke_error e;
+    ks_reader *r = ks_open(path, 1 << 20, 0, &e);
+    if (write(fd, seg + n - 40, 40) != 40) abort(); /* the broker finishes the batch */
+    kb_batch b;
+    KT_EQ_INT(ks_next(r, &b, &e), 1);
+    KT_EQ_INT(ks_next(r, &b, &e), 1);
+    KT_EQ_INT(ks_next(r, &b, &e), KE_LIVE);
+    KT_EQ_INT(e.pos, 2 * BATCH);
+    KT_CHECK(strstr(e.msg, "still being written") != NULL);
+    KT_EQ_INT(ks_next(r, &b, &e), 0);
+    ks_close(r);
+    close(fd);
+}
+
 static void test_open_errors(void)
 {
     ke_error e;
@@ -220,6 +243,7 @@ int main(void)
     KT_RUN(test_untrusted_length_stops);
     KT_RUN(test_unknown_magic_stops);
     KT_RUN(test_foreign);
+    KT_RUN(test_live_growth);
     KT_RUN(test_open_errors);
     return kt_done();
 }
