@@ -62,6 +62,7 @@ static void audit_segment(const audit_opts *o, ka_partition *ka, kx_txns *txns, 
         ka_reader_problem(ka, &e, -1);
         return;
     }
+    ks_set_live_wait(r, LIVE_WAIT_MS);
     ka_segment(ka, ks_size(r));
     seg_indexes sib;
     seg_indexes_load(&sib, f->path, f->base_offset, NULL, NULL);

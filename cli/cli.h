@@ -25,6 +25,10 @@
 
 enum { EXIT_CLEAN = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
 
+/* How long to watch a just-written segment's partial tail for a live
+ * broker finishing its write (reader/segment.h, ks_set_live_wait). */
+#define LIVE_WAIT_MS 250
+
 int cmd_dump(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 

@@ -432,6 +432,7 @@ static void dump_segment(dumper *d, const kl_file *f)
     if (!r && access(f->path, F_OK) != 0 && errno == ENOENT)
         ke_set(&e, KE_LIVE, -1, "the file disappeared before it could be read (deleted or renamed by the broker)");
     if (!r) report_error(d, &e);
+    else ks_set_live_wait(r, LIVE_WAIT_MS);
     kb_batch b;
     int rc;
     while (r && (rc = ks_next(r, &b, &e)) != 0) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KS_WINDOW ((size_t)4 << 20)
@@ -27,6 +28,7 @@ struct ks_reader {
     int resume_checked;  /* the entry before pos was corrupt: check the next one is plausible */
     long entries;        /* entries returned so far */
     int64_t err_offset;  /* offset field of the entry at the last error, or -1 */
+    int live_wait_ms;    /* how long to watch a recent file's partial tail for growth; 0 = not */
 };
 
 static int open_ro(const char *path)
@@ -80,6 +82,7 @@ void ks_close(ks_reader *r)
 
 int64_t ks_size(const ks_reader *r) { return r->size; }
 int64_t ks_error_offset(const ks_reader *r) { return r->err_offset; }
+void ks_set_live_wait(ks_reader *r, int ms) { r->live_wait_ms = ms; }
 const char *ks_path(const ks_reader *r) { return r->path; }
 
 /* Make [at, at+need) resident in the window. Returns a pointer to it, or NULL
@@ -171,6 +174,34 @@ static int64_t size_now(const ks_reader *r)
     return fstat(r->fd, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
+/* Milliseconds since the file was last written, or -1. */
+static int64_t ms_since_write(const ks_reader *r)
+{
+    struct stat st;
+    struct timespec now;
+    if (fstat(r->fd, &st) != 0 || clock_gettime(CLOCK_REALTIME, &now) != 0) return -1;
+    return (int64_t)(now.tv_sec - st.st_mtim.tv_sec) * 1000 + (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+}
+
+/* Only a file written this recently can be a live broker's. */
+#define KS_LIVE_MS 30000
+
+/* A partial last entry: a broker's write still in flight, or a crash's
+ * remains? The bytes cannot tell; time can. When the file was written
+ * recently, watch it for up to live_wait_ms: a live broker finishes its
+ * write (the file grows), a crashed one never does. */
+static int grows_soon(ks_reader *r)
+{
+    int64_t age = ms_since_write(r);
+    if (r->live_wait_ms <= 0 || age < 0 || age >= KS_LIVE_MS) return 0;
+    for (int waited = 0; waited < r->live_wait_ms; waited += 10) {
+        struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ten_ms, NULL);
+        if (size_now(r) > r->size) return 1;
+    }
+    return 0;
+}
+
 /* End the walk with an error: nothing after `at` can be trusted. */
 #define KS_STOP(r, e, code, at, ...)                                          \
     do {                                                                      \
@@ -201,7 +232,7 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
     if (!p) KS_STOP(r, e, KE_LIVE, at, "the file shrank while being read (truncated by the broker): %lld bytes left of %lld",
                 (long long)got, (long long)r->size);
     if (got >= 8) r->err_offset = (int64_t)kbe64(p);
-    if (left < KB_HEADER_UP_TO_MAGIC && size_now(r) > r->size)
+    if (left < KB_HEADER_UP_TO_MAGIC && (size_now(r) > r->size || (!zeros_to_end(r, at) && grows_soon(r))))
         KS_STOP(r, e, KE_LIVE, at,
                 "the last entry was still being written: the file grew from %lld to %lld bytes while being read",
                 (long long)r->size, (long long)size_now(r));
@@ -237,6 +268,11 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
         KS_STOP(r, e, KE_LIVE, at,
                 "the last entry was still being written: the file grew from %lld to %lld bytes while being read",
                 (long long)r->size, (long long)size_now(r));
+    if (total > left && (size_t)total <= r->max_entry && grows_soon(r))
+        KS_STOP(r, e, KE_LIVE, at,
+                "the last entry was still being written (%lld of %lld bytes present, and the file grew while we "
+                "watched): a live broker",
+                (long long)left, (long long)total);
     if (total > left) {
         if ((size_t)total > r->max_entry)
             KS_STOP(r, e, KE_CORRUPT, at,

@@ -57,6 +57,14 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e);
  * partial or corrupt entry), or -1 when fewer than 8 bytes of it exist. */
 int64_t ks_error_offset(const ks_reader *r);
 
+/*
+ * A partial last entry in a file written in the last 30 s may be a live
+ * broker's write in flight: watch the file for up to `ms` milliseconds, and
+ * if it grows, report KE_LIVE instead of a truncated tail. 0 (the default)
+ * never waits. The CLI waits (250 ms); tests and fuzzers do not.
+ */
+void ks_set_live_wait(ks_reader *r, int ms);
+
 /* File size when opened. */
 int64_t ks_size(const ks_reader *r);
 
