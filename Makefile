@@ -4,6 +4,7 @@
 #   make sample     build, then audit and dump the bundled sample
 #   make check      every test: unit, fixtures, corpus, ASan+UBSan, fuzz smoke
 #   make fuzz       build the libFuzzer targets (clang)
+#   make fuzz-long  run each for 30 minutes (FUZZ_LONG_SECONDS)
 #   make bench      the benchmark (bench/)
 #
 # Sources are found by wildcard: a new reader/foo.c or tests/test_foo.c is
@@ -34,7 +35,7 @@ A_LIB    := $(LIB_SRC:%.c=$(A)/%.o)
 A_CLI    := $(CLI_SRC:%.c=$(A)/%.o)
 A_TESTS  := $(TEST_SRC:tests/%.c=$(A)/tests/%)
 
-.PHONY: all deps deps-test sample check test-fast fuzz fuzz-smoke bench clean
+.PHONY: all deps deps-test sample check fuzz fuzz-long bench clean
 all: deps kaudit
 
 deps:
@@ -77,6 +78,14 @@ $(B)/fuzz/%: fuzz/%.c $(LIB_SRC)
 	clang -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DKAUDIT_VERSION=\"$(VERSION)\" \
 	    -o $@ $< $(LIB_SRC) $(LDLIBS)
 fuzz: deps-test $(FUZZ_BIN)
+
+# Every fuzz target for FUZZ_LONG_SECONDS (default 30 min), two at a time,
+# seeded like make check; the last lines of each log (executions, coverage)
+# go to tests/artifacts/fuzz-long/summary.txt. Crashes found land there too:
+# turn each into fuzz/regressions/<target>/.
+FUZZ_LONG_SECONDS ?= 1800
+fuzz-long: fuzz
+	@sh tests/fuzz_long.sh $(FUZZ_LONG_SECONDS)
 
 check: deps-test kaudit $(TESTS) $(A)/kaudit $(A_TESTS) $(FUZZ_BIN)
 	@sh tests/run_all.sh
