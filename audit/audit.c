@@ -157,6 +157,12 @@ struct ka_partition {
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* Offsets and timestamps come from the file and may be anything: add and
+ * subtract them without signed overflow (absurd inputs give absurd numbers,
+ * never undefined behaviour). */
+static int64_t wadd(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static int64_t wsub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+
 /* Make room for one more element in a growing array. 0, or -1 when out of
  * memory (the array is then unchanged). */
 static int grow_array(void **arr, size_t n, size_t *cap, size_t size)
@@ -312,7 +318,7 @@ static int64_t seq_forward(int32_t from, int32_t to)
 
 static int32_t seq_of(const ka_binfo *b, int64_t offset)
 {
-    return b->base_sequence >= 0 ? kb_seq_add(b->base_sequence, offset - b->base_offset) : -1;
+    return b->base_sequence >= 0 ? kb_seq_add(b->base_sequence, wsub(offset, b->base_offset)) : -1;
 }
 
 /* A finding at `offset`, or NULL when it lies outside the window the user
@@ -629,7 +635,7 @@ static void run_flush(ka_partition *p)
     rm_field_int(f, "last_offset", run->d_last);
     rm_field_int(f, "original_offset", run->o_first);
     rm_field_int(f, "original_last_offset", run->o_last);
-    rm_field_int(f, "offset_distance", run->d_first - run->o_first);
+    rm_field_int(f, "offset_distance", wsub(run->d_first, run->o_first));
     if (known) rm_field_int(f, "time_distance_ms", distance);
     else rm_field_null(f, "time_distance_ms");
     rm_field_int(f, "window", p->o->dup_window_ms);
@@ -660,7 +666,7 @@ static int32_t ts_delta(ka_binfo *b, int64_t ts)
 
 static int64_t ts_of(const ka_binfo *b, int32_t delta)
 {
-    return delta == KQ_NO_TS || b->ts_base < 0 ? -1 : b->ts_base + delta;
+    return delta == KQ_NO_TS || b->ts_base < 0 ? -1 : wadd(b->ts_base, delta);
 }
 
 /* Record `offset` (timestamp `ts`) of batch `bidx` has the fingerprint
@@ -669,7 +675,7 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
                       uint32_t bidx, const ka_queued *view, const ka_preview *key, const ka_preview *value)
 {
     ka_binfo *bi = &p->binfo[bidx];
-    kq_slot rec = { lo, hi, bidx, (int32_t)(offset - bi->base_offset), ts_delta(bi, ts), aux };
+    kq_slot rec = { lo, hi, bidx, (int32_t)wsub(offset, bi->base_offset), ts_delta(bi, ts), aux };
     kq_slot *s;
     int rc = kq_put(&p->q, &rec, &s);
     if (rc <= 0) {
@@ -677,7 +683,7 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
         return;
     }
     const ka_binfo *sb = &p->binfo[s->batch];
-    int64_t s_off = sb->base_offset + s->offset_delta, s_ts = ts_of(sb, s->ts_delta);
+    int64_t s_off = wadd(sb->base_offset, s->offset_delta), s_ts = ts_of(sb, s->ts_delta);
     int64_t o_off = s_off, d_off = offset, o_ts = s_ts, d_ts = ts;
     uint32_t ob = s->batch, db = bidx;
     bool identical = s->aux == aux;
@@ -981,7 +987,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
 
     rp->batches++;
     if (rp->log_start_offset < 0 || b->base_offset < rp->log_start_offset) rp->log_start_offset = b->base_offset;
-    if (b->last_offset + 1 > rp->log_end_offset) rp->log_end_offset = b->last_offset + 1;
+    if (b->last_offset >= rp->log_end_offset) rp->log_end_offset = wadd(b->last_offset, 1);
     if (b->max_timestamp > p->max_ts) p->max_ts = b->max_timestamp;
     if (b->max_timestamp >= 0) {
         if (rp->min_timestamp < 0 || b->max_timestamp < rp->min_timestamp) rp->min_timestamp = b->max_timestamp;
@@ -1055,7 +1061,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     ka_prod *x = prod_get(p, b->producer_id);
     if (!x) return;
     /* A producer silent for longer than the expiration is forgotten (7.8). */
-    if (x->known && x->txn_first < 0 && x->last_ts >= 0 && b->max_timestamp - x->last_ts >= p->o->producer_expiration_ms)
+    if (x->known && x->txn_first < 0 && x->last_ts >= 0 && wsub(b->max_timestamp, x->last_ts) >= p->o->producer_expiration_ms)
         prod_forget(x);
     producer_data(p, x);
     producer_txn(p, x);
@@ -1112,7 +1118,7 @@ static void marker(ka_partition *p)
     ka_prod *x = prod_get(p, b->producer_id);
     if (!x) return;
     rm_finding *f;
-    if (x->known && x->txn_first < 0 && x->last_ts >= 0 && p->ctrl_ts - x->last_ts >= p->o->producer_expiration_ms)
+    if (x->known && x->txn_first < 0 && x->last_ts >= 0 && wsub(p->ctrl_ts, x->last_ts) >= p->o->producer_expiration_ms)
         prod_forget(x);
     if (x->known && b->producer_epoch < x->epoch &&
         (f = emit(p, "epoch_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
@@ -1225,7 +1231,7 @@ void ka_reader_problem(ka_partition *p, const ke_error *e, int64_t entry_offset)
     }
     /* A zero-filled tail has no offset field of its own: it starts at the
      * log end. */
-    if (e->code == KE_ZERO_FILL) entry_offset = p->have_prev ? p->prev_last + 1 : -1;
+    if (e->code == KE_ZERO_FILL) entry_offset = p->have_prev ? wadd(p->prev_last, 1) : -1;
     bool tail = e->code == KE_TRUNCATED || e->code == KE_ZERO_FILL;
     int severity = e->code == KE_ZERO_FILL ? RM_INFO : tail ? RM_WARNING : RM_ERROR;
     rm_finding *f = emit(p, tail ? "truncated_batch" : "corrupt_batch", severity, entry_offset, -1);

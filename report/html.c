@@ -276,8 +276,11 @@ static int xpos(int64_t off, int64_t lo, int64_t hi, int left, int width)
 {
     if (off < lo) off = lo;
     if (off > hi) off = hi;
-    return left + (int)((double)(off - lo) / (double)(hi - lo) * width);
+    double span = (double)hi - (double)lo; /* in doubles: offsets from the file may be anything */
+    return span > 0 ? left + (int)(((double)off - (double)lo) / span * width) : left;
 }
+
+static int64_t next_of(int64_t off) { return off < INT64_MAX ? off + 1 : off; }
 
 /* One partition: a lane per producer id over the offset range, each
  * finding a marker on its producer's lane (or the log's), duplicates as an
@@ -291,9 +294,9 @@ static void timeline(const rm_report *r, FILE *f, size_t pi)
         if (x->partition != pi) continue;
         int64_t o = field_int(x, "original_offset", x->offset);
         if (o >= 0 && o < lo) lo = o;
-        if (x->offset + 1 > hi) hi = x->offset + 1;
+        if (x->offset >= hi) hi = next_of(x->offset);
     }
-    if (hi <= lo) hi = lo + 1;
+    if (hi <= lo) hi = next_of(lo);
     size_t lanes = p->nproducers < 12 ? p->nproducers : 12;
     int top = 46, lane_h = 22, left = 170, width = 1000 - left - 20;
     int h = top + lane_h * (int)(lanes + 1) + 30;
@@ -312,7 +315,7 @@ static void timeline(const rm_report *r, FILE *f, size_t pi)
                    " e%d</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"#d1e9ff\"><title>producer %" PRId64
                    ": offsets %" PRId64 "..%" PRId64 "</title></rect>\n",
                 left - 8, ly + 9, y->producer_id, y->epoch, X(y->first_offset), ly,
-                X(y->last_offset + 1) - X(y->first_offset) + 1, y->producer_id, y->first_offset, y->last_offset);
+                X(next_of(y->last_offset)) - X(y->first_offset) + 1, y->producer_id, y->first_offset, y->last_offset);
     }
     if (p->nproducers > lanes)
         fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#475467\">+%zu more producers</text>\n", left,
@@ -344,7 +347,7 @@ static void timeline(const rm_report *r, FILE *f, size_t pi)
     int ay = top + lane_h * (int)(lanes + 1) + 14;
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#475467\">offset %" PRId64 "</text>"
                "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">offset %" PRId64 "</text>\n",
-            left, ay, lo, left + width, ay, hi - 1);
+            left, ay, lo, left + width, ay, hi > INT64_MIN ? hi - 1 : hi);
     fputs("<text x=\"10\" y=\"20\" font-size=\"13\" font-weight=\"600\">", f);
     esc(f, p->topic);
     fprintf(f, "-%d</text><text x=\"990\" y=\"20\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">", p->partition);
