@@ -971,8 +971,10 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     p->cur.data = NULL;
     p->cur.payload = NULL;
     p->cur.key = NULL;
-    free(p->cur_file);
-    p->cur_file = strdup(file);
+    if (!p->cur_file || strcmp(p->cur_file, file) != 0) { /* once per segment, not per batch */
+        free(p->cur_file);
+        p->cur_file = strdup(file);
+    }
     p->cur_window = b->max_timestamp < 0 || (b->max_timestamp >= p->o->since && b->max_timestamp <= p->o->until);
     p->cur_count_bad = p->cur_repeat = false;
     p->cur_dups = p->cur_records = 0;

@@ -200,7 +200,7 @@ static bool topic_selected(const audit_opts *o, const char *topic)
 
 static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, const kl_set *set, const char *topic,
                            int32_t partition, const char *path, const kl_file *files, size_t nfiles,
-                           const kl_partition *p)
+                           const kl_partition *p, int64_t bytes)
 {
     size_t idx = rm_add_partition(rep, topic, partition, path);
     if (idx == (size_t)-1) return -1;
@@ -214,10 +214,6 @@ static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, cons
         audit_leader_epochs(ka, p);
         audit_log_start(ka, set, p);
     }
-    int64_t bytes = 0;
-    struct stat st;
-    for (size_t i = 0; i < nfiles; i++)
-        if (files[i].kind == KL_SEGMENT && stat(files[i].path, &st) == 0) bytes += st.st_size;
     ka_expect_bytes(ka, bytes);
     kx_txns txns;
     kx_txns_init(&txns);
@@ -229,7 +225,6 @@ static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, cons
     return 0;
 }
 
-static const char *loose_partition(const char *path, char *topic, size_t cap, int32_t *part);
 
 /* ---- running partitions in parallel --------------------------------------- */
 
@@ -252,6 +247,15 @@ typedef struct audit_pool {
     pthread_mutex_t lock;
 } audit_pool;
 
+/* A segment given alone: the partition of its folder, or its own path as
+ * the topic (partition -1) when the folder is not a partition directory. */
+static void loose_partition(const char *path, char *topic, size_t cap, int32_t *part)
+{
+    if (file_partition(path, topic, cap, part)) return;
+    snprintf(topic, cap, "%s", path);
+    *part = -1;
+}
+
 static void run_job(audit_pool *pool, audit_job *j, kc_ctx *dc)
 {
     const audit_opts *o = pool->o;
@@ -262,13 +266,14 @@ static void run_job(audit_pool *pool, audit_job *j, kc_ctx *dc)
     }
     if (j->part) {
         const kl_partition *p = j->part;
-        j->failed = audit_partition(o, j->out, dc, pool->set, p->topic, p->partition, p->path, p->files, p->nfiles, p) < 0;
+        j->failed = audit_partition(o, j->out, dc, pool->set, p->topic, p->partition, p->path, p->files, p->nfiles, p,
+                                    j->bytes) < 0;
         return;
     }
     char topic[512];
     int32_t part;
     loose_partition(j->file->path, topic, sizeof topic, &part);
-    j->failed = audit_partition(o, j->out, dc, pool->set, topic, part, j->file->path, j->file, 1, NULL) < 0;
+    j->failed = audit_partition(o, j->out, dc, pool->set, topic, part, j->file->path, j->file, 1, NULL, j->bytes) < 0;
 }
 
 static void *worker(void *arg)
@@ -288,11 +293,10 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static const audit_job *sort_jobs;
-
-static int cmp_cost(const void *a, const void *b)
+static int cmp_cost(const void *a, const void *b, void *jobs)
 {
-    int64_t x = sort_jobs[*(const size_t *)a].bytes, y = sort_jobs[*(const size_t *)b].bytes;
+    const audit_job *j = jobs;
+    int64_t x = j[*(const size_t *)a].bytes, y = j[*(const size_t *)b].bytes;
     if (x != y) return x > y ? -1 : 1;
     return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
@@ -311,11 +315,11 @@ static int64_t job_bytes(const audit_job *j)
  * reports in job order. */
 static int run_jobs(audit_pool *pool, rm_report *rep, long threads)
 {
+    for (size_t i = 0; i < pool->njobs; i++) pool->jobs[i].bytes = job_bytes(&pool->jobs[i]);
     pool->order = malloc(pool->njobs * sizeof *pool->order + 1);
     if (pool->order) {
-        for (size_t i = 0; i < pool->njobs; i++) pool->order[i] = i, pool->jobs[i].bytes = job_bytes(&pool->jobs[i]);
-        sort_jobs = pool->jobs; /* set before any worker starts; qsort has no context argument */
-        qsort(pool->order, pool->njobs, sizeof *pool->order, cmp_cost);
+        for (size_t i = 0; i < pool->njobs; i++) pool->order[i] = i;
+        qsort_r(pool->order, pool->njobs, sizeof *pool->order, cmp_cost, pool->jobs);
     }
     if (threads > (long)pool->njobs) threads = (long)pool->njobs;
     pthread_t tid[1024];
@@ -556,26 +560,6 @@ static void free_opts(audit_opts *o)
     if (o->have_topics) regfree(&o->topics);
     if (o->have_exclude) regfree(&o->exclude);
     if (o->have_dup_topics) regfree(&o->dup_topics);
-}
-
-/* The topic and partition a loose segment belongs to, from its folder. */
-static const char *loose_partition(const char *path, char *topic, size_t cap, int32_t *part)
-{
-    const char *slash = strrchr(path, '/');
-    *part = -1;
-    snprintf(topic, cap, "%s", path);
-    if (!slash || slash == path) return topic;
-    const char *start = slash - 1;
-    while (start > path && start[-1] != '/') start--;
-    char dir[512];
-    size_t n = (size_t)(slash - start);
-    const char *state;
-    if (n < sizeof dir) {
-        memcpy(dir, start, n);
-        dir[n] = '\0';
-        if (kl_partition_name(dir, topic, cap, part, &state)) return topic;
-    }
-    return topic;
 }
 
 int cmd_audit(int argc, char **argv)

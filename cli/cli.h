@@ -74,6 +74,11 @@ int redact_key(const char *file, uint64_t *key);
 /* "keys, values" for a mask, into buf. */
 const char *redact_describe(int mask, char *buf, size_t cap);
 
+/* The topic and partition of a file given alone, from its folder's name
+ * (".../orders-3/00000000000000000000.log"). 1 and both filled when the
+ * folder is a partition directory, else 0 (topic and part untouched). */
+int file_partition(const char *path, char *topic, size_t cap, int32_t *part);
+
 /* Parse "A:B", "A:" or ":B" into an inclusive offset range. 0 on success. */
 int parse_range(const char *s, int64_t *lo, int64_t *hi);
 

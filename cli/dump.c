@@ -698,23 +698,6 @@ static void dump_file(dumper *d, const kl_file *f, const char *topic, bool given
     }
 }
 
-/* The topic a loose file belongs to, from its parent directory's name. */
-static const char *loose_topic(const char *path, char *buf, size_t cap)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash || slash == path) return NULL;
-    const char *start = slash - 1;
-    while (start > path && start[-1] != '/') start--;
-    char dir[512];
-    size_t n = (size_t)(slash - start);
-    if (n >= sizeof dir) return NULL;
-    memcpy(dir, start, n);
-    dir[n] = '\0';
-    int32_t part;
-    const char *state;
-    return kl_partition_name(dir, buf, cap, &part, &state) ? buf : NULL;
-}
-
 static const char dump_usage[] =
     "Usage: kaudit dump [OPTIONS] PATH...\n"
     "\n"
@@ -864,7 +847,9 @@ int cmd_dump(int argc, char **argv)
     for (size_t i = 0; i < set->nloose; i++) {
         char topic[512];
         kx_txns_free(&d.txns);
-        dump_file(&d, &set->loose[i], loose_topic(set->loose[i].path, topic, sizeof topic), true);
+        int32_t part;
+        dump_file(&d, &set->loose[i], file_partition(set->loose[i].path, topic, sizeof topic, &part) ? topic : NULL,
+                  true);
     }
     long last_logdir = -1;
     for (size_t i = 0; i < set->nparts; i++) {

@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include "audit/audit.h"
+#include "reader/layout.h"
 #include "report/jsonw.h"
 
 const char *fmt_time(int64_t ms, char *buf, size_t cap)
@@ -106,4 +107,19 @@ const char *redact_describe(int mask, char *buf, size_t cap)
              (mask & KA_REDACT_VALUES) && (mask & KA_REDACT_HEADERS) ? ", " : "",
              mask & KA_REDACT_HEADERS ? "header values" : "");
     return buf;
+}
+
+int file_partition(const char *path, char *topic, size_t cap, int32_t *part)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 0;
+    const char *start = slash - 1;
+    while (start > path && start[-1] != '/') start--;
+    char dir[512];
+    size_t n = (size_t)(slash - start);
+    if (n >= sizeof dir) return 0;
+    memcpy(dir, start, n);
+    dir[n] = '\0';
+    const char *state;
+    return kl_partition_name(dir, topic, cap, part, &state);
 }

@@ -107,19 +107,12 @@ static int worst_of(const rm_count *c)
     return c->by_severity[RM_ERROR] ? RM_ERROR : c->by_severity[RM_WARNING] ? RM_WARNING : RM_INFO;
 }
 
-static const rm_count *count_of(const rm_report *r, const char *type)
-{
-    for (int i = 0; i < r->ncounts; i++)
-        if (strcmp(r->counts[i].type, type) == 0) return &r->counts[i];
-    return NULL;
-}
-
 /* Types in reading order: described ones in the audit's order, then others. */
 static int types_in_order(const rm_report *r, const char **out)
 {
     int n = 0;
     for (int i = 0; i < r->ntypes; i++)
-        if (count_of(r, r->types[i].type)) out[n++] = r->types[i].type;
+        if (rm_count_of(r, r->types[i].type)) out[n++] = r->types[i].type;
     for (int i = 0; i < r->ncounts; i++)
         if (!rm_type_info_of(r, r->counts[i].type)) out[n++] = r->counts[i].type;
     return n;
@@ -141,7 +134,7 @@ static void verdict(const rm_report *r, FILE *f)
     const char *order[RM_MAX_TYPES];
     int n = types_in_order(r, order), k = 0, more = 0;
     for (int i = 0; i < n; i++) {
-        const rm_count *c = count_of(r, order[i]);
+        const rm_count *c = rm_count_of(r, order[i]);
         int64_t ew = c->by_severity[RM_ERROR] + c->by_severity[RM_WARNING];
         if (!ew) continue;
         if (k == 4) {
@@ -227,7 +220,7 @@ static void counts_table(const rm_report *r, FILE *f, const char **order, int n)
           "<th class=\"num\">info</th><th class=\"num\">total</th></tr></thead><tbody>\n",
           f);
     for (int i = 0; i < n; i++) {
-        const rm_count *c = count_of(r, order[i]);
+        const rm_count *c = rm_count_of(r, order[i]);
         const rm_type_info *ti = rm_type_info_of(r, order[i]);
         fputs("<tr data-type=\"", f);
         esc(f, order[i]);
@@ -247,12 +240,12 @@ static void bar_chart(const rm_report *r, FILE *f, const char **order, int n)
 {
     int64_t max = 1;
     for (int i = 0; i < n; i++)
-        if (count_of(r, order[i])->total > max) max = count_of(r, order[i])->total;
+        if (rm_count_of(r, order[i])->total > max) max = rm_count_of(r, order[i])->total;
     int h = 24 * n + 10;
     fprintf(f, "<svg id=\"findings-bar\" viewBox=\"0 0 900 %d\" width=\"900\" height=\"%d\" role=\"img\" "
                "aria-label=\"findings by type\">\n", h, h);
     for (int i = 0; i < n; i++) {
-        const rm_count *c = count_of(r, order[i]);
+        const rm_count *c = rm_count_of(r, order[i]);
         /* Linear, so lengths compare honestly; the count is printed beside. */
         int w = (int)((double)c->total / (double)max * 560) + 2, y = 5 + 24 * i;
         fprintf(f, "<text x=\"250\" y=\"%d\" text-anchor=\"end\" font-size=\"12\">", y + 14);
@@ -471,7 +464,7 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
     }
     for (int t = 0; t < n; t++) {
         const rm_type_info *ti = rm_type_info_of(r, order[t]);
-        const rm_count *c = count_of(r, order[t]);
+        const rm_count *c = rm_count_of(r, order[t]);
         fprintf(f, "<section class=\"type\" id=\"type-%s\"><h2>", order[t]);
         esc(f, ti ? ti->title : order[t]);
         fprintf(f, " <code>%s</code></h2>\n", order[t]);

@@ -226,7 +226,6 @@ void jw_bytes(jw *w, const uint8_t *p, int64_t len)
     jw_key(w, "base64");
     sep(w);
     base64(w, p, (size_t)len);
-    w->after_key = false;
     jw_obj_end(w);
 }
 

@@ -144,12 +144,20 @@ size_t rm_add_partition(rm_report *r, const char *topic, int32_t partition, cons
     return r->npartitions++;
 }
 
-static rm_count *count_of(rm_report *r, const char *type)
+const rm_count *rm_count_of(const rm_report *r, const char *type)
 {
     for (int i = 0; i < r->ncounts; i++)
         if (strcmp(r->counts[i].type, type) == 0) return &r->counts[i];
+    return NULL;
+}
+
+/* The count of a type, created when it is the first of its type. */
+static rm_count *count_of(rm_report *r, const char *type)
+{
+    rm_count *c = (rm_count *)rm_count_of(r, type);
+    if (c) return c;
     if (r->ncounts == RM_MAX_TYPES) return NULL;
-    rm_count *c = &r->counts[r->ncounts++];
+    c = &r->counts[r->ncounts++];
     memset(c, 0, sizeof *c);
     c->type = type;
     return c;

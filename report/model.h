@@ -177,6 +177,9 @@ int rm_merge(rm_report *dst, rm_report *src);
 /* Sort findings (partition, offset, type, insertion) and number them F1.. */
 void rm_finish(rm_report *r);
 
+/* The count of a finding type, or NULL when none was found. */
+const rm_count *rm_count_of(const rm_report *r, const char *type);
+
 /* Lookups for renderers. */
 const rm_field *rm_find_field(const rm_finding *f, const char *key);
 const char *rm_severity_name(int severity);
