@@ -120,6 +120,8 @@ struct ka_partition {
     ka_binfo *binfo;
     size_t nbinfo, capbinfo;
     kq_index q;
+    int index_state;      /* KA_INDEX_*: the duplicate index still answers, or why not */
+    int64_t index_stop;   /* the offset of the first record it could not answer for */
     ka_run run;
     ka_queued queue[KA_QUEUE]; /* the current batch's records not yet in the index */
     int nqueue;
@@ -154,6 +156,8 @@ struct ka_partition {
     size_t nsnaps, next_snap;
     int64_t log_start;    /* from log-start-offset-checkpoint, -1 when unknown */
 };
+
+enum { KA_INDEX_OK, KA_INDEX_FULL, KA_INDEX_ERROR, KA_INDEX_CHANGED };
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -514,6 +518,12 @@ void ka_expect_bytes(ka_partition *p, int64_t bytes)
     kq_reserve(&p->q, (size_t)(n < ((int64_t)1 << 23) ? n : ((int64_t)1 << 23)));
 }
 
+void ka_index_limit(ka_partition *p, size_t max_bytes) { kq_set_limit(&p->q, max_bytes); }
+
+int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill) { return kq_set_spill(&p->q, mode, spill); }
+
+bool ka_index_full(const ka_partition *p) { return p->index_state == KA_INDEX_FULL; }
+
 void ka_segment(ka_partition *p, int64_t bytes)
 {
     rm_partition *rp = &p->r->partitions[p->index];
@@ -655,6 +665,15 @@ static void run_flush(ka_partition *p)
     rm_field_int(f, "value_size", run->value.len);
 }
 
+/* The index could not answer for the record at `offset` (kq_put's `rc`):
+ * from here on no record is looked up. ka_partition_end says so in a note,
+ * unless the driver restarts the partition with a spill (KA_INDEX_FULL). */
+static void index_trouble(ka_partition *p, int rc, int64_t offset)
+{
+    p->index_state = rc == KQ_FULL ? KA_INDEX_FULL : rc == KQ_CHANGED ? KA_INDEX_CHANGED : KA_INDEX_ERROR;
+    p->index_stop = offset;
+}
+
 /* A record's timestamp relative to its batch's first, as the index keeps it. */
 static int32_t ts_delta(ka_binfo *b, int64_t ts)
 {
@@ -676,8 +695,13 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
 {
     ka_binfo *bi = &p->binfo[bidx];
     kq_slot rec = { lo, hi, bidx, (int32_t)wsub(offset, bi->base_offset), ts_delta(bi, ts), aux };
+    /* The offset as the slot will give it back (the same as `offset` but
+     * for absurd inputs): every mode of the index compares these. */
+    int64_t r_off = wadd(bi->base_offset, rec.offset_delta);
     kq_slot *s;
-    int rc = kq_put(&p->q, &rec, &s);
+    int rc = p->index_state == KA_INDEX_OK ? kq_put(&p->q, &rec, r_off, &s) : 0;
+    if (rc < 0) index_trouble(p, rc, offset);
+    if (rc == 1 && s->batch >= p->nbinfo) index_trouble(p, rc = KQ_CHANGED, offset); /* not this input's */
     if (rc <= 0) {
         run_flush(p); /* a record seen for the first time ends a run of duplicates */
         return;
@@ -687,7 +711,7 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
     int64_t o_off = s_off, d_off = offset, o_ts = s_ts, d_ts = ts;
     uint32_t ob = s->batch, db = bidx;
     bool identical = s->aux == aux;
-    if (offset < s_off) {
+    if (r_off < s_off) {
         /* A committed transaction's record joins the index at its marker,
          * after later records: the earlier offset is the original. */
         o_off = offset, d_off = s_off, o_ts = ts, d_ts = s_ts;
@@ -1287,6 +1311,16 @@ void ka_index_problem(ka_partition *p, const ke_error *e, int64_t offset)
 void ka_partition_end(ka_partition *p)
 {
     run_flush(p);
+    if (p->index_state == KA_INDEX_CHANGED)
+        rm_partition_note(p->r, p->index,
+                          "duplicates not checked from offset %" PRId64 ": the data changed between the two passes "
+                          "of a spilled audit",
+                          p->index_stop);
+    else if (p->index_state != KA_INDEX_OK)
+        rm_partition_note(p->r, p->index,
+                          "duplicates not checked from offset %" PRId64 ": %s", p->index_stop,
+                          p->index_state == KA_INDEX_FULL ? "the duplicate index reached its memory limit (--max-memory)"
+                                                          : "out of memory, or the spill to disk failed");
     while (p->next_snap < p->nsnaps) snapshot_compare(p, &p->snaps[p->next_snap++]);
     for (size_t i = 0; i < p->nprods; i++) {
         ka_prod *x = &p->prods[i];

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "audit/dupindex.h"
 #include "reader/batch.h"
 #include "reader/checkpoint.h"
 #include "reader/error.h"
@@ -124,6 +125,25 @@ void ka_log_start(ka_partition *p, int64_t offset);
 /* The partition's segments hold about `bytes` bytes: size the duplicate
  * index once instead of growing it (an optimisation only). */
 void ka_expect_bytes(ka_partition *p, int64_t bytes);
+
+/*
+ * The duplicate index may take at most `max_bytes` (0 = no limit). Past it
+ * the index stops answering (ka_index_full) and the partition is incomplete:
+ * the driver audits it again with a spill (ka_index_spill). Before the
+ * first batch.
+ */
+void ka_index_limit(ka_partition *p, size_t max_bytes);
+
+/*
+ * Audit with a spilled duplicate index (audit/dupindex.h): KQ_RECORD for the
+ * first pass (its report is to be thrown away), KQ_REPLAY for the second,
+ * on the same input in the same order. `spill` must outlive the partition.
+ * Before the first batch. 0, or -1 when the spill cannot be read.
+ */
+int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill);
+
+/* The index reached its limit: this partition's report is incomplete. */
+bool ka_index_full(const ka_partition *p);
 
 /* A segment starts (for counts). */
 void ka_segment(ka_partition *p, int64_t bytes);

@@ -16,6 +16,26 @@ void kq_free(kq_index *q)
     memset(q, 0, sizeof *q);
 }
 
+void kq_set_limit(kq_index *q, size_t max_bytes) { q->max_bytes = max_bytes; }
+
+static int replay_fetch(kq_index *q)
+{
+    int rc = q->spill->next(q->spill->ctx, &q->ev);
+    q->have_ev = rc;
+    return rc;
+}
+
+int kq_set_spill(kq_index *q, int mode, const kq_spill *spill)
+{
+    assert(q->n == 0 && q->seq == 0 && (mode == KQ_RECORD || mode == KQ_REPLAY));
+    free(q->slots);
+    q->slots = NULL;
+    q->cap = 0;
+    q->mode = mode;
+    q->spill = spill;
+    return mode == KQ_REPLAY && replay_fetch(q) < 0 ? -1 : 0;
+}
+
 static kq_slot *find(kq_slot *slots, size_t cap, uint64_t lo, uint64_t hi)
 {
     size_t i = (size_t)lo & (cap - 1);
@@ -25,8 +45,9 @@ static kq_slot *find(kq_slot *slots, size_t cap, uint64_t lo, uint64_t hi)
 
 static int grow_to(kq_index *q, size_t ncap)
 {
+    if (q->max_bytes && ncap > q->max_bytes / sizeof(kq_slot)) return KQ_FULL;
     kq_slot *ns = malloc(ncap * sizeof *ns);
-    if (!ns) return -1;
+    if (!ns) return KQ_ERROR;
     for (size_t i = 0; i < ncap; i++) ns[i].batch = KQ_EMPTY;
     for (size_t i = 0; i < q->cap; i++)
         if (q->slots[i].batch != KQ_EMPTY) *find(ns, ncap, q->slots[i].lo, q->slots[i].hi) = q->slots[i];
@@ -36,20 +57,23 @@ static int grow_to(kq_index *q, size_t ncap)
     return 0;
 }
 
-static int grow(kq_index *q) { return grow_to(q, q->cap ? q->cap * 2 : 1024); }
-
 int kq_reserve(kq_index *q, size_t n)
 {
+    if (q->mode != KQ_MEMORY) return 0;
     size_t cap = q->cap ? q->cap : 1024;
     while (n * 4 > cap * 3) cap *= 2;
-    return cap > q->cap ? grow_to(q, cap) : 0;
+    /* Within the limit: a reservation is only a hint. */
+    while (q->max_bytes && cap > q->cap && cap > 1024 && cap > q->max_bytes / sizeof(kq_slot)) cap /= 2;
+    return cap > q->cap && grow_to(q, cap) == KQ_ERROR ? -1 : 0;
 }
 
-int kq_put(kq_index *q, const kq_slot *rec, kq_slot **slot)
+static int put_memory(kq_index *q, const kq_slot *rec, kq_slot **slot)
 {
-    assert(rec->batch != KQ_EMPTY);
     /* Keep the load at or below 3/4 so probes stay short. */
-    if ((q->n + 1) * 4 > q->cap * 3 && grow(q) < 0) return -1;
+    if ((q->n + 1) * 4 > q->cap * 3) {
+        int rc = grow_to(q, q->cap ? q->cap * 2 : 1024);
+        if (rc < 0) return rc;
+    }
     kq_slot *s = find(q->slots, q->cap, rec->lo, rec->hi);
     *slot = s;
     if (s->batch != KQ_EMPTY) return 1;
@@ -58,4 +82,82 @@ int kq_put(kq_index *q, const kq_slot *rec, kq_slot **slot)
     return 0;
 }
 
+static int put_replay(kq_index *q, const kq_slot *rec, kq_slot **slot)
+{
+    if (q->have_ev < 0) return KQ_ERROR;
+    if (q->have_ev == 0 || q->ev.seq != q->seq) {
+        /* The recorded answer for this put was "new"; an answer recorded
+         * for an earlier put that never came means the input changed. */
+        if (q->have_ev && q->ev.seq < q->seq) return KQ_CHANGED;
+        q->seq++;
+        return 0;
+    }
+    if (q->ev.found.lo != rec->lo || q->ev.found.hi != rec->hi) return KQ_CHANGED;
+    q->seq++;
+    /* The answer lives in the last slot of a one-slot table of our own,
+     * so the caller's pointer stays valid after the next event is read. */
+    if (!q->slots && !(q->slots = malloc(sizeof *q->slots))) return KQ_ERROR;
+    q->slots[0] = q->ev.found;
+    *slot = &q->slots[0];
+    replay_fetch(q);
+    return 1;
+}
+
+int kq_put(kq_index *q, const kq_slot *rec, int64_t offset, kq_slot **slot)
+{
+    assert(rec->batch != KQ_EMPTY);
+    switch (q->mode) {
+    case KQ_RECORD: {
+        kq_spilled s = { *rec, offset, q->seq };
+        if (q->spill->put(q->spill->ctx, &s) < 0) return KQ_ERROR;
+        q->seq++;
+        return 0;
+    }
+    case KQ_REPLAY:
+        return put_replay(q, rec, slot);
+    default:
+        return put_memory(q, rec, slot);
+    }
+}
+
 size_t kq_bytes(const kq_index *q) { return q->cap * sizeof(kq_slot); }
+
+/* ---- resolving a spilled share ---------------------------------------------- */
+
+/* The resolve table: the recorded put in each slot (the slot's absolute
+ * offset decides the lowest-offset rule). Sized to the puts given, not a
+ * power of two: a multiply-shift maps a fingerprint to a slot. */
+typedef struct rv_entry {
+    kq_spilled s;
+} rv_entry;
+
+static size_t rv_cap(size_t n) { return n + n / 3 + 16; } /* load <= 3/4 */
+
+size_t kq_resolve_bytes(size_t n) { return rv_cap(n) * sizeof(rv_entry); }
+
+int kq_resolve(size_t n, int (*get)(void *ctx, kq_spilled *s), int (*emit)(void *ctx, const kq_event *e), void *ctx)
+{
+    size_t cap = rv_cap(n);
+    rv_entry *t = malloc(cap * sizeof *t);
+    if (!t) return -1;
+    for (size_t i = 0; i < cap; i++) t[i].s.rec.batch = KQ_EMPTY;
+    size_t used = 0;
+    kq_spilled s;
+    int rc;
+    while ((rc = get(ctx, &s)) == 1) {
+        size_t i = (size_t)(((unsigned __int128)s.rec.lo * cap) >> 64);
+        while (t[i].s.rec.batch != KQ_EMPTY && (t[i].s.rec.lo != s.rec.lo || t[i].s.rec.hi != s.rec.hi))
+            i = i + 1 == cap ? 0 : i + 1;
+        rv_entry *e = &t[i];
+        if (e->s.rec.batch == KQ_EMPTY) {
+            if (++used > n) break; /* more puts than announced */
+            e->s = s;
+            continue;
+        }
+        kq_event ev = { s.seq, e->s.rec };
+        if (emit(ctx, &ev) < 0) break;
+        if (s.offset < e->s.offset) e->s = s; /* the lowest-offset rule */
+    }
+    free(t);
+    return rc == 0 ? 0 : -1;
+}

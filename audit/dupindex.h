@@ -1,14 +1,31 @@
 /*
  * dupindex.h - the duplicate index of one partition.
  *
- * Owns: kq_index, an open-addressing hash table from a record's 128-bit
- * fingerprint (XXH3-128 of its key and value, see audit.c) to where the
- * record first appeared: its offset and the batch it came from (an index
- * into the audit's batch table; offset and timestamp are kept relative to
- * that batch's, which is what keeps a slot at 32 bytes). With 128-bit
- * fingerprints a false match between different records needs a collision
- * of probability about n^2 / 2^129: never, at any partition size.
- * No I/O, never prints.
+ * Owns: kq_index, a map from a record's 128-bit fingerprint (XXH3-128 of its
+ * key and value, see audit.c) to where the record first appeared: its offset
+ * and the batch it came from (an index into the audit's batch table; offset
+ * and timestamp are kept relative to that batch's, which is what keeps a
+ * slot at 32 bytes). With 128-bit fingerprints a false match between
+ * different records needs a collision of probability about n^2 / 2^129:
+ * never, at any partition size.
+ *
+ * The index works in one of three modes, all giving the same answers:
+ *
+ *   KQ_MEMORY  an open-addressing hash table, at most `max_bytes` large;
+ *              kq_put returns KQ_FULL when it would have to grow past that.
+ *   KQ_RECORD  first pass of a spilled audit: every put is written to a
+ *              kq_spill sink (with its put number and absolute offset) and
+ *              answered "new"; the answers of this pass are thrown away.
+ *   KQ_REPLAY  second pass: the answers come from the kq_spill source, the
+ *              duplicates kq_resolve found in the recorded puts, in put
+ *              order. The table is not used: memory stays flat.
+ *
+ * The rule every mode follows (dedup_put in audit.c, kq_resolve here): the
+ * index keeps the copy at the lowest offset; a caller that finds a copy at
+ * a lower offset than the slot's replaces the slot with it.
+ *
+ * No I/O here: the spill's files belong to its owner (cli/spill.c), reached
+ * through the kq_spill callbacks. Never prints.
  */
 #ifndef KAUDIT_AUDIT_DUPINDEX_H
 #define KAUDIT_AUDIT_DUPINDEX_H
@@ -29,26 +46,74 @@ typedef struct kq_slot {
 
 #define KQ_EMPTY UINT32_MAX
 
+/* One put of the first pass, as written to the spill. */
+typedef struct kq_spilled {
+    kq_slot rec;           /* what was put */
+    int64_t offset;        /* its absolute offset (the lowest-offset rule) */
+    uint64_t seq;          /* its put number in the partition, from 0 */
+} kq_spilled;
+
+/* One put that found a copy: its put number and the slot it found. */
+typedef struct kq_event {
+    uint64_t seq;
+    kq_slot found;
+} kq_event;
+
+/*
+ * Where a spilled index writes its puts (KQ_RECORD) and reads its answers
+ * (KQ_REPLAY). put: 0, or -1 on an I/O error. next: 1 with the next event
+ * in put order, 0 at the end, -1 on an I/O error.
+ */
+typedef struct kq_spill {
+    void *ctx;
+    int (*put)(void *ctx, const kq_spilled *s);
+    int (*next)(void *ctx, kq_event *e);
+} kq_spill;
+
+enum { KQ_MEMORY, KQ_RECORD, KQ_REPLAY };
+
+/* kq_put's answers besides 0 (new) and 1 (found). */
+enum {
+    KQ_ERROR = -1,   /* out of memory, or the spill failed: nothing inserted */
+    KQ_FULL = -2,    /* KQ_MEMORY: growing would pass max_bytes */
+    KQ_CHANGED = -3, /* KQ_REPLAY: this put is not the one recorded (the data changed between passes) */
+};
+
 typedef struct kq_index {
+    int mode;
     kq_slot *slots;
     size_t cap;            /* a power of two, or 0 */
     size_t n;              /* used slots */
+    size_t max_bytes;      /* KQ_MEMORY: the most the table may take; 0 = no limit */
+    const kq_spill *spill; /* KQ_RECORD, KQ_REPLAY */
+    uint64_t seq;          /* puts so far */
+    kq_event ev;           /* KQ_REPLAY: the next answer ... */
+    int have_ev;           /* ... 1 when ev holds it, 0 at the end, -1 after an error */
 } kq_index;
 
-/* Start empty. */
+/* Start empty, in KQ_MEMORY mode with no limit. */
 void kq_init(kq_index *q);
 /* Free. Accepts NULL. */
 void kq_free(kq_index *q);
 
-/*
- * Look the fingerprint of `rec` up; when absent, insert `rec` and return 0.
- * When present, return 1 and point *slot at the entry (the caller may
- * replace its fields, never its fingerprint). Returns -1 when out of memory
- * (nothing inserted).
- */
-int kq_put(kq_index *q, const kq_slot *rec, kq_slot **slot);
+/* Limit the table to `max_bytes` (0 = none). Call before the first put. */
+void kq_set_limit(kq_index *q, size_t max_bytes);
 
-/* Make room for `n` entries without growing. 0, or -1 out of memory. */
+/* Switch an empty index to KQ_RECORD or KQ_REPLAY over `spill`, which must
+ * outlive it. 0, or -1 when the spill cannot be read. */
+int kq_set_spill(kq_index *q, int mode, const kq_spill *spill);
+
+/*
+ * Look the fingerprint of `rec` (at absolute offset `offset`) up; when
+ * absent, insert `rec` and return 0. When present, return 1 and point *slot
+ * at the entry (the caller may replace its fields, never its fingerprint;
+ * in KQ_REPLAY it is a copy, and replacing it changes nothing). Otherwise
+ * KQ_ERROR, KQ_FULL or KQ_CHANGED, and nothing was inserted.
+ */
+int kq_put(kq_index *q, const kq_slot *rec, int64_t offset, kq_slot **slot);
+
+/* Make room for `n` entries without growing (within the limit). 0, or -1
+ * out of memory. */
 int kq_reserve(kq_index *q, size_t n);
 
 /* Hint that the slot of fingerprint `lo` will be needed soon. */
@@ -59,5 +124,19 @@ static inline void kq_prefetch(const kq_index *q, uint64_t lo)
 
 /* Bytes held. */
 size_t kq_bytes(const kq_index *q);
+
+/* Bytes kq_resolve needs for `n` puts. */
+size_t kq_resolve_bytes(size_t n);
+
+/*
+ * Replay `n` recorded puts of one share of the fingerprints, in put order,
+ * through a table of their own: call `get` for each (1 with the next put, 0
+ * at the end, -1 on error) and `emit` for each put that finds a copy, in put
+ * order, with the slot it found, exactly as KQ_MEMORY would have answered.
+ * Puts with different fingerprints never interact, so any split of the
+ * fingerprints into shares gives the same events. 0, or -1 (out of memory,
+ * or a callback failed).
+ */
+int kq_resolve(size_t n, int (*get)(void *ctx, kq_spilled *s), int (*emit)(void *ctx, const kq_event *e), void *ctx);
 
 #endif
