@@ -20,6 +20,8 @@
 #include "audit/audit.h"
 #include "audit/indexcheck.h"
 #include "cli.h"
+#include "progress.h"
+#include "spill.h"
 #include "reader/checkpoint.h"
 #include "reader/index.h"
 #include "reader/layout.h"
@@ -44,7 +46,20 @@ typedef struct audit_opts {
     bool no_cache;
     long jobs;              /* worker threads; 0 = one per online CPU */
     const char *redact_key_file;
+    int64_t max_memory;     /* for every job's duplicate index together (--max-memory) */
+    size_t job_budget;      /* each job's share of it */
+    const char *tmpdir;     /* where spills go (--tmpdir), or NULL for $TMPDIR or /tmp */
+    bool quiet;             /* no progress, no notices on stderr */
 } audit_opts;
+
+/* How a pass keeps its duplicate index (audit/dupindex.h). */
+typedef struct index_plan {
+    int mode;               /* KQ_MEMORY, KQ_RECORD or KQ_REPLAY */
+    size_t limit;           /* KQ_MEMORY: the most it may take (0: no limit) */
+    bool stop_when_full;    /* KQ_MEMORY: give up at the limit (a spill follows) */
+    const kq_spill *spill;  /* KQ_RECORD, KQ_REPLAY */
+    const char *spill_failed; /* why a spill was not possible, noted in the report */
+} index_plan;
 
 /* ---- reading a partition ------------------------------------------------ */
 
@@ -70,11 +85,14 @@ static void audit_segment(const audit_opts *o, ka_partition *ka, kx_txns *txns, 
     seg_indexes_begin(&sib, &chk, txns, on_index, ka);
     kb_batch b;
     int rc;
+    int64_t counted = 0;
     while ((rc = ks_next(r, &b, &e)) != 0) {
         if (rc < 0) {
             ka_reader_problem(ka, &e, ks_error_offset(r));
             continue;
         }
+        pg_add(b.size);
+        counted += b.size;
         if (!b.crc_valid) {
             ke_set(&e, KE_CRC, b.pos, "checksum mismatch (%s stored 0x%08x, computed 0x%08x) in the batch at offset %" PRId64,
                    b.magic == 2 ? "CRC-32C" : "CRC-32", b.crc, b.crc_computed, b.base_offset);
@@ -104,6 +122,7 @@ static void audit_segment(const audit_opts *o, ka_partition *ka, kx_txns *txns, 
     }
     kx_end(&chk);
     seg_indexes_free(&sib);
+    if (ks_size(r) > counted) pg_add(ks_size(r) - counted);
     ks_close(r);
 }
 
@@ -198,14 +217,22 @@ static bool topic_selected(const audit_opts *o, const char *topic)
     return true;
 }
 
+/* Audit one partition into `rep` with its duplicate index kept as `plan`
+ * says. 0, 1 when the plan said to stop at the memory limit and it was
+ * reached (the report is then incomplete), -1 when out of memory. */
 static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, const kl_set *set, const char *topic,
                            int32_t partition, const char *path, const kl_file *files, size_t nfiles,
-                           const kl_partition *p, int64_t bytes)
+                           const kl_partition *p, int64_t bytes, const index_plan *plan)
 {
     size_t idx = rm_add_partition(rep, topic, partition, path);
     if (idx == (size_t)-1) return -1;
     ka_partition *ka = ka_partition_create(&o->ka, rep, idx, topic);
     if (!ka) return -1;
+    if (plan->mode == KQ_MEMORY) ka_index_limit(ka, plan->limit);
+    else if (ka_index_spill(ka, plan->mode, plan->spill) < 0)
+        rm_partition_note(rep, idx, "the spilled duplicate index could not be read back");
+    if (plan->spill_failed)
+        rm_partition_note(rep, idx, "the duplicate index could not spill to disk: %s", plan->spill_failed);
     int64_t first_base = -1;
     for (size_t i = 0; i < nfiles && first_base < 0; i++)
         if (files[i].kind == KL_SEGMENT) first_base = files[i].base_offset;
@@ -217,12 +244,15 @@ static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, cons
     ka_expect_bytes(ka, bytes);
     kx_txns txns;
     kx_txns_init(&txns);
-    for (size_t i = 0; i < nfiles; i++)
+    int rc = 0;
+    for (size_t i = 0; i < nfiles && rc == 0; i++) {
         if (files[i].kind == KL_SEGMENT || (!p && files[i].kind == KL_OTHER)) audit_segment(o, ka, &txns, dc, &files[i]);
+        if (plan->stop_when_full && ka_index_full(ka)) rc = 1;
+    }
     kx_txns_free(&txns);
-    ka_partition_end(ka);
+    if (rc == 0) ka_partition_end(ka);
     ka_partition_free(ka);
-    return 0;
+    return rc;
 }
 
 
@@ -256,24 +286,65 @@ static void loose_partition(const char *path, char *topic, size_t cap, int32_t *
     *part = -1;
 }
 
-static void run_job(audit_pool *pool, audit_job *j, kc_ctx *dc)
+/* One pass over job `j` into a new report *out. */
+static int job_pass(audit_pool *pool, audit_job *j, kc_ctx *dc, const index_plan *plan, rm_report **out)
 {
     const audit_opts *o = pool->o;
-    j->out = rm_create(o->max_examples);
-    if (!j->out) {
-        j->failed = 1;
-        return;
-    }
+    rm_free(*out);
+    if (!(*out = rm_create(o->max_examples))) return -1;
     if (j->part) {
         const kl_partition *p = j->part;
-        j->failed = audit_partition(o, j->out, dc, pool->set, p->topic, p->partition, p->path, p->files, p->nfiles, p,
-                                    j->bytes) < 0;
-        return;
+        return audit_partition(o, *out, dc, pool->set, p->topic, p->partition, p->path, p->files, p->nfiles, p,
+                               j->bytes, plan);
     }
     char topic[512];
     int32_t part;
     loose_partition(j->file->path, topic, sizeof topic, &part);
-    j->failed = audit_partition(o, j->out, dc, pool->set, topic, part, j->file->path, j->file, 1, NULL, j->bytes) < 0;
+    return audit_partition(o, *out, dc, pool->set, topic, part, j->file->path, j->file, 1, NULL, j->bytes, plan);
+}
+
+/* The job's duplicate index outgrew its share of --max-memory: audit it
+ * again in two passes, the first recording every lookup to a spill, the
+ * second replaying the answers resolved from it (cli/spill.h). The report
+ * is the one an unlimited index would give. When the spill fails, the
+ * partition is audited in memory up to the limit, and the report says so. */
+static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc)
+{
+    const audit_opts *o = pool->o;
+    const char *name = j->part ? j->part->path : j->file->path;
+    pg_say(o->quiet, "kaudit: %s: the duplicate index needs more than its %zu KiB share of --max-memory; "
+                     "auditing it in two passes with a spill in %s",
+           name, o->job_budget >> 10, sp_base());
+    pg_add_total(2 * j->bytes);
+    sp_spill *sp = sp_create(o->job_budget);
+    if (!sp) return -1;
+    index_plan record = { KQ_RECORD, 0, false, sp_ops(sp), NULL };
+    rm_report *scratch = NULL;
+    int rc = job_pass(pool, j, dc, &record, &scratch);
+    rm_free(scratch);
+    if (rc == 0 && sp_error(sp)[0] == '\0' && sp_resolve(sp) == 0) {
+        index_plan replay = { KQ_REPLAY, 0, false, sp_ops(sp), NULL };
+        rc = job_pass(pool, j, dc, &replay, &j->out);
+        if (rc == 0 && sp_error(sp)[0] == '\0') {
+            sp_free(sp);
+            return 0;
+        }
+    }
+    /* The spill failed: in memory up to the limit, said in the report. */
+    char why[256];
+    snprintf(why, sizeof why, "%s", sp_error(sp)[0] ? sp_error(sp) : "out of memory");
+    sp_free(sp);
+    pg_say(o->quiet, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
+    index_plan mem = { KQ_MEMORY, o->job_budget, false, NULL, why };
+    return job_pass(pool, j, dc, &mem, &j->out);
+}
+
+static void run_job(audit_pool *pool, audit_job *j, kc_ctx *dc)
+{
+    index_plan mem = { KQ_MEMORY, pool->o->job_budget, true, NULL, NULL };
+    int rc = job_pass(pool, j, dc, &mem, &j->out);
+    if (rc == 1) rc = job_spilled(pool, j, dc);
+    j->failed = rc < 0;
 }
 
 static void *worker(void *arg)
@@ -315,13 +386,20 @@ static int64_t job_bytes(const audit_job *j)
  * reports in job order. */
 static int run_jobs(audit_pool *pool, rm_report *rep, long threads)
 {
-    for (size_t i = 0; i < pool->njobs; i++) pool->jobs[i].bytes = job_bytes(&pool->jobs[i]);
+    int64_t total = 0;
+    for (size_t i = 0; i < pool->njobs; i++) total += pool->jobs[i].bytes = job_bytes(&pool->jobs[i]);
     pool->order = malloc(pool->njobs * sizeof *pool->order + 1);
     if (pool->order) {
         for (size_t i = 0; i < pool->njobs; i++) pool->order[i] = i;
         qsort_r(pool->order, pool->njobs, sizeof *pool->order, cmp_cost, pool->jobs);
     }
     if (threads > (long)pool->njobs) threads = (long)pool->njobs;
+    /* Each job's duplicate index gets an equal share of --max-memory, so
+     * the cap holds whichever jobs run together (and the report does not
+     * depend on the order: a spilled partition reports the same). */
+    audit_opts *o = (audit_opts *)pool->o;
+    o->job_budget = (size_t)(o->max_memory / (threads > 0 ? threads : 1));
+    pg_start(total, !o->quiet && isatty(STDERR_FILENO));
     pthread_t tid[1024];
     long started = 0;
     pthread_mutex_init(&pool->lock, NULL);
@@ -329,6 +407,7 @@ static int run_jobs(audit_pool *pool, rm_report *rep, long threads)
         if (pthread_create(&tid[started], NULL, worker, pool) == 0) started++;
     worker(pool); /* the main thread works too */
     for (long t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    pg_stop();
     pthread_mutex_destroy(&pool->lock);
     int rc = 0;
     for (size_t i = 0; i < pool->njobs; i++) {
@@ -394,7 +473,15 @@ static const char audit_usage[] =
     "  --jobs N                partitions audited in parallel (default: one per CPU);\n"
     "                          the report is the same for any N\n"
     "  --max-entry-bytes N     largest entry read into memory (default 256 MiB)\n"
-    "  --no-cache              drop what we read from the page cache afterwards\n"
+    "  --no-cache              drop what we read from the page cache afterwards, so\n"
+    "                          a live broker keeps the pages it serves consumers\n"
+    "  --max-memory SIZE       the most the duplicate indexes may take together\n"
+    "                          (default 1G; K, M, G suffixes); past it a partition is\n"
+    "                          audited in two passes with a spill to disk, same report\n"
+    "  --tmpdir DIR            where spills go (default $TMPDIR, else /tmp): a private\n"
+    "                          directory, removed at exit; never inside an audited one\n"
+    "  -q, --quiet             no progress line and no notices on stderr (progress is\n"
+    "                          shown only when stderr is a terminal)\n"
     "\n"
     "Exit codes: 0 no finding at or above --fail-on, 1 such findings, 2 could not\n"
     "run (usage error, or an input that could not be read at all).\n";
@@ -440,6 +527,42 @@ static int parse_time(const char *s, int64_t *ms)
     return -1;
 }
 
+/* "512M", "4G", "1048576": a size in bytes (K, M, G, T: powers of 1024). */
+static int parse_size(const char *s, int64_t *bytes)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || v < 0) return -1;
+    int shift = 0;
+    if (*end) {
+        const char *u = "KMGT", *at = strchr(u, *end >= 'a' ? *end - 32 : *end);
+        if (!at || !*at) return -1;
+        shift = 10 * (int)(at - u + 1);
+        end++;
+        if (*end == 'i') end++;
+        if (*end == 'B' || *end == 'b') end++;
+        if (*end) return -1;
+    }
+    if (v > (INT64_MAX >> shift)) return -1;
+    *bytes = (int64_t)v << shift;
+    return 0;
+}
+
+/* Is `inner` the folder `outer` or somewhere below it (real paths)? */
+static bool path_within(const char *inner, const char *outer)
+{
+    char *a = realpath(inner, NULL), *b = realpath(outer, NULL);
+    bool in = false;
+    if (a && b) {
+        size_t n = strlen(b);
+        in = strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || (n == 1 && b[0] == '/'));
+    }
+    free(a);
+    free(b);
+    return in;
+}
+
 static int usage_error(const char *msg, const char *arg)
 {
     fprintf(stderr, "kaudit audit: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
@@ -450,7 +573,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
            O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_JOBS, O_REDACT, O_REDACTKEY,
-           O_HELP };
+           O_MAXMEM, O_TMPDIR, O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
         { "color", required_argument, 0, O_COLOR },            { "jobs", required_argument, 0, O_JOBS },
@@ -462,15 +585,18 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         { "dup-include-headers", no_argument, 0, O_DUPHDR },   { "dup-topics", required_argument, 0, O_DUPTOPICS },
         { "dup-window", required_argument, 0, O_DUPWINDOW },
         { "max-entry-bytes", required_argument, 0, O_MAXENTRY }, { "no-cache", no_argument, 0, O_NOCACHE },
+        { "max-memory", required_argument, 0, O_MAXMEM },      { "tmpdir", required_argument, 0, O_TMPDIR },
+        { "quiet", no_argument, 0, 'q' },
         { "help", no_argument, 0, O_HELP },                    { 0, 0, 0, 0 }
     };
     ka_options_init(&o->ka);
     o->max_examples = 100;
     o->fail_on = RM_WARNING;
     o->color = -1;
+    o->max_memory = (int64_t)1 << 30;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqo:", opts, NULL)) != -1) {
         char *end;
         switch (c) {
         case O_FORMAT:
@@ -539,6 +665,12 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
             o->jobs = strtol(optarg, &end, 10);
             if (*end || o->jobs < 1 || o->jobs > 1024) return usage_error("--jobs needs a number from 1 to 1024", optarg);
             break;
+        case O_MAXMEM:
+            if (parse_size(optarg, &o->max_memory) < 0 || o->max_memory < ((int64_t)64 << 10))
+                return usage_error("--max-memory takes a size of at least 64K, like 512M or 4G", optarg);
+            break;
+        case O_TMPDIR: o->tmpdir = optarg; break;
+        case 'q': o->quiet = true; break;
         case 'h':
         case O_HELP: fputs(audit_usage, stdout); return 1;
         default: fputs(audit_usage, stderr); return -1;
@@ -549,6 +681,10 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         return -1;
     }
     if (o->have_dup_topics) o->ka.dup_topics = &o->dup_topics;
+    sp_setup(o->tmpdir);
+    for (int i = optind; i < argc; i++)
+        if (path_within(sp_base(), argv[i]))
+            return usage_error("spills would go inside an audited directory; give --tmpdir elsewhere", sp_base());
     if (o->ka.redact && redact_key(o->redact_key_file, &o->ka.redact_key) < 0)
         return usage_error("cannot read the redaction key", o->redact_key_file ? o->redact_key_file : "(random)");
     *first = optind;

@@ -1,0 +1,343 @@
+/* spill.c - see spill.h. */
+#include "spill.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SP_BUF ((size_t)32 << 10)
+#define SP_MAX_DEPTH 3 /* shares of shares: 64^3 of the fingerprints at the finest */
+
+/* ---- the private directory ----------------------------------------------- */
+
+static char g_base[PATH_MAX - 64] = "/tmp";
+static char g_dir[PATH_MAX];
+static volatile sig_atomic_t g_have_dir;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void remove_dir(void)
+{
+    if (g_have_dir) rmdir(g_dir);
+    g_have_dir = 0;
+}
+
+/* Async-signal-safe: rmdir, then die of the same signal. */
+static void on_signal(int sig)
+{
+    if (g_have_dir) rmdir(g_dir);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void sp_setup(const char *base)
+{
+    const char *env = getenv("TMPDIR");
+    const char *b = base && *base ? base : env && *env ? env : "/tmp";
+    snprintf(g_base, sizeof g_base, "%s", b);
+    atexit(remove_dir);
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        /* Keep an ignored signal ignored (nohup). */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+const char *sp_base(void) { return g_base; }
+
+/* A new scratch file with no name: O_TMPFILE, or a name removed at once. */
+static int scratch_open(char *err, size_t cap)
+{
+    pthread_mutex_lock(&g_lock);
+    if (!g_have_dir) {
+        snprintf(g_dir, sizeof g_dir, "%s/kaudit-XXXXXX", g_base);
+        if (!mkdtemp(g_dir)) { /* mkdtemp makes it 0700 */
+            snprintf(err, cap, "cannot make a private directory in %s: %s", g_base, strerror(errno));
+            pthread_mutex_unlock(&g_lock);
+            return -1;
+        }
+        g_have_dir = 1;
+    }
+    int fd = open(g_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL || errno == ENOENT)) {
+        char name[PATH_MAX + 16];
+        snprintf(name, sizeof name, "%s/spill-XXXXXX", g_dir);
+        fd = mkstemp(name);
+        if (fd >= 0) unlink(name);
+    }
+    if (fd < 0) snprintf(err, cap, "cannot create a file in %s: %s", g_dir, strerror(errno));
+    pthread_mutex_unlock(&g_lock);
+    return fd;
+}
+
+/* ---- buffered record files -------------------------------------------------- */
+
+typedef struct sp_file {
+    int fd;                /* -1 when not open */
+    unsigned char *buf;
+    size_t fill, pos;      /* writing: `fill` bytes buffered; reading: [pos, fill) unread */
+    uint64_t n;            /* records written */
+} sp_file;
+
+static void f_init(sp_file *f)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+}
+
+static void f_close(sp_file *f)
+{
+    if (f->fd >= 0) close(f->fd);
+    free(f->buf);
+    f_init(f);
+}
+
+struct sp_spill {
+    kq_spill ops;
+    size_t budget;
+    sp_file share[SP_SHARES];   /* the recorded puts, by fingerprint */
+    sp_file ans[SP_SHARES];     /* each share's answers, in put order */
+    kq_event head[SP_SHARES];   /* replay: each share's next answer ... */
+    int have[SP_SHARES];        /* ... 1 when held, 0 when the share is done */
+    uint64_t puts, disk;
+    char err[PATH_MAX + 256];
+};
+
+static int f_open(sp_spill *s, sp_file *f)
+{
+    f_init(f);
+    if (!(f->buf = malloc(SP_BUF))) {
+        snprintf(s->err, sizeof s->err, "out of memory");
+        return -1;
+    }
+    if ((f->fd = scratch_open(s->err, sizeof s->err)) < 0) {
+        f_close(f);
+        return -1;
+    }
+    return 0;
+}
+
+static int f_flush(sp_spill *s, sp_file *f)
+{
+    size_t done = 0;
+    while (done < f->fill) {
+        ssize_t w = write(f->fd, f->buf + done, f->fill - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            snprintf(s->err, sizeof s->err, "cannot write to %s: %s", g_dir, w < 0 ? strerror(errno) : "no space");
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    s->disk += f->fill;
+    f->fill = 0;
+    return 0;
+}
+
+static int f_write(sp_spill *s, sp_file *f, const void *rec, size_t size)
+{
+    if (f->fill + size > SP_BUF && f_flush(s, f) < 0) return -1;
+    memcpy(f->buf + f->fill, rec, size);
+    f->fill += size;
+    f->n++;
+    return 0;
+}
+
+/* Switch a written file to reading from its start. */
+static int f_rewind(sp_spill *s, sp_file *f)
+{
+    if (f_flush(s, f) < 0) return -1;
+    if (lseek(f->fd, 0, SEEK_SET) < 0) {
+        snprintf(s->err, sizeof s->err, "cannot seek in a spill file: %s", strerror(errno));
+        return -1;
+    }
+    f->fill = f->pos = 0;
+    return 0;
+}
+
+/* The next record: 1, 0 at the end, -1 on an error or a partial record. */
+static int f_read(sp_spill *s, sp_file *f, void *rec, size_t size)
+{
+    if (f->fill - f->pos < size) {
+        memmove(f->buf, f->buf + f->pos, f->fill - f->pos);
+        f->fill -= f->pos;
+        f->pos = 0;
+        while (f->fill < size) {
+            ssize_t r = read(f->fd, f->buf + f->fill, SP_BUF - f->fill);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) {
+                snprintf(s->err, sizeof s->err, "cannot read a spill file: %s", strerror(errno));
+                return -1;
+            }
+            if (r == 0) break;
+            f->fill += (size_t)r;
+        }
+        if (f->fill == 0) return 0;
+        if (f->fill < size) {
+            snprintf(s->err, sizeof s->err, "a spill file ends inside a record");
+            return -1;
+        }
+    }
+    memcpy(rec, f->buf + f->pos, size);
+    f->pos += size;
+    return 1;
+}
+
+/* ---- recording ---------------------------------------------------------------- */
+
+/* The share of a fingerprint at split `depth`: 6 bits of `hi` (the memory
+ * index and kq_resolve place by `lo`, so shares stay uniformly filled). */
+static unsigned share_of(const kq_slot *r, int depth) { return (unsigned)(r->hi >> (58 - 6 * depth)) & (SP_SHARES - 1); }
+
+static int op_put(void *ctx, const kq_spilled *rec)
+{
+    sp_spill *s = ctx;
+    sp_file *f = &s->share[share_of(&rec->rec, 0)];
+    if (f->fd < 0 && f_open(s, f) < 0) return -1;
+    s->puts++;
+    return f_write(s, f, rec, sizeof *rec);
+}
+
+/* ---- resolving ------------------------------------------------------------------ */
+
+typedef struct rv_ctx {
+    sp_spill *s;
+    sp_file *src, *dst;
+} rv_ctx;
+
+static int rv_get(void *ctx, kq_spilled *rec)
+{
+    rv_ctx *c = ctx;
+    return f_read(c->s, c->src, rec, sizeof *rec);
+}
+
+static int rv_emit(void *ctx, const kq_event *e)
+{
+    rv_ctx *c = ctx;
+    return f_write(c->s, c->dst, e, sizeof *e);
+}
+
+/* Merge files of answers, each in put order, into `dst`. */
+static int merge(sp_spill *s, sp_file *src, size_t n, sp_file *dst)
+{
+    kq_event head[SP_SHARES];
+    int have[SP_SHARES];
+    for (size_t i = 0; i < n; i++) {
+        have[i] = src[i].fd >= 0 ? f_read(s, &src[i], &head[i], sizeof head[i]) : 0;
+        if (have[i] < 0) return -1;
+    }
+    for (;;) {
+        size_t m = n;
+        for (size_t i = 0; i < n; i++)
+            if (have[i] && (m == n || head[i].seq < head[m].seq)) m = i;
+        if (m == n) return 0;
+        if (f_write(s, dst, &head[m], sizeof head[m]) < 0) return -1;
+        if ((have[m] = f_read(s, &src[m], &head[m], sizeof head[m])) < 0) return -1;
+    }
+}
+
+/* Resolve the `src->n` puts of `src` (rewound) into `dst`'s answers: at
+ * once when their table fits the budget, else share by share. */
+static int resolve_file(sp_spill *s, sp_file *src, sp_file *dst, int depth)
+{
+    if (kq_resolve_bytes(src->n) <= s->budget || depth == SP_MAX_DEPTH) {
+        rv_ctx c = { s, src, dst };
+        if (kq_resolve(src->n, rv_get, rv_emit, &c) < 0) {
+            if (!s->err[0]) snprintf(s->err, sizeof s->err, "out of memory resolving %" PRIu64 " records", (uint64_t)src->n);
+            return -1;
+        }
+        return 0;
+    }
+    sp_file sub[SP_SHARES], ans[SP_SHARES];
+    for (int i = 0; i < SP_SHARES; i++) f_init(&sub[i]), f_init(&ans[i]);
+    int rc = -1;
+    kq_spilled rec;
+    int got;
+    while ((got = f_read(s, src, &rec, sizeof rec)) == 1) {
+        sp_file *f = &sub[share_of(&rec.rec, depth + 1)];
+        if ((f->fd < 0 && f_open(s, f) < 0) || f_write(s, f, &rec, sizeof rec) < 0) goto out;
+    }
+    if (got < 0) goto out;
+    for (int i = 0; i < SP_SHARES; i++) {
+        if (sub[i].fd < 0) continue;
+        if (f_rewind(s, &sub[i]) < 0 || f_open(s, &ans[i]) < 0 || resolve_file(s, &sub[i], &ans[i], depth + 1) < 0 ||
+            f_rewind(s, &ans[i]) < 0)
+            goto out;
+        f_close(&sub[i]);
+    }
+    rc = merge(s, ans, SP_SHARES, dst);
+out:
+    for (int i = 0; i < SP_SHARES; i++) f_close(&sub[i]), f_close(&ans[i]);
+    return rc;
+}
+
+int sp_resolve(sp_spill *s)
+{
+    s->err[0] = '\0';
+    for (int i = 0; i < SP_SHARES; i++) {
+        sp_file *f = &s->share[i];
+        s->have[i] = 0;
+        if (f->fd < 0) continue;
+        if (f_rewind(s, f) < 0 || f_open(s, &s->ans[i]) < 0 || resolve_file(s, f, &s->ans[i], 0) < 0 ||
+            f_rewind(s, &s->ans[i]) < 0)
+            return -1;
+        f_close(f); /* its disk space goes back now */
+        if ((s->have[i] = f_read(s, &s->ans[i], &s->head[i], sizeof s->head[i])) < 0) return -1;
+    }
+    return 0;
+}
+
+/* ---- replaying ---------------------------------------------------------------- */
+
+static int op_next(void *ctx, kq_event *e)
+{
+    sp_spill *s = ctx;
+    int m = -1;
+    for (int i = 0; i < SP_SHARES; i++)
+        if (s->have[i] && (m < 0 || s->head[i].seq < s->head[m].seq)) m = i;
+    if (m < 0) return 0;
+    *e = s->head[m];
+    s->have[m] = f_read(s, &s->ans[m], &s->head[m], sizeof s->head[m]);
+    return s->have[m] < 0 ? -1 : 1;
+}
+
+/* ---- the spill -------------------------------------------------------------------- */
+
+sp_spill *sp_create(size_t budget)
+{
+    sp_spill *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->ops.ctx = s;
+    s->ops.put = op_put;
+    s->ops.next = op_next;
+    s->budget = budget;
+    for (int i = 0; i < SP_SHARES; i++) f_init(&s->share[i]), f_init(&s->ans[i]);
+    return s;
+}
+
+void sp_free(sp_spill *s)
+{
+    if (!s) return;
+    for (int i = 0; i < SP_SHARES; i++) f_close(&s->share[i]), f_close(&s->ans[i]);
+    free(s);
+}
+
+const kq_spill *sp_ops(sp_spill *s) { return &s->ops; }
+
+const char *sp_error(const sp_spill *s) { return s->err; }
+
+uint64_t sp_puts(const sp_spill *s) { return s->puts; }
+
+uint64_t sp_disk_bytes(const sp_spill *s) { return s->disk; }
