@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,19 +21,26 @@ void jw_free(jw *w)
     w->len = w->cap = 0;
 }
 
+/* Make room for `n` more bytes (and a NUL). 0, or -1 out of memory. */
+static int reserve(jw *w, size_t n)
+{
+    if (w->oom) return -1;
+    if (w->len + n + 1 <= w->cap) return 0;
+    size_t ncap = w->cap ? w->cap : 1024;
+    while (ncap < w->len + n + 1) ncap *= 2;
+    char *nb = realloc(w->buf, ncap);
+    if (!nb) {
+        w->oom = 1;
+        return -1;
+    }
+    w->buf = nb;
+    w->cap = ncap;
+    return 0;
+}
+
 static void put(jw *w, const char *s, size_t n)
 {
-    if (w->len + n + 1 > w->cap) {
-        size_t ncap = w->cap ? w->cap : 1024;
-        while (ncap < w->len + n + 1) ncap *= 2;
-        char *nb = realloc(w->buf, ncap);
-        if (!nb) {
-            w->oom = 1;
-            return;
-        }
-        w->buf = nb;
-        w->cap = ncap;
-    }
+    if (reserve(w, n) < 0) return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
 }
@@ -82,30 +90,51 @@ void jw_obj_end(jw *w) { close_(w, '}'); }
 void jw_arr_begin(jw *w) { open_(w, '['); }
 void jw_arr_end(jw *w) { close_(w, ']'); }
 
+/* What a byte becomes inside a JSON string: 0 itself, 1 \uXXXX, else the
+ * letter after a backslash. */
+static const uint8_t esc_tab[256] = {
+    1,   1, 1, 1, 1, 1, 1, 1, 1,   't', 'n', 1, 1, 'r', 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0,   0, '"', [92] = '\\',
+};
+
 static void escaped(jw *w, const uint8_t *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    putc_(w, '"');
-    size_t run = 0;
+    /* At most 6 bytes out per byte in, plus the quotes: one reservation,
+     * then a plain loop into the buffer. */
+    if (n > (SIZE_MAX - 2) / 6 || reserve(w, 6 * n + 2) < 0) {
+        w->oom = 1;
+        return;
+    }
+    char *o = w->buf + w->len;
+    *o++ = '"';
     for (size_t i = 0; i < n; i++) {
-        uint8_t c = s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        put(w, (const char *)s + run, i - run);
-        run = i + 1;
-        switch (c) {
-        case '"': put(w, "\\\"", 2); break;
-        case '\\': put(w, "\\\\", 2); break;
-        case '\n': put(w, "\\n", 2); break;
-        case '\r': put(w, "\\r", 2); break;
-        case '\t': put(w, "\\t", 2); break;
-        default: {
-            char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-            put(w, u, 6);
+        /* Eight bytes at a time while none is below 0x20, '"' or '\\'
+         * (bit tricks: a zero byte in x ^ pattern, a byte below 0x20). */
+        while (n - i >= 8) {
+            uint64_t x, ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+            memcpy(&x, s + i, 8);
+            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+            if (((x - ones * 0x20) & ~x & high) | ((q - ones) & ~q & high) | ((b - ones) & ~b & high)) break;
+            memcpy(o, s + i, 8);
+            o += 8;
+            i += 8;
         }
+        if (i == n) break;
+        uint8_t c = s[i], e = esc_tab[c];
+        if (!e) {
+            *o++ = (char)c;
+        } else if (e == 1) {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4], o[5] = hex[c & 15];
+            o += 6;
+        } else {
+            o[0] = '\\', o[1] = (char)e;
+            o += 2;
         }
     }
-    put(w, (const char *)s + run, n - run);
-    putc_(w, '"');
+    *o++ = '"';
+    w->len = (size_t)(o - w->buf);
 }
 
 void jw_key(jw *w, const char *k)
@@ -116,20 +145,28 @@ void jw_key(jw *w, const char *k)
     w->after_key = true;
 }
 
+/* Decimal digits of v at the end of b[24]; returns where they start. */
+static char *digits(char *end, uint64_t v)
+{
+    do *--end = (char)('0' + v % 10);
+    while (v /= 10);
+    return end;
+}
+
 void jw_int(jw *w, int64_t v)
 {
-    char b[24];
-    int n = snprintf(b, sizeof b, "%" PRId64, v);
+    char b[24], *end = b + sizeof b;
+    char *p = digits(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0) *--p = '-';
     sep(w);
-    put(w, b, (size_t)n);
+    put(w, p, (size_t)(end - p));
 }
 
 void jw_uint(jw *w, uint64_t v)
 {
-    char b[24];
-    int n = snprintf(b, sizeof b, "%" PRIu64, v);
+    char b[24], *end = b + sizeof b, *p = digits(end, v);
     sep(w);
-    put(w, b, (size_t)n);
+    put(w, p, (size_t)(end - p));
 }
 
 void jw_double(jw *w, double v)
@@ -168,6 +205,12 @@ int jw_utf8_valid(const uint8_t *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        /* ASCII eight bytes at a time. */
+        uint64_t word;
+        if (n - i >= 8 && (memcpy(&word, p + i, 8), (word & 0x8080808080808080ull) == 0)) {
+            i += 8;
+            continue;
+        }
         uint8_t c = p[i];
         if (c < 0x80) {
             i++;
