@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""test_progress.py - the progress line of `kaudit audit` (issue 5).
+
+On a terminal, a run longer than a second shows "kaudit: DONE of TOTAL (P%),
+RATE/s, T left" on stderr, redrawn in place; --quiet silences it, and so does
+a stderr that is not a terminal. The input: 100 partitions that all link to
+one real corpus segment (xpxwo100's TEST-TOPIC-0, 1.3 MB, 21,211 batches),
+audited with a 64 KiB index so each is read three times (about 2 s).
+
+Run: /usr/bin/python3 tests/test_progress.py   (uses ./kaudit, or $KAUDIT)
+"""
+import os
+import pty
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEGMENT = os.path.join(REPO, "..", "shared", "corpus", "xpxwo100__bullShit", "tmp", "kafka-logs", "TEST-TOPIC-0",
+                       "00000000000000000000.log")
+KAUDIT = os.environ.get("KAUDIT", "./kaudit")
+LINE = re.compile(rb"\r\x1b\[Kkaudit: [0-9.]+ [kMGT]?B of [0-9.]+ [kMGT]?B \(\d+%\), [0-9.]+ [kMGT]?B/s")
+
+passed = failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("  FAIL %s%s" % (name, ": " + detail if detail else ""))
+
+
+def run_on_pty(args):
+    """Run kaudit with stderr on a pseudo-terminal; return (status, stderr bytes)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([KAUDIT, "audit"] + args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return proc.wait(timeout=600), out
+
+
+def main():
+    if not os.path.exists(SEGMENT):
+        print("  FAIL corpus segment missing: %s" % SEGMENT)
+        print("kt: 0 passed, 1 failed")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="kaudit-test-progress-")
+    try:
+        logs = os.path.join(tmp, "logs")
+        for i in range(100):
+            d = os.path.join(logs, "t-%d" % i)
+            os.makedirs(d)
+            os.symlink(os.path.abspath(SEGMENT), os.path.join(d, "00000000000000000000.log"))
+        base = ["--jobs", "1", "--max-memory", "64K", "--fail-on", "none", "--tmpdir", tmp, logs]
+
+        status, err = run_on_pty(base)
+        lines = LINE.findall(err)
+        check("exit 0 on a terminal", status == 0, "exit %d" % status)
+        check("progress drawn on a terminal", len(lines) >= 1, repr(err[-300:]))
+        pcts = [int(m) for m in re.findall(rb"\((\d+)%\)", err)]
+        check("percentages never go backwards", pcts == sorted(pcts), str(pcts))
+        check("'left' while work remains", b" left" in err, repr(err[-300:]))
+        last = list(LINE.finditer(err))
+        check("the last line drawn is erased", bool(last) and b"\r\x1b[K" in err[last[-1].end():], repr(err[-80:]))
+        check("notices above the line (spills)", b"two passes" in err)
+
+        status, err = run_on_pty(["--quiet"] + base)
+        check("--quiet: exit 0", status == 0, "exit %d" % status)
+        check("--quiet: nothing on stderr", err == b"", repr(err[:200]))
+
+        p = subprocess.run([KAUDIT, "audit"] + base, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        check("not a terminal: no progress line", b"\r" not in p.stderr and b"two passes" in p.stderr,
+              repr(p.stderr[:200]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("kt: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
