@@ -15,6 +15,37 @@ static uint32_t crc32c_table[8][256];
 static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
 static int crc32c_use_hw;
 
+/* The hardware CRC runs three streams over blocks of KCRC_BLOCK bytes (the
+ * crc32 instruction has a latency of three cycles and a throughput of one),
+ * then shifts the first two past the blocks after them and XORs: a CRC of
+ * A||B is the CRC of A moved over |B| zero bytes, XOR the CRC of B from 0.
+ * Moving a register over KCRC_BLOCK (or twice that) zero bytes is linear:
+ * four table lookups, one per byte of the register. */
+#define KCRC_BLOCK 1024
+static uint32_t crc32c_shift1[4][256], crc32c_shift2[4][256];
+
+static uint32_t crc32c_sw_update(uint32_t crc, const uint8_t *p, size_t n);
+
+/* tab[k][b] = the register (b << 8k) moved over `zeros` zero bytes. */
+static void shift_tables(uint32_t tab[4][256], size_t zeros)
+{
+    static const uint8_t zero[2 * KCRC_BLOCK];
+    uint32_t basis[32];
+    for (int i = 0; i < 32; i++) basis[i] = crc32c_sw_update(1u << i, zero, zeros);
+    for (int k = 0; k < 4; k++)
+        for (uint32_t b = 0; b < 256; b++) {
+            uint32_t v = 0;
+            for (int i = 0; i < 8; i++)
+                if (b >> i & 1) v ^= basis[8 * k + i];
+            tab[k][b] = v;
+        }
+}
+
+static inline uint32_t shift(uint32_t tab[4][256], uint32_t crc)
+{
+    return tab[0][crc & 0xff] ^ tab[1][(crc >> 8) & 0xff] ^ tab[2][(crc >> 16) & 0xff] ^ tab[3][crc >> 24];
+}
+
 static void crc32c_init(void)
 {
     for (uint32_t i = 0; i < 256; i++) {
@@ -29,6 +60,8 @@ static void crc32c_init(void)
     __builtin_cpu_init();
     crc32c_use_hw = __builtin_cpu_supports("sse4.2");
 #endif
+    shift_tables(crc32c_shift1, KCRC_BLOCK);
+    shift_tables(crc32c_shift2, 2 * KCRC_BLOCK);
 }
 
 static uint32_t crc32c_sw_update(uint32_t crc, const uint8_t *p, size_t n)
@@ -65,6 +98,21 @@ static uint32_t crc32c_hw_update(uint32_t crc, const uint8_t *p, size_t n)
     while (n && ((uintptr_t)p & 7)) {
         c = _mm_crc32_u8((uint32_t)c, *p++);
         n--;
+    }
+    while (n >= 3 * KCRC_BLOCK) {
+        uint64_t c1 = 0, c2 = 0;
+        for (size_t i = 0; i < KCRC_BLOCK; i += 8) {
+            uint64_t w0, w1, w2;
+            memcpy(&w0, p + i, 8);
+            memcpy(&w1, p + KCRC_BLOCK + i, 8);
+            memcpy(&w2, p + 2 * KCRC_BLOCK + i, 8);
+            c = _mm_crc32_u64(c, w0);
+            c1 = _mm_crc32_u64(c1, w1);
+            c2 = _mm_crc32_u64(c2, w2);
+        }
+        c = shift(crc32c_shift2, (uint32_t)c) ^ shift(crc32c_shift1, (uint32_t)c1) ^ (uint32_t)c2;
+        p += 3 * KCRC_BLOCK;
+        n -= 3 * KCRC_BLOCK;
     }
     while (n >= 8) {
         uint64_t w;
