@@ -9,7 +9,7 @@
  * idempotence, compressed with CODEC (none, gzip, snappy, lz4, zstd) framed
  * as the Java client frames it. About 0.5% of batches are appended twice (a
  * retried batch: a real duplicate). MBYTES is the uncompressed size per
- * partition. Deterministic (a fixed seed).
+ * partition, in segments of at most 1 GiB. Deterministic (a fixed seed).
  *
  * The tests never read what this writes: they read fixtures made by
  * kafka-python and real broker data. This is only a fast data source.
@@ -109,6 +109,9 @@ static size_t compress_as_kafka(int codec, const uint8_t *in, size_t n, uint8_t 
     return ZSTD_compress(out, cap, in, n, 3);
 }
 
+/* Kafka's default log.segment.bytes (1 GiB): larger partitions get more segments. */
+#define SEGMENT_BYTES ((size_t)1 << 30)
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -131,6 +134,7 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/bench-%s-%ld/00000000000000000000.log", argv[1], names[codec], part);
         FILE *f = fopen(path, "wb");
         if (!f) return perror(path), 1;
+        size_t in_segment = 0;
         int64_t offset = 0, ts = 1700000000000ll;
         int32_t seq[4] = { 0, 0, 0, 0 };
         uint64_t id = (uint64_t)part * 1000000000ull;
@@ -160,12 +164,21 @@ int main(int argc, char **argv)
             memcpy(h + 61, payload, plen);
             be32(h + 17, kcrc32c(h + 21, 40 + plen));
             size_t total = 61 + plen;
+            if (in_segment >= SEGMENT_BYTES) { /* roll, as log.segment.bytes does */
+                fclose(f);
+                snprintf(path, sizeof path, "%s/bench-%s-%ld/%020lld.log", argv[1], names[codec], part,
+                         (long long)offset);
+                if (!(f = fopen(path, "wb"))) return perror(path), 1;
+                in_segment = 0;
+            }
             fwrite(h, 1, total, f);
+            in_segment += total;
             offset += count;
             if (pid >= 0) seq[producer] += count;
             if (rnd() % 200 == 0) { /* a lost ack: the same batch again */
                 be64(h, (uint64_t)offset);
                 fwrite(h, 1, total, f);
+                in_segment += total;
                 offset += count;
             }
             ts += 20;

@@ -10,8 +10,14 @@
 #   peer      kafka-python decoding every record and finding repeats
 #             (bench/peer.py), on one partition per codec
 # as seconds, GB/s of segment bytes, ratio to the floor, and peak memory.
+# Then: the spill (the uncompressed partitions with a 16 MiB --max-memory,
+# against the same audit in memory: time, peak, same report), linearity (one
+# zstd partition of 250, 500 and 1000 MB audited alone) and start-up.
 # Sizes: BENCH_MB of uncompressed data per partition (default 400),
-# BENCH_PARTITIONS partitions per codec (default 2).
+# BENCH_PARTITIONS partitions per codec (default 2). BENCH_BIG_MB=20000 also
+# writes one partition of that size (1 GiB segments, uncompressed; kept in
+# $BENCH_BIG_DIR-MB, default /tmp/kaudit-big-MB) and audits
+# it with the default --max-memory (1 GiB): time and peak memory.
 set -e
 cd "$(dirname "$0")/.."
 DIR=${BENCH_DIR:-/tmp/kaudit-bench}
@@ -27,6 +33,7 @@ if [ "$(cat "$DIR/.stamp" 2>/dev/null)" != "$stamp" ]; then
     mkdir -p "$DIR"
     echo "writing $PARTS x $MB MB (uncompressed) per codec into $DIR ..."
     for c in none gzip snappy lz4 zstd; do build/bench/gen "$DIR" $c "$MB" "$PARTS"; done
+    for s in 250 500 1000; do build/bench/gen "$DIR/linear-$s" zstd $s 1; done
     echo "$stamp" >"$DIR/.stamp"
 fi
 # Warm the page cache so every contender reads from memory.
@@ -67,5 +74,33 @@ set -- $(secs_mem ./kaudit audit --format json --fail-on none "$DIR")
 jn=$1; jm=$2
 echo
 echo "all codecs, $((all / 1000000)) MB: audit --jobs 1 ${j1} s ($(gbs $all $j1) GB/s), --jobs $(nproc) ${jn} s ($(gbs $all $jn) GB/s), speed-up $(ratio $j1 $jn)x, peak $((jm / 1024)) MB"
+
+# The spill: the same audit with the index capped far below its size.
+set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR"/bench-none-*)
+m=$1; mm=$2
+set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none --max-memory 16M "$DIR"/bench-none-*)
+sp=$1; spm=$2
+./kaudit audit --jobs 1 --format json --fail-on none "$DIR"/bench-none-* | sed 's/"generated_at":"[^"]*"//' >"$DIR/.mem.json"
+./kaudit audit -q --jobs 1 --format json --fail-on none --max-memory 16M "$DIR"/bench-none-* |
+    sed 's/"generated_at":"[^"]*"//' >"$DIR/.spill.json"
+same=$(cmp -s "$DIR/.mem.json" "$DIR/.spill.json" && echo "the same report" || echo "A DIFFERENT REPORT")
+echo "spill (none, --jobs 1): in memory ${m} s, peak $((mm / 1024)) MB; --max-memory 16M ${sp} s ($(ratio $sp $m)x), peak $((spm / 1024)) MB: $same"
+
+# Linearity: one partition of three sizes, alone.
+echo "linearity (zstd, one partition, --jobs 1):"
+for s in 250 500 1000; do
+    lb=$(bytes_of "$DIR"/linear-$s/*/*.log)
+    set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR"/linear-$s)
+    echo "  $s MB uncompressed, $((lb / 1000000)) MB on disk: ${1} s, $(awk -v s="$1" -v b="$lb" 'BEGIN { printf "%.2f", s / b * 1e9 }') s per GB on disk, peak $(($2 / 1024)) MB"
+done
+
+if [ "${BENCH_BIG_MB:-0}" -gt 0 ]; then
+    big="${BENCH_BIG_DIR:-/tmp/kaudit-big}-$BENCH_BIG_MB"
+    [ -d "$big" ] || build/bench/gen "$big" none "$BENCH_BIG_MB" 1
+    bb=$(bytes_of "$big"/*/*.log)
+    set -- $(/usr/bin/time -f "%e %M" ./kaudit audit -q --jobs 1 --format json --fail-on none "$big" 2>&1 >/dev/null | tail -n 1)
+    echo "big partition: $((bb / 1000000)) MB in $(ls "$big"/*/*.log | wc -l) segments, default --max-memory: ${1} s ($(gbs $bb $1) GB/s), peak $(($2 / 1024)) MB"
+fi
+
 set -- $(secs_mem ./kaudit --version)
 echo "start-up (kaudit --version): ${1} s"
