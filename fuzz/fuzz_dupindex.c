@@ -1,0 +1,162 @@
+/* fuzz_dupindex.c - differential libFuzzer target for audit/dupindex.h: the
+ * input is a stream of puts (fingerprints from a small pool so that repeats
+ * are common, offsets that may go backwards or be absurd). The answers of a
+ * KQ_MEMORY index must equal those of KQ_REPLAY after the puts were recorded
+ * (KQ_RECORD) and resolved by kq_resolve in shares; a tiny memory limit must
+ * answer KQ_FULL, never wrongly. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/dupindex.h"
+
+#define MAXPUTS 4096
+
+static void check(int ok)
+{
+    if (!ok) abort();
+}
+
+typedef struct answer {
+    int rc;
+    kq_slot found;
+} answer;
+
+static kq_slot puts_[MAXPUTS];
+static int64_t offs[MAXPUTS];
+static size_t nputs;
+static kq_spilled rec[MAXPUTS];
+static size_t nrec;
+static kq_event ev[MAXPUTS];
+static size_t nev, evpos;
+
+static int sp_put(void *ctx, const kq_spilled *s)
+{
+    (void)ctx;
+    if (nrec == MAXPUTS) return -1;
+    rec[nrec++] = *s;
+    return 0;
+}
+
+static int sp_next(void *ctx, kq_event *e)
+{
+    (void)ctx;
+    if (evpos == nev) return 0;
+    *e = ev[evpos++];
+    return 1;
+}
+
+typedef struct share {
+    unsigned k, n;
+    size_t pos;
+} share;
+
+static int sh_get(void *ctx, kq_spilled *s)
+{
+    share *c = ctx;
+    while (c->pos < nrec) {
+        const kq_spilled *r = &rec[c->pos++];
+        if (r->rec.hi % c->n == c->k) {
+            *s = *r;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int sh_emit(void *ctx, const kq_event *e)
+{
+    (void)ctx;
+    check(nev < MAXPUTS);
+    ev[nev++] = *e;
+    return 0;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    uint64_t x = ((const kq_event *)a)->seq, y = ((const kq_event *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+/* Every put through `q`, applying the caller's lowest-offset rule. */
+static void run(kq_index *q, answer *out)
+{
+    for (size_t i = 0; i < nputs; i++) {
+        kq_slot *s = NULL;
+        out[i].rc = kq_put(q, &puts_[i], offs[i], &s);
+        if (out[i].rc == 1) {
+            out[i].found = *s;
+            if (offs[i] < s->offset_delta) *s = puts_[i];
+        }
+    }
+}
+
+static answer mem[MAXPUTS], rep[MAXPUTS];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1) return 0;
+    unsigned nshares = 1 + data[0] % 7;
+    data++, size--;
+    nputs = 0;
+    /* Four bytes a put: the fingerprint (from 2^16), and a signed offset step. */
+    int64_t off = 0;
+    for (size_t i = 0; i + 4 <= size && nputs < MAXPUTS; i += 4) {
+        uint16_t which;
+        int16_t step;
+        memcpy(&which, data + i, 2);
+        memcpy(&step, data + i + 2, 2);
+        off += step;
+        kq_slot s = { 0x9E3779B97F4A7C15ull * (which + 1u), 0xC2B2AE3D27D4EB4Full * (which % 37u + 1u),
+                      (uint32_t)nputs, (int32_t)off, (int32_t)i, which };
+        puts_[nputs] = s;
+        offs[nputs++] = (int32_t)off; /* the offset as the slot gives it back */
+    }
+
+    kq_index q;
+    kq_init(&q);
+    run(&q, mem);
+    kq_free(&q);
+
+    kq_spill sp = { NULL, sp_put, sp_next };
+    nrec = 0;
+    kq_init(&q);
+    check(kq_set_spill(&q, KQ_RECORD, &sp) == 0);
+    run(&q, rep);
+    kq_free(&q);
+    check(nrec == nputs);
+
+    nev = evpos = 0;
+    for (unsigned k = 0; k < nshares; k++) {
+        share c = { k, nshares, 0 };
+        size_t n = 0;
+        for (size_t i = 0; i < nrec; i++) n += rec[i].rec.hi % nshares == k;
+        check(kq_resolve(n, sh_get, sh_emit, &c) == 0);
+    }
+    qsort(ev, nev, sizeof *ev, by_seq);
+    kq_init(&q);
+    check(kq_set_spill(&q, KQ_REPLAY, &sp) == 0);
+    run(&q, rep);
+    kq_free(&q);
+    for (size_t i = 0; i < nputs; i++) {
+        check(rep[i].rc == mem[i].rc);
+        check(mem[i].rc != 1 || memcmp(&rep[i].found, &mem[i].found, sizeof(kq_slot)) == 0);
+    }
+
+    /* A limit of one 1024-slot table: 768 distinct entries, then KQ_FULL. */
+    kq_init(&q);
+    kq_set_limit(&q, 1024 * sizeof(kq_slot));
+    size_t distinct = 0;
+    int full = 0;
+    for (size_t i = 0; i < nputs && !full; i++) {
+        kq_slot *s;
+        int rc = kq_put(&q, &puts_[i], offs[i], &s);
+        check(rc == 0 || rc == 1 || rc == KQ_FULL);
+        check(rc == 1 ? mem[i].rc == 1 : rc == 0 ? mem[i].rc == 0 : distinct == 768);
+        distinct += rc == 0;
+        full = rc == KQ_FULL;
+    }
+    check(distinct <= 768);
+    kq_free(&q);
+    return 0;
+}
