@@ -312,9 +312,10 @@ static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc)
 {
     const audit_opts *o = pool->o;
     const char *name = j->part ? j->part->path : j->file->path;
-    pg_say(o->quiet, "kaudit: %s: the duplicate index needs more than its %zu KiB share of --max-memory; "
+    bool mib = o->job_budget >= ((size_t)1 << 20);
+    pg_say(o->quiet, "kaudit: %s: the duplicate index needs more than its %zu %s share of --max-memory; "
                      "auditing it in two passes with a spill in %s",
-           name, o->job_budget >> 10, sp_base());
+           name, o->job_budget >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_base());
     pg_add_total(2 * j->bytes);
     sp_spill *sp = sp_create(o->job_budget);
     if (!sp) return -1;
