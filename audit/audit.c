@@ -512,10 +512,14 @@ void ka_log_start(ka_partition *p, int64_t offset) { p->log_start = offset; }
 
 void ka_expect_bytes(ka_partition *p, int64_t bytes)
 {
-    /* About one distinct record per 512 bytes of segment, at most 8 Mi
-     * slots reserved up front (256 MiB); the index still grows past that. */
+    /* About one distinct record per 512 bytes of segment, reserved up front
+     * within the index's limit (with none, at most 8 Mi entries: 512 MiB);
+     * the index still grows past that when the limit allows. Reserving
+     * saves the growth, and with a limit, the moment when the old and the
+     * new table are both held. */
     int64_t n = bytes / 512;
-    kq_reserve(&p->q, (size_t)(n < ((int64_t)1 << 23) ? n : ((int64_t)1 << 23)));
+    int64_t most = p->q.max_bytes ? (int64_t)(p->q.max_bytes / sizeof(kq_slot)) : ((int64_t)1 << 23);
+    kq_reserve(&p->q, (size_t)(n < most ? n : most));
 }
 
 void ka_index_limit(ka_partition *p, size_t max_bytes) { kq_set_limit(&p->q, max_bytes); }

@@ -57,9 +57,11 @@ static void *table_alloc(size_t bytes)
     return p;
 }
 
+/* Move to a table of `ncap` slots. While it is filled the old table still
+ * exists: both count against the limit. */
 static int grow_to(kq_index *q, size_t ncap)
 {
-    if (q->max_bytes && ncap > q->max_bytes / sizeof(kq_slot)) return KQ_FULL;
+    if (q->max_bytes && ncap + q->cap > q->max_bytes / sizeof(kq_slot)) return KQ_FULL;
     kq_slot *ns = table_alloc(ncap * sizeof *ns);
     if (!ns) return KQ_ERROR;
     for (size_t i = 0; i < ncap; i++) ns[i].batch = KQ_EMPTY;
@@ -76,8 +78,8 @@ int kq_reserve(kq_index *q, size_t n)
     if (q->mode != KQ_MEMORY) return 0;
     size_t cap = q->cap ? q->cap : 1024;
     while (n * 4 > cap * 3) cap *= 2;
-    /* Within the limit: a reservation is only a hint. */
-    while (q->max_bytes && cap > q->cap && cap > 1024 && cap > q->max_bytes / sizeof(kq_slot)) cap /= 2;
+    /* Within the limit (old and new table together): a reservation is only a hint. */
+    while (q->max_bytes && cap > q->cap && cap > 1024 && cap + q->cap > q->max_bytes / sizeof(kq_slot)) cap /= 2;
     return cap > q->cap && grow_to(q, cap) == KQ_ERROR ? -1 : 0;
 }
 

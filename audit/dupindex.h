@@ -11,8 +11,9 @@
  *
  * The index works in one of three modes, all giving the same answers:
  *
- *   KQ_MEMORY  an open-addressing hash table, at most `max_bytes` large;
- *              kq_put returns KQ_FULL when it would have to grow past that.
+ *   KQ_MEMORY  an open-addressing hash table, at most `max_bytes` large,
+ *              counting the old table while a larger one is filled; kq_put
+ *              returns KQ_FULL when it would have to grow past that.
  *   KQ_RECORD  first pass of a spilled audit: every put is written to a
  *              kq_spill sink (with its put number and absolute offset) and
  *              answered "new"; the answers of this pass are thrown away.

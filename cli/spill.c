@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@
 static char g_base[PATH_MAX - 64] = "/tmp";
 static char g_dir[PATH_MAX];
 static volatile sig_atomic_t g_have_dir;
+static atomic_int g_busy; /* a thread is making the directory or a named file in it */
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static const int g_sigs[] = { SIGINT, SIGTERM, SIGHUP };
 
 static void remove_dir(void)
 {
@@ -29,9 +32,12 @@ static void remove_dir(void)
     g_have_dir = 0;
 }
 
-/* Async-signal-safe: rmdir, then die of the same signal. */
+/* Async-signal-safe: wait for a directory or file being made (on another
+ * thread: the one making it blocks these signals), rmdir, then die of the
+ * same signal. */
 static void on_signal(int sig)
 {
+    while (atomic_load(&g_busy)) continue;
     if (g_have_dir) rmdir(g_dir);
     signal(sig, SIG_DFL);
     raise(sig);
@@ -43,15 +49,14 @@ void sp_setup(const char *base)
     const char *b = base && *base ? base : env && *env ? env : "/tmp";
     snprintf(g_base, sizeof g_base, "%s", b);
     atexit(remove_dir);
-    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+    for (size_t i = 0; i < sizeof g_sigs / sizeof *g_sigs; i++) {
         struct sigaction sa, old;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
         sigemptyset(&sa.sa_mask);
         /* Keep an ignored signal ignored (nohup). */
-        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
-        sigaction(sigs[i], &sa, NULL);
+        if (sigaction(g_sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(g_sigs[i], &sa, NULL);
     }
 }
 
@@ -60,12 +65,22 @@ const char *sp_base(void) { return g_base; }
 /* A new scratch file with no name: O_TMPFILE, or a name removed at once. */
 static int scratch_open(char *err, size_t cap)
 {
+    /* While the directory or a named file exists without the handler
+     * knowing, no signal may be handled on this thread, and a handler on
+     * another one waits (g_busy). */
+    sigset_t block, old;
+    sigemptyset(&block);
+    for (size_t i = 0; i < sizeof g_sigs / sizeof *g_sigs; i++) sigaddset(&block, g_sigs[i]);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     pthread_mutex_lock(&g_lock);
+    atomic_store(&g_busy, 1);
     if (!g_have_dir) {
         snprintf(g_dir, sizeof g_dir, "%s/kaudit-XXXXXX", g_base);
         if (!mkdtemp(g_dir)) { /* mkdtemp makes it 0700 */
             snprintf(err, cap, "cannot make a private directory in %s: %s", g_base, strerror(errno));
+            atomic_store(&g_busy, 0);
             pthread_mutex_unlock(&g_lock);
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
             return -1;
         }
         g_have_dir = 1;
@@ -78,7 +93,9 @@ static int scratch_open(char *err, size_t cap)
         if (fd >= 0) unlink(name);
     }
     if (fd < 0) snprintf(err, cap, "cannot create a file in %s: %s", g_dir, strerror(errno));
+    atomic_store(&g_busy, 0);
     pthread_mutex_unlock(&g_lock);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return fd;
 }
 

@@ -5,7 +5,7 @@ On a terminal, a run longer than a second shows "kaudit: DONE of TOTAL (P%),
 RATE/s, T left" on stderr, redrawn in place; --quiet silences it, and so does
 a stderr that is not a terminal. The input: 100 partitions that all link to
 one real corpus segment (xpxwo100's TEST-TOPIC-0, 1.3 MB, 21,211 batches),
-audited with a 64 KiB index so each is read three times (about 2 s).
+audited with a 96 KiB index so each is read three times (about 2 s).
 
 Run: /usr/bin/python3 tests/test_progress.py   (uses ./kaudit, or $KAUDIT)
 """
@@ -65,7 +65,7 @@ def main():
             d = os.path.join(logs, "t-%d" % i)
             os.makedirs(d)
             os.symlink(os.path.abspath(SEGMENT), os.path.join(d, "00000000000000000000.log"))
-        base = ["--jobs", "1", "--max-memory", "64K", "--fail-on", "none", "--tmpdir", tmp, logs]
+        base = ["--jobs", "1", "--max-memory", "96K", "--fail-on", "none", "--tmpdir", tmp, logs]
 
         status, err = run_on_pty(base)
         lines = LINE.findall(err)

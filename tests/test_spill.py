@@ -4,7 +4,7 @@
 Past its share of --max-memory, a partition's duplicate index spills to a
 private directory under --tmpdir / $TMPDIR. These cases check, on a real
 corpus partition (xpxwo100's TEST-TOPIC-0: 12,211 duplicate warnings, far
-more distinct records than a 64 KiB index holds):
+more distinct records than a 96 KiB index holds):
 
   * the private directory is mode 0700, and is gone after a normal exit, an
     error exit, SIGTERM, SIGINT and SIGHUP, whether the audit is stopped in
@@ -29,7 +29,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PART = os.path.join(REPO, "..", "shared", "corpus", "xpxwo100__bullShit", "tmp", "kafka-logs", "TEST-TOPIC-0")
 KAUDIT = os.environ.get("KAUDIT", "./kaudit")
-SPILL = ["--jobs", "1", "--max-memory", "64K"]
+SPILL = ["--jobs", "1", "--max-memory", "96K"]
 
 passed = failed = 0
 
