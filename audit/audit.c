@@ -38,6 +38,15 @@ typedef struct ka_binfo {
     bool transactional;
 } ka_binfo;
 
+_Static_assert(sizeof(ka_binfo) <= KQ_INFO, "a batch's description travels through the spill");
+
+/* A batch of a producer's open transaction, kept while the index runs from
+ * a spill (no table of every batch then) for its pending records' sake. */
+typedef struct ka_tbatch {
+    uint32_t bidx;
+    ka_binfo bi;
+} ka_tbatch;
+
 /* A record of a transaction still open: its fate (commit or abort) decides
  * whether it is visible, so it joins the duplicate index only at COMMIT. */
 typedef struct ka_pending {
@@ -64,6 +73,8 @@ typedef struct ka_prod {
     int nrecent;
     ka_pending *pend;     /* records of the open transaction */
     size_t npend, cappend;
+    ka_tbatch *tb;        /* its batches, without the batch table (a spill) */
+    size_t ntb, captb;
     bool seen;            /* some batch of it is in this log */
     int64_t first_off, last_off, batches, records; /* for the report */
     int32_t data_last_seq; /* last sequence of its last data batch, for the report */
@@ -73,6 +84,7 @@ typedef struct ka_prod {
 typedef struct ka_run {
     bool active;
     uint32_t ob, db;      /* batches of the original and of the copy */
+    ka_binfo o_bi, d_bi;  /* and what they were */
     int64_t o_first, o_last, d_first, d_last, count;
     int64_t o_ts, d_ts;   /* record timestamps of the first pair, -1 unknown */
     bool identical;       /* every pair: equal timestamps and headers too */
@@ -117,8 +129,12 @@ struct ka_partition {
     uint32_t *pmap;       /* open addressing: index+1 into prods, 0 = empty */
     size_t pmap_cap;
 
+    bool keep_binfo;      /* the table of every data batch (KQ_MEMORY); a spill carries them instead */
     ka_binfo *binfo;
     size_t nbinfo, capbinfo;
+    uint32_t nbatches;    /* data batches so far: the next one's index */
+    ka_binfo cur_bi;      /* the current data batch, when there is no table */
+    size_t mem_limit;     /* for the index and the batch table together, 0 = none */
     kq_index q;
     int index_state;      /* KA_INDEX_*: the duplicate index still answers, or why not */
     int64_t index_stop;   /* the offset of the first record it could not answer for */
@@ -432,6 +448,7 @@ ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t inde
     p->rule = o->dup_topics && regexec(o->dup_topics, topic, 0, NULL, 0) == 0 ? NULL : ka_topic_repetition_rule(topic);
     p->max_ple = -1;
     p->log_start = -1;
+    p->keep_binfo = true;
     kq_init(&p->q);
     return p;
 }
@@ -439,7 +456,7 @@ ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t inde
 void ka_partition_free(ka_partition *p)
 {
     if (!p) return;
-    for (size_t i = 0; i < p->nprods; i++) free(p->prods[i].pend);
+    for (size_t i = 0; i < p->nprods; i++) free(p->prods[i].pend), free(p->prods[i].tb);
     for (size_t i = 0; i < p->nsnaps; i++) {
         free(p->snaps[i].file);
         free(p->snaps[i].e);
@@ -513,18 +530,26 @@ void ka_log_start(ka_partition *p, int64_t offset) { p->log_start = offset; }
 void ka_expect_bytes(ka_partition *p, int64_t bytes)
 {
     /* About one distinct record per 512 bytes of segment, reserved up front
-     * within the index's limit (with none, at most 8 Mi entries: 512 MiB);
-     * the index still grows past that when the limit allows. Reserving
-     * saves the growth, and with a limit, the moment when the old and the
-     * new table are both held. */
+     * within half the memory limit (the batch table needs room too; with no
+     * limit, at most 8 Mi entries: 512 MiB); the index still grows past
+     * that when the limit allows. Reserving saves the growth, and with a
+     * limit, the moment when the old and the new table are both held. */
     int64_t n = bytes / 512;
-    int64_t most = p->q.max_bytes ? (int64_t)(p->q.max_bytes / sizeof(kq_slot)) : ((int64_t)1 << 23);
+    int64_t most = p->mem_limit ? (int64_t)(p->mem_limit / 2 / sizeof(kq_slot)) : ((int64_t)1 << 23);
     kq_reserve(&p->q, (size_t)(n < most ? n : most));
 }
 
-void ka_index_limit(ka_partition *p, size_t max_bytes) { kq_set_limit(&p->q, max_bytes); }
+void ka_index_limit(ka_partition *p, size_t max_bytes)
+{
+    p->mem_limit = max_bytes;
+    kq_set_limit(&p->q, max_bytes);
+}
 
-int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill) { return kq_set_spill(&p->q, mode, spill); }
+int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill)
+{
+    p->keep_binfo = false; /* each answer carries its batch */
+    return kq_set_spill(&p->q, mode, spill);
+}
 
 bool ka_index_full(const ka_partition *p) { return p->index_state == KA_INDEX_FULL; }
 
@@ -538,9 +563,9 @@ void ka_segment(ka_partition *p, int64_t bytes)
 /* ---- duplicates ------------------------------------------------------------ */
 
 /* Delivery duplicates, by the evidence (issue #6's table; docs/report.md). */
-static const char *dup_class(const ka_partition *p, const ka_run *run, const char **why)
+static const char *dup_class(const ka_run *run, const char **why)
 {
-    const ka_binfo *o = &p->binfo[run->ob], *d = &p->binfo[run->db];
+    const ka_binfo *o = &run->o_bi, *d = &run->d_bi;
     if (o->producer_id < 0 && d->producer_id < 0 && run->identical) {
         *why = "Neither copy carries a producer id and the records are identical, timestamps "
                "included: the same batch sent twice. The producer ran without idempotence "
@@ -612,11 +637,11 @@ static void run_flush(ka_partition *p)
     ka_run *run = &p->run;
     if (!run->active) return;
     run->active = false;
-    const ka_binfo *o = &p->binfo[run->ob], *d = &p->binfo[run->db];
+    const ka_binfo *o = &run->o_bi, *d = &run->d_bi;
     bool known = run->o_ts >= 0 && run->d_ts >= 0;
     int64_t distance = known ? run->d_ts - run->o_ts : 0;
     const char *why;
-    const char *cls = dup_class(p, run, &why);
+    const char *cls = dup_class(run, &why);
     const char *delivery_cls = cls;
     int severity = RM_WARNING;
     if (p->rule || (known && (distance > p->o->dup_window_ms || distance < -p->o->dup_window_ms))) {
@@ -678,6 +703,28 @@ static void index_trouble(ka_partition *p, int rc, int64_t offset)
     p->index_stop = offset;
 }
 
+/* Room for one more entry in the batch table, which shares the index's
+ * memory limit (the index gets what the table leaves). 0, or -1 when the
+ * limit or memory ran out (the index then stops answering). */
+static int binfo_room(ka_partition *p, int64_t offset)
+{
+    if (p->nbinfo < p->capbinfo) return 0;
+    size_t ncap = p->capbinfo ? p->capbinfo * 2 : 16;
+    if (p->mem_limit && ncap * sizeof(ka_binfo) + kq_bytes(&p->q) > p->mem_limit) {
+        index_trouble(p, KQ_FULL, offset);
+        return -1;
+    }
+    ka_binfo *nb = realloc(p->binfo, ncap * sizeof *nb);
+    if (!nb) {
+        index_trouble(p, KQ_ERROR, offset);
+        return -1;
+    }
+    p->binfo = nb;
+    p->capbinfo = ncap;
+    if (p->mem_limit) kq_set_limit(&p->q, p->mem_limit - ncap * sizeof(ka_binfo));
+    return 0;
+}
+
 /* A record's timestamp relative to its batch's first, as the index keeps it. */
 static int32_t ts_delta(ka_binfo *b, int64_t ts)
 {
@@ -692,34 +739,67 @@ static int64_t ts_of(const ka_binfo *b, int32_t delta)
     return delta == KQ_NO_TS || b->ts_base < 0 ? -1 : wadd(b->ts_base, delta);
 }
 
-/* Record `offset` (timestamp `ts`) of batch `bidx` has the fingerprint
- * (lo, hi); `aux` hashes its timestamp and headers. */
-static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, int64_t offset, int64_t ts,
-                      uint32_t bidx, const ka_queued *view, const ka_preview *key, const ka_preview *value)
+/* What batch `bidx` is: from the table of every batch, or without one, the
+ * current batch or one of producer x's open transaction. NULL if unknown. */
+static ka_binfo *batch_info(ka_partition *p, const ka_prod *x, uint32_t bidx)
 {
-    ka_binfo *bi = &p->binfo[bidx];
+    if (p->keep_binfo) return bidx < p->nbinfo ? &p->binfo[bidx] : NULL;
+    if (bidx == p->cur_bidx) return &p->cur_bi;
+    size_t lo = 0, hi = x ? x->ntb : 0; /* x->tb is in batch order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->tb[mid].bidx < bidx) lo = mid + 1;
+        else hi = mid;
+    }
+    return x && lo < x->ntb && x->tb[lo].bidx == bidx ? &x->tb[lo].bi : NULL;
+}
+
+/* Record `offset` (timestamp `ts`) of batch `bidx` (of producer x's open
+ * transaction when x is given) has the fingerprint (lo, hi); `aux` hashes
+ * its timestamp and headers. */
+static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, int64_t offset, int64_t ts,
+                      uint32_t bidx, const ka_prod *x, const ka_queued *view, const ka_preview *key,
+                      const ka_preview *value)
+{
+    ka_binfo *bi = batch_info(p, x, bidx);
+    if (!bi || p->index_state != KA_INDEX_OK) {
+        run_flush(p);
+        return;
+    }
     kq_slot rec = { lo, hi, bidx, (int32_t)wsub(offset, bi->base_offset), ts_delta(bi, ts), aux };
     /* The offset as the slot will give it back (the same as `offset` but
      * for absurd inputs): every mode of the index compares these. */
     int64_t r_off = wadd(bi->base_offset, rec.offset_delta);
+    unsigned char info[KQ_INFO]; /* only a recording pass writes it out */
+    if (p->q.mode == KQ_RECORD) {
+        memset(info, 0, sizeof info);
+        memcpy(info, bi, sizeof *bi);
+    }
     kq_slot *s;
-    int rc = p->index_state == KA_INDEX_OK ? kq_put(&p->q, &rec, r_off, &s) : 0;
+    const void *found_info;
+    int rc = kq_put(&p->q, &rec, r_off, info, &s, &found_info);
     if (rc < 0) index_trouble(p, rc, offset);
-    if (rc == 1 && s->batch >= p->nbinfo) index_trouble(p, rc = KQ_CHANGED, offset); /* not this input's */
+    ka_binfo sbi;
+    if (rc == 1 && found_info) memcpy(&sbi, found_info, sizeof sbi);
+    else if (rc == 1 && s->batch < p->nbinfo) sbi = p->binfo[s->batch];
+    if (rc == 1 && (s->batch >= p->nbatches || (!found_info && s->batch >= p->nbinfo)))
+        index_trouble(p, rc = KQ_CHANGED, offset); /* not this input's */
     if (rc <= 0) {
         run_flush(p); /* a record seen for the first time ends a run of duplicates */
         return;
     }
-    const ka_binfo *sb = &p->binfo[s->batch];
+    const ka_binfo *sb = &sbi;
     int64_t s_off = wadd(sb->base_offset, s->offset_delta), s_ts = ts_of(sb, s->ts_delta);
     int64_t o_off = s_off, d_off = offset, o_ts = s_ts, d_ts = ts;
     uint32_t ob = s->batch, db = bidx;
+    const ka_binfo *obi = sb, *dbi = bi;
     bool identical = s->aux == aux;
     if (r_off < s_off) {
         /* A committed transaction's record joins the index at its marker,
          * after later records: the earlier offset is the original. */
         o_off = offset, d_off = s_off, o_ts = ts, d_ts = s_ts;
         ob = bidx, db = s->batch;
+        obi = bi, dbi = sb;
         *s = rec;
     }
     if (db == p->cur_bidx) p->cur_dups++;
@@ -734,6 +814,7 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
     run_flush(p);
     run->active = true;
     run->ob = ob, run->db = db;
+    run->o_bi = *obi, run->d_bi = *dbi;
     run->o_first = run->o_last = o_off;
     run->d_first = run->d_last = d_off;
     run->o_ts = o_ts, run->d_ts = d_ts;
@@ -757,7 +838,7 @@ static void queue_flush(ka_partition *p)
 {
     for (int i = 0; i < p->nqueue; i++) {
         const ka_queued *e = &p->queue[i];
-        dedup_put(p, e->lo, e->hi, e->aux, e->offset, e->ts, p->cur_bidx, e, NULL, NULL);
+        dedup_put(p, e->lo, e->hi, e->aux, e->offset, e->ts, p->cur_bidx, NULL, e, NULL, NULL);
     }
     p->nqueue = 0;
 }
@@ -1082,14 +1163,22 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     ka_binfo bi = { b->producer_id, b->base_offset, b->max_timestamp, -1, b->base_sequence, b->crc,
                     b->producer_epoch, b->is_transactional };
     p->cur_bidx = KQ_EMPTY;
-    if (!b->is_control && GROW(p->binfo, p->nbinfo, p->capbinfo) == 0 && p->nbinfo < KQ_EMPTY) {
-        p->binfo[p->nbinfo] = bi;
-        p->cur_bidx = (uint32_t)p->nbinfo++;
+    if (!b->is_control && p->nbatches < KQ_EMPTY && p->index_state == KA_INDEX_OK) {
+        if (!p->keep_binfo) {
+            p->cur_bi = bi;
+            p->cur_bidx = p->nbatches++;
+        } else if (binfo_room(p, b->base_offset) == 0) {
+            p->binfo[p->nbinfo++] = bi;
+            p->cur_bidx = p->nbatches++;
+        }
     }
 
     if (b->magic < 2 || b->producer_id < 0 || b->is_control) return;
     ka_prod *x = prod_get(p, b->producer_id);
     if (!x) return;
+    if (!p->keep_binfo && b->is_transactional && p->cur_bidx != KQ_EMPTY &&
+        GROW(x->tb, x->ntb, x->captb) == 0)
+        x->tb[x->ntb++] = (ka_tbatch){ p->cur_bidx, bi };
     /* A producer silent for longer than the expiration is forgotten (7.8). */
     if (x->known && x->txn_first < 0 && x->last_ts >= 0 && wsub(b->max_timestamp, x->last_ts) >= p->o->producer_expiration_ms)
         prod_forget(x);
@@ -1177,9 +1266,10 @@ static void marker(ka_partition *p)
     if (x->txn_first >= 0) {
         for (size_t i = 0; i < x->npend && p->ctrl_type == KB_CTRL_COMMIT; i++)
             dedup_put(p, x->pend[i].lo, x->pend[i].hi, x->pend[i].aux, x->pend[i].offset, x->pend[i].timestamp,
-                      x->pend[i].batch, NULL, &x->pend[i].key, &x->pend[i].value);
+                      x->pend[i].batch, x, NULL, &x->pend[i].key, &x->pend[i].value);
         if (p->ctrl_type == KB_CTRL_COMMIT) run_flush(p);
         x->npend = 0;
+        x->ntb = 0;
         x->txn_first = -1;
     } else if (x->seen && (f = emit(p, "orphan_marker", RM_INFO, b->base_offset, b->max_timestamp))) {
         finding_at_batch(p, f);

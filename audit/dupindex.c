@@ -98,7 +98,7 @@ static int put_memory(kq_index *q, const kq_slot *rec, kq_slot **slot)
     return 0;
 }
 
-static int put_replay(kq_index *q, const kq_slot *rec, kq_slot **slot)
+static int put_replay(kq_index *q, const kq_slot *rec, kq_slot **slot, const void **found_info)
 {
     if (q->have_ev < 0) return KQ_ERROR;
     if (q->have_ev == 0 || q->ev.seq != q->seq) {
@@ -110,27 +110,30 @@ static int put_replay(kq_index *q, const kq_slot *rec, kq_slot **slot)
     }
     if (q->ev.found.lo != rec->lo || q->ev.found.hi != rec->hi) return KQ_CHANGED;
     q->seq++;
-    /* The answer lives in the last slot of a one-slot table of our own,
-     * so the caller's pointer stays valid after the next event is read. */
-    if (!q->slots && !(q->slots = malloc(sizeof *q->slots))) return KQ_ERROR;
-    q->slots[0] = q->ev.found;
-    *slot = &q->slots[0];
+    /* The answer is kept apart, so the caller's pointers stay valid after
+     * the next event is read. */
+    q->given = q->ev;
+    *slot = &q->given.found;
+    *found_info = q->given.info;
     replay_fetch(q);
     return 1;
 }
 
-int kq_put(kq_index *q, const kq_slot *rec, int64_t offset, kq_slot **slot)
+int kq_put(kq_index *q, const kq_slot *rec, int64_t offset, const void *info, kq_slot **slot,
+           const void **found_info)
 {
     assert(rec->batch != KQ_EMPTY);
+    *found_info = NULL;
     switch (q->mode) {
     case KQ_RECORD: {
-        kq_spilled s = { *rec, offset, q->seq };
+        kq_spilled s = { *rec, offset, q->seq, { 0 } };
+        memcpy(s.info, info, KQ_INFO);
         if (q->spill->put(q->spill->ctx, &s) < 0) return KQ_ERROR;
         q->seq++;
         return 0;
     }
     case KQ_REPLAY:
-        return put_replay(q, rec, slot);
+        return put_replay(q, rec, slot, found_info);
     default:
         return put_memory(q, rec, slot);
     }
@@ -170,7 +173,8 @@ int kq_resolve(size_t n, int (*get)(void *ctx, kq_spilled *s), int (*emit)(void 
             e->s = s;
             continue;
         }
-        kq_event ev = { s.seq, e->s.rec };
+        kq_event ev = { s.seq, e->s.rec, { 0 } };
+        memcpy(ev.info, e->s.info, KQ_INFO);
         if (emit(ctx, &ev) < 0) break;
         if (s.offset < e->s.offset) e->s = s; /* the lowest-offset rule */
     }

@@ -47,17 +47,24 @@ typedef struct kq_slot {
 
 #define KQ_EMPTY UINT32_MAX
 
+/* The caller's description of a put's batch, carried through a spill so that
+ * a replay needs no table of every batch (audit.c's ka_binfo). Opaque here. */
+#define KQ_INFO 48
+
 /* One put of the first pass, as written to the spill. */
 typedef struct kq_spilled {
     kq_slot rec;           /* what was put */
     int64_t offset;        /* its absolute offset (the lowest-offset rule) */
     uint64_t seq;          /* its put number in the partition, from 0 */
+    unsigned char info[KQ_INFO]; /* its batch, as the caller described it */
 } kq_spilled;
 
-/* One put that found a copy: its put number and the slot it found. */
+/* One put that found a copy: its put number, the slot it found and the
+ * description of that slot's batch. */
 typedef struct kq_event {
     uint64_t seq;
     kq_slot found;
+    unsigned char info[KQ_INFO];
 } kq_event;
 
 /*
@@ -90,6 +97,7 @@ typedef struct kq_index {
     uint64_t seq;          /* puts so far */
     kq_event ev;           /* KQ_REPLAY: the next answer ... */
     int have_ev;           /* ... 1 when ev holds it, 0 at the end, -1 after an error */
+    kq_event given;        /* KQ_REPLAY: the answer kq_put gave last */
 } kq_index;
 
 /* Start empty, in KQ_MEMORY mode with no limit. */
@@ -97,7 +105,7 @@ void kq_init(kq_index *q);
 /* Free. Accepts NULL. */
 void kq_free(kq_index *q);
 
-/* Limit the table to `max_bytes` (0 = none). Call before the first put. */
+/* Limit the table to `max_bytes` (0 = none); checked when it grows. */
 void kq_set_limit(kq_index *q, size_t max_bytes);
 
 /* Switch an empty index to KQ_RECORD or KQ_REPLAY over `spill`, which must
@@ -105,13 +113,16 @@ void kq_set_limit(kq_index *q, size_t max_bytes);
 int kq_set_spill(kq_index *q, int mode, const kq_spill *spill);
 
 /*
- * Look the fingerprint of `rec` (at absolute offset `offset`) up; when
- * absent, insert `rec` and return 0. When present, return 1 and point *slot
- * at the entry (the caller may replace its fields, never its fingerprint;
- * in KQ_REPLAY it is a copy, and replacing it changes nothing). Otherwise
- * KQ_ERROR, KQ_FULL or KQ_CHANGED, and nothing was inserted.
+ * Look the fingerprint of `rec` (at absolute offset `offset`, in the batch
+ * `info` describes, KQ_INFO bytes) up; when absent, insert `rec` and return
+ * 0. When present, return 1 and point *slot at the entry (the caller may
+ * replace its fields, never its fingerprint; in KQ_REPLAY it is a copy, and
+ * replacing it changes nothing), and *found_info at the description of its
+ * batch in KQ_REPLAY, NULL otherwise (the caller keeps its batches).
+ * Otherwise KQ_ERROR, KQ_FULL or KQ_CHANGED, and nothing was inserted.
  */
-int kq_put(kq_index *q, const kq_slot *rec, int64_t offset, kq_slot **slot);
+int kq_put(kq_index *q, const kq_slot *rec, int64_t offset, const void *info, kq_slot **slot,
+           const void **found_info);
 
 /* Make room for `n` entries without growing (within the limit). 0, or -1
  * out of memory. */

@@ -20,6 +20,7 @@ static void check(int ok)
 typedef struct answer {
     int rc;
     kq_slot found;
+    int info_ok;
 } answer;
 
 static kq_slot puts_[MAXPUTS];
@@ -83,9 +84,17 @@ static void run(kq_index *q, answer *out)
 {
     for (size_t i = 0; i < nputs; i++) {
         kq_slot *s = NULL;
-        out[i].rc = kq_put(q, &puts_[i], offs[i], &s);
+        unsigned char info[KQ_INFO];
+        memset(info, 0, sizeof info);
+        memcpy(info, &puts_[i].batch, sizeof puts_[i].batch); /* describes its batch */
+        const void *found_info;
+        out[i].rc = kq_put(q, &puts_[i], offs[i], info, &s, &found_info);
         if (out[i].rc == 1) {
             out[i].found = *s;
+            /* Only a replay describes the slot's batch, and describes it right. */
+            uint32_t fb = KQ_EMPTY;
+            if (found_info) memcpy(&fb, found_info, sizeof fb);
+            out[i].info_ok = q->mode == KQ_REPLAY ? found_info && fb == s->batch : !found_info;
             if (offs[i] < s->offset_delta) *s = puts_[i];
         }
     }
@@ -141,6 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < nputs; i++) {
         check(rep[i].rc == mem[i].rc);
         check(mem[i].rc != 1 || memcmp(&rep[i].found, &mem[i].found, sizeof(kq_slot)) == 0);
+        check(mem[i].rc != 1 || (rep[i].info_ok && mem[i].info_ok));
     }
 
     /* A limit of one 1024-slot table: 768 distinct entries, then KQ_FULL. */
@@ -150,7 +160,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int full = 0;
     for (size_t i = 0; i < nputs && !full; i++) {
         kq_slot *s;
-        int rc = kq_put(&q, &puts_[i], offs[i], &s);
+        const void *fi;
+        int rc = kq_put(&q, &puts_[i], offs[i], NULL, &s, &fi);
         check(rc == 0 || rc == 1 || rc == KQ_FULL);
         check(rc == 1 ? mem[i].rc == 1 : rc == 0 ? mem[i].rc == 0 : distinct == 768);
         distinct += rc == 0;

@@ -33,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import oracle  # noqa: E402
+from test_audit import must_spill_at_96k  # noqa: E402
 
 CORPUS = os.path.join(REPO, "..", "shared", "corpus")
 PARTITION_RE = re.compile(r"^(.+)-(\d+)$")
@@ -84,6 +85,7 @@ def independent_view(path):
     last_seq = {pid: seq for pid, (_off, seq) in total.last_seq.items()}
     return {"batches": total.batches, "records": total.data_records,
             "control_records": total.control_records, "duplicates": dups, "distinct": len(set(visible)),
+            "data_batches": sum(1 for st in files for row in st.batch_rows if not row["is_control"]),
             "last_sequence": last_seq, "error": total.error,
             "record_errors": total.record_errors}
 
@@ -106,10 +108,10 @@ def main(argv):
         return 1
     parts = {os.path.normpath(p["path"]): p for p in report["partitions"]}
 
-    # Again with 96 KiB for the duplicate index (a 2,048-slot table, and the
-    # 1,024-slot one it grows from: at most 1,536 distinct
-    # records): every partition with more is audited in two passes with a
-    # spill to disk (issue 5). The report must be the same to the byte.
+    # Again with 96 KiB for the duplicate index and the batch table: the
+    # partitions that do not fit (test_audit.must_spill_at_96k) are audited
+    # in two passes with a spill to disk (issue 5). The report must be the
+    # same to the byte.
     spill = subprocess.run([kaudit, "audit", "--format", "json", "--max-examples", "-1", "--fail-on", "none",
                             "--jobs", "1", "--max-memory", "96K", CORPUS], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE)
@@ -162,10 +164,11 @@ def main(argv):
             if dup_records[os.path.normpath(path)] != want["duplicates"]:
                 problems.append("duplicate records: kaudit %d, kafka-python %d"
                                 % (dup_records[os.path.normpath(path)], want["duplicates"]))
-            if (os.path.normpath(path) in spilled) != (want["distinct"] > 1536):
-                problems.append("%s with --max-memory 96K though kafka-python counts %d distinct visible records"
-                                % ("spilled" if os.path.normpath(path) in spilled else "not spilled",
-                                   want["distinct"]))
+            must = must_spill_at_96k(want["distinct"], want["data_batches"])
+            if must is not None and (os.path.normpath(path) in spilled) != must:
+                problems.append("%s with --max-memory 96K though kafka-python counts %d distinct visible records "
+                                "in %d data batches" % ("spilled" if os.path.normpath(path) in spilled else "not spilled",
+                                                         want["distinct"], want["data_batches"]))
             for o in others[os.path.normpath(path)]:
                 problems.append("unexpected finding: " + o)
         if problems:

@@ -17,6 +17,7 @@
 typedef struct answer {
     int rc;
     kq_slot found;
+    int info_ok;
 } answer;
 
 static uint64_t rng = 88172645463325252ull;
@@ -53,9 +54,17 @@ static void run(kq_index *q, answer *out)
 {
     for (int i = 0; i < NPUTS; i++) {
         kq_slot *s = NULL;
-        out[i].rc = kq_put(q, &stream[i], offs[i], &s);
+        unsigned char info[KQ_INFO];
+        memset(info, 0, sizeof info);
+        memcpy(info, &stream[i].batch, sizeof stream[i].batch); /* describes its batch */
+        const void *found_info;
+        out[i].rc = kq_put(q, &stream[i], offs[i], info, &s, &found_info);
         if (out[i].rc == 1) {
             out[i].found = *s;
+            /* Only a replay describes the slot's batch, and describes it right. */
+            uint32_t fb = KQ_EMPTY;
+            if (found_info) memcpy(&fb, found_info, sizeof fb);
+            out[i].info_ok = q->mode == KQ_REPLAY ? found_info && fb == s->batch : !found_info;
             apply_rule(s, &stream[i], offs[i]);
         }
     }
@@ -160,7 +169,8 @@ static void test_modes_agree(void)
         int same = 0;
         for (int i = 0; i < NPUTS; i++)
             same += replayed[i].rc == mem[i].rc &&
-                    (mem[i].rc != 1 || memcmp(&replayed[i].found, &mem[i].found, sizeof(kq_slot)) == 0);
+                    (mem[i].rc != 1 || (memcmp(&replayed[i].found, &mem[i].found, sizeof(kq_slot)) == 0 &&
+                                        replayed[i].info_ok && mem[i].info_ok));
         KT_EQ_INT(same, NPUTS);
     }
 }
@@ -186,7 +196,8 @@ static void test_replay_detects_change(void)
     for (uint64_t i = 0; i <= at; i++) {
         kq_slot rec = stream[i], *s;
         if (i == at) rec.lo ^= 1;
-        rc = kq_put(&q, &rec, offs[i], &s);
+        const void *fi;
+        rc = kq_put(&q, &rec, offs[i], "", &s, &fi);
     }
     KT_EQ_INT(rc, KQ_CHANGED);
     kq_free(&q);
@@ -202,7 +213,8 @@ static void test_limit(void)
     int rc = 0, n = 0;
     for (; n < 2000; n++) {
         kq_slot rec = { next_rand(), next_rand(), 1, 0, 0, 0 }, *s;
-        if ((rc = kq_put(&q, &rec, 0, &s)) != 0) break;
+        const void *fi;
+        if ((rc = kq_put(&q, &rec, 0, NULL, &s, &fi)) != 0) break;
     }
     KT_EQ_INT(rc, KQ_FULL);
     KT_EQ_INT(n, 768);

@@ -132,18 +132,18 @@ def test_unwritable_tmpdir(tmp):
     check("the report says the spill failed", any("could not spill" in n for n in notes), str(notes))
     check("the report says where duplicate checks stopped",
           any("duplicates not checked from offset" in n for n in notes), str(notes))
-    # The index holds 1,536 records: it stops at the 1,537th distinct one,
-    # which kafka-python finds too. TEST-TOPIC-0's copies all come later.
+    # Where the 96 KiB stop: TEST-TOPIC-0 (1.3 MB, one record a batch) has
+    # its index reserved at 2,048 slots (one distinct record per 512 bytes,
+    # within half the limit): 64 KiB, 1,536 records. The batch table (48
+    # bytes a batch) then fits 512 batches (24 KiB) but not 1,024: the
+    # 513th batch stops the index, before the 1,537th distinct record.
+    # kafka-python says where that batch is.
     sys.path.insert(0, os.path.join(REPO, "tests"))
     import oracle
-    seen, stop = set(), None
-    for path in oracle.segment_files(PART):
-        for line in oracle.decode_file(path).record_lines:
-            rec = json.loads(line)
-            seen.add((rec[2], rec[3]))
-            if len(seen) == 1537 and stop is None:
-                stop = rec[0]
-    check("the note gives the offset of the 1,537th distinct record (kafka-python: %s)" % stop,
+    rows = [row for path in oracle.segment_files(PART) for row in oracle.decode_file(path).batch_rows
+            if not row["is_control"]]
+    stop = rows[512]["base_offset"]
+    check("the note gives the offset of the 513th batch (kafka-python: %s)" % stop,
           any(n.startswith("duplicates not checked from offset %d:" % stop) for n in notes), str(notes))
     check("no duplicate claimed past the limit", r["summary"]["findings_by_severity"]["warning"] == 0)
 
