@@ -11,9 +11,10 @@
  *
  * A spill splits the recorded puts into SP_SHARES files by fingerprint,
  * resolves each share in memory (kq_resolve) into a file of answers, and
- * replays the answers in put order by merging those files. Disk: 48 bytes
- * per record of the partition, plus 40 per duplicate; memory: the largest
- * share's table (within the budget) and SP_SHARES buffers.
+ * replays the answers in put order by merging those files. Disk: 96 bytes
+ * per record of the partition (the put and its batch's description), plus
+ * 88 per duplicate; memory: the largest share's table (within the budget)
+ * and 2 x SP_SHARES buffers of 32 KiB.
  */
 #ifndef KAUDIT_CLI_SPILL_H
 #define KAUDIT_CLI_SPILL_H
