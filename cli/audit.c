@@ -21,6 +21,7 @@
 #include "audit/indexcheck.h"
 #include "cli.h"
 #include "progress.h"
+#include "readahead.h"
 #include "spill.h"
 #include "reader/checkpoint.h"
 #include "reader/index.h"
@@ -59,71 +60,134 @@ typedef struct index_plan {
     bool stop_when_full;    /* KQ_MEMORY: give up at the limit (a spill follows) */
     const kq_spill *spill;  /* KQ_RECORD, KQ_REPLAY */
     const char *spill_failed; /* why a spill was not possible, noted in the report */
+    bool readahead;         /* read on a thread of its own (cli/readahead.h) */
 } index_plan;
 
 /* ---- reading a partition ------------------------------------------------ */
 
 static void on_index(void *arg, const ke_error *e, int64_t offset) { ka_index_problem(arg, e, offset); }
 
-static void audit_segment(const audit_opts *o, ka_partition *ka, kx_txns *txns, kc_ctx *dc, const kl_file *f)
+/* The reading side of a partition: every segment in order, batch by batch,
+ * CRC checked and records opened (decompressed), handed to `emit`. */
+typedef struct seg_reader {
+    const audit_opts *o;
+    kc_ctx *dc;
+    const kl_file *files;
+    size_t nfiles;
+    bool loose;                 /* a file given alone: any file is read as a segment */
+} seg_reader;
+
+static int read_segment(const seg_reader *sr, const kl_file *f, ra_emit_fn emit, void *sink)
 {
-    ke_error e;
-    ks_reader *r = ks_open(f->path, o->max_entry, o->no_cache, &e);
+    const audit_opts *o = sr->o;
+    ra_item x;
+    memset(&x, 0, sizeof x);
+    x.f = f;
+    x.entry_offset = -1;
+    ks_reader *r = ks_open(f->path, o->max_entry, o->no_cache, &x.e);
     if (!r) {
         /* Listed by the directory scan, gone now: retention, the cleaner or
          * a partition deletion removed or renamed it meanwhile. */
         if (access(f->path, F_OK) != 0 && errno == ENOENT)
-            ke_set(&e, KE_LIVE, -1, "the file disappeared before it could be read (deleted or renamed by the broker)");
-        ka_reader_problem(ka, &e, -1);
-        return;
+            ke_set(&x.e, KE_LIVE, -1, "the file disappeared before it could be read (deleted or renamed by the broker)");
+        x.e.file = f->path;
+        x.kind = RA_PROBLEM;
+        return emit(sink, &x);
     }
     ks_set_live_wait(r, LIVE_WAIT_MS);
-    ka_segment(ka, ks_size(r));
-    seg_indexes sib;
-    seg_indexes_load(&sib, f->path, f->base_offset, NULL, NULL);
-    kx_check chk;
-    seg_indexes_begin(&sib, &chk, txns, on_index, ka);
-    kb_batch b;
-    int rc;
+    x.kind = RA_SEGMENT;
+    x.size = ks_size(r);
+    int rc = emit(sink, &x);
     int64_t counted = 0;
-    while ((rc = ks_next(r, &b, &e)) != 0) {
+    while (rc == 0 && (rc = ks_next(r, &x.b, &x.e)) != 0) {
+        x.e.file = f->path; /* errors outlive the reader: the layout's path does not */
         if (rc < 0) {
-            ka_reader_problem(ka, &e, ks_error_offset(r));
+            x.kind = RA_PROBLEM;
+            x.entry_offset = ks_error_offset(r);
+            rc = emit(sink, &x);
             continue;
         }
-        pg_add(b.size);
-        counted += b.size;
-        if (!b.crc_valid) {
-            ke_set(&e, KE_CRC, b.pos, "checksum mismatch (%s stored 0x%08x, computed 0x%08x) in the batch at offset %" PRId64,
-                   b.magic == 2 ? "CRC-32C" : "CRC-32", b.crc, b.crc_computed, b.base_offset);
-            e.file = ks_path(r);
-            ka_reader_problem(ka, &e, b.base_offset);
+        const kb_batch *b = &x.b;
+        if (!b->crc_valid) {
+            ke_set(&x.e, KE_CRC, b->pos, "checksum mismatch (%s stored 0x%08x, computed 0x%08x) in the batch at offset %" PRId64,
+                   b->magic == 2 ? "CRC-32C" : "CRC-32", b->crc, b->crc_computed, b->base_offset);
+            x.e.file = f->path;
+            x.kind = RA_PROBLEM;
+            x.entry_offset = b->base_offset;
+            rc = emit(sink, &x);
             continue;
         }
-        kb_iter it;
+        pg_add(b->size);
+        counted += b->size;
+        ke_clear(&x.e);
+        x.e.file = f->path;
+        x.orc = kb_iter_open(&x.it, &x.b, sr->dc, &x.e);
+        x.kind = RA_BATCH;
+        rc = emit(sink, &x);
+    }
+    if (ks_size(r) > counted) pg_add(ks_size(r) - counted);
+    x.kind = RA_END;
+    if (rc == 0) rc = emit(sink, &x);
+    ks_close(r);
+    return rc;
+}
+
+static void read_partition(void *ctx, ra_emit_fn emit, void *sink)
+{
+    const seg_reader *sr = ctx;
+    for (size_t i = 0; i < sr->nfiles; i++) {
+        const kl_file *f = &sr->files[i];
+        if ((f->kind == KL_SEGMENT || (sr->loose && f->kind == KL_OTHER)) && read_segment(sr, f, emit, sink) < 0) return;
+    }
+}
+
+/* The auditing side: what was read, to the auditor and the index checker. */
+typedef struct seg_auditor {
+    ka_partition *ka;
+    kx_txns txns;
+    seg_indexes sib;
+    kx_check chk;
+    bool stop_when_full;
+    bool stopped;               /* the index filled up and the plan says to stop */
+} seg_auditor;
+
+static bool audit_item(void *ctx, ra_item *x)
+{
+    seg_auditor *sa = ctx;
+    ka_partition *ka = sa->ka;
+    switch (x->kind) {
+    case RA_SEGMENT:
+        ka_segment(ka, x->size);
+        seg_indexes_load(&sa->sib, x->f->path, x->f->base_offset, NULL, NULL);
+        seg_indexes_begin(&sa->sib, &sa->chk, &sa->txns, on_index, ka);
+        return true;
+    case RA_PROBLEM:
+        ka_reader_problem(ka, &x->e, x->entry_offset);
+        return true;
+    case RA_BATCH: {
+        kb_batch *b = &x->b;
         kb_record rec;
-        ke_error ie;
-        ke_clear(&ie);
-        ie.file = ks_path(r);
-        int orc = kb_iter_open(&it, &b, dc, &ie);
-        ka_batch_begin(ka, &b, ks_path(r));
+        ka_batch_begin(ka, b, x->f->path);
         int ctrl = KB_CTRL_UNKNOWN;
-        int irc = orc;
-        while (orc == 0 && (irc = kb_iter_next(&it, &rec, &ie)) == 1) {
-            if (b.is_control && it.index == 1) {
+        int irc = x->orc;
+        while (x->orc == 0 && (irc = kb_iter_next(&x->it, &rec, &x->e)) == 1) {
+            if (b->is_control && x->it.index == 1) {
                 int32_t ep;
                 ke_error ce;
                 kb_control_parse(&rec, &ctrl, &ep, &ce);
             }
             ka_record(ka, &rec);
         }
-        ka_batch_end(ka, irc < 0 ? &ie : NULL);
-        kx_batch(&chk, &b, ctrl);
+        ka_batch_end(ka, irc < 0 ? &x->e : NULL);
+        kx_batch(&sa->chk, b, ctrl);
+        return true;
     }
-    kx_end(&chk);
-    seg_indexes_free(&sib);
-    if (ks_size(r) > counted) pg_add(ks_size(r) - counted);
-    ks_close(r);
+    default: /* RA_END */
+        kx_end(&sa->chk);
+        seg_indexes_free(&sa->sib);
+        if (sa->stop_when_full && ka_index_full(ka)) sa->stopped = true;
+        return !sa->stopped;
+    }
 }
 
 /* Snapshots: the newest at or below the first segment's base offset seeds
@@ -242,14 +306,18 @@ static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, cons
         audit_log_start(ka, set, p);
     }
     ka_expect_bytes(ka, bytes);
-    kx_txns txns;
-    kx_txns_init(&txns);
-    int rc = 0;
-    for (size_t i = 0; i < nfiles && rc == 0; i++) {
-        if (files[i].kind == KL_SEGMENT || (!p && files[i].kind == KL_OTHER)) audit_segment(o, ka, &txns, dc, &files[i]);
-        if (plan->stop_when_full && ka_index_full(ka)) rc = 1;
-    }
-    kx_txns_free(&txns);
+    seg_reader sr = { o, dc, files, nfiles, !p };
+    seg_auditor sa;
+    memset(&sa, 0, sizeof sa);
+    sa.ka = ka;
+    sa.stop_when_full = plan->stop_when_full;
+    kx_txns_init(&sa.txns);
+    /* With a core to spare, the segments are read and decompressed on a
+     * thread of their own while this one audits. */
+    if (!plan->readahead || ra_threaded(read_partition, &sr, audit_item, &sa) < 0)
+        ra_direct(read_partition, &sr, audit_item, &sa);
+    kx_txns_free(&sa.txns);
+    int rc = sa.stopped ? 1 : 0;
     if (rc == 0) ka_partition_end(ka);
     ka_partition_free(ka);
     return rc;
@@ -274,6 +342,7 @@ typedef struct audit_pool {
     size_t njobs;
     size_t *order;              /* job indexes, largest first: the longest start first */
     size_t next;                /* next position in `order` to take, under `lock` */
+    long spare;                 /* threads asked for beyond the jobs: for reading ahead, under `lock` */
     pthread_mutex_t lock;
 } audit_pool;
 
@@ -308,7 +377,7 @@ static int job_pass(audit_pool *pool, audit_job *j, kc_ctx *dc, const index_plan
  * second replaying the answers resolved from it (cli/spill.h). The report
  * is the one an unlimited index would give. When the spill fails, the
  * partition is audited in memory up to the limit, and the report says so. */
-static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc)
+static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc, bool ra)
 {
     const audit_opts *o = pool->o;
     const char *name = j->part ? j->part->path : j->file->path;
@@ -319,12 +388,12 @@ static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc)
     pg_add_total(2 * j->bytes);
     sp_spill *sp = sp_create(o->job_budget);
     if (!sp) return -1;
-    index_plan record = { KQ_RECORD, 0, false, sp_ops(sp), NULL };
+    index_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra };
     rm_report *scratch = NULL;
     int rc = job_pass(pool, j, dc, &record, &scratch);
     rm_free(scratch);
     if (rc == 0 && sp_error(sp)[0] == '\0' && sp_resolve(sp) == 0) {
-        index_plan replay = { KQ_REPLAY, 0, false, sp_ops(sp), NULL };
+        index_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra };
         rc = job_pass(pool, j, dc, &replay, &j->out);
         if (rc == 0 && sp_error(sp)[0] == '\0') {
             sp_free(sp);
@@ -336,15 +405,35 @@ static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc)
     snprintf(why, sizeof why, "%s", sp_error(sp)[0] ? sp_error(sp) : "out of memory");
     sp_free(sp);
     pg_say(o->quiet, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
-    index_plan mem = { KQ_MEMORY, o->job_budget, false, NULL, why };
+    index_plan mem = { .mode = KQ_MEMORY, .limit = o->job_budget, .spill_failed = why, .readahead = ra };
     return job_pass(pool, j, dc, &mem, &j->out);
+}
+
+/* A thread more than there are jobs left to start: this job may read ahead
+ * on it. Taken under the pool's lock, given back with give_spare. */
+static bool take_spare(audit_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    bool got = pool->spare > 0;
+    pool->spare -= got;
+    pthread_mutex_unlock(&pool->lock);
+    return got;
+}
+
+static void give_spare(audit_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->spare++;
+    pthread_mutex_unlock(&pool->lock);
 }
 
 static void run_job(audit_pool *pool, audit_job *j, kc_ctx *dc)
 {
-    index_plan mem = { KQ_MEMORY, pool->o->job_budget, true, NULL, NULL };
+    bool ra = take_spare(pool);
+    index_plan mem = { .mode = KQ_MEMORY, .limit = pool->o->job_budget, .stop_when_full = true, .readahead = ra };
     int rc = job_pass(pool, j, dc, &mem, &j->out);
-    if (rc == 1) rc = job_spilled(pool, j, dc);
+    if (rc == 1) rc = job_spilled(pool, j, dc, ra);
+    if (ra) give_spare(pool);
     j->failed = rc < 0;
 }
 
@@ -394,7 +483,12 @@ static int run_jobs(audit_pool *pool, rm_report *rep, long threads)
         for (size_t i = 0; i < pool->njobs; i++) pool->order[i] = i;
         qsort_r(pool->order, pool->njobs, sizeof *pool->order, cmp_cost, pool->jobs);
     }
-    if (threads > (long)pool->njobs) threads = (long)pool->njobs;
+    /* Threads beyond the jobs read ahead for the biggest jobs instead
+     * (cli/readahead.h): one partition alone still uses two cores. */
+    if (threads > (long)pool->njobs) {
+        pool->spare = threads - (long)pool->njobs;
+        threads = (long)pool->njobs;
+    }
     /* Each job's duplicate index gets an equal share of --max-memory, so
      * the cap holds whichever jobs run together (and the report does not
      * depend on the order: a spilled partition reports the same). */
@@ -471,7 +565,8 @@ static const char audit_usage[] =
     "  --redact-key-file FILE  key the tokens with FILE's contents (tokens then match\n"
     "                          across reports); default: a random key per report\n"
     "Resources:\n"
-    "  --jobs N                partitions audited in parallel (default: one per CPU);\n"
+    "  --jobs N                threads (default: one per CPU): partitions in parallel,\n"
+    "                          and spare ones read ahead for the largest partitions;\n"
     "                          the report is the same for any N\n"
     "  --max-entry-bytes N     largest entry read into memory (default 256 MiB)\n"
     "  --no-cache              drop what we read from the page cache afterwards, so\n"
@@ -743,7 +838,7 @@ int cmd_audit(int argc, char **argv)
     }
     for (size_t i = 0; jobs && i < set->nparts; i++)
         if (topic_selected(&o, set->parts[i].topic)) jobs[njobs++].part = &set->parts[i];
-    audit_pool pool = { &o, set, jobs, njobs, NULL, 0, PTHREAD_MUTEX_INITIALIZER };
+    audit_pool pool = { &o, set, jobs, njobs, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER };
     long threads = o.jobs ? o.jobs : sysconf(_SC_NPROCESSORS_ONLN);
     if (!jobs || run_jobs(&pool, rep, threads < 1 ? 1 : threads) < 0) failed = true;
     free(jobs);

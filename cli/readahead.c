@@ -1,0 +1,175 @@
+/* readahead.c - see readahead.h. */
+#include "readahead.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- in place ---------------------------------------------------------------- */
+
+typedef struct direct_sink {
+    ra_consume_fn consume;
+    void *cctx;
+    bool stopped;
+} direct_sink;
+
+static int direct_emit(void *sink, const ra_item *x)
+{
+    direct_sink *d = sink;
+    if (d->stopped) return -1;
+    ra_item copy = *x;
+    if (copy.kind == RA_BATCH) copy.it.b = &copy.b;
+    if (!d->consume(d->cctx, &copy)) d->stopped = true;
+    return d->stopped ? -1 : 0;
+}
+
+void ra_direct(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *cctx)
+{
+    direct_sink d = { consume, cctx, false };
+    produce(pctx, direct_emit, &d);
+}
+
+/* ---- through a ring ------------------------------------------------------------ */
+
+typedef struct ra_slot {
+    ra_item x;
+    unsigned char *buf;       /* the batch's bytes, then its decompressed records */
+    size_t cap, used;
+} ra_slot;
+
+struct ra_ring {
+    ra_slot slot[RA_SLOTS];
+    size_t head, count;       /* next slot to fill is (head + count) % RA_SLOTS */
+    size_t bytes;             /* batch bytes held */
+    bool done, stopped;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    ra_produce_fn produce;
+    void *pctx;
+};
+
+/* p moved from the block [from, from + n) to `to`, or unchanged outside it. */
+static const uint8_t *moved(const uint8_t *p, const uint8_t *from, size_t n, unsigned char *to)
+{
+    return p && p >= from && p <= from + n ? to + (p - from) : p;
+}
+
+/* Copy x into s, its pointers into s's buffer. 0, or -1 out of memory. */
+static int copy_in(ra_slot *s, const ra_item *x)
+{
+    s->x = *x;
+    s->used = 0;
+    if (x->kind != RA_BATCH) return 0;
+    const kb_batch *b = &x->b;
+    bool decompressed = x->orc == 0 && x->it.start_pos < 0 && x->it.start;
+    size_t dlen = decompressed ? (size_t)(x->it.cur.end - x->it.start) : 0;
+    size_t need = b->size + dlen;
+    if (need > s->cap) {
+        unsigned char *nb = realloc(s->buf, need);
+        if (!nb) return -1;
+        s->buf = nb;
+        s->cap = need;
+    }
+    memcpy(s->buf, b->data, b->size);
+    if (dlen) memcpy(s->buf + b->size, x->it.start, dlen);
+    s->used = need;
+    kb_batch *nbh = &s->x.b;
+    nbh->data = s->buf;
+    nbh->payload = moved(b->payload, b->data, b->size, s->buf);
+    nbh->key = moved(b->key, b->data, b->size, s->buf);
+    kb_iter *it = &s->x.it;
+    it->b = nbh;
+    if (x->orc == 0) {
+        const uint8_t *from = decompressed ? x->it.start : b->data;
+        size_t n = decompressed ? dlen : b->size;
+        unsigned char *to = decompressed ? s->buf + b->size : s->buf;
+        it->start = moved(x->it.start, from, n, to);
+        it->cur.p = moved(x->it.cur.p, from, n, to);
+        it->cur.end = moved(x->it.cur.end, from, n, to);
+    }
+    return 0;
+}
+
+static int ring_emit(void *sink, const ra_item *x)
+{
+    ra_ring *r = sink;
+    pthread_mutex_lock(&r->lock);
+    while (!r->stopped && (r->count == RA_SLOTS || (r->count > 0 && r->bytes >= RA_BYTES)))
+        pthread_cond_wait(&r->changed, &r->lock);
+    if (r->stopped) {
+        pthread_mutex_unlock(&r->lock);
+        return -1;
+    }
+    ra_slot *s = &r->slot[(r->head + r->count) % RA_SLOTS];
+    pthread_mutex_unlock(&r->lock);
+    /* The slot is ours until it is counted: copy without the lock. */
+    if (copy_in(s, x) < 0) {
+        /* Out of memory for a copy: hand the batch over as unreadable. */
+        ra_item err = *x;
+        err.kind = RA_PROBLEM;
+        ke_set(&err.e, KE_NOMEM, x->b.pos, "out of memory reading ahead the batch at offset %lld",
+               (long long)x->b.base_offset);
+        err.e.file = x->f ? x->f->path : NULL;
+        err.entry_offset = x->b.base_offset;
+        copy_in(s, &err);
+    }
+    pthread_mutex_lock(&r->lock);
+    r->count++;
+    r->bytes += s->used;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+    return 0;
+}
+
+static void *producer(void *arg)
+{
+    ra_ring *r = arg;
+    r->produce(r->pctx, ring_emit, r);
+    pthread_mutex_lock(&r->lock);
+    r->done = true;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+int ra_threaded(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *cctx)
+{
+    ra_ring *r = calloc(1, sizeof *r);
+    if (!r) return -1;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->changed, NULL);
+    r->produce = produce;
+    r->pctx = pctx;
+    pthread_t t;
+    if (pthread_create(&t, NULL, producer, r) != 0) {
+        pthread_cond_destroy(&r->changed);
+        pthread_mutex_destroy(&r->lock);
+        free(r);
+        return -1;
+    }
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        while (r->count == 0 && !r->done) pthread_cond_wait(&r->changed, &r->lock);
+        if (r->count == 0) {
+            pthread_mutex_unlock(&r->lock);
+            break;
+        }
+        ra_slot *s = &r->slot[r->head];
+        pthread_mutex_unlock(&r->lock);
+        /* After a stop, what is left is dropped. */
+        bool stop = !r->stopped && !consume(cctx, &s->x);
+        pthread_mutex_lock(&r->lock);
+        r->head = (r->head + 1) % RA_SLOTS;
+        r->count--;
+        r->bytes -= s->used;
+        if (stop) r->stopped = true; /* the producer stops at its next item */
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->lock);
+    }
+    pthread_join(t, NULL);
+    for (int i = 0; i < RA_SLOTS; i++) free(r->slot[i].buf);
+    pthread_cond_destroy(&r->changed);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+    return 0;
+}
