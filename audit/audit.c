@@ -534,8 +534,12 @@ void ka_expect_bytes(ka_partition *p, int64_t bytes)
      * limit, at most 8 Mi entries: 512 MiB); the index still grows past
      * that when the limit allows. Reserving saves the growth, and with a
      * limit, the moment when the old and the new table are both held. */
-    int64_t n = bytes / 512;
-    int64_t most = p->mem_limit ? (int64_t)(p->mem_limit / 2 / sizeof(kq_slot)) : ((int64_t)1 << 23);
+    int64_t n = bytes / 512, most = (int64_t)1 << 23;
+    if (p->mem_limit) { /* the entries a table of at most half the limit holds */
+        size_t half = p->mem_limit / 2 / sizeof(kq_slot), cap = 1024;
+        while (cap * 2 <= half) cap *= 2;
+        most = (int64_t)(cap / 4 * 3);
+    }
     kq_reserve(&p->q, (size_t)(n < most ? n : most));
 }
 

@@ -132,18 +132,28 @@ def test_unwritable_tmpdir(tmp):
     check("the report says the spill failed", any("could not spill" in n for n in notes), str(notes))
     check("the report says where duplicate checks stopped",
           any("duplicates not checked from offset" in n for n in notes), str(notes))
-    # Where the 96 KiB stop: TEST-TOPIC-0 (1.3 MB, one record a batch) has
-    # its index reserved at 2,048 slots (one distinct record per 512 bytes,
-    # within half the limit): 64 KiB, 1,536 records. The batch table (48
-    # bytes a batch) then fits 512 batches (24 KiB) but not 1,024: the
-    # 513th batch stops the index, before the 1,537th distinct record.
-    # kafka-python says where that batch is.
+    # Where the 96 KiB stop: the index is reserved at the largest table
+    # within half the limit, 1,024 slots (32 KiB): 768 records, and it
+    # cannot double (old and new table together would pass the limit). The
+    # batch table (48 bytes a batch) fits 1,024 batches beside it, not
+    # 2,048. So the index stops at the 769th distinct record or the 1,025th
+    # batch, whichever comes first; kafka-python says where that is.
     sys.path.insert(0, os.path.join(REPO, "tests"))
     import oracle
-    rows = [row for path in oracle.segment_files(PART) for row in oracle.decode_file(path).batch_rows
-            if not row["is_control"]]
-    stop = rows[512]["base_offset"]
-    check("the note gives the offset of the 513th batch (kafka-python: %s)" % stop,
+    seen, batches, stop = set(), 0, None
+    for path in oracle.segment_files(PART):
+        st = oracle.decode_file(path)
+        starts = {row["base_offset"] for row in st.batch_rows if not row["is_control"]}
+        for line in st.record_lines:
+            rec = json.loads(line)
+            if rec[0] in starts:
+                batches += 1
+                if batches == 1025 and stop is None:
+                    stop = rec[0]
+            seen.add((rec[2], rec[3]))
+            if len(seen) == 769 and stop is None:
+                stop = rec[0]
+    check("the note gives where the index filled up (kafka-python: offset %s)" % stop,
           any(n.startswith("duplicates not checked from offset %d:" % stop) for n in notes), str(notes))
     check("no duplicate claimed past the limit", r["summary"]["findings_by_severity"]["warning"] == 0)
 
