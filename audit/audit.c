@@ -557,6 +557,15 @@ int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill)
 
 bool ka_index_full(const ka_partition *p) { return p->index_state == KA_INDEX_FULL; }
 
+bool ka_index_outgrows(const ka_partition *p, double fraction)
+{
+    if (!p->mem_limit || p->q.mode != KQ_MEMORY || fraction <= 0 || fraction >= 1) return false;
+    double entries = (double)p->q.n / fraction, batches = (double)p->nbinfo / fraction;
+    size_t cap = 1024; /* the table those entries need, at a load of at most 3/4 */
+    while ((double)cap * 3 / 4 < entries && cap < ((size_t)1 << 40)) cap *= 2;
+    return (double)cap * sizeof(kq_slot) + batches * sizeof(ka_binfo) > (double)p->mem_limit;
+}
+
 void ka_segment(ka_partition *p, int64_t bytes)
 {
     rm_partition *rp = &p->r->partitions[p->index];

@@ -145,6 +145,14 @@ int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill);
 /* The index reached its limit: this partition's report is incomplete. */
 bool ka_index_full(const ka_partition *p);
 
+/*
+ * Will the index pass its limit before the end, if it keeps growing as it
+ * did over the `fraction` (0 to 1) of the partition read so far? A guess
+ * (the rest may repeat what was read), for giving up early on a partition
+ * that a spill will have to audit anyway.
+ */
+bool ka_index_outgrows(const ka_partition *p, double fraction);
+
 /* A segment starts (for counts). */
 void ka_segment(ka_partition *p, int64_t bytes);
 

@@ -149,7 +149,14 @@ typedef struct seg_auditor {
     kx_check chk;
     bool stop_when_full;
     bool stopped;               /* the index filled up and the plan says to stop */
+    int64_t done, total;        /* segment bytes audited, and of the whole partition */
 } seg_auditor;
+
+/* Below this, a partition is audited in memory until its index is actually
+ * full; above, it is given up as soon as the index is sure to outgrow its
+ * share (ka_index_outgrows) after a whole segment: a spill will be needed
+ * anyway, and what is read before it is read for nothing. */
+#define OUTGROW_MIN_BYTES ((int64_t)256 << 20)
 
 static bool audit_item(void *ctx, ra_item *x)
 {
@@ -158,6 +165,7 @@ static bool audit_item(void *ctx, ra_item *x)
     switch (x->kind) {
     case RA_SEGMENT:
         ka_segment(ka, x->size);
+        sa->done += x->size;
         seg_indexes_load(&sa->sib, x->f->path, x->f->base_offset, NULL, NULL);
         seg_indexes_begin(&sa->sib, &sa->chk, &sa->txns, on_index, ka);
         return true;
@@ -185,7 +193,10 @@ static bool audit_item(void *ctx, ra_item *x)
     default: /* RA_END */
         kx_end(&sa->chk);
         seg_indexes_free(&sa->sib);
-        if (sa->stop_when_full && ka_index_full(ka)) sa->stopped = true;
+        if (sa->stop_when_full &&
+            (ka_index_full(ka) || (sa->total >= OUTGROW_MIN_BYTES && sa->done < sa->total &&
+                                   ka_index_outgrows(ka, (double)sa->done / (double)sa->total))))
+            sa->stopped = true;
         return !sa->stopped;
     }
 }
@@ -311,6 +322,7 @@ static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, cons
     memset(&sa, 0, sizeof sa);
     sa.ka = ka;
     sa.stop_when_full = plan->stop_when_full;
+    sa.total = bytes;
     kx_txns_init(&sa.txns);
     /* With a core to spare, the segments are read and decompressed on a
      * thread of their own while this one audits. */
