@@ -557,6 +557,8 @@ int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill)
 
 bool ka_index_full(const ka_partition *p) { return p->index_state == KA_INDEX_FULL; }
 
+int ka_control_type(const ka_partition *p) { return p->cur.is_control ? p->ctrl_type : KB_CTRL_UNKNOWN; }
+
 bool ka_index_outgrows(const ka_partition *p, double fraction)
 {
     if (!p->mem_limit || p->q.mode != KQ_MEMORY || fraction <= 0 || fraction >= 1) return false;

@@ -105,6 +105,10 @@ void ka_record(ka_partition *p, const kb_record *r);
  * records (NULL when every record was read). */
 void ka_batch_end(ka_partition *p, const ke_error *iter_error);
 
+/* The control type (KB_CTRL_*) of the last batch's first record when it was
+ * a control batch, else KB_CTRL_UNKNOWN: for the index checker. */
+int ka_control_type(const ka_partition *p);
+
 /*
  * The reader could not read an entry: a CRC mismatch, a broken or partial
  * entry, a zero-filled tail. `entry_offset` is the entry's offset field

@@ -176,18 +176,10 @@ static bool audit_item(void *ctx, ra_item *x)
         kb_batch *b = &x->b;
         kb_record rec;
         ka_batch_begin(ka, b, x->f->path);
-        int ctrl = KB_CTRL_UNKNOWN;
         int irc = x->orc;
-        while (x->orc == 0 && (irc = kb_iter_next(&x->it, &rec, &x->e)) == 1) {
-            if (b->is_control && x->it.index == 1) {
-                int32_t ep;
-                ke_error ce;
-                kb_control_parse(&rec, &ctrl, &ep, &ce);
-            }
-            ka_record(ka, &rec);
-        }
+        while (x->orc == 0 && (irc = kb_iter_next(&x->it, &rec, &x->e)) == 1) ka_record(ka, &rec);
         ka_batch_end(ka, irc < 0 ? &x->e : NULL);
-        kx_batch(&sa->chk, b, ctrl);
+        kx_batch(&sa->chk, b, ka_control_type(ka));
         return true;
     }
     default: /* RA_END */

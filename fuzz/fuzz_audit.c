@@ -114,7 +114,7 @@ static void audit(const char *path, int mode, size_t limit, char **json)
         ka_batch_begin(ka, &b, path);
         while (orc == 0 && (irc = kb_iter_next(&it, &rec, &ie)) == 1) ka_record(ka, &rec);
         ka_batch_end(ka, irc < 0 ? &ie : NULL);
-        kx_batch(&chk, &b, KB_CTRL_UNKNOWN);
+        kx_batch(&chk, &b, ka_control_type(ka));
     }
     kx_end(&chk);
     ks_close(rd);
