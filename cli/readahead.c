@@ -42,8 +42,10 @@ struct ra_ring {
     size_t head, count;       /* next slot to fill is (head + count) % RA_SLOTS */
     size_t bytes;             /* batch bytes held */
     bool done, stopped;
+    bool reader_waits, auditor_waits; /* asleep on their condition */
     pthread_mutex_t lock;
-    pthread_cond_t changed;
+    pthread_cond_t room;      /* the reader waits for room ... */
+    pthread_cond_t items;     /* ... the auditor for items */
     ra_produce_fn produce;
     void *pctx;
 };
@@ -90,12 +92,24 @@ static int copy_in(ra_slot *s, const ra_item *x)
     return 0;
 }
 
+/* Wake-ups cost a system call and a context switch each, so neither side
+ * is woken for every batch: the auditor once RA_WAKE items wait (or the
+ * reader is about to block, or is done), the reader once the ring is half
+ * empty. */
+#define RA_WAKE 4
+
+static bool ring_full(const ra_ring *r) { return r->count == RA_SLOTS || (r->count > 0 && r->bytes >= RA_BYTES); }
+
 static int ring_emit(void *sink, const ra_item *x)
 {
     ra_ring *r = sink;
     pthread_mutex_lock(&r->lock);
-    while (!r->stopped && (r->count == RA_SLOTS || (r->count > 0 && r->bytes >= RA_BYTES)))
-        pthread_cond_wait(&r->changed, &r->lock);
+    while (!r->stopped && ring_full(r)) {
+        if (r->auditor_waits) pthread_cond_signal(&r->items);
+        r->reader_waits = true;
+        pthread_cond_wait(&r->room, &r->lock);
+        r->reader_waits = false;
+    }
     if (r->stopped) {
         pthread_mutex_unlock(&r->lock);
         return -1;
@@ -116,7 +130,7 @@ static int ring_emit(void *sink, const ra_item *x)
     pthread_mutex_lock(&r->lock);
     r->count++;
     r->bytes += s->used;
-    pthread_cond_broadcast(&r->changed);
+    if (r->auditor_waits && (r->count >= RA_WAKE || ring_full(r))) pthread_cond_signal(&r->items);
     pthread_mutex_unlock(&r->lock);
     return 0;
 }
@@ -127,7 +141,7 @@ static void *producer(void *arg)
     r->produce(r->pctx, ring_emit, r);
     pthread_mutex_lock(&r->lock);
     r->done = true;
-    pthread_cond_broadcast(&r->changed);
+    pthread_cond_signal(&r->items);
     pthread_mutex_unlock(&r->lock);
     return NULL;
 }
@@ -137,19 +151,25 @@ int ra_threaded(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *
     ra_ring *r = calloc(1, sizeof *r);
     if (!r) return -1;
     pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->changed, NULL);
+    pthread_cond_init(&r->room, NULL);
+    pthread_cond_init(&r->items, NULL);
     r->produce = produce;
     r->pctx = pctx;
     pthread_t t;
     if (pthread_create(&t, NULL, producer, r) != 0) {
-        pthread_cond_destroy(&r->changed);
+        pthread_cond_destroy(&r->room);
+        pthread_cond_destroy(&r->items);
         pthread_mutex_destroy(&r->lock);
         free(r);
         return -1;
     }
     for (;;) {
         pthread_mutex_lock(&r->lock);
-        while (r->count == 0 && !r->done) pthread_cond_wait(&r->changed, &r->lock);
+        while (r->count == 0 && !r->done) {
+            r->auditor_waits = true;
+            pthread_cond_wait(&r->items, &r->lock);
+            r->auditor_waits = false;
+        }
         if (r->count == 0) {
             pthread_mutex_unlock(&r->lock);
             break;
@@ -163,12 +183,14 @@ int ra_threaded(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *
         r->count--;
         r->bytes -= s->used;
         if (stop) r->stopped = true; /* the producer stops at its next item */
-        pthread_cond_broadcast(&r->changed);
+        if (r->reader_waits && (stop || (r->count <= RA_SLOTS / 2 && r->bytes <= RA_BYTES / 2)))
+            pthread_cond_signal(&r->room);
         pthread_mutex_unlock(&r->lock);
     }
     pthread_join(t, NULL);
     for (int i = 0; i < RA_SLOTS; i++) free(r->slot[i].buf);
-    pthread_cond_destroy(&r->changed);
+    pthread_cond_destroy(&r->room);
+    pthread_cond_destroy(&r->items);
     pthread_mutex_destroy(&r->lock);
     free(r);
     return 0;
