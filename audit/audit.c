@@ -530,16 +530,14 @@ void ka_log_start(ka_partition *p, int64_t offset) { p->log_start = offset; }
 void ka_expect_bytes(ka_partition *p, int64_t bytes)
 {
     /* About one distinct record per 512 bytes of segment, reserved up front
-     * within half the memory limit (the batch table needs room too; with no
-     * limit, at most 8 Mi entries: 512 MiB); the index still grows past
+     * within a third of the memory limit (see below; with no
+     * limit, at most 8 Mi entries: 341 MiB); the index still grows past
      * that when the limit allows. Reserving saves the growth, and with a
      * limit, the moment when the old and the new table are both held. */
     int64_t n = bytes / 512, most = (int64_t)1 << 23;
-    if (p->mem_limit) { /* the entries a table of at most half the limit holds */
-        size_t half = p->mem_limit / 2 / sizeof(kq_slot), cap = 1024;
-        while (cap * 2 <= half) cap *= 2;
-        most = (int64_t)(cap / 4 * 3);
-    }
+    /* A third of the limit: the index can still double (old and new table
+     * together take the whole limit, less the batch table). */
+    if (p->mem_limit) most = (int64_t)(p->mem_limit / 3 / sizeof(kq_slot) / 4 * 3);
     kq_reserve(&p->q, (size_t)(n < most ? n : most));
 }
 

@@ -39,8 +39,8 @@ int kq_set_spill(kq_index *q, int mode, const kq_spill *spill)
 
 static kq_slot *find(kq_slot *slots, size_t cap, uint64_t lo, uint64_t hi)
 {
-    size_t i = (size_t)lo & (cap - 1);
-    while (slots[i].batch != KQ_EMPTY && (slots[i].lo != lo || slots[i].hi != hi)) i = (i + 1) & (cap - 1);
+    size_t i = kq_home(lo, cap);
+    while (slots[i].batch != KQ_EMPTY && (slots[i].lo != lo || slots[i].hi != hi)) i = i + 1 == cap ? 0 : i + 1;
     return &slots[i];
 }
 
@@ -73,21 +73,33 @@ static int grow_to(kq_index *q, size_t ncap)
     return 0;
 }
 
+/* The most slots a new table may have beside the current one, within the
+ * limit (old and new table together), or SIZE_MAX without one. */
+static size_t room(const kq_index *q)
+{
+    if (!q->max_bytes) return SIZE_MAX;
+    size_t most = q->max_bytes / sizeof(kq_slot);
+    return most > q->cap ? most - q->cap : 0;
+}
+
 int kq_reserve(kq_index *q, size_t n)
 {
     if (q->mode != KQ_MEMORY) return 0;
-    size_t cap = q->cap ? q->cap : 1024;
-    while (n * 4 > cap * 3) cap *= 2;
-    /* Within the limit (old and new table together): a reservation is only a hint. */
-    while (q->max_bytes && cap > q->cap && cap > 1024 && cap + q->cap > q->max_bytes / sizeof(kq_slot)) cap /= 2;
-    return cap > q->cap && grow_to(q, cap) == KQ_ERROR ? -1 : 0;
+    size_t cap = n + n / 3 + 1; /* a load of 3/4 when full */
+    if (cap < KQ_MIN_SLOTS) cap = KQ_MIN_SLOTS;
+    if (cap > room(q)) cap = room(q); /* a reservation is only a hint */
+    return cap > q->cap && cap >= KQ_MIN_SLOTS && grow_to(q, cap) == KQ_ERROR ? -1 : 0;
 }
 
 static int put_memory(kq_index *q, const kq_slot *rec, kq_slot **slot)
 {
-    /* Keep the load at or below 3/4 so probes stay short. */
+    /* Keep the load at or below 3/4 so probes stay short: grow to twice the
+     * size, or as much as the limit allows if that is a quarter more. */
     if ((q->n + 1) * 4 > q->cap * 3) {
-        int rc = grow_to(q, q->cap ? q->cap * 2 : 1024);
+        size_t ncap = q->cap ? q->cap * 2 : KQ_MIN_SLOTS;
+        if (ncap > room(q)) ncap = room(q);
+        if (ncap < q->cap + q->cap / 4 || ncap < KQ_MIN_SLOTS) return KQ_FULL;
+        int rc = grow_to(q, ncap);
         if (rc < 0) return rc;
     }
     kq_slot *s = find(q->slots, q->cap, rec->lo, rec->hi);

@@ -87,10 +87,13 @@ enum {
     KQ_CHANGED = -3, /* KQ_REPLAY: this put is not the one recorded (the data changed between passes) */
 };
 
+/* The smallest table. */
+#define KQ_MIN_SLOTS 1024
+
 typedef struct kq_index {
     int mode;
     kq_slot *slots;
-    size_t cap;            /* a power of two, or 0 */
+    size_t cap;            /* slots (any number from KQ_MIN_SLOTS), or 0 */
     size_t n;              /* used slots */
     size_t max_bytes;      /* KQ_MEMORY: the most the table may take; 0 = no limit */
     const kq_spill *spill; /* KQ_RECORD, KQ_REPLAY */
@@ -128,10 +131,15 @@ int kq_put(kq_index *q, const kq_slot *rec, int64_t offset, const void *info, kq
  * out of memory. */
 int kq_reserve(kq_index *q, size_t n);
 
+/* Where fingerprint `lo` starts probing in a table of `cap` slots: the
+ * high half of lo * cap, uniform for any cap (no power of two needed, so a
+ * table can be sized to what it will hold and to what the limit allows). */
+static inline size_t kq_home(uint64_t lo, size_t cap) { return (size_t)(((unsigned __int128)lo * cap) >> 64); }
+
 /* Hint that the slot of fingerprint `lo` will be needed soon. */
 static inline void kq_prefetch(const kq_index *q, uint64_t lo)
 {
-    if (q->cap) __builtin_prefetch(&q->slots[(size_t)lo & (q->cap - 1)]);
+    if (q->cap) __builtin_prefetch(&q->slots[kq_home(lo, q->cap)]);
 }
 
 /* Bytes held. */

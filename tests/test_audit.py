@@ -177,8 +177,8 @@ def must_spill_at_96k(distinct, batches):
     spill. The limit covers the index (32-byte slots at a load of at most
     3/4, while growing both old and new table) and the batch table (48 bytes
     a batch): more than 1,536 distinct records or 1,024 batches cannot fit;
-    up to 768 and 512 always do (a 1,024-slot table, reserved up front as
-    the largest within half the limit, and 512 batches: 56 KiB)."""
+    up to 768 and 512 always do (the table reserved up front has at least
+    1,024 slots, at most a third of the limit, and 512 batches take 24 KiB)."""
     if distinct > 1536 or batches > 1024:
         return True
     if distinct <= 768 and batches <= 512:
