@@ -4,7 +4,6 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 _Static_assert(sizeof(kq_slot) == 32, "a duplicate index slot is 32 bytes");
 
@@ -44,25 +43,15 @@ static kq_slot *find(kq_slot *slots, size_t cap, uint64_t lo, uint64_t hi)
     return &slots[i];
 }
 
-/* A table of `bytes`: a large one on 2 MiB pages where the kernel allows
- * (transparent huge pages on request), since every lookup lands on a random
- * page and 4 KiB pages would make most of them a TLB miss. */
-static void *table_alloc(size_t bytes)
-{
-    const size_t huge = (size_t)2 << 20;
-    if (bytes < huge) return malloc(bytes);
-    void *p = NULL;
-    if (posix_memalign(&p, huge, bytes) != 0) return NULL;
-    madvise(p, bytes, MADV_HUGEPAGE);
-    return p;
-}
-
 /* Move to a table of `ncap` slots. While it is filled the old table still
  * exists: both count against the limit. */
 static int grow_to(kq_index *q, size_t ncap)
 {
     if (q->max_bytes && ncap + q->cap > q->max_bytes / sizeof(kq_slot)) return KQ_FULL;
-    kq_slot *ns = table_alloc(ncap * sizeof *ns);
+    /* Plain pages: transparent huge pages (MADV_HUGEPAGE) save TLB misses,
+     * but on the benchmark's VM fresh huge pages cost more to fault in than
+     * that saves (BENCHMARKS.md). */
+    kq_slot *ns = malloc(ncap * sizeof *ns);
     if (!ns) return KQ_ERROR;
     for (size_t i = 0; i < ncap; i++) ns[i].batch = KQ_EMPTY;
     for (size_t i = 0; i < q->cap; i++)
