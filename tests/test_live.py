@@ -78,15 +78,20 @@ def main():
     os.mkdir(part)
     passed = failed = 0
     problems = []
-    runs = notes = 0
+    runs = notes = spilled = changed = 0
     try:
         w = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--writer", part, str(WRITE_SECONDS)])
         time.sleep(0.3)
         deadline = time.monotonic() + WRITE_SECONDS + 20
         while w.poll() is None and runs < MAX_RUNS and time.monotonic() < deadline:
             runs += 1
+            # Every other audit with a 96 KiB index: spilled, so two passes
+            # over data that changes between them.
             for cmd in ([kaudit, "audit", "--format", "json", "--jobs", "2", tmp],
+                        [kaudit, "audit", "--format", "json", "--jobs", "1", "--max-memory", "96K", tmp],
                         [kaudit, "dump", "--format", "jsonl", "--records", part]):
+                if "96K" in cmd and runs % 2:
+                    continue
                 try:
                     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
                 except subprocess.TimeoutExpired:
@@ -96,10 +101,12 @@ def main():
                     problems.append("%s exited %d: %s" % (cmd[1], p.returncode, p.stderr[-300:]))
                     continue
                 if cmd[1] == "audit":
+                    spilled += b"two passes" in p.stderr
                     r = json.loads(p.stdout)
                     for f in r["findings"]:
                         problems.append("audit finding while live: %s at %d: %s" % (f["type"], f["offset"], f["message"]))
                     notes += sum(len(x["notes"]) for x in r["partitions"])
+                    changed += sum(1 for x in r["partitions"] for n in x["notes"] if "between the two passes" in n)
                 else:
                     for line in p.stdout.splitlines():
                         o = json.loads(line)
@@ -111,10 +118,10 @@ def main():
             failed += 1
             for p in problems[:8]:
                 print("  FAIL live: %s" % p)
-        elif runs < 3 or notes == 0:
+        elif runs < 3 or notes == 0 or spilled == 0:
             failed += 1
-            print("  FAIL live: %d runs overlapped the writer and met %d live changes: the test did not test"
-                  % (runs, notes))
+            print("  FAIL live: %d runs overlapped the writer and met %d live changes, %d spilled: the test did "
+                  "not test" % (runs, notes, spilled))
         else:
             passed += 1
         # 2. the final bytes: counts equal kafka-python's, no finding
@@ -137,7 +144,8 @@ def main():
             print("  FAIL tree: unexpected files %s" % extra)
         else:
             passed += 1
-        print("  %d runs of audit and dump overlapped the writer; %d notes of live changes" % (runs, notes))
+        print("  %d runs of audit and dump overlapped the writer (%d audits spilled, %d of them saw the data "
+              "change between their passes); %d notes of live changes" % (runs, spilled, changed, notes))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("kt: %d passed, %d failed" % (passed, failed))
