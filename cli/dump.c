@@ -14,11 +14,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
 #include "audit/indexcheck.h"
 #include "cli.h"
+#include "progress.h"
 #include "reader/batch.h"
 #include "reader/checkpoint.h"
 #include "reader/codec.h"
@@ -46,6 +48,7 @@ typedef struct dump_opts {
     int decode;            /* DEC_* */
     size_t max_entry;
     bool no_cache;
+    bool quiet;                 /* no progress line */
     int redact;            /* KA_REDACT_* */
     uint64_t redact_key;
     const char *redact_key_file;
@@ -435,11 +438,13 @@ static void dump_segment(dumper *d, const kl_file *f)
     else ks_set_live_wait(r, LIVE_WAIT_MS);
     kb_batch b;
     int rc;
+    int64_t counted = 0;
     while (r && (rc = ks_next(r, &b, &e)) != 0) {
         if (rc < 0) {
             report_error(d, &e);
             continue;
         }
+        if (f->kind == KL_SEGMENT) pg_add(b.size), counted += b.size;
         if (verify && b.crc_valid) kx_batch(&chk, &b, marker_type(d, &b));
         if (!b.crc_valid) {
             ke_set(&e, KE_CRC, b.pos,
@@ -465,6 +470,7 @@ static void dump_segment(dumper *d, const kl_file *f)
             dump_records(d, ks_path(r), &it);
         }
     }
+    if (r && f->kind == KL_SEGMENT && ks_size(r) > counted) pg_add(ks_size(r) - counted);
     ks_close(r);
     if (verify) {
         kx_end(&chk);
@@ -733,6 +739,8 @@ static const char dump_usage[] =
     "  --max-entry-bytes N   largest entry read into memory (default 256 MiB)\n"
     "  --no-cache            drop the pages we read from the page cache afterwards\n"
     "                        (for live brokers: do not evict what consumers read)\n"
+    "  -q, --quiet           no progress line (shown on stderr when it is a terminal\n"
+    "                        and the dump goes elsewhere)\n"
     "\n"
     "Exit codes: 0 clean, 1 problems found in the data (corrupt, truncated, ...),\n"
     "2 usage error or an input that could not be read at all.\n";
@@ -761,7 +769,7 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o, int *first_path)
         { "control", no_argument, 0, O_CONTROL },       { "max-entry-bytes", required_argument, 0, O_MAXENTRY },
         { "no-cache", no_argument, 0, O_NOCACHE },      { "help", no_argument, 0, O_HELP },
         { "redact", required_argument, 0, O_REDACT },   { "redact-key-file", required_argument, 0, O_REDACTKEY },
-        { 0, 0, 0, 0 }
+        { "quiet", no_argument, 0, 'q' },               { 0, 0, 0, 0 }
     };
     memset(o, 0, sizeof *o);
     o->off_lo = INT64_MIN;
@@ -769,9 +777,10 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o, int *first_path)
     o->decode = DEC_AUTO;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
         char *end;
         switch (c) {
+        case 'q': o->quiet = true; break;
         case O_FORMAT:
             if (strcmp(optarg, "jsonl") == 0) o->jsonl = true;
             else if (strcmp(optarg, "text") != 0) return usage_error("--format is text or jsonl");
@@ -843,6 +852,17 @@ int cmd_dump(int argc, char **argv)
             return EXIT_USAGE;
         }
     kl_finish(set);
+    /* Progress on stderr when it is a terminal the dump itself does not
+     * go to (they would mix). */
+    int64_t total = 0;
+    struct stat st;
+    for (size_t i = 0; i < set->nloose; i++)
+        if (set->loose[i].kind == KL_SEGMENT && stat(set->loose[i].path, &st) == 0) total += st.st_size;
+    for (size_t i = 0; i < set->nparts; i++)
+        for (size_t j = 0; j < set->parts[i].nfiles; j++)
+            if (set->parts[i].files[j].kind == KL_SEGMENT && stat(set->parts[i].files[j].path, &st) == 0)
+                total += st.st_size;
+    pg_start(total, !d.o.quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO));
     for (size_t i = 0; i < set->nproblems; i++) report_error(&d, &set->problems[i]);
     for (size_t i = 0; i < set->nloose; i++) {
         char topic[512];
@@ -869,6 +889,7 @@ int cmd_dump(int argc, char **argv)
         for (size_t j = 0; !seen && j < set->logdirs[i].nfiles; j++) dump_file(&d, &set->logdirs[i].files[j], NULL, false);
     }
     fflush(d.out);
+    pg_stop();
     if (d.problems || d.unreadable)
         fprintf(stderr, "kaudit dump: %ld problem%s in the data, %ld input%s not readable\n", d.problems,
                 d.problems == 1 ? "" : "s", d.unreadable, d.unreadable == 1 ? "" : "s");

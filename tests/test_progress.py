@@ -3,7 +3,8 @@
 
 On a terminal, a run longer than a second shows "kaudit: DONE of TOTAL (P%),
 RATE/s, T left" on stderr, redrawn in place; --quiet silences it, and so does
-a stderr that is not a terminal. The input: 100 partitions that all link to
+a stderr that is not a terminal. `kaudit dump` shows it too, unless its own
+output goes to the same terminal. The input: 100 partitions that all link to
 one real corpus segment (xpxwo100's TEST-TOPIC-0, 1.3 MB, 21,211 batches),
 audited with a 96 KiB index so each is read three times (about 2 s).
 
@@ -35,10 +36,12 @@ def check(name, ok, detail=""):
         print("  FAIL %s%s" % (name, ": " + detail if detail else ""))
 
 
-def run_on_pty(args):
-    """Run kaudit with stderr on a pseudo-terminal; return (status, stderr bytes)."""
+def run_on_pty(args, cmd="audit", stdout_too=False):
+    """Run kaudit with stderr (and stdout_too: stdout) on a pseudo-terminal;
+    return (status, what the terminal got)."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([KAUDIT, "audit"] + args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=slave)
+    proc = subprocess.Popen([KAUDIT, cmd] + args, cwd=REPO, stdout=slave if stdout_too else subprocess.DEVNULL,
+                            stderr=slave)
     os.close(slave)
     out = b""
     while True:
@@ -85,6 +88,17 @@ def main():
         p = subprocess.run([KAUDIT, "audit"] + base, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         check("not a terminal: no progress line", b"\r" not in p.stderr and b"two passes" in p.stderr,
               repr(p.stderr[:200]))
+
+        # dump: progress when the dump goes elsewhere, never mixed into it.
+        dump = ["--format", "jsonl", "--records", logs]
+        status, err = run_on_pty(dump, "dump")
+        check("dump: exit 0 on a terminal", status == 0, "exit %d" % status)
+        check("dump: progress drawn when stdout is elsewhere", len(LINE.findall(err)) >= 1, repr(err[-300:]))
+        status, err = run_on_pty(["--quiet"] + dump, "dump")
+        check("dump --quiet: nothing on the terminal", status == 0 and err == b"", repr(err[:200]))
+        status, err = run_on_pty(["--offsets", "0:0"] + dump, "dump", stdout_too=True)
+        check("dump to the terminal itself: no progress line", status == 0 and b"\x1b[K" not in err and
+              b'"type":"record"' in err, repr(err[:200]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("kt: %d passed, %d failed" % (passed, failed))
