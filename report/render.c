@@ -187,7 +187,15 @@ static void text_duplicates(const rm_report *r, FILE *f)
     for (size_t i = 0; i < n && i < 10; i++) {
         const rm_partition *p = v[i];
         int64_t delivery = tally_records(p, "repeated_content", true), repeated = tally_records(p, "repeated_content", false);
-        fprintf(f, "  %s-%d: ", p->topic, p->partition);
+        /* Two log directories may hold the same partition name (copies,
+         * several brokers' data side by side): then say which folder. */
+        bool twin = false;
+        for (size_t k = 0; k < r->npartitions && !twin; k++)
+            twin = &r->partitions[k] != p && r->partitions[k].partition == p->partition &&
+                   strcmp(r->partitions[k].topic, p->topic) == 0;
+        fprintf(f, "  %s-%d", p->topic, p->partition);
+        if (twin) fprintf(f, " (%s)", p->path);
+        fputs(": ", f);
         if (delivery) {
             fprintf(f, "%" PRId64 " delivery duplicate%s (", delivery, delivery == 1 ? "" : "s");
             int first = 1;
