@@ -1312,6 +1312,12 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
     rm_partition *rp = &p->r->partitions[p->index];
     rm_finding *f;
     if (b->is_control) rp->control_records += p->cur_records;
+    if (iter_error && iter_error->code == KE_NOMEM) {
+        /* Not a defect of the batch: its records were not read. */
+        rm_partition_note(p->r, p->index, "%s: records of the batch at offset %" PRId64 " not checked (out of memory): %s",
+                          iter_error->file ? iter_error->file : "?", b->base_offset, iter_error->msg);
+        iter_error = NULL;
+    }
     if (iter_error && !p->cur_count_bad) {
         bool count = iter_error->code == KE_COUNT;
         if ((f = emit(p, count ? "record_count_mismatch" : "corrupt_batch", RM_ERROR, b->base_offset, b->max_timestamp))) {
@@ -1360,6 +1366,11 @@ void ka_reader_problem(ka_partition *p, const ke_error *e, int64_t entry_offset)
      * we could not read is not a defect of the data. Said, not a finding. */
     if (e->code == KE_LIVE) {
         rm_partition_note(p->r, p->index, "%s: %s", e->file ? e->file : "?", e->msg);
+        return;
+    }
+    /* Nor is running out of memory: the entry was not checked, say so. */
+    if (e->code == KE_NOMEM) {
+        rm_partition_note(p->r, p->index, "%s: not checked (out of memory): %s", e->file ? e->file : "?", e->msg);
         return;
     }
     /* A zero-filled tail has no offset field of its own: it starts at the
