@@ -10,7 +10,8 @@
 #   peer      kafka-python decoding every record and finding repeats
 #             (bench/peer.py), on one partition per codec
 # as seconds, GB/s of segment bytes, ratio to the floor, and peak memory.
-# Then: the spill (the uncompressed partitions with a 16 MiB --max-memory,
+# Then: one partition with a thread reading ahead, the spill (the
+# uncompressed partitions with a 16 MiB --max-memory,
 # against the same audit in memory: time, peak, same report), linearity (one
 # zstd partition of 250, 500 and 1000 MB audited alone) and start-up.
 # Sizes: BENCH_MB of uncompressed data per partition (default 400),
@@ -74,6 +75,14 @@ set -- $(secs_mem ./kaudit audit --format json --fail-on none "$DIR")
 jn=$1; jm=$2
 echo
 echo "all codecs, $((all / 1000000)) MB: audit --jobs 1 ${j1} s ($(gbs $all $j1) GB/s), --jobs $(nproc) ${jn} s ($(gbs $all $jn) GB/s), speed-up $(ratio $j1 $jn)x, peak $((jm / 1024)) MB"
+
+# One partition alone: a spare thread reads ahead (cli/readahead.h).
+for c in none zstd; do
+    set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR"/bench-$c-0)
+    r1=$1
+    set -- $(secs_mem ./kaudit audit --jobs 2 --format json --fail-on none "$DIR"/bench-$c-0)
+    echo "one partition ($c): --jobs 1 ${r1} s, --jobs 2 (reading ahead) ${1} s: $(ratio $r1 $1)x"
+done
 
 # The spill: the same audit with the index capped far below its size.
 set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR"/bench-none-*)
