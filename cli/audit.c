@@ -337,6 +337,7 @@ typedef struct audit_job {
     int64_t bytes;              /* its segments' size: the cost estimate */
     rm_report *out;             /* this job's own report, merged in order later */
     int failed;
+    char incomplete[320];       /* why its duplicates were not checked to the end, or "" */
 } audit_job;
 
 typedef struct audit_pool {
@@ -347,6 +348,7 @@ typedef struct audit_pool {
     size_t *order;              /* job indexes, largest first: the longest start first */
     size_t next;                /* next position in `order` to take, under `lock` */
     long spare;                 /* threads asked for beyond the jobs: for reading ahead, under `lock` */
+    size_t incomplete;          /* jobs whose duplicates could not be checked to the end */
     pthread_mutex_t lock;
 } audit_pool;
 
@@ -409,6 +411,7 @@ static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc, bool ra)
     snprintf(why, sizeof why, "%s", sp_error(sp)[0] ? sp_error(sp) : "out of memory");
     sp_free(sp);
     pg_say(o->quiet, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
+    snprintf(j->incomplete, sizeof j->incomplete, "%s", why);
     index_plan mem = { .mode = KQ_MEMORY, .limit = o->job_budget, .spill_failed = why, .readahead = ra };
     return job_pass(pool, j, dc, &mem, &j->out);
 }
@@ -513,6 +516,12 @@ static int run_jobs(audit_pool *pool, rm_report *rep, long threads)
         audit_job *j = &pool->jobs[i];
         if (j->failed || !j->out || rm_merge(rep, j->out) < 0) rc = -1;
         rm_free(j->out);
+        /* An audit that could not check everything is not a clean one. */
+        if (j->incomplete[0]) {
+            rm_add_problem(rep, "%s: duplicates not checked to the end: the index outgrew --max-memory and could not spill (%s)",
+                           j->part ? j->part->path : j->file->path, j->incomplete);
+            pool->incomplete++;
+        }
     }
     free(pool->order);
     return rc;
@@ -584,7 +593,8 @@ static const char audit_usage[] =
     "                          shown only when stderr is a terminal)\n"
     "\n"
     "Exit codes: 0 no finding at or above --fail-on, 1 such findings, 2 could not\n"
-    "run (usage error, or an input that could not be read at all).\n";
+    "run (usage error, or an input that could not be read at all) or could not\n"
+    "finish (a partition's duplicates not checked to the end: no disk for a spill).\n";
 
 /* "1d", "36h", "90m", "30s", "500ms" or plain milliseconds. */
 static int parse_duration(const char *s, int64_t *ms)
@@ -842,9 +852,9 @@ int cmd_audit(int argc, char **argv)
     }
     for (size_t i = 0; jobs && i < set->nparts; i++)
         if (topic_selected(&o, set->parts[i].topic)) jobs[njobs++].part = &set->parts[i];
-    audit_pool pool = { &o, set, jobs, njobs, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+    audit_pool pool = { &o, set, jobs, njobs, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER };
     long threads = o.jobs ? o.jobs : sysconf(_SC_NPROCESSORS_ONLN);
-    if (!jobs || run_jobs(&pool, rep, threads < 1 ? 1 : threads) < 0) failed = true;
+    bool oom = !jobs || run_jobs(&pool, rep, threads < 1 ? 1 : threads) < 0;
     free(jobs);
     rm_finish(rep);
     FILE *out = stdout;
@@ -866,10 +876,13 @@ int cmd_audit(int argc, char **argv)
         }
     }
     int worst = rm_worst(rep);
-    int rc = failed || set->nproblems > 0 ? EXIT_USAGE
-             : o.fail_on >= 0 && worst >= o.fail_on ? EXIT_PROBLEMS
-                                                    : EXIT_CLEAN;
-    if (failed) fprintf(stderr, "kaudit audit: out of memory\n");
+    int rc = failed || oom || set->nproblems > 0 || pool.incomplete > 0 ? EXIT_USAGE
+             : o.fail_on >= 0 && worst >= o.fail_on                   ? EXIT_PROBLEMS
+                                                                      : EXIT_CLEAN;
+    if (oom) fprintf(stderr, "kaudit audit: out of memory\n");
+    if (pool.incomplete)
+        fprintf(stderr, "kaudit audit: %zu partition%s not fully checked for duplicates (see the report)\n",
+                pool.incomplete, pool.incomplete == 1 ? "" : "s");
     rm_free(rep);
     kl_free(set);
     kc_free(dc);

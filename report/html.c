@@ -121,8 +121,14 @@ static int types_in_order(const rm_report *r, const char **out)
 static void verdict(const rm_report *r, FILE *f)
 {
     int64_t e = r->by_severity[RM_ERROR], w = r->by_severity[RM_WARNING], in = r->by_severity[RM_INFO];
-    const char *cls = e ? "v-error" : w ? "v-warning" : "v-clean";
+    const char *cls = e ? "v-error" : w || r->nproblems ? "v-warning" : "v-clean";
     fprintf(f, "<p id=\"verdict\" class=\"%s\">", cls);
+    if (e + w == 0 && r->nproblems) {
+        fprintf(f, "Incomplete: no delivery or integrity problem in what could be checked; %zu input%s not "
+                   "audited or not fully checked (see <a href=\"#audited\">what was audited</a>).</p>\n",
+                r->nproblems, r->nproblems == 1 ? "" : "s");
+        return;
+    }
     if (e + w == 0) {
         fprintf(f, "Clean: no delivery or integrity problem in %zu partition%s", r->npartitions,
                 r->npartitions == 1 ? "" : "s");
@@ -201,7 +207,7 @@ static void audited(const rm_report *r, FILE *f, const char *version)
     }
     for (size_t i = 0; i < r->npartitions; i++)
         for (size_t k = 0; k < r->partitions[i].nnotes; k++) {
-            fputs("<tr><td>Changed while read</td><td>", f);
+            fputs("<tr><td>Note</td><td>", f);
             esc(f, r->partitions[i].topic);
             fprintf(f, "-%d: ", r->partitions[i].partition);
             esc(f, r->partitions[i].notes[k]);

@@ -39,7 +39,10 @@ int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type)
     int64_t rec = 0, bat = 0;
     for (size_t i = 0; i < r->npartitions; i++) rec += r->partitions[i].records, bat += r->partitions[i].batches;
     fputs("## Kafka log audit\n\n", f);
-    if (e + w == 0) fprintf(f, "**Clean:** no delivery or integrity problem");
+    if (e + w == 0 && r->nproblems)
+        fprintf(f, "**Incomplete:** no delivery or integrity problem in what could be checked (%zu input%s not "
+                   "audited or not fully checked)", r->nproblems, r->nproblems == 1 ? "" : "s");
+    else if (e + w == 0) fprintf(f, "**Clean:** no delivery or integrity problem");
     else fprintf(f, "**%" PRId64 " error%s and %" PRId64 " warning%s**", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
     if (in) fprintf(f, " (%" PRId64 " informational note%s)", in, in == 1 ? "" : "s");
     fprintf(f, " in %zu partition%s, %" PRId64 " batches, %" PRId64 " records (kaudit %s, %s).\n\n", r->npartitions,

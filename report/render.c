@@ -229,8 +229,12 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
     }
     int64_t e = r->by_severity[RM_ERROR], w = r->by_severity[RM_WARNING], in = r->by_severity[RM_INFO];
     fputs(ansi(color, C_BOLD), f);
-    if (e + w == 0)
+    if (e + w == 0 && r->nproblems == 0)
         fprintf(f, "%sClean: no delivery or integrity problem found", ansi(color, "\033[32m"));
+    else if (e + w == 0)
+        fprintf(f, "%sIncomplete: no delivery or integrity problem found in what could be checked (%zu input%s "
+                   "not audited or not fully checked, below)",
+                ansi(color, sev_ansi(RM_WARNING)), r->nproblems, r->nproblems == 1 ? "" : "s");
     else
         fprintf(f, "%sFound %" PRId64 " error%s and %" PRId64 " warning%s", ansi(color, sev_ansi(e ? RM_ERROR : RM_WARNING)),
                 e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
@@ -242,7 +246,7 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
     for (size_t i = 0; i < r->nproblems; i++) fprintf(f, "Not audited: %s\n", r->problems[i]);
     for (size_t i = 0; i < r->npartitions; i++)
         for (size_t k = 0; k < r->partitions[i].nnotes; k++)
-            fprintf(f, "Changed while read: %s-%d: %s\n", r->partitions[i].topic, r->partitions[i].partition,
+            fprintf(f, "Note: %s-%d: %s\n", r->partitions[i].topic, r->partitions[i].partition,
                     r->partitions[i].notes[k]);
     if (r->ncounts == 0) return ferror(f) ? -1 : 0;
     fprintf(f, "\n%-34s %8s %8s %8s\n", "finding", "error", "warning", "info");

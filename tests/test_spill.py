@@ -10,7 +10,7 @@ more distinct records than a 96 KiB index holds):
     error exit, SIGTERM, SIGINT and SIGHUP, whether the audit is stopped in
     the middle of its work or while it waits to write its report;
   * a spill that cannot be made (an unwritable --tmpdir) still audits, up to
-    the memory limit, and the report says so in a note;
+    the memory limit; the report says so, and the exit status is 2;
   * a --tmpdir inside an audited directory is refused before anything runs;
   * the spilled audit's report equals the in-memory one.
 
@@ -122,12 +122,17 @@ def test_signal_mid_spill(tmp, sig):
 def test_unwritable_tmpdir(tmp):
     ro = os.path.join(tmp, "missing")  # does not exist: mkdtemp fails
     p = audit(["--format", "json", "--fail-on", "none", "--tmpdir", ro] + SPILL + [PART], tmp)
-    check("an impossible spill still audits", p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr[-300:]))
+    # Incomplete is not clean: exit 2 (could not finish), and the report
+    # (still written) names the partition among what was not fully checked.
+    check("an impossible spill exits 2", p.returncode == 2, "exit %d: %s" % (p.returncode, p.stderr[-300:]))
     try:
         r = json.loads(p.stdout)
     except ValueError:
         check("an impossible spill gives a report", False)
         return
+    check("the report lists the partition as not fully checked",
+          any("TEST-TOPIC-0: duplicates not checked to the end" in x for x in r.get("problems", [])),
+          str(r.get("problems")))
     notes = [n for part in r["partitions"] for n in part.get("notes", [])]
     check("the report says the spill failed", any("could not spill" in n for n in notes), str(notes))
     check("the report says where duplicate checks stopped",
