@@ -130,6 +130,8 @@ def test_unwritable_tmpdir(tmp):
     except ValueError:
         check("an impossible spill gives a report", False)
         return
+    t = audit(["--format", "text", "--tmpdir", ro] + SPILL + [PART], tmp)
+    check("the text verdict says Incomplete, not Clean", t.stdout.startswith(b"Incomplete:"), repr(t.stdout[:120]))
     check("the report lists the partition as not fully checked",
           any("TEST-TOPIC-0: duplicates not checked to the end" in x for x in r.get("problems", [])),
           str(r.get("problems")))
