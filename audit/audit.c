@@ -171,6 +171,10 @@ struct ka_partition {
     ka_snap *snaps;
     size_t nsnaps, next_snap;
     int64_t log_start;    /* from log-start-offset-checkpoint, -1 when unknown */
+
+    int64_t expect_bytes; /* the partition's segment bytes (ka_expect_bytes), 0 unknown */
+    int64_t seg_done;     /* bytes of the segments before the current one */
+    int64_t seg_size;     /* the current segment's */
 };
 
 enum { KA_INDEX_OK, KA_INDEX_FULL, KA_INDEX_ERROR, KA_INDEX_CHANGED };
@@ -529,6 +533,7 @@ void ka_log_start(ka_partition *p, int64_t offset) { p->log_start = offset; }
 
 void ka_expect_bytes(ka_partition *p, int64_t bytes)
 {
+    p->expect_bytes = bytes;
     /* About one distinct record per 512 bytes of segment, reserved up front
      * within a third of the memory limit (see below; with no
      * limit, at most 8 Mi entries: 341 MiB); the index still grows past
@@ -568,6 +573,8 @@ bool ka_index_outgrows(const ka_partition *p, double fraction)
 
 void ka_segment(ka_partition *p, int64_t bytes)
 {
+    p->seg_done += p->seg_size;
+    p->seg_size = bytes;
     rm_partition *rp = &p->r->partitions[p->index];
     rp->segments++;
     rp->bytes += bytes;
@@ -736,6 +743,19 @@ static int binfo_room(ka_partition *p, int64_t offset)
     p->capbinfo = ncap;
     if (p->mem_limit) kq_set_limit(&p->q, p->mem_limit - ncap * sizeof(ka_binfo));
     return 0;
+}
+
+/* Before the index doubles, size it for what the partition will hold if it
+ * goes on as it did over the part read so far (up to batch b): one growth to
+ * the right size instead of several doublings that overshoot (the estimate
+ * from the segment bytes is low for compressed data). A hint only. */
+static void index_presize(ka_partition *p, const kb_batch *b)
+{
+    if (p->q.n * 40 < p->q.cap * 27 || p->expect_bytes <= 0) return; /* below a load of 0.675 */
+    double fraction = (double)(p->seg_done + b->pos + b->size) / (double)p->expect_bytes;
+    if (fraction < 0.01 || fraction > 0.95) return;
+    double want = (double)p->q.n / fraction * 1.1;
+    if (want > (double)p->q.cap * 3 / 4 && want < (double)SIZE_MAX / 2) kq_reserve(&p->q, (size_t)want);
 }
 
 /* A record's timestamp relative to its batch's first, as the index keeps it. */
@@ -1176,6 +1196,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     ka_binfo bi = { b->producer_id, b->base_offset, b->max_timestamp, -1, b->base_sequence, b->crc,
                     b->producer_epoch, b->is_transactional };
     p->cur_bidx = KQ_EMPTY;
+    if (!b->is_control && p->keep_binfo && p->index_state == KA_INDEX_OK) index_presize(p, b);
     if (!b->is_control && p->nbatches < KQ_EMPTY && p->index_state == KA_INDEX_OK) {
         if (!p->keep_binfo) {
             p->cur_bi = bi;
