@@ -301,11 +301,13 @@ bool ka_topic_coordinator(const char *topic)
            strcmp(topic, "__share_group_state") == 0;
 }
 
+uint64_t ka_redact_token(const uint8_t *p, size_t len, uint64_t key) { return XXH3_64bits_withSeed(p, len, key); }
+
 static void preview_set(ka_preview *p, const uint8_t *b, int32_t len, bool redact, uint64_t key)
 {
     p->len = b ? len : -1;
     p->redacted = redact && b;
-    p->token = p->redacted ? XXH3_64bits_withSeed(b, (size_t)len, key) : 0;
+    p->token = p->redacted ? ka_redact_token(b, (size_t)len, key) : 0;
     p->n = b && len > 0 && !p->redacted ? (uint8_t)(len < KA_PREVIEW ? len : KA_PREVIEW) : 0;
     if (p->n) memcpy(p->bytes, b, p->n);
 }

@@ -61,6 +61,10 @@ typedef struct ka_options {
  * against someone who has the key or can query us with chosen content.) */
 enum { KA_REDACT_KEYS = 1, KA_REDACT_VALUES = 2, KA_REDACT_HEADERS = 4 };
 
+/* The token of `len` bytes at `p` under `key` (see above): what every report
+ * and dump --redact shows in place of the content. */
+uint64_t ka_redact_token(const uint8_t *p, size_t len, uint64_t key);
+
 /* Defaults: expiration 1 day, window 10 minutes, everything reported. */
 void ka_options_init(ka_options *o);
 

@@ -7,7 +7,6 @@
  * walks what reader/ returns, filters and prints.
  */
 #include <cjson/cJSON.h>
-#include <xxhash.h>
 #include <getopt.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -214,7 +213,7 @@ static void json_field(dumper *d, const uint8_t *p, int64_t len, int what)
         return;
     }
     char tok[20];
-    snprintf(tok, sizeof tok, "%016" PRIx64, XXH3_64bits_withSeed(p, (size_t)len, d->o.redact_key));
+    snprintf(tok, sizeof tok, "%016" PRIx64, ka_redact_token(p, (size_t)len, d->o.redact_key));
     jw_obj_begin(w);
     jw_kbool(w, "redacted", true);
     jw_kint(w, "size", len);
@@ -229,7 +228,7 @@ static void text_field(dumper *d, const uint8_t *p, int64_t len, int what)
         return;
     }
     fprintf(d->out, "[redacted: %" PRId64 " bytes, token %016" PRIx64 "]", len,
-            XXH3_64bits_withSeed(p, (size_t)len, d->o.redact_key));
+            ka_redact_token(p, (size_t)len, d->o.redact_key));
 }
 
 static void print_record_json(dumper *d, const char *file, const kb_batch *b, const kb_record *r, bool control,
