@@ -48,7 +48,6 @@ typedef struct audit_opts {
     long jobs;              /* worker threads; 0 = one per online CPU */
     const char *redact_key_file;
     int64_t max_memory;     /* for every job's duplicate index together (--max-memory) */
-    size_t job_budget;      /* each job's share of it */
     const char *tmpdir;     /* where spills go (--tmpdir), or NULL for $TMPDIR or /tmp */
     bool quiet;             /* no progress, no notices on stderr */
 } audit_opts;
@@ -84,17 +83,12 @@ static int read_segment(const seg_reader *sr, const kl_file *f, ra_emit_fn emit,
     memset(&x, 0, sizeof x);
     x.f = f;
     x.entry_offset = -1;
-    ks_reader *r = ks_open(f->path, o->max_entry, o->no_cache, &x.e);
+    ks_reader *r = open_segment(f->path, o->max_entry, o->no_cache, &x.e);
     if (!r) {
-        /* Listed by the directory scan, gone now: retention, the cleaner or
-         * a partition deletion removed or renamed it meanwhile. */
-        if (access(f->path, F_OK) != 0 && errno == ENOENT)
-            ke_set(&x.e, KE_LIVE, -1, "the file disappeared before it could be read (deleted or renamed by the broker)");
         x.e.file = f->path;
         x.kind = RA_PROBLEM;
         return emit(sink, &x);
     }
-    ks_set_live_wait(r, LIVE_WAIT_MS);
     x.kind = RA_SEGMENT;
     x.size = ks_size(r);
     int rc = emit(sink, &x);
@@ -348,6 +342,7 @@ typedef struct audit_pool {
     size_t *order;              /* job indexes, largest first: the longest start first */
     size_t next;                /* next position in `order` to take, under `lock` */
     long spare;                 /* threads asked for beyond the jobs: for reading ahead, under `lock` */
+    size_t budget;              /* each job's share of --max-memory */
     size_t incomplete;          /* jobs whose duplicates could not be checked to the end */
     pthread_mutex_t lock;
 } audit_pool;
@@ -387,12 +382,12 @@ static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc, bool ra)
 {
     const audit_opts *o = pool->o;
     const char *name = j->part ? j->part->path : j->file->path;
-    bool mib = o->job_budget >= ((size_t)1 << 20);
+    bool mib = pool->budget >= ((size_t)1 << 20);
     pg_say(o->quiet, "kaudit: %s: the duplicate index needs more than its %zu %s share of --max-memory; "
                      "auditing it in two passes with a spill in %s",
-           name, o->job_budget >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_base());
+           name, pool->budget >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_base());
     pg_add_total(2 * j->bytes);
-    sp_spill *sp = sp_create(o->job_budget);
+    sp_spill *sp = sp_create(pool->budget);
     if (!sp) return -1;
     index_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra };
     rm_report *scratch = NULL;
@@ -412,7 +407,7 @@ static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc, bool ra)
     sp_free(sp);
     pg_say(o->quiet, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
     snprintf(j->incomplete, sizeof j->incomplete, "%s", why);
-    index_plan mem = { .mode = KQ_MEMORY, .limit = o->job_budget, .spill_failed = why, .readahead = ra };
+    index_plan mem = { .mode = KQ_MEMORY, .limit = pool->budget, .spill_failed = why, .readahead = ra };
     return job_pass(pool, j, dc, &mem, &j->out);
 }
 
@@ -437,7 +432,7 @@ static void give_spare(audit_pool *pool)
 static void run_job(audit_pool *pool, audit_job *j, kc_ctx *dc)
 {
     bool ra = take_spare(pool);
-    index_plan mem = { .mode = KQ_MEMORY, .limit = pool->o->job_budget, .stop_when_full = true, .readahead = ra };
+    index_plan mem = { .mode = KQ_MEMORY, .limit = pool->budget, .stop_when_full = true, .readahead = ra };
     int rc = job_pass(pool, j, dc, &mem, &j->out);
     if (rc == 1) rc = job_spilled(pool, j, dc, ra);
     if (ra) give_spare(pool);
@@ -472,11 +467,8 @@ static int cmp_cost(const void *a, const void *b, void *jobs)
 static int64_t job_bytes(const audit_job *j)
 {
     struct stat st;
-    int64_t n = 0;
-    if (j->file) return stat(j->file->path, &st) == 0 ? st.st_size : 0;
-    for (size_t i = 0; i < j->part->nfiles; i++)
-        if (j->part->files[i].kind == KL_SEGMENT && stat(j->part->files[i].path, &st) == 0) n += st.st_size;
-    return n;
+    if (j->file) return stat(j->file->path, &st) == 0 ? st.st_size : 0; /* read whatever its kind */
+    return segment_bytes(j->part->files, j->part->nfiles);
 }
 
 /* Audit every job on `threads` threads, the biggest first, then merge the
@@ -499,9 +491,8 @@ static int run_jobs(audit_pool *pool, rm_report *rep, long threads)
     /* Each job's duplicate index gets an equal share of --max-memory, so
      * the cap holds whichever jobs run together (and the report does not
      * depend on the order: a spilled partition reports the same). */
-    audit_opts *o = (audit_opts *)pool->o;
-    o->job_budget = (size_t)(o->max_memory / (threads > 0 ? threads : 1));
-    pg_start(total, !o->quiet && isatty(STDERR_FILENO));
+    pool->budget = (size_t)(pool->o->max_memory / (threads > 0 ? threads : 1));
+    pg_start(total, !pool->o->quiet && isatty(STDERR_FILENO));
     pthread_t tid[1024];
     long started = 0;
     pthread_mutex_init(&pool->lock, NULL);
@@ -852,7 +843,7 @@ int cmd_audit(int argc, char **argv)
     }
     for (size_t i = 0; jobs && i < set->nparts; i++)
         if (topic_selected(&o, set->parts[i].topic)) jobs[njobs++].part = &set->parts[i];
-    audit_pool pool = { &o, set, jobs, njobs, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+    audit_pool pool = { .o = &o, .set = set, .jobs = jobs, .njobs = njobs, .lock = PTHREAD_MUTEX_INITIALIZER };
     long threads = o.jobs ? o.jobs : sysconf(_SC_NPROCESSORS_ONLN);
     bool oom = !jobs || run_jobs(&pool, rep, threads < 1 ? 1 : threads) < 0;
     free(jobs);

@@ -18,6 +18,8 @@
 #include "audit/indexcheck.h"
 #include "reader/error.h"
 #include "reader/index.h"
+#include "reader/layout.h"
+#include "reader/segment.h"
 
 #ifndef KAUDIT_VERSION
 #define KAUDIT_VERSION "0.0.0"
@@ -78,6 +80,16 @@ const char *redact_describe(int mask, char *buf, size_t cap);
  * (".../orders-3/00000000000000000000.log"). 1 and both filled when the
  * folder is a partition directory, else 0 (topic and part untouched). */
 int file_partition(const char *path, char *topic, size_t cap, int32_t *part);
+
+/* Open a segment for reading on a live broker (ks_open, then a watch of
+ * LIVE_WAIT_MS on a partial tail). A file the directory scan listed but
+ * that is gone now (retention, the cleaner, a partition deletion) fails
+ * with KE_LIVE, not as unreadable. NULL and *e on failure. */
+ks_reader *open_segment(const char *path, size_t max_entry, int no_cache, ke_error *e);
+
+/* The bytes of the segment files (KL_SEGMENT) among `n` files, as stat
+ * gives them now: the work ahead, for scheduling and progress. */
+int64_t segment_bytes(const kl_file *files, size_t n);
 
 /* Parse "A:B", "A:" or ":B" into an inclusive offset range. 0 on success. */
 int parse_range(const char *s, int64_t *lo, int64_t *hi);

@@ -8,12 +8,10 @@
  */
 #include <cjson/cJSON.h>
 #include <getopt.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
@@ -430,11 +428,8 @@ static void dump_segment(dumper *d, const kl_file *f)
         seg_indexes_begin(&sib, &chk, &d->txns, on_mismatch, d);
     }
     ke_error e;
-    ks_reader *r = ks_open(f->path, d->o.max_entry, d->o.no_cache, &e);
-    if (!r && access(f->path, F_OK) != 0 && errno == ENOENT)
-        ke_set(&e, KE_LIVE, -1, "the file disappeared before it could be read (deleted or renamed by the broker)");
+    ks_reader *r = open_segment(f->path, d->o.max_entry, d->o.no_cache, &e);
     if (!r) report_error(d, &e);
-    else ks_set_live_wait(r, LIVE_WAIT_MS);
     kb_batch b;
     int rc;
     int64_t counted = 0;
@@ -853,14 +848,8 @@ int cmd_dump(int argc, char **argv)
     kl_finish(set);
     /* Progress on stderr when it is a terminal the dump itself does not
      * go to (they would mix). */
-    int64_t total = 0;
-    struct stat st;
-    for (size_t i = 0; i < set->nloose; i++)
-        if (set->loose[i].kind == KL_SEGMENT && stat(set->loose[i].path, &st) == 0) total += st.st_size;
-    for (size_t i = 0; i < set->nparts; i++)
-        for (size_t j = 0; j < set->parts[i].nfiles; j++)
-            if (set->parts[i].files[j].kind == KL_SEGMENT && stat(set->parts[i].files[j].path, &st) == 0)
-                total += st.st_size;
+    int64_t total = segment_bytes(set->loose, set->nloose);
+    for (size_t i = 0; i < set->nparts; i++) total += segment_bytes(set->parts[i].files, set->parts[i].nfiles);
     pg_start(total, !d.o.quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO));
     for (size_t i = 0; i < set->nproblems; i++) report_error(&d, &set->problems[i]);
     for (size_t i = 0; i < set->nloose; i++) {

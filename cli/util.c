@@ -4,12 +4,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "audit/audit.h"
 #include "reader/layout.h"
+#include "reader/segment.h"
 #include "report/jsonw.h"
 
 const char *fmt_time(int64_t ms, char *buf, size_t cap)
@@ -107,6 +110,24 @@ const char *redact_describe(int mask, char *buf, size_t cap)
              (mask & KA_REDACT_VALUES) && (mask & KA_REDACT_HEADERS) ? ", " : "",
              mask & KA_REDACT_HEADERS ? "header values" : "");
     return buf;
+}
+
+ks_reader *open_segment(const char *path, size_t max_entry, int no_cache, ke_error *e)
+{
+    ks_reader *r = ks_open(path, max_entry, no_cache, e);
+    if (r) ks_set_live_wait(r, LIVE_WAIT_MS);
+    else if (access(path, F_OK) != 0 && errno == ENOENT)
+        ke_set(e, KE_LIVE, -1, "the file disappeared before it could be read (deleted or renamed by the broker)");
+    return r;
+}
+
+int64_t segment_bytes(const kl_file *files, size_t n)
+{
+    struct stat st;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (files[i].kind == KL_SEGMENT && stat(files[i].path, &st) == 0) total += st.st_size;
+    return total;
 }
 
 int file_partition(const char *path, char *topic, size_t cap, int32_t *part)
