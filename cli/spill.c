@@ -121,13 +121,19 @@ static void f_close(sp_file *f)
     f_init(f);
 }
 
+/* Files of answers, each in put order, read as one stream in put order. */
+typedef struct sp_merge {
+    sp_file *src;               /* SP_SHARES files, closed ones empty */
+    kq_event head[SP_SHARES];   /* each file's next answer ... */
+    int have[SP_SHARES];        /* ... 1 when held, 0 when the file is done */
+} sp_merge;
+
 struct sp_spill {
     kq_spill ops;
     size_t budget;
     sp_file share[SP_SHARES];   /* the recorded puts, by fingerprint */
     sp_file ans[SP_SHARES];     /* each share's answers, in put order */
-    kq_event head[SP_SHARES];   /* replay: each share's next answer ... */
-    int have[SP_SHARES];        /* ... 1 when held, 0 when the share is done */
+    sp_merge replay;            /* ... merged for the second pass */
     uint64_t puts, disk;
     char err[PATH_MAX + 256];
 };
@@ -246,23 +252,41 @@ static int rv_emit(void *ctx, const kq_event *e)
     return f_write(c->s, c->dst, e, sizeof *e);
 }
 
-/* Merge files of answers, each in put order, into `dst`. */
-static int merge(sp_spill *s, sp_file *src, size_t n, sp_file *dst)
+static int merge_open(sp_spill *s, sp_merge *m, sp_file *src)
 {
-    kq_event head[SP_SHARES];
-    int have[SP_SHARES];
-    for (size_t i = 0; i < n; i++) {
-        have[i] = src[i].fd >= 0 ? f_read(s, &src[i], &head[i], sizeof head[i]) : 0;
-        if (have[i] < 0) return -1;
+    m->src = src;
+    for (int i = 0; i < SP_SHARES; i++)
+        if ((m->have[i] = src[i].fd >= 0 ? f_read(s, &src[i], &m->head[i], sizeof m->head[i]) : 0) < 0) return -1;
+    return 0;
+}
+
+/* The next answer in put order: 1, 0 at the end, -1 on an error. */
+static int merge_next(sp_spill *s, sp_merge *m, kq_event *e)
+{
+    int k = -1;
+    for (int i = 0; i < SP_SHARES; i++)
+        if (m->have[i] && (k < 0 || m->head[i].seq < m->head[k].seq)) k = i;
+    if (k < 0) return 0;
+    *e = m->head[k];
+    m->have[k] = f_read(s, &m->src[k], &m->head[k], sizeof m->head[k]);
+    return m->have[k] < 0 ? -1 : 1;
+}
+
+static int resolve_file(sp_spill *s, sp_file *src, sp_file *dst, int depth);
+
+/* Resolve every share file of `share` that was written (split at `depth`)
+ * into `ans`, rewound for reading; each share's file is closed, and its
+ * disk space given back, as soon as it is done. */
+static int resolve_shares(sp_spill *s, sp_file *share, sp_file *ans, int depth)
+{
+    for (int i = 0; i < SP_SHARES; i++) {
+        if (share[i].fd < 0) continue;
+        if (f_rewind(s, &share[i]) < 0 || f_open(s, &ans[i]) < 0 || resolve_file(s, &share[i], &ans[i], depth) < 0 ||
+            f_rewind(s, &ans[i]) < 0)
+            return -1;
+        f_close(&share[i]);
     }
-    for (;;) {
-        size_t m = n;
-        for (size_t i = 0; i < n; i++)
-            if (have[i] && (m == n || head[i].seq < head[m].seq)) m = i;
-        if (m == n) return 0;
-        if (f_write(s, dst, &head[m], sizeof head[m]) < 0) return -1;
-        if ((have[m] = f_read(s, &src[m], &head[m], sizeof head[m])) < 0) return -1;
-    }
+    return 0;
 }
 
 /* Resolve the `src->n` puts of `src` (rewound) into `dst`'s answers: at
@@ -286,15 +310,14 @@ static int resolve_file(sp_spill *s, sp_file *src, sp_file *dst, int depth)
         sp_file *f = &sub[share_of(&rec.rec, depth + 1)];
         if ((f->fd < 0 && f_open(s, f) < 0) || f_write(s, f, &rec, sizeof rec) < 0) goto out;
     }
-    if (got < 0) goto out;
-    for (int i = 0; i < SP_SHARES; i++) {
-        if (sub[i].fd < 0) continue;
-        if (f_rewind(s, &sub[i]) < 0 || f_open(s, &ans[i]) < 0 || resolve_file(s, &sub[i], &ans[i], depth + 1) < 0 ||
-            f_rewind(s, &ans[i]) < 0)
-            goto out;
-        f_close(&sub[i]);
-    }
-    rc = merge(s, ans, SP_SHARES, dst);
+    sp_merge m;
+    kq_event e;
+    if (got < 0 || resolve_shares(s, sub, ans, depth + 1) < 0 || merge_open(s, &m, ans) < 0) goto out;
+    while ((rc = merge_next(s, &m, &e)) == 1)
+        if (f_write(s, dst, &e, sizeof e) < 0) {
+            rc = -1;
+            break;
+        }
 out:
     for (int i = 0; i < SP_SHARES; i++) f_close(&sub[i]), f_close(&ans[i]);
     return rc;
@@ -303,32 +326,12 @@ out:
 int sp_resolve(sp_spill *s)
 {
     s->err[0] = '\0';
-    for (int i = 0; i < SP_SHARES; i++) {
-        sp_file *f = &s->share[i];
-        s->have[i] = 0;
-        if (f->fd < 0) continue;
-        if (f_rewind(s, f) < 0 || f_open(s, &s->ans[i]) < 0 || resolve_file(s, f, &s->ans[i], 0) < 0 ||
-            f_rewind(s, &s->ans[i]) < 0)
-            return -1;
-        f_close(f); /* its disk space goes back now */
-        if ((s->have[i] = f_read(s, &s->ans[i], &s->head[i], sizeof s->head[i])) < 0) return -1;
-    }
-    return 0;
+    return resolve_shares(s, s->share, s->ans, 0) < 0 ? -1 : merge_open(s, &s->replay, s->ans);
 }
 
 /* ---- replaying ---------------------------------------------------------------- */
 
-static int op_next(void *ctx, kq_event *e)
-{
-    sp_spill *s = ctx;
-    int m = -1;
-    for (int i = 0; i < SP_SHARES; i++)
-        if (s->have[i] && (m < 0 || s->head[i].seq < s->head[m].seq)) m = i;
-    if (m < 0) return 0;
-    *e = s->head[m];
-    s->have[m] = f_read(s, &s->ans[m], &s->head[m], sizeof s->head[m]);
-    return s->have[m] < 0 ? -1 : 1;
-}
+static int op_next(void *ctx, kq_event *e) { return merge_next(ctx, &((sp_spill *)ctx)->replay, e); }
 
 /* ---- the spill -------------------------------------------------------------------- */
 
