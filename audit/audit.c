@@ -537,13 +537,12 @@ void ka_expect_bytes(ka_partition *p, int64_t bytes)
 {
     p->expect_bytes = bytes;
     /* About one distinct record per 512 bytes of segment, reserved up front
-     * within a third of the memory limit (see below; with no
-     * limit, at most 8 Mi entries: 341 MiB); the index still grows past
-     * that when the limit allows. Reserving saves the growth, and with a
-     * limit, the moment when the old and the new table are both held. */
+     * (saving the growth, and with a limit the moment when the old and the
+     * new table are both held): at most 8 Mi entries (341 MiB) with no
+     * limit, else what a third of it holds, so the index can still double
+     * (old and new table together take the whole limit, less the batch
+     * table). index_presize corrects the estimate as the data is read. */
     int64_t n = bytes / 512, most = (int64_t)1 << 23;
-    /* A third of the limit: the index can still double (old and new table
-     * together take the whole limit, less the batch table). */
     if (p->mem_limit) most = (int64_t)(p->mem_limit / 3 / sizeof(kq_slot) / 4 * 3);
     kq_reserve(&p->q, (size_t)(n < most ? n : most));
 }
@@ -568,9 +567,8 @@ bool ka_index_outgrows(const ka_partition *p, double fraction)
 {
     if (!p->mem_limit || p->q.mode != KQ_MEMORY || fraction <= 0 || fraction >= 1) return false;
     double entries = (double)p->q.n / fraction, batches = (double)p->nbinfo / fraction;
-    size_t cap = 1024; /* the table those entries need, at a load of at most 3/4 */
-    while ((double)cap * 3 / 4 < entries && cap < ((size_t)1 << 40)) cap *= 2;
-    return (double)cap * sizeof(kq_slot) + batches * sizeof(ka_binfo) > (double)p->mem_limit;
+    if (entries >= (double)((size_t)1 << 40)) return true;
+    return (double)kq_slots_for((size_t)entries) * sizeof(kq_slot) + batches * sizeof(ka_binfo) > (double)p->mem_limit;
 }
 
 void ka_segment(ka_partition *p, int64_t bytes)

@@ -74,8 +74,7 @@ static size_t room(const kq_index *q)
 int kq_reserve(kq_index *q, size_t n)
 {
     if (q->mode != KQ_MEMORY) return 0;
-    size_t cap = n + n / 3 + 1; /* a load of 3/4 when full */
-    if (cap < KQ_MIN_SLOTS) cap = KQ_MIN_SLOTS;
+    size_t cap = kq_slots_for(n);
     if (cap > room(q)) cap = room(q); /* a reservation is only a hint */
     return cap > q->cap && cap >= KQ_MIN_SLOTS && grow_to(q, cap) == KQ_ERROR ? -1 : 0;
 }

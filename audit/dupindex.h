@@ -127,6 +127,13 @@ int kq_set_spill(kq_index *q, int mode, const kq_spill *spill);
 int kq_put(kq_index *q, const kq_slot *rec, int64_t offset, const void *info, kq_slot **slot,
            const void **found_info);
 
+/* The slots a table needs to hold `n` entries at a load of at most 3/4. */
+static inline size_t kq_slots_for(size_t n)
+{
+    size_t cap = n + n / 3 + 1;
+    return cap < KQ_MIN_SLOTS ? KQ_MIN_SLOTS : cap;
+}
+
 /* Make room for `n` entries without growing (within the limit). 0, or -1
  * out of memory. */
 int kq_reserve(kq_index *q, size_t n);
