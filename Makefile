@@ -51,7 +51,7 @@ $(B)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/tests/%: tests/%.c tests/kt.h $(LIB_OBJ)
+$(B)/tests/%: tests/%.c tests/kt.h tests/memspill.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
@@ -62,7 +62,7 @@ $(A)/%.o: %.c $(wildcard */*.h)
 $(A)/kaudit: $(A_LIB) $(A_CLI)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(A)/tests/%: tests/%.c tests/kt.h $(A_LIB)
+$(A)/tests/%: tests/%.c tests/kt.h tests/memspill.h $(A_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(A_LIB) $(LDLIBS)
 
@@ -73,7 +73,7 @@ sample: all
 
 # Fuzz targets: clang's libFuzzer plus ASan/UBSan.
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
-$(B)/fuzz/%: fuzz/%.c $(LIB_SRC)
+$(B)/fuzz/%: fuzz/%.c fuzz/memfd.h tests/memspill.h $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DKAUDIT_VERSION=\"$(VERSION)\" \
 	    -o $@ $< $(LIB_SRC) $(LDLIBS)

@@ -11,13 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
 #include "audit/indexcheck.h"
+#include "fuzz/memfd.h"
 #include "reader/segment.h"
 #include "report/render.h"
+#include "tests/memspill.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,55 +27,7 @@ static FILE *devnull;
 
 static void on_index(void *arg, const ke_error *e, int64_t offset) { ka_index_problem(arg, e, offset); }
 
-/* ---- a spill in memory ---- */
-
-static kq_spilled *recs;
-static size_t nrecs, caprecs;
-static kq_event *evs;
-static size_t nevs, capevs, evpos;
-
-static int sp_put(void *ctx, const kq_spilled *s)
-{
-    (void)ctx;
-    if (nrecs == caprecs) {
-        size_t ncap = caprecs ? caprecs * 2 : 1024;
-        kq_spilled *n = realloc(recs, ncap * sizeof *n);
-        if (!n) return -1;
-        recs = n, caprecs = ncap;
-    }
-    recs[nrecs++] = *s;
-    return 0;
-}
-
-static int sp_next(void *ctx, kq_event *e)
-{
-    (void)ctx;
-    if (evpos == nevs) return 0;
-    *e = evs[evpos++];
-    return 1;
-}
-
-static size_t getpos;
-static int rv_get(void *ctx, kq_spilled *s)
-{
-    (void)ctx;
-    if (getpos == nrecs) return 0;
-    *s = recs[getpos++];
-    return 1;
-}
-
-static int rv_emit(void *ctx, const kq_event *e)
-{
-    (void)ctx;
-    if (nevs == capevs) {
-        size_t ncap = capevs ? capevs * 2 : 1024;
-        kq_event *n = realloc(evs, ncap * sizeof *n);
-        if (!n) return -1;
-        evs = n, capevs = ncap;
-    }
-    evs[nevs++] = *e;
-    return 0;
-}
+static ms_spill spill; /* reused from input to input */
 
 static void check(int ok)
 {
@@ -85,7 +38,6 @@ static void check(int ok)
  * (without its generated_at) in *json, or NULL when not wanted. */
 static void audit(const char *path, int mode, size_t limit, char **json)
 {
-    static const kq_spill spill = { NULL, sp_put, sp_next };
     ka_options o;
     ka_options_init(&o);
     o.producer_expiration_ms = 1000; /* make expiry reachable */
@@ -93,7 +45,7 @@ static void audit(const char *path, int mode, size_t limit, char **json)
     size_t idx = rm_add_partition(r, "orders", 0, path);
     ka_partition *ka = ka_partition_create(&o, r, idx, "orders");
     if (mode == KQ_MEMORY) ka_index_limit(ka, limit);
-    else check(ka_index_spill(ka, mode, &spill) == 0);
+    else check(ka_index_spill(ka, mode, &spill.ops) == 0);
     kx_txns txns;
     kx_txns_init(&txns);
     kx_check chk;
@@ -143,20 +95,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!dc) dc = kc_create((size_t)4 << 20);
     if (!devnull) devnull = fopen("/dev/null", "w");
-    int fd = memfd_create("segment", 0);
-    if (fd < 0) return 0;
-    if (write(fd, data, size) != (ssize_t)size) {
-        close(fd);
-        return 0;
-    }
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fz_memfd(data, size, path);
+    if (fd < 0) return 0;
 
     char *mem = NULL, *replayed = NULL;
     audit(path, KQ_MEMORY, 0, &mem);
-    nrecs = nevs = evpos = getpos = 0;
+    if (!spill.ops.put) ms_init(&spill);
+    ms_clear(&spill);
     audit(path, KQ_RECORD, 0, NULL);
-    check(kq_resolve(nrecs, rv_get, rv_emit, NULL) == 0);
+    check(ms_resolve(&spill, 1) == 0);
     audit(path, KQ_REPLAY, 0, &replayed);
     check(mem && replayed && strcmp(mem, replayed) == 0);
     free(mem);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit/dupindex.h"
+#include "tests/memspill.h"
 
 #define MAXPUTS 4096
 
@@ -26,58 +27,7 @@ typedef struct answer {
 static kq_slot puts_[MAXPUTS];
 static int64_t offs[MAXPUTS];
 static size_t nputs;
-static kq_spilled rec[MAXPUTS];
-static size_t nrec;
-static kq_event ev[MAXPUTS];
-static size_t nev, evpos;
-
-static int sp_put(void *ctx, const kq_spilled *s)
-{
-    (void)ctx;
-    if (nrec == MAXPUTS) return -1;
-    rec[nrec++] = *s;
-    return 0;
-}
-
-static int sp_next(void *ctx, kq_event *e)
-{
-    (void)ctx;
-    if (evpos == nev) return 0;
-    *e = ev[evpos++];
-    return 1;
-}
-
-typedef struct share {
-    unsigned k, n;
-    size_t pos;
-} share;
-
-static int sh_get(void *ctx, kq_spilled *s)
-{
-    share *c = ctx;
-    while (c->pos < nrec) {
-        const kq_spilled *r = &rec[c->pos++];
-        if (r->rec.hi % c->n == c->k) {
-            *s = *r;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int sh_emit(void *ctx, const kq_event *e)
-{
-    (void)ctx;
-    check(nev < MAXPUTS);
-    ev[nev++] = *e;
-    return 0;
-}
-
-static int by_seq(const void *a, const void *b)
-{
-    uint64_t x = ((const kq_event *)a)->seq, y = ((const kq_event *)b)->seq;
-    return x < y ? -1 : x > y;
-}
+static ms_spill spill; /* reused from input to input */
 
 /* Every put through `q`, applying the caller's lowest-offset rule. */
 static void run(kq_index *q, answer *out)
@@ -127,24 +77,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run(&q, mem);
     kq_free(&q);
 
-    kq_spill sp = { NULL, sp_put, sp_next };
-    nrec = 0;
+    if (!spill.ops.put) ms_init(&spill);
+    ms_clear(&spill);
     kq_init(&q);
-    check(kq_set_spill(&q, KQ_RECORD, &sp) == 0);
+    check(kq_set_spill(&q, KQ_RECORD, &spill.ops) == 0);
     run(&q, rep);
     kq_free(&q);
-    check(nrec == nputs);
+    check(spill.nrec == nputs);
 
-    nev = evpos = 0;
-    for (unsigned k = 0; k < nshares; k++) {
-        share c = { k, nshares, 0 };
-        size_t n = 0;
-        for (size_t i = 0; i < nrec; i++) n += rec[i].rec.hi % nshares == k;
-        check(kq_resolve(n, sh_get, sh_emit, &c) == 0);
-    }
-    qsort(ev, nev, sizeof *ev, by_seq);
+    check(ms_resolve(&spill, nshares) == 0);
     kq_init(&q);
-    check(kq_set_spill(&q, KQ_REPLAY, &sp) == 0);
+    check(kq_set_spill(&q, KQ_REPLAY, &spill.ops) == 0);
     run(&q, rep);
     kq_free(&q);
     for (size_t i = 0; i < nputs; i++) {

@@ -10,6 +10,7 @@
 #include "kt.h"
 
 #include "audit/dupindex.h"
+#include "memspill.h"
 
 #define NPUTS 20000
 #define NPOOL 5000
@@ -70,72 +71,6 @@ static void run(kq_index *q, answer *out)
     }
 }
 
-/* ---- an in-memory spill ---- */
-
-static kq_spilled recorded[NPUTS];
-static size_t nrecorded;
-static kq_event events[NPUTS];
-static size_t nevents, next_event;
-
-static int rec_put(void *ctx, const kq_spilled *s)
-{
-    (void)ctx;
-    if (nrecorded == NPUTS) return -1;
-    recorded[nrecorded++] = *s;
-    return 0;
-}
-
-static int ev_next(void *ctx, kq_event *e)
-{
-    (void)ctx;
-    if (next_event == nevents) return 0;
-    *e = events[next_event++];
-    return 1;
-}
-
-typedef struct share_ctx {
-    unsigned share, nshares;
-    size_t pos;
-} share_ctx;
-
-static int share_get(void *ctx, kq_spilled *s)
-{
-    share_ctx *c = ctx;
-    while (c->pos < nrecorded) {
-        const kq_spilled *r = &recorded[c->pos++];
-        if ((unsigned)(r->rec.hi % c->nshares) == c->share) {
-            *s = *r;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int share_emit(void *ctx, const kq_event *e)
-{
-    (void)ctx;
-    events[nevents++] = *e;
-    return 0;
-}
-
-static int by_seq(const void *a, const void *b)
-{
-    uint64_t x = ((const kq_event *)a)->seq, y = ((const kq_event *)b)->seq;
-    return x < y ? -1 : x > y;
-}
-
-static void resolve(unsigned nshares)
-{
-    nevents = next_event = 0;
-    for (unsigned sh = 0; sh < nshares; sh++) {
-        share_ctx c = { sh, nshares, 0 };
-        size_t n = 0;
-        for (size_t i = 0; i < nrecorded; i++) n += (unsigned)(recorded[i].rec.hi % nshares) == sh;
-        KT_EQ_INT(kq_resolve(n, share_get, share_emit, &c), 0);
-    }
-    qsort(events, nevents, sizeof *events, by_seq);
-}
-
 static answer mem[NPUTS], replayed[NPUTS];
 
 static void test_modes_agree(void)
@@ -149,21 +84,21 @@ static void test_modes_agree(void)
     KT_CHECK(found > NPUTS - NPOOL - 100); /* nearly every pool entry repeats */
     kq_free(&q);
 
-    kq_spill sp = { NULL, rec_put, ev_next };
-    nrecorded = 0;
+    ms_spill sp;
+    ms_init(&sp);
     kq_init(&q);
-    KT_EQ_INT(kq_set_spill(&q, KQ_RECORD, &sp), 0);
+    KT_EQ_INT(kq_set_spill(&q, KQ_RECORD, &sp.ops), 0);
     answer ignored[NPUTS];
     run(&q, ignored);
     kq_free(&q);
-    KT_EQ_INT(nrecorded, NPUTS);
-    KT_EQ_UINT(recorded[NPUTS - 1].seq, NPUTS - 1);
+    KT_EQ_INT(sp.nrec, NPUTS);
+    KT_EQ_UINT(sp.rec[NPUTS - 1].seq, NPUTS - 1);
 
     for (unsigned nshares = 1; nshares <= 7; nshares += 3) {
-        resolve(nshares);
-        KT_EQ_INT(nevents, found);
+        KT_EQ_INT(ms_resolve(&sp, nshares), 0);
+        KT_EQ_INT(sp.nev, found);
         kq_init(&q);
-        KT_EQ_INT(kq_set_spill(&q, KQ_REPLAY, &sp), 0);
+        KT_EQ_INT(kq_set_spill(&q, KQ_REPLAY, &sp.ops), 0);
         run(&q, replayed);
         kq_free(&q);
         int same = 0;
@@ -173,25 +108,26 @@ static void test_modes_agree(void)
                                         replayed[i].info_ok && mem[i].info_ok));
         KT_EQ_INT(same, NPUTS);
     }
+    ms_free(&sp);
 }
 
 static void test_replay_detects_change(void)
 {
     make_stream();
-    kq_spill sp = { NULL, rec_put, ev_next };
-    nrecorded = 0;
+    ms_spill sp;
+    ms_init(&sp);
     kq_index q;
     kq_init(&q);
-    kq_set_spill(&q, KQ_RECORD, &sp);
+    kq_set_spill(&q, KQ_RECORD, &sp.ops);
     answer ignored[NPUTS];
     run(&q, ignored);
     kq_free(&q);
-    resolve(3);
-    KT_CHECK(nevents > 0);
+    KT_EQ_INT(ms_resolve(&sp, 3), 0);
+    KT_CHECK(sp.nev > 0);
     /* The second pass sees other data where the first found a copy. */
-    uint64_t at = events[0].seq;
+    uint64_t at = sp.ev[0].seq;
     kq_init(&q);
-    kq_set_spill(&q, KQ_REPLAY, &sp);
+    kq_set_spill(&q, KQ_REPLAY, &sp.ops);
     int rc = 0;
     for (uint64_t i = 0; i <= at; i++) {
         kq_slot rec = stream[i], *s;
@@ -201,6 +137,7 @@ static void test_replay_detects_change(void)
     }
     KT_EQ_INT(rc, KQ_CHANGED);
     kq_free(&q);
+    ms_free(&sp);
 }
 
 static void test_limit(void)
