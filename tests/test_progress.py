@@ -18,23 +18,13 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, done
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEGMENT = os.path.join(REPO, "..", "shared", "corpus", "xpxwo100__bullShit", "tmp", "kafka-logs", "TEST-TOPIC-0",
                        "00000000000000000000.log")
 KAUDIT = os.environ.get("KAUDIT", "./kaudit")
 LINE = re.compile(rb"\r\x1b\[Kkaudit: [0-9.]+ [kMGT]?B of [0-9.]+ [kMGT]?B \(\d+%\), [0-9.]+ [kMGT]?B/s")
-
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("  FAIL %s%s" % (name, ": " + detail if detail else ""))
-
 
 def run_on_pty(args, cmd="audit", stdout_too=False):
     """Run kaudit with stderr (and stdout_too: stdout) on a pseudo-terminal;
@@ -101,8 +91,7 @@ def main():
               b'"type":"record"' in err, repr(err[:200]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("kt: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

@@ -26,22 +26,12 @@ import sys
 import tempfile
 import time
 
+from checks import check, done
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PART = os.path.join(REPO, "..", "shared", "corpus", "xpxwo100__bullShit", "tmp", "kafka-logs", "TEST-TOPIC-0")
 KAUDIT = os.environ.get("KAUDIT", "./kaudit")
 SPILL = ["--jobs", "1", "--max-memory", "96K"]
-
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("  FAIL %s%s" % (name, ": " + detail if detail else ""))
-
 
 def audit(args, tmpdir, **kw):
     env = dict(os.environ, TMPDIR=tmpdir)
@@ -192,8 +182,7 @@ def main():
             fn(tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    print("kt: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":
