@@ -576,7 +576,9 @@ static void test_corpus_sweep(void)
 {
     memset(&sweep, 0, sizeof sweep);
     KT_EQ_INT(nftw(CORPUS, sweep_one, 16, FTW_PHYS), 0);
-    KT_EQ_INT(sweep.files, 914 + 595 + 13 + 4 + 4 + 50);
+    /* At least the files the corpus held when this test was written (it
+     * only grows: new real data must parse too, without editing a total). */
+    KT_CHECK(sweep.files >= 914 + 595 + 13 + 4 + 4 + 50);
     KT_EQ_INT(sweep.failed, 0);
 }
 

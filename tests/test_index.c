@@ -477,8 +477,10 @@ static void test_corpus_sweep(void)
 {
     memset(&sweep, 0, sizeof sweep);
     KT_EQ_INT(nftw(CORPUS, sweep_one, 16, FTW_PHYS), 0);
-    KT_EQ_INT(sweep.files, 332);
-    KT_EQ_INT(sweep.entries, 33826);
+    /* At least what the corpus held when this test was written: it only
+     * grows, and every index added must pass too. */
+    KT_CHECK(sweep.files >= 332);
+    KT_CHECK(sweep.entries >= 33826);
     KT_EQ_INT(sweep.failed, 0);
 }
 

@@ -373,9 +373,11 @@ static void test_corpus_sweep(void)
 {
     memset(&sweep, 0, sizeof sweep);
     KT_EQ_INT(nftw(CORPUS, sweep_one, 16, FTW_PHYS), 0);
-    KT_EQ_INT(sweep.kafka, 160);
-    KT_EQ_INT(sweep.entries, 30);
-    KT_EQ_INT(sweep.redpanda, 14);
+    /* At least what the corpus held when this test was written: it only
+     * grows, and every snapshot added must pass too. */
+    KT_CHECK(sweep.kafka >= 160);
+    KT_CHECK(sweep.entries >= 30);
+    KT_CHECK(sweep.redpanda >= 14);
     KT_EQ_INT(sweep.failed, 0);
 }
 
