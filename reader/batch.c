@@ -280,8 +280,12 @@ static int next_v2(kb_iter *it, kb_record *r, ke_error *e)
               "batch at offset %lld, record %d: %zu bytes left inside the record%s",
               (long long)b->base_offset, idx, kcur_left(&c), where);
     r->offset = add_wrapping(b->base_offset, off_delta);
-    r->timestamp =
-        b->timestamp_type == KB_TS_LOG_APPEND ? b->max_timestamp : add_wrapping(b->base_timestamp, ts_delta);
+    /* LogAppendTime rewrites only the batch's maxTimestamp and type
+     * (formats doc 1.9): the first timestamp plus each delta is still what
+     * the client wrote, unless the cleaner replaced the first timestamp by a
+     * delete horizon (1.10). */
+    r->client_timestamp = b->has_delete_horizon ? -1 : add_wrapping(b->base_timestamp, ts_delta);
+    r->timestamp = b->timestamp_type == KB_TS_LOG_APPEND ? b->max_timestamp : r->client_timestamp;
     r->sequence = b->base_sequence >= 0 ? kb_seq_add(b->base_sequence, off_delta) : -1;
     r->crc_valid = true;
     it->index++;
@@ -292,6 +296,9 @@ static void legacy_record(const kb_batch *m, kb_record *r)
 {
     memset(r, 0, sizeof *r);
     r->timestamp = m->max_timestamp;
+    /* A v1 message the broker stamped with LogAppendTime lost the client's
+     * timestamp (it rewrites each uncompressed message in place). */
+    r->client_timestamp = m->timestamp_type == KB_TS_CREATE ? m->max_timestamp : -1;
     r->sequence = -1;
     r->attributes = (int8_t)m->attributes;
     r->key = m->key;
@@ -314,7 +321,9 @@ static int next_legacy_inner(kb_iter *it, kb_record *r, ke_error *e)
     kcur_skip(&it->cur, in.size);
     legacy_record(&in, r);
     r->offset = add_wrapping(it->legacy_base, in.base_offset);
-    /* A v1 LogAppendTime wrapper's timestamp overrides the inner ones. */
+    /* A v1 LogAppendTime wrapper's timestamp overrides the inner ones for
+     * consumers; the inner messages keep the client's (only the wrapper is
+     * rewritten). */
     if (it->b->magic == 1 && it->b->timestamp_type == KB_TS_LOG_APPEND) r->timestamp = it->b->max_timestamp;
     it->index++;
     return 1;

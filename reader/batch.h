@@ -78,7 +78,9 @@ typedef struct kb_batch {
 
 typedef struct kb_record {
     int64_t offset;
-    int64_t timestamp;           /* -1 when none (v0) */
+    int64_t timestamp;           /* as consumers see it: -1 when none (v0); LogAppendTime: the broker's */
+    int64_t client_timestamp;    /* as the producer stamped it, -1 when no longer known (v0, a
+                                  * v1 message the broker restamped, a v2 delete horizon) */
     int32_t sequence;            /* baseSequence + offsetDelta wrapped, -1 when none */
     int8_t attributes;           /* v2 record attributes (unused by Kafka), legacy message attributes */
     const uint8_t *key;          /* NULL when null */
