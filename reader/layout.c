@@ -338,7 +338,7 @@ static int add_partition(kl_set *s, const char *path, const char *name, long log
     p.topic = strdup(topic);
     p.partition = part;
     p.state = state;
-    p.logdir = logdir;
+    p.logdir = p.home = logdir;
     int rc = p.path && p.topic ? 0 : KE_NOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (ents[i].is_dir) continue;
@@ -413,6 +413,59 @@ static int looks_like_partition(kl_set *s, const char *path)
 }
 
 static int scan_dir(kl_scan *sc, const char *path, int depth, int *found);
+
+/*
+ * A partition directory given directly still belongs to the log directory
+ * it sits in, whose root files (log-start-offset-checkpoint,
+ * meta.properties, ...) describe it. Returns the index of that folder in
+ * s->logdirs (added once, `outside`, with its root files but none of its
+ * other partitions), -1 when the folder cannot be read or holds no
+ * log-directory file, or KE_NOMEM.
+ */
+static int cmp_root_file(const void *a, const void *b)
+{
+    return strcmp(((const kl_file *)a)->path, ((const kl_file *)b)->path);
+}
+
+static long add_home(kl_set *s, const char *part_path)
+{
+    char *up = join(part_path, "..");
+    char *real = up ? realpath(up, NULL) : NULL; /* the folder the partition really sits in */
+    free(up);
+    if (!real) return -1;
+    for (size_t i = 0; i < s->nlogdirs; i++)
+        if (s->logdirs[i].outside && strcmp(s->logdirs[i].path, real) == 0) {
+            free(real);
+            return (long)i;
+        }
+    kl_logdir ld = { real, NULL, 0, true };
+    int markers = 0, rc = 0;
+    DIR *d = opendir(real);
+    struct dirent *de;
+    while (d && rc == 0 && (de = readdir(d)) != NULL) {
+        char *full = join(real, de->d_name);
+        struct stat st;
+        bool file = full && stat(full, &st) == 0 && S_ISREG(st.st_mode);
+        free(full);
+        if (!file || !is_logdir_marker(de->d_name)) continue;
+        kl_file f;
+        size_t cap = cap_of(ld.nfiles);
+        rc = make_file(real, de->d_name, &f);
+        if (rc == 0 && (rc = grow((void **)&ld.files, ld.nfiles, &cap, sizeof *ld.files)) < 0) free(f.path);
+        if (rc == 0) ld.files[ld.nfiles++] = f, markers++;
+    }
+    if (d) closedir(d);
+    size_t cap = cap_of(s->nlogdirs);
+    if (rc == 0 && markers > 0) rc = grow((void **)&s->logdirs, s->nlogdirs, &cap, sizeof *s->logdirs);
+    if (rc < 0 || markers == 0) {
+        free(real);
+        free_files(ld.files, ld.nfiles);
+        return rc < 0 ? KE_NOMEM : -1;
+    }
+    sort(ld.files, ld.nfiles, sizeof *ld.files, cmp_root_file);
+    s->logdirs[s->nlogdirs++] = ld;
+    return (long)s->nlogdirs - 1;
+}
 
 /* The name of the folder at `path` ("orders-3" for "orders-3/", "." or
  * "../orders-3"), into buf. Falls back to the last component as written. */
@@ -522,7 +575,13 @@ static int scan_dir(kl_scan *sc, const char *path, int depth, int *found)
      * partition's files, or nothing else to look into ("my-repo-2/" above a
      * log directory is not one). */
     if (parts == 0 && is_partition_dir(&self) && (partfiles > 0 || (subdirs == 0 && markers == 0))) {
+        size_t had = s->nparts;
         rc = add_partition(s, path, base, -1);
+        if (rc == 0 && s->nparts > had) {
+            long home = add_home(s, path);
+            if (home == KE_NOMEM) rc = KE_NOMEM;
+            else s->parts[had].home = home;
+        }
         (*found)++;
     } else if (parts > 0 || markers > 0) {
         rc = add_logdir(sc, path, e, n, depth, found);

@@ -16,6 +16,7 @@
 #ifndef KAUDIT_READER_LAYOUT_H
 #define KAUDIT_READER_LAYOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,12 +56,17 @@ typedef struct kl_partition {
     kl_file *files;        /* sorted: base offset, then .log .index .timeindex .txnindex .snapshot */
     size_t nfiles;
     long logdir;           /* index into kl_set.logdirs, -1 when given directly */
+    long home;             /* the log directory whose root files describe it: logdir, or for a
+                            * partition given directly the folder it sits in (-1 when that
+                            * holds no log-directory file) */
 } kl_partition;
 
 typedef struct kl_logdir {
     char *path;
     kl_file *files;        /* root files: checkpoints, meta.properties, ... */
     size_t nfiles;
+    bool outside;          /* only the home of partitions given directly: its other partitions
+                            * were not asked for and are not listed */
 } kl_logdir;
 
 typedef struct kl_set {

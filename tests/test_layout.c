@@ -151,7 +151,9 @@ static void test_scan_above_and_foreign(void)
 }
 
 /* A single file is kept as given; a partition folder given directly is a
- * partition with no log directory. */
+ * partition outside any scanned log directory, whose home is the folder it
+ * sits in: that folder's root files (checkpoints) describe it, its other
+ * partitions are not listed. */
 static void test_scan_direct(void)
 {
     kl_set *s = kl_create();
@@ -164,6 +166,27 @@ static void test_scan_direct(void)
     KT_EQ_INT(s->nparts, 1);
     KT_EQ_INT(s->parts[0].logdir, -1);
     KT_EQ_INT(s->parts[0].partition, 17);
+    KT_EQ_INT(s->nlogdirs, 1);
+    KT_EQ_INT(s->parts[0].home, 0);
+    KT_CHECK(s->logdirs[0].outside);
+    int start = 0, parts = 0;
+    for (size_t i = 0; i < s->logdirs[0].nfiles; i++) {
+        const char *f = s->logdirs[0].files[i].path;
+        start += strcmp(strrchr(f, '/'), "/log-start-offset-checkpoint") == 0;
+        parts += s->logdirs[0].files[i].kind == KL_SEGMENT;
+    }
+    KT_EQ_INT(start, 1);
+    KT_EQ_INT(parts, 0);
+    kl_free(s);
+    /* Two partitions of one folder share one home. */
+    s = kl_create();
+    KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs/__consumer_offsets-17"), 0);
+    KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs/__consumer_offsets-18"), 0);
+    kl_finish(s);
+    KT_EQ_INT(s->nparts, 2);
+    KT_EQ_INT(s->nlogdirs, 1);
+    KT_EQ_INT(s->parts[0].home, 0);
+    KT_EQ_INT(s->parts[1].home, 0);
     kl_free(s);
 }
 
