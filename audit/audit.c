@@ -13,25 +13,17 @@
 #include <xxhash.h>
 
 #include "dupindex.h"
+#include "duplicate.h"
 
 #define KA_RECENT 5      /* batches the broker remembers per producer (7.2) */
-#define KA_PREVIEW 48    /* bytes of a key or value kept for a finding */
-
-/* A short copy of a key or value, for the report. */
-typedef struct ka_preview {
-    int32_t len;          /* the full length, -1 for null */
-    uint8_t n;            /* bytes kept (none when redacted) */
-    bool redacted;        /* only `token` describes the content */
-    uint64_t token;       /* keyed hash of the whole content, when redacted */
-    uint8_t bytes[KA_PREVIEW];
-} ka_preview;
+#define KA_RUN_GAP 1024  /* offsets between two originals of one run, at most (other producers' records) */
 
 /* What the duplicate finder remembers of each batch. */
 typedef struct ka_binfo {
     int64_t producer_id;
     int64_t base_offset;
     int64_t max_timestamp;
-    int64_t ts_base;      /* timestamp of its first record with one, -1 */
+    int64_t ts_base;      /* client timestamp of its first record with one, -1 */
     int32_t base_sequence;
     uint32_t crc;         /* the stored CRC: equal CRCs mean equal batch contents */
     int16_t producer_epoch;
@@ -53,7 +45,7 @@ typedef struct ka_pending {
     uint64_t lo, hi;
     int64_t offset, timestamp;
     uint32_t batch, aux;
-    ka_preview key, value;
+    kd_preview key, value;
 } ka_pending;
 
 /* The broker's ProducerStateEntry (7.2), plus what the report needs. */
@@ -78,18 +70,30 @@ typedef struct ka_prod {
     bool seen;            /* some batch of it is in this log */
     int64_t first_off, last_off, batches, records; /* for the report */
     int32_t data_last_seq; /* last sequence of its last data batch, for the report */
+    int64_t sess_first;   /* first offset of its current session (id and epoch) in this log, -1 unknown */
+    int64_t sess_records; /* records of that session before the current batch */
+    int64_t holes_at;     /* the partition's offset holes up to its last data batch */
 } ka_prod;
 
-/* Consecutive duplicates from the same pair of batches: one finding. */
+/* The run of duplicates being read: consecutive copies of consecutive
+ * records, one producer session on each side, whatever the batch
+ * boundaries (one finding; duplicate.h). */
 typedef struct ka_run {
     bool active;
-    uint32_t ob, db;      /* batches of the original and of the copy */
-    ka_binfo o_bi, d_bi;  /* and what they were */
-    int64_t o_first, o_last, d_first, d_last, count;
-    int64_t o_ts, d_ts;   /* record timestamps of the first pair, -1 unknown */
-    bool identical;       /* every pair: equal timestamps and headers too */
-    ka_preview key, value;
+    kd_run r;             /* the evidence so far */
+    uint32_t ob, db;      /* batches of the last pair */
+    int64_t batch_ts;     /* the first copy's batch max timestamp (--since/--until) */
+    int64_t db_puts;      /* records of batch db in the run */
+    int64_t d_before;     /* records of the copies' session before the first copy, -1: no new session */
 } ka_run;
+
+/* A run decided only at the end of the partition (or when more copies
+ * show that its content recurs): duplicate.h's kd_decide. */
+typedef struct ka_held {
+    kd_run r;
+    int64_t batch_ts;
+    bool done;            /* decided and emitted meanwhile */
+} ka_held;
 
 typedef struct ka_snap {
     int64_t offset;
@@ -114,6 +118,7 @@ typedef struct ka_queued {
 typedef struct ka_epoch {
     int32_t epoch;
     int64_t start;
+    int64_t prev_end;     /* last offset of the batch before its first one in the log, -1 none */
 } ka_epoch;
 
 struct ka_partition {
@@ -123,6 +128,7 @@ struct ka_partition {
     char *topic;
     bool coordinator;     /* no sequence checks (7.1) */
     const char *rule;     /* why repetition is normal in this topic, or NULL */
+    bool internal;        /* a topic only brokers write (rule "internal") */
 
     ka_prod *prods;
     size_t nprods, capprods;
@@ -141,6 +147,13 @@ struct ka_partition {
     ka_run run;
     ka_queued queue[KA_QUEUE]; /* the current batch's records not yet in the index */
     int nqueue;
+    ka_held *held;        /* runs decided at the end: in order of their first copy */
+    size_t nheld, capheld, nheld_done;
+    size_t held_limit;    /* bytes they may take (ka_held_limit); past it the oldest are decided early */
+    kd_profile pf;        /* repetition so far (natural: of the runs already decided) */
+    int64_t decided_early; /* runs decided before the end for want of memory */
+    int64_t cur_puts;     /* records of the current batch put in the index so far */
+    bool in_batch;        /* between ka_batch_begin and ka_batch_end */
 
     /* the batch being read */
     kb_batch cur;         /* header fields only: its pointers are not used */
@@ -153,11 +166,14 @@ struct ka_partition {
     int64_t cur_records;
     int64_t cur_max_rec_ts;
     int ctrl_type;
+    bool ctrl_bad;        /* its control record could not be parsed: ctrl_msg says why */
+    char ctrl_msg[sizeof ((ke_error *)0)->msg];
     int32_t ctrl_epoch;
     int64_t ctrl_ts;
 
     bool have_prev;
     int64_t prev_last;    /* last offset of the previous batch */
+    int64_t holes;        /* offsets between batches that no batch holds (the cleaner's), so far */
     int64_t max_ts;       /* largest batch timestamp seen */
 
     int32_t max_ple;
@@ -205,13 +221,7 @@ static int grow_array(void **arr, size_t n, size_t *cap, size_t size)
 void ka_describe_types(rm_report *r)
 {
     static const struct { const char *type, *title, *summary; } t[] = {
-        { "duplicate", "Duplicates",
-          "Kafka's idempotent producer drops exactly one kind of duplicate: a batch retried by the same producer "
-          "session (same producer id, epoch and sequence numbers). Everything outside that boundary lands twice: a "
-          "client without idempotence retrying after a lost acknowledgement, a new producer session replaying what "
-          "an earlier one wrote, an application sending the same record again. Those are delivery duplicates "
-          "(warnings). The same content produced again long after the original, or in topics whose writers repeat "
-          "values by design, is counted as repeated content (informational)." },
+        { "duplicate", kd_type_title, kd_type_summary },
         { "sequence_gap", "Sequence gaps",
           "A producer numbers its batches; a jump means batches of it never reached this log. The broker refuses "
           "such a write from a client unless it had lost the producer's state, so a gap points at lost data (an "
@@ -270,6 +280,7 @@ void ka_options_init(ka_options *o)
 {
     memset(o, 0, sizeof *o);
     o->producer_expiration_ms = KA_DEFAULT_EXPIRATION_MS;
+    o->txn_max_timeout_ms = KA_DEFAULT_TXN_TIMEOUT_MS;
     o->dup_window_ms = KA_DEFAULT_DUP_WINDOW_MS;
     o->off_lo = o->since = INT64_MIN;
     o->off_hi = o->until = INT64_MAX;
@@ -303,35 +314,13 @@ bool ka_topic_coordinator(const char *topic)
 
 uint64_t ka_redact_token(const uint8_t *p, size_t len, uint64_t key) { return XXH3_64bits_withSeed(p, len, key); }
 
-static void preview_set(ka_preview *p, const uint8_t *b, int32_t len, bool redact, uint64_t key)
+static void preview_set(kd_preview *p, const uint8_t *b, int32_t len, bool redact, uint64_t key)
 {
     p->len = b ? len : -1;
     p->redacted = redact && b;
     p->token = p->redacted ? ka_redact_token(b, (size_t)len, key) : 0;
-    p->n = b && len > 0 && !p->redacted ? (uint8_t)(len < KA_PREVIEW ? len : KA_PREVIEW) : 0;
+    p->n = b && len > 0 && !p->redacted ? (uint8_t)(len < KD_PREVIEW ? len : KD_PREVIEW) : 0;
     if (p->n) memcpy(p->bytes, b, p->n);
-}
-
-/* Printable text for a preview: bytes outside printable ASCII as \xNN, and
- * the full length when cut. */
-static void preview_text(const ka_preview *p, char *out, size_t cap)
-{
-    if (p->len < 0) {
-        snprintf(out, cap, "null");
-        return;
-    }
-    if (p->redacted) {
-        snprintf(out, cap, "[redacted: %d bytes, token %016" PRIx64 "]", p->len, p->token);
-        return;
-    }
-    size_t o = 0;
-    for (uint8_t i = 0; i < p->n && o + 5 < cap; i++) {
-        uint8_t c = p->bytes[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') out[o++] = (char)c;
-        else o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-    }
-    out[o] = '\0';
-    if (p->len > p->n && o + 24 < cap) snprintf(out + o, cap - o, "... (%d bytes)", p->len);
 }
 
 /* Sequence distance from `from` forward to `to`, modulo the wrap (1.8). */
@@ -358,7 +347,15 @@ static bool in_scope(const ka_partition *p, int64_t offset, int64_t ts)
 
 static rm_finding *emit(ka_partition *p, const char *type, int severity, int64_t offset, int64_t ts)
 {
-    return in_scope(p, offset, ts) ? rm_add_finding(p->r, type, severity, p->index, offset) : NULL;
+    if (!in_scope(p, offset, ts)) return NULL;
+    rm_finding *f = rm_add_finding(p->r, type, severity, p->index, offset);
+    /* Warnings and errors of one type in one partition: one incident. */
+    if (severity >= RM_WARNING) {
+        const char *path = p->r->partitions[p->index].path;
+        rm_group g = { type, XXH3_64bits(path, strlen(path)), -1, -1, -1, -1, -1 };
+        rm_group_finding(p->r, &g, p->index, severity, ts, offset, offset, 0, f);
+    }
+    return f;
 }
 
 static void set_producer(rm_finding *f, int64_t pid, int32_t epoch)
@@ -410,6 +407,7 @@ static ka_prod *prod_get(ka_partition *p, int64_t pid)
     x->txn_first = -1;
     x->first_off = -1;
     x->data_last_seq = -1;
+    x->sess_first = -1;
     p->pmap[pmap_slot(p, pid)] = (uint32_t)++p->nprods;
     return x;
 }
@@ -452,6 +450,7 @@ ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t inde
     }
     p->coordinator = ka_topic_coordinator(topic);
     p->rule = o->dup_topics && regexec(o->dup_topics, topic, 0, NULL, 0) == 0 ? NULL : ka_topic_repetition_rule(topic);
+    p->internal = p->rule && strcmp(p->rule, "internal") == 0;
     p->max_ple = -1;
     p->log_start = -1;
     p->keep_binfo = true;
@@ -476,6 +475,7 @@ void ka_partition_free(ka_partition *p)
     free(p->ckpt);
     free(p->ckpt_file);
     free(p->snaps);
+    free(p->held);
     free(p->topic);
     free(p);
 }
@@ -547,6 +547,8 @@ void ka_expect_bytes(ka_partition *p, int64_t bytes)
     kq_reserve(&p->q, (size_t)(n < most ? n : most));
 }
 
+void ka_held_limit(ka_partition *p, size_t max_bytes) { p->held_limit = max_bytes; }
+
 void ka_index_limit(ka_partition *p, size_t max_bytes)
 {
     p->mem_limit = max_bytes;
@@ -580,138 +582,194 @@ void ka_segment(ka_partition *p, int64_t bytes)
     rp->bytes += bytes;
 }
 
-/* ---- duplicates ------------------------------------------------------------ */
+/* ---- duplicates: runs, held runs, decisions --------------------------------- */
 
-/* Delivery duplicates, by the evidence (issue #6's table; docs/report.md). */
-static const char *dup_class(const ka_run *run, const char **why)
+static kd_context dup_context(const ka_partition *p, const kd_profile *pf)
 {
-    const ka_binfo *o = &run->o_bi, *d = &run->d_bi;
-    if (o->producer_id < 0 && d->producer_id < 0 && run->identical) {
-        *why = "Neither copy carries a producer id and the records are identical, timestamps "
-               "included: the same batch sent twice. The producer ran without idempotence "
-               "(enable.idempotence=false, or a client without it), so when an acknowledgement "
-               "was lost and it retried, the broker could not recognise the batch it already "
-               "had. Check the producer's idempotence setting and its retry logs around this "
-               "time. The bytes cannot tell a client retry from an application that resent the "
-               "very same bytes.";
-        return "retry_without_idempotence";
-    }
-    if (o->producer_id < 0 && d->producer_id < 0) {
-        *why = "Neither copy carries a producer id, and the second copy has new timestamps: the "
-               "application sent the same key and value again as a new message (a client "
-               "retry resends the same bytes, timestamps included). Nothing in Kafka stops "
-               "that. The bytes cannot tell an application bug from a deliberate resend: a "
-               "person sending the same test message twice looks exactly like this. Check the "
-               "producing application's send path and error handling.";
-        return "application_resend";
-    }
-    if (o->producer_id != d->producer_id) {
-        *why = "The copies carry different producer ids: a new producer session (a restart, "
-               "redeploy or new instance) wrote again what an earlier session had already "
-               "written. Idempotence only protects retries within one producer session, so the "
-               "broker accepted both. Check for a producer restart around this time and "
-               "whether it replays input it had already sent (an uncommitted consumer offset, "
-               "a source re-read from the start).";
-        return "producer_restart";
-    }
-    if (o->producer_epoch != d->producer_epoch) {
-        *why = "Same producer id, new epoch: the producer's session was re-initialised (a "
-               "transactional producer calling initTransactions again after a restart, or an "
-               "idempotent producer bumping its epoch after an error) and the new session wrote "
-               "the records again. Idempotence does not carry across epochs. Check the "
-               "producer's restarts and what it replays after them.";
-        return "producer_restart";
-    }
-    if (seq_of(o, run->o_first) == seq_of(d, run->d_first)) {
-        *why = "Same producer id, epoch and sequence numbers at two offsets: exactly the retry "
-               "the broker is meant to drop. It was accepted twice because the broker did not "
-               "know the first copy when the second arrived: producer state lost in a leader "
-               "change or unclean election, the producer id expired, or a broker bug. Check "
-               "the partition's leader changes and the broker logs around both offsets.";
-        return "idempotence_bypassed";
-    }
-    *why = "Same producer id and epoch, new sequence numbers: the producer (the application, "
-           "not the network) sent the same records again as new messages, so idempotence, "
-           "which only stops resent batches, let them through. The bytes cannot tell an "
-           "application bug from a deliberate resend (a person sending the same test message "
-           "twice looks the same). Check the application's send path and error handling.";
-    return "application_resend";
+    kd_context c = { p->rule, p->internal, p->o->dup_window_ms, pf };
+    return c;
 }
 
-static const char *repeated_why(const ka_partition *p)
+/* The finding of run r, decided `reason`, and its incident. */
+static void dup_emit(ka_partition *p, const kd_run *r, int64_t batch_ts, int reason)
 {
-    if (p->rule)
-        return "Repetition is normal in this topic (see the rule): its writers re-emit unchanged "
-               "values by design (Streams changelogs and repartition topics forwarding aggregates "
-               "that did not change, Schema Registry and Connect re-writing their state, the "
-               "coordinators' own topics). Counted as context, not as a delivery problem. Use "
-               "--dup-topics to audit such a topic as an ordinary one.";
-    return "The copies are further apart than --dup-window, longer than any of Kafka's own "
-           "retry or restart paths takes to resend: the same content was produced again on "
-           "purpose or by a periodic job, not redelivered. Counted as context, not as a "
-           "delivery problem. Raise --dup-window if this application can replay that late.";
+    if (kd_natural(r, p->o->dup_window_ms)) p->pf.natural += r->count;
+    if (!in_scope(p, r->d.first, batch_ts)) return;
+    kd_context c = dup_context(p, NULL);
+    rm_finding *f = kd_emit(p->r, p->index, r, reason, &c);
+    if (reason != KD_DELIVERY) return;
+    rm_group g = kd_group(r, p->topic, p->o->dup_window_ms);
+    rm_group_finding(p->r, &g, p->index, RM_WARNING, r->d.ts, r->d.first, r->d.last, r->count, f);
 }
 
+/* The undecided held run whose copies include `offset`, or NULL. */
+static ka_held *held_at(ka_partition *p, int64_t offset)
+{
+    size_t lo = 0, hi = p->nheld; /* the last one starting at or before offset */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->held[mid].r.d.first <= offset) lo = mid + 1;
+        else hi = mid;
+    }
+    ka_held *h = lo ? &p->held[lo - 1] : NULL;
+    return h && !h->done && offset <= h->r.d.last ? h : NULL;
+}
+
+/* Emit held run h now (its answer no longer depends on the end). */
+static void held_decide(ka_partition *p, ka_held *h, int reason)
+{
+    dup_emit(p, &h->r, h->batch_ts, reason);
+    h->done = true;
+    p->nheld_done++;
+}
+
+/* Drop decided runs once they are half of the list. */
+static void held_compact(ka_partition *p)
+{
+    if (p->nheld_done * 2 < p->nheld) return;
+    size_t n = 0;
+    for (size_t i = 0; i < p->nheld; i++)
+        if (!p->held[i].done) p->held[n++] = p->held[i];
+    p->nheld = n;
+    p->nheld_done = 0;
+}
+
+/* The profile as it stands: the runs decided so far, and the held ones
+ * counted as they would be at the end. */
+static kd_profile profile_now(const ka_partition *p)
+{
+    kd_profile pf = p->pf;
+    for (size_t i = 0; i < p->nheld; i++)
+        if (!p->held[i].done && kd_natural(&p->held[i].r, p->o->dup_window_ms)) pf.natural += p->held[i].r.count;
+    return pf;
+}
+
+/* Decide every held run with profile pf (the end, or the oldest when
+ * memory is short: `upto` of them). */
+static void held_decide_all(ka_partition *p, const kd_profile *pf, size_t upto)
+{
+    kd_context c = dup_context(p, pf);
+    for (size_t i = 0; i < p->nheld && i < upto; i++) {
+        ka_held *h = &p->held[i];
+        if (h->done) continue;
+        int reason = kd_decide(&h->r, &c);
+        held_decide(p, h, reason < 0 ? KD_DELIVERY : reason);
+    }
+}
+
+/* Keep run r for the end. Past the held runs' memory share, the oldest
+ * quarter is decided with the profile as it stands (counted and noted). */
+static void held_add(ka_partition *p, const kd_run *r, int64_t batch_ts)
+{
+    if (p->nheld == p->capheld && p->held_limit && (p->capheld + 1) * sizeof(ka_held) > p->held_limit / 2) {
+        held_compact(p);
+        if (p->nheld == p->capheld) {
+            kd_profile pf = profile_now(p);
+            size_t before = p->nheld_done, quarter = p->nheld / 4 + 1;
+            held_decide_all(p, &pf, quarter);
+            p->decided_early += (int64_t)(p->nheld_done - before);
+            held_compact(p);
+        }
+    }
+    if (GROW(p->held, p->nheld, p->capheld) < 0) {
+        /* Out of memory: decided now, with what is known. */
+        kd_profile pf = profile_now(p);
+        kd_context c = dup_context(p, &pf);
+        int reason = kd_decide(r, &c);
+        p->decided_early++;
+        dup_emit(p, r, batch_ts, reason < 0 ? KD_DELIVERY : reason);
+        return;
+    }
+    /* Runs end in the order of their first copies, but for a committed
+     * transaction's, which join the index at its marker. */
+    size_t at = p->nheld;
+    while (at > 0 && p->held[at - 1].r.d.first > r->d.first) at--;
+    memmove(&p->held[at + 1], &p->held[at], (p->nheld - at) * sizeof *p->held);
+    p->held[at] = (ka_held){ *r, batch_ts, false };
+    p->nheld++;
+}
+
+/* The runs recur at a regular interval: the interval from its originals
+ * to the copies of `b` is within a quarter of that of `a`, whose copies
+ * are b's originals (three copies of a block, evenly spaced). */
+static bool regular(const kd_run *a, const kd_run *b)
+{
+    if (!a->ts_known || !b->ts_known) return false;
+    int64_t x = a->d.ts - a->o.ts, y = b->d.ts - b->o.ts;
+    if (x <= 0 || y <= 0) return false;
+    int64_t big = x > y ? x : y, diff = x > y ? x - y : y - x;
+    return diff <= big / 4;
+}
+
+/* The copy at `offset` (the second copy of its content) was copied again:
+ * a held single record recurs now, and is decided. */
+static void copied_again(ka_partition *p, int64_t offset)
+{
+    ka_held *h = held_at(p, offset);
+    if (!h) return;
+    h->r.later++;
+    if (h->r.count > 1) return;
+    kd_context c = dup_context(p, NULL);
+    int reason = kd_decide(&h->r, &c);
+    if (reason >= 0) held_decide(p, h, reason);
+}
+
+/* The run of duplicates ends: decide it now if nothing later can change
+ * the answer, else hold it. */
 static void run_flush(ka_partition *p)
 {
     ka_run *run = &p->run;
     if (!run->active) return;
     run->active = false;
-    const ka_binfo *o = &run->o_bi, *d = &run->d_bi;
-    bool known = run->o_ts >= 0 && run->d_ts >= 0;
-    int64_t distance = known ? run->d_ts - run->o_ts : 0;
-    const char *why;
-    const char *cls = dup_class(run, &why);
-    const char *delivery_cls = cls;
-    int severity = RM_WARNING;
-    if (p->rule || (known && (distance > p->o->dup_window_ms || distance < -p->o->dup_window_ms))) {
-        cls = "repeated_content";
-        why = repeated_why(p);
-        severity = RM_INFO;
+    kd_run *r = &run->r;
+    /* A copy batch still being read holds records after the run. */
+    if (p->in_batch && run->db == p->cur_bidx) r->whole = false;
+    r->session_start = run->d_before >= 0 && run->d_before <= r->count;
+    p->pf.repeated += r->count;
+    if (r->o.producer_id < 0 && r->d.producer_id < 0 && r->ts_known) {
+        int64_t dt = r->d.ts - r->o.ts;
+        if (dt != 0 && dt >= -1000 && dt <= 1000) p->pf.near++;
+        if (dt == 0 && r->count == 1 && kd_strong(r)) p->pf.same_ms++;
     }
-    if (!in_scope(p, run->d_first, d->max_timestamp)) return;
-    rm_tally_duplicates(p->r, p->index, cls, 1, run->count);
-    rm_finding *f = rm_add_finding(p->r, "duplicate", severity, p->index, run->d_first);
-    if (!f) return;
-    set_producer(f, d->producer_id, d->producer_epoch);
-    char k[KA_PREVIEW * 4 + 32], v[KA_PREVIEW * 4 + 32], dist[48];
-    preview_text(&run->key, k, sizeof k);
-    preview_text(&run->value, v, sizeof v);
-    if (known) snprintf(dist, sizeof dist, "%" PRId64 " ms later", distance);
-    else snprintf(dist, sizeof dist, "time apart unknown");
-    if (run->count == 1)
-        rm_set_message(f, "record at offset %" PRId64 " repeats the key and value of offset %" PRId64 ", %s (%s)",
-                       run->d_first, run->o_first, dist, cls);
-    else
-        rm_set_message(f, "%" PRId64 " records at offsets %" PRId64 "..%" PRId64 " repeat offsets %" PRId64
-                          "..%" PRId64 ", %s (%s)",
-                       run->count, run->d_first, run->d_last, run->o_first, run->o_last, dist, cls);
-    rm_set_explanation(f, "%s", why);
-    rm_field_str(f, "class", cls);
-    if (p->rule) rm_field_str(f, "rule", p->rule);
-    if (severity == RM_INFO && !p->rule) rm_field_str(f, "delivery_class", delivery_cls);
-    rm_field_int(f, "count", run->count);
-    rm_field_int(f, "last_offset", run->d_last);
-    rm_field_int(f, "original_offset", run->o_first);
-    rm_field_int(f, "original_last_offset", run->o_last);
-    rm_field_int(f, "offset_distance", wsub(run->d_first, run->o_first));
-    if (known) rm_field_int(f, "time_distance_ms", distance);
-    else rm_field_null(f, "time_distance_ms");
-    rm_field_int(f, "window", p->o->dup_window_ms);
-    rm_field_bool(f, "identical_records", run->identical);
-    rm_field_bool(f, "identical_batch", o->crc == d->crc);
-    rm_field_int(f, "original_producer_id", o->producer_id);
-    rm_field_int(f, "original_producer_epoch", o->producer_epoch);
-    rm_field_int(f, "sequence", seq_of(d, run->d_first));
-    rm_field_int(f, "original_sequence", seq_of(o, run->o_first));
-    rm_field_bool(f, "transactional", d->transactional);
-    rm_field_bool(f, "original_transactional", o->transactional);
-    rm_field_int(f, "timestamp", run->d_ts);
-    rm_field_int(f, "original_timestamp", run->o_ts);
-    rm_field_str(f, "key_preview", k);
-    rm_field_int(f, "key_size", run->key.len);
-    rm_field_str(f, "value_preview", v);
-    rm_field_int(f, "value_size", run->value.len);
+    /* A block whose originals are the copies of a held block, as far apart
+     * in time: both recur. */
+    if (r->count > 1) {
+        ka_held *h = held_at(p, r->o.first);
+        if (h && h->r.count > 1 && regular(&h->r, r)) {
+            h->r.regular = r->regular = true;
+            kd_context c = dup_context(p, NULL);
+            int reason = kd_decide(&h->r, &c);
+            if (reason >= 0) held_decide(p, h, reason);
+        }
+    }
+    kd_context c = dup_context(p, NULL);
+    int reason = kd_decide(r, &c);
+    if (reason >= 0) dup_emit(p, r, run->batch_ts, reason);
+    else held_add(p, r, run->batch_ts);
+    held_compact(p);
+}
+
+/* At the end of the partition: its profile, and every held run decided. */
+static void dup_end(ka_partition *p)
+{
+    run_flush(p);
+    kd_profile pf = profile_now(p);
+    held_decide_all(p, &pf, SIZE_MAX);
+    p->nheld = p->nheld_done = 0;
+    rm_repeats *rr = &p->r->partitions[p->index].repeats;
+    rr->checked = true;
+    rr->records = pf.records;
+    rr->repeated = pf.repeated;
+    rr->natural = pf.natural;
+    rr->by_nature = !p->rule && kd_by_nature(&pf);
+    rr->rule = p->rule;
+    rr->decided_early = p->decided_early;
+    if (p->decided_early)
+        rm_partition_note(p->r, p->index,
+                          "%" PRId64 " duplicate findings were classed before the end of the partition: the runs "
+                          "held for its end outgrew their memory share, so the oldest used the repeat profile as "
+                          "it stood then",
+                          p->decided_early);
 }
 
 /* The index could not answer for the record at `offset` (kq_put's `rc`):
@@ -787,18 +845,42 @@ static ka_binfo *batch_info(ka_partition *p, const ka_prod *x, uint32_t bidx)
     return x && lo < x->ntb && x->tb[lo].bidx == bidx ? &x->tb[lo].bi : NULL;
 }
 
-/* Record `offset` (timestamp `ts`) of batch `bidx` (of producer x's open
- * transaction when x is given) has the fingerprint (lo, hi); `aux` hashes
- * its timestamp and headers. */
+/* One side of a pair: the record at `offset` (client timestamp `ts`) of
+ * the batch `b` describes. */
+static kd_side side_of(const ka_binfo *b, int64_t offset, int64_t ts)
+{
+    kd_side s = { offset, offset, ts, b->producer_id, b->producer_epoch, seq_of(b, offset), b->transactional, b->crc };
+    return s;
+}
+
+/* Records the copies' producer session wrote in this log before its record
+ * at `d_off` (in the batch being read), when that session began in this
+ * log after the original at `o_off` and is newer than the originals' (a
+ * restart: another producer id, or a higher epoch); else -1. */
+static int64_t restart_before(ka_partition *p, const ka_binfo *o, const ka_binfo *d, int64_t o_off, int64_t d_off)
+{
+    if (d->producer_id < 0 || (o->producer_id == d->producer_id && o->producer_epoch >= d->producer_epoch)) return -1;
+    ka_prod *x = prod_find(p, d->producer_id);
+    if (!x || x->sess_first < 0 || x->epoch != d->producer_epoch || o_off >= x->sess_first) return -1;
+    return x->sess_records - p->cur.count + wsub(d_off, d->base_offset);
+}
+
+/* Record `offset` (client timestamp `ts`) of batch `bidx` (of producer x's
+ * open transaction when x is given) has the fingerprint (lo, hi); `aux`
+ * hashes its timestamp and headers. `view` is the record when it belongs
+ * to the batch being read; a committed transaction's record comes with the
+ * previews it kept instead. */
 static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, int64_t offset, int64_t ts,
-                      uint32_t bidx, const ka_prod *x, const ka_queued *view, const ka_preview *key,
-                      const ka_preview *value)
+                      uint32_t bidx, const ka_prod *x, const ka_queued *view, const kd_preview *key,
+                      const kd_preview *value)
 {
     ka_binfo *bi = batch_info(p, x, bidx);
     if (!bi || p->index_state != KA_INDEX_OK) {
         run_flush(p);
         return;
     }
+    int64_t puts_before = view ? p->cur_puts++ : -1; /* its place among the batch's records put */
+    p->pf.records++;
     kq_slot rec = { lo, hi, bidx, (int32_t)wsub(offset, bi->base_offset), ts_delta(bi, ts), aux };
     /* The offset as the slot will give it back (the same as `offset` but
      * for absurd inputs): every mode of the index compares these. */
@@ -821,47 +903,77 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
         run_flush(p); /* a record seen for the first time ends a run of duplicates */
         return;
     }
+    const kq_slot found = *s; /* the nearest earlier copy, as the index had it */
     const ka_binfo *sb = &sbi;
-    int64_t s_off = wadd(sb->base_offset, s->offset_delta), s_ts = ts_of(sb, s->ts_delta);
+    int64_t s_off = wadd(sb->base_offset, found.offset_delta), s_ts = ts_of(sb, found.ts_delta);
+    kq_count_copy(s, &rec, r_off, s_off);
+    unsigned before = kq_copies(&found); /* copies of this content before this record */
     int64_t o_off = s_off, d_off = offset, o_ts = s_ts, d_ts = ts;
-    uint32_t ob = s->batch, db = bidx;
+    uint32_t ob = found.batch, db = bidx;
     const ka_binfo *obi = sb, *dbi = bi;
-    bool identical = s->aux == aux;
-    if (r_off < s_off) {
+    bool swapped = r_off < s_off;
+    if (swapped) {
         /* A committed transaction's record joins the index at its marker,
          * after later records: the earlier offset is the original. */
         o_off = offset, d_off = s_off, o_ts = ts, d_ts = s_ts;
-        ob = bidx, db = s->batch;
+        ob = bidx, db = found.batch;
         obi = bi, dbi = sb;
-        *s = rec;
     }
     if (db == p->cur_bidx) p->cur_dups++;
+    bool identical = (found.aux & KQ_AUX_HASH) == aux, same = ob == db;
+    kd_side os = side_of(obi, o_off, o_ts), ds = side_of(dbi, d_off, d_ts);
     ka_run *run = &p->run;
-    if (run->active && run->ob == ob && run->db == db && o_off > run->o_last && d_off > run->d_last) {
-        run->o_last = o_off;
-        run->d_last = d_off;
-        run->count++;
-        run->identical = run->identical && identical;
+    kd_run *r = &run->r;
+    /* The run goes on while the copies follow each other (a record seen for
+     * the first time would have ended it) and repeat, in order and from the
+     * same sessions, records written before the first copy, all with their
+     * timestamps or all with new ones (a resent batch right after ordinary
+     * repeats of the batch before it is a run of its own). */
+    if (run->active && identical == r->identical && d_off > r->d.last && o_off > r->o.last &&
+        wsub(o_off, r->o.last) <= KA_RUN_GAP &&
+        o_off < r->d.first && os.producer_id == r->o.producer_id && os.epoch == r->o.epoch &&
+        ds.producer_id == r->d.producer_id && ds.epoch == r->d.epoch) {
+        if (db != run->db) { /* the next copy batch: whole only from its first record */
+            r->whole = r->whole && view && puts_before == 0;
+            run->db_puts = 0;
+        }
+        r->o.last = o_off;
+        r->d.last = d_off;
+        r->count++;
+        r->identical_batch = r->identical_batch && !same && obi->crc == dbi->crc;
+        r->same_batch = r->same_batch || same;
+        r->recurring += before >= 3;
+        run->ob = ob, run->db = db;
+        run->db_puts++;
         return;
     }
     run_flush(p);
+    /* The third copy of this content: its original, the second, recurs. */
+    if (!swapped && before == 2) copied_again(p, o_off);
     run->active = true;
+    memset(r, 0, sizeof *r);
+    r->o = os, r->d = ds;
+    r->count = 1;
+    r->identical = identical;
+    r->ts_known = o_ts >= 0 && d_ts >= 0;
+    r->identical_batch = !same && obi->crc == dbi->crc;
+    r->whole = view && !swapped && puts_before == 0;
+    r->same_batch = same;
+    r->copies = swapped ? 2 : (int)(before < 4 ? before + 1 : 4);
+    r->recurring = before >= 3;
     run->ob = ob, run->db = db;
-    run->o_bi = *obi, run->d_bi = *dbi;
-    run->o_first = run->o_last = o_off;
-    run->d_first = run->d_last = d_off;
-    run->o_ts = o_ts, run->d_ts = d_ts;
-    run->count = 1;
-    run->identical = identical;
+    run->db_puts = 1;
+    run->batch_ts = dbi->max_timestamp;
+    run->d_before = view && !swapped ? restart_before(p, obi, dbi, o_off, d_off) : -1;
     /* Previews come from the record's bytes (a queued record) or from the
      * copies a transaction's pending record kept. */
     if (view) {
         const ka_options *o = p->o;
-        preview_set(&run->key, view->key, view->key_len, o->redact & KA_REDACT_KEYS, o->redact_key);
-        preview_set(&run->value, view->value, view->value_len, o->redact & KA_REDACT_VALUES, o->redact_key);
+        preview_set(&r->key, view->key, view->key_len, o->redact & KA_REDACT_KEYS, o->redact_key);
+        preview_set(&r->value, view->value, view->value_len, o->redact & KA_REDACT_VALUES, o->redact_key);
     } else {
-        run->key = *key;
-        run->value = *value;
+        r->key = *key;
+        r->value = *value;
     }
 }
 
@@ -877,8 +989,8 @@ static void queue_flush(ka_partition *p)
 }
 
 /* The record's identity (key and value, and headers with
- * --dup-include-headers) as 128 bits, and a 32-bit hash of what a client
- * retry also keeps equal (timestamp and headers). One-shot hashes of the
+ * --dup-include-headers) as 128 bits, and a 30-bit hash of what a client
+ * retry also keeps equal (the timestamp the client stamped, and headers). One-shot hashes of the
  * key, the value (and the headers), each seeded with its length so that a
  * null (-1) and an empty (0) field differ, then a hash of those hashes: the
  * same identity whatever message format the record came in. */
@@ -894,10 +1006,10 @@ static void fingerprint(ka_partition *p, const kb_record *r, uint64_t *lo, uint6
     XXH128_hash_t h = XXH3_128bits(part, nparts * sizeof part[0]);
     *lo = h.low64;
     *hi = h.high64;
-    uint64_t ts = (uint64_t)r->timestamp;
+    uint64_t ts = (uint64_t)r->client_timestamp;
     uint64_t a = XXH3_64bits_withSeed(&ts, sizeof ts, 0);
     if (r->headers_len) a ^= XXH3_64bits_withSeed(r->headers, r->headers_len, 1);
-    *aux = (uint32_t)a;
+    *aux = (uint32_t)a & KQ_AUX_HASH;
 }
 
 /* ---- snapshots and leader epochs ------------------------------------------- */
@@ -960,8 +1072,10 @@ static void leader_epochs_compare(ka_partition *p)
         for (size_t j = 0; j < p->nckpt && !c; j++)
             if (p->ckpt[j].epoch == l.epoch) c = &p->ckpt[j];
         /* The first epoch still in the log may have begun before its first
-         * batch still here (segments deleted by retention). */
-        if (c && (c->start == l.start || (i == 0 && c->start < l.start))) continue;
+         * batch still here (segments deleted by retention), and any epoch
+         * before its first surviving batch when the cleaner removed the
+         * batches in between (no batch lies between the two). */
+        if (c && (c->start == l.start || (c->start < l.start && (i == 0 || c->start > l.prev_end)))) continue;
         rm_finding *f = emit(p, "leader_epoch_checkpoint_mismatch", RM_WARNING, l.start, -1);
         if (!f) continue;
         if (c)
@@ -1039,7 +1153,11 @@ static void producer_data(ka_partition *p, ka_prod *x)
     if (!p->coordinator && x->known && !new_epoch && x->has_batch) {
         int32_t expected = kb_seq_add(x->last_seq, 1);
         int64_t ahead = seq_forward(expected, b->base_sequence);
-        if (b->base_sequence != expected && ahead != 0) {
+        /* The cleaner removes whole batches (1.10): sequences missing where
+         * as many offsets went missing since this producer's last batch
+         * are its cleaned batches, not lost data. */
+        bool cleaned = ahead < ((int64_t)1 << 30) && ahead <= wsub(p->holes, x->holes_at);
+        if (b->base_sequence != expected && ahead != 0 && !cleaned) {
             bool gap = ahead < ((int64_t)1 << 30);
             const char *type = gap ? "sequence_gap" : "sequence_regression";
             if ((f = emit(p, type, gap ? RM_WARNING : RM_ERROR, b->base_offset, b->max_timestamp))) {
@@ -1119,9 +1237,11 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     }
     p->cur_window = b->max_timestamp < 0 || (b->max_timestamp >= p->o->since && b->max_timestamp <= p->o->until);
     p->cur_count_bad = p->cur_repeat = false;
-    p->cur_dups = p->cur_records = 0;
+    p->cur_dups = p->cur_records = p->cur_puts = 0;
+    p->in_batch = true;
     p->cur_max_rec_ts = -1;
     p->ctrl_type = KB_CTRL_UNKNOWN;
+    p->ctrl_bad = false;
     p->ctrl_epoch = -1;
     p->ctrl_ts = b->max_timestamp;
     rm_finding *f;
@@ -1151,6 +1271,9 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
                               "leader). Consumers will see one of them, or both.");
         rm_field_int(f, "previous_last_offset", p->prev_last);
     }
+    /* Offsets no batch holds: the cleaner removed whole batches (1.10). */
+    if (p->have_prev && b->base_offset > p->prev_last) p->holes = wadd(p->holes, wsub(b->base_offset, p->prev_last) - 1);
+    int64_t before_last = p->have_prev ? p->prev_last : -1;
     if (!p->have_prev || b->last_offset > p->prev_last) p->prev_last = b->last_offset;
     p->have_prev = true;
 
@@ -1171,6 +1294,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
         } else if (b->partition_leader_epoch > p->max_ple && GROW(p->epochs, p->nepochs, p->capepochs) == 0) {
             p->epochs[p->nepochs].epoch = b->partition_leader_epoch;
             p->epochs[p->nepochs].start = b->base_offset;
+            p->epochs[p->nepochs].prev_end = before_last;
             p->nepochs++;
             p->max_ple = b->partition_leader_epoch;
         }
@@ -1216,8 +1340,17 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     /* A producer silent for longer than the expiration is forgotten (7.8). */
     if (x->known && x->txn_first < 0 && x->last_ts >= 0 && wsub(b->max_timestamp, x->last_ts) >= p->o->producer_expiration_ms)
         prod_forget(x);
+    /* A producer session (id and epoch) begins here: the id's first batch
+     * in this log (not known from a snapshot), or a higher epoch. */
+    bool fresh = !x->known && !x->seen, newer = x->known && b->producer_epoch > x->epoch;
     producer_data(p, x);
     producer_txn(p, x);
+    if (fresh || newer) {
+        x->sess_first = b->base_offset;
+        x->sess_records = 0;
+    }
+    x->sess_records += b->count;
+    x->holes_at = p->holes;
     x->last_ts = b->max_timestamp;
     x->seen = true;
     if (x->first_off < 0) x->first_off = b->base_offset;
@@ -1234,14 +1367,18 @@ void ka_record(ka_partition *p, const kb_record *r)
     if (p->cur.is_control) {
         if (p->cur_records == 1) {
             ke_error e;
-            kb_control_parse(r, &p->ctrl_type, &p->ctrl_epoch, &e);
+            ke_clear(&e);
+            p->ctrl_bad = kb_control_parse(r, &p->ctrl_type, &p->ctrl_epoch, &e) < 0;
+            if (p->ctrl_bad) snprintf(p->ctrl_msg, sizeof p->ctrl_msg, "%s", e.msg);
             p->ctrl_ts = r->timestamp;
         }
         return;
     }
     rm_partition *rp = &p->r->partitions[p->index];
     rp->records++;
-    if (p->cur_bidx == KQ_EMPTY) return;
+    /* Below the log start offset a record is gone for every reader: it is
+     * neither a duplicate nor the original of one. */
+    if (p->cur_bidx == KQ_EMPTY || r->offset < p->log_start) return;
     uint64_t lo, hi;
     uint32_t aux;
     fingerprint(p, r, &lo, &hi, &aux);
@@ -1249,7 +1386,7 @@ void ka_record(ka_partition *p, const kb_record *r)
         ka_prod *x = prod_find(p, p->cur.producer_id);
         if (x && GROW(x->pend, x->npend, x->cappend) == 0) {
             ka_pending *pe = &x->pend[x->npend++];
-            pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->timestamp = r->timestamp;
+            pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->timestamp = r->client_timestamp;
             pe->batch = p->cur_bidx, pe->aux = aux;
             const ka_options *o = p->o;
             preview_set(&pe->key, r->key, r->key_len, o->redact & KA_REDACT_KEYS, o->redact_key);
@@ -1258,7 +1395,7 @@ void ka_record(ka_partition *p, const kb_record *r)
         return;
     }
     ka_queued *q = &p->queue[p->nqueue++];
-    q->lo = lo, q->hi = hi, q->aux = aux, q->offset = r->offset, q->ts = r->timestamp;
+    q->lo = lo, q->hi = hi, q->aux = aux, q->offset = r->offset, q->ts = r->client_timestamp;
     q->key = r->key, q->key_len = r->key_len, q->value = r->value, q->value_len = r->value_len;
     kq_prefetch(&p->q, lo);
     if (p->nqueue == KA_QUEUE) queue_flush(p);
@@ -1329,6 +1466,10 @@ static void marker(ka_partition *p)
 void ka_batch_end(ka_partition *p, const ke_error *iter_error)
 {
     queue_flush(p);
+    /* A run of copies in this batch covers it whole only with every record
+     * of it that was put. */
+    if (p->run.active && p->run.db == p->cur_bidx) p->run.r.whole = p->run.r.whole && p->run.db_puts == p->cur_puts;
+    p->in_batch = false;
     const kb_batch *b = &p->cur;
     rm_partition *rp = &p->r->partitions[p->index];
     rm_finding *f;
@@ -1351,9 +1492,29 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
             rm_field_str(f, "code", ke_strerror(iter_error->code));
         }
     }
-    if (b->is_control && b->producer_id >= 0 && b->count > 0 &&
-        (p->ctrl_type == KB_CTRL_COMMIT || p->ctrl_type == KB_CTRL_ABORT))
-        marker(p);
+    bool txn_marker = p->ctrl_type == KB_CTRL_COMMIT || p->ctrl_type == KB_CTRL_ABORT;
+    if (b->is_control && b->producer_id >= 0 && p->cur_records > 0 && (!txn_marker || p->ctrl_bad) &&
+        (f = emit(p, "corrupt_batch", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        /* Only a transaction coordinator writes control batches with a
+         * producer id, and only COMMIT or ABORT markers (formats doc 3); the
+         * broker refuses control batches from clients (1.13). */
+        finding_at_batch(p, f);
+        if (p->ctrl_bad)
+            rm_set_message(f, "control batch at offset %" PRId64 " of producer %" PRId64 ": %s", b->base_offset,
+                           b->producer_id, p->ctrl_msg);
+        else
+            rm_set_message(f, "control batch at offset %" PRId64 " of producer %" PRId64
+                              " holds a control record of type %s, not a COMMIT or ABORT marker",
+                           b->base_offset, b->producer_id, kb_control_name(p->ctrl_type));
+        rm_set_explanation(f, "A control batch that carries a producer id can only be a transaction marker "
+                              "written by the transaction coordinator, and clients cannot write control batches "
+                              "at all. This one is not a valid marker, so it was not written by Kafka: the bytes "
+                              "were damaged before their checksum was computed, or another program wrote the "
+                              "segment. Consumers skip control batches, so the transaction it was meant to end "
+                              "may stay open.");
+        rm_field_str(f, "code", "corrupt");
+    }
+    if (b->is_control && b->producer_id >= 0 && b->count > 0 && txn_marker && !p->ctrl_bad) marker(p);
     /* An exact sequence repeat whose records differ is not a retry. */
     if (p->cur_repeat && p->cur_dups < p->cur_records &&
         (f = emit(p, "sequence_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
@@ -1449,7 +1610,7 @@ void ka_index_problem(ka_partition *p, const ke_error *e, int64_t offset)
 
 void ka_partition_end(ka_partition *p)
 {
-    run_flush(p);
+    dup_end(p);
     if (p->index_state == KA_INDEX_CHANGED)
         rm_partition_note(p->r, p->index,
                           "duplicates not checked from offset %" PRId64 ": the data changed between the two passes "
@@ -1465,18 +1626,32 @@ void ka_partition_end(ka_partition *p)
         ka_prod *x = &p->prods[i];
         if (x->txn_first < 0 || !x->seen) continue;
         int64_t age = p->max_ts >= 0 && x->txn_first_ts >= 0 ? p->max_ts - x->txn_first_ts : -1;
-        rm_finding *f = emit(p, "open_transaction", RM_WARNING, x->txn_first, -1);
+        /* The coordinator aborts a transaction older than its timeout, at
+         * most transaction.max.timeout.ms: a younger one is in progress. */
+        bool hanging = age < 0 || age >= p->o->txn_max_timeout_ms;
+        rm_finding *f = emit(p, "open_transaction", hanging ? RM_WARNING : RM_INFO, x->txn_first, -1);
         if (!f) continue;
         set_producer(f, x->pid, x->epoch);
-        rm_set_message(f, "producer %" PRId64 ": transaction open since offset %" PRId64 " with no COMMIT or ABORT",
-                       x->pid, x->txn_first);
-        rm_set_explanation(f, "Transactional data with no COMMIT or ABORT marker by the end of the log. "
-                              "While it stays open, the partition's last stable offset cannot pass it, "
-                              "so read_committed consumers stop at this offset and fall behind. The "
-                              "coordinator aborts a transaction after transaction.timeout.ms; one that "
-                              "stays open longer is hanging (see kafka-transactions.sh find-hanging and "
-                              "abort). If the files were copied from a running broker, the marker may "
-                              "simply not have been written yet.");
+        if (hanging) {
+            rm_set_message(f, "producer %" PRId64 ": transaction open since offset %" PRId64 " with no COMMIT or ABORT",
+                           x->pid, x->txn_first);
+            rm_set_explanation(f, "Transactional data with no COMMIT or ABORT marker by the end of the log, begun "
+                                  "longer before the partition's newest batch than the broker lets a transaction "
+                                  "run (--txn-max-timeout, transaction.max.timeout.ms, 15 minutes by default): "
+                                  "the coordinator should have aborted it, so it is hanging. While it stays open, "
+                                  "the partition's last stable offset cannot pass it, so read_committed consumers "
+                                  "stop at this offset and fall behind. See kafka-transactions.sh find-hanging "
+                                  "and abort.");
+        } else {
+            rm_set_message(f, "producer %" PRId64 ": transaction in progress since offset %" PRId64 " (%" PRId64
+                              " ms before the newest batch)",
+                           x->pid, x->txn_first, age);
+            rm_set_explanation(f, "Transactional data with no COMMIT or ABORT marker yet, begun less than "
+                                  "--txn-max-timeout (transaction.max.timeout.ms, 15 minutes by default) before "
+                                  "the partition's newest batch: a transaction in progress, as on any live broker "
+                                  "running exactly-once applications. The coordinator aborts it if it outlives "
+                                  "its timeout.");
+        }
         rm_field_int(f, "first_offset", x->txn_first);
         rm_field_int(f, "age_ms", age);
         rm_field_int(f, "records", (int64_t)x->npend);

@@ -29,6 +29,7 @@
 #include "report/model.h"
 
 #define KA_DEFAULT_EXPIRATION_MS ((int64_t)86400000) /* producer.id.expiration.ms (3.4+) */
+#define KA_DEFAULT_TXN_TIMEOUT_MS ((int64_t)900000)  /* transaction.max.timeout.ms */
 
 /*
  * How far apart two copies may be and still be a delivery duplicate: the
@@ -44,6 +45,7 @@
 
 typedef struct ka_options {
     int64_t producer_expiration_ms; /* gap after which a producer id is forgotten */
+    int64_t txn_max_timeout_ms;     /* an open transaction older than this is hanging */
     bool dup_include_headers;       /* headers are part of a record's identity */
     int64_t dup_window_ms;          /* repeats further apart are repeated content */
     const regex_t *dup_topics;      /* topics audited as ordinary despite their names, or NULL */
@@ -65,7 +67,8 @@ enum { KA_REDACT_KEYS = 1, KA_REDACT_VALUES = 2, KA_REDACT_HEADERS = 4 };
  * and dump --redact shows in place of the content. */
 uint64_t ka_redact_token(const uint8_t *p, size_t len, uint64_t key);
 
-/* Defaults: expiration 1 day, window 10 minutes, everything reported. */
+/* Defaults: expiration 1 day, transactions 15 minutes, window 10 minutes,
+ * everything reported. */
 void ka_options_init(ka_options *o);
 
 typedef struct ka_partition ka_partition;
@@ -141,6 +144,15 @@ void ka_expect_bytes(ka_partition *p, int64_t bytes);
  * first batch.
  */
 void ka_index_limit(ka_partition *p, size_t max_bytes);
+
+/*
+ * The runs of duplicates held for the end of the partition (those whose
+ * class needs its repeat profile, see audit/duplicate.h) may take about
+ * `max_bytes` (0 = no limit); past it the oldest are decided with the
+ * profile as it stands, and a note says how many. Give every pass of a
+ * partition the same limit, so that a spilled audit decides as the first.
+ */
+void ka_held_limit(ka_partition *p, size_t max_bytes);
 
 /*
  * Audit with a spilled duplicate index (audit/dupindex.h): KQ_RECORD for the

@@ -144,7 +144,7 @@ size_t kq_bytes(const kq_index *q) { return q->cap * sizeof(kq_slot); }
 /* ---- resolving a spilled share ---------------------------------------------- */
 
 /* The resolve table: the recorded put in each slot (the slot's absolute
- * offset decides the lowest-offset rule). Sized to the puts given, not a
+ * offset decides which copy it describes, kq_count_copy). Sized to the puts given, not a
  * power of two: a multiply-shift maps a fingerprint to a slot. */
 typedef struct rv_entry {
     kq_spilled s;
@@ -176,7 +176,10 @@ int kq_resolve(size_t n, int (*get)(void *ctx, kq_spilled *s), int (*emit)(void 
         kq_event ev = { s.seq, e->s.rec, { 0 } };
         memcpy(ev.info, e->s.info, KQ_INFO);
         if (emit(ctx, &ev) < 0) break;
-        if (s.offset < e->s.offset) e->s = s; /* the lowest-offset rule */
+        kq_slot slot = e->s.rec;
+        kq_count_copy(&slot, &s.rec, s.offset, e->s.offset);
+        if (s.offset > e->s.offset) e->s = s; /* its batch's description and offset too */
+        e->s.rec = slot;
     }
     free(t);
     return rc == 0 ? 0 : -1;

@@ -21,9 +21,11 @@
  *              duplicates kq_resolve found in the recorded puts, in put
  *              order. The table is not used: memory stays flat.
  *
- * The rule every mode follows (dedup_put in audit.c, kq_resolve here): the
- * index keeps the copy at the lowest offset; a caller that finds a copy at
- * a lower offset than the slot's replaces the slot with it.
+ * The rule every mode follows (kq_count_copy, called by dedup_put in
+ * audit.c and by kq_resolve here): the slot describes the copy at the
+ * highest offset put so far, so a later copy is compared with its nearest
+ * earlier copy, and counts the copies put (up to four); the caller applies
+ * it to the slot kq_put found.
  *
  * No I/O here: the spill's files belong to its owner (cli/spill.c), reached
  * through the kq_spill callbacks. Never prints.
@@ -39,8 +41,30 @@ typedef struct kq_slot {
     uint32_t batch;        /* the earliest copy's batch, KQ_EMPTY for a free slot */
     int32_t offset_delta;  /* its offset - the batch's base offset */
     int32_t ts_delta;      /* its timestamp - the batch's first timestamp, or KQ_NO_TS */
-    uint32_t aux;          /* a 32-bit hash of its timestamp and headers (identical copies) */
+    uint32_t aux;          /* KQ_AUX_HASH: a hash of its client timestamp and headers (identical
+                            * copies); above it, the copies put so far less one (kq_copies) */
 } kq_slot;
+
+#define KQ_AUX_HASH 0x3fffffffu
+#define KQ_AUX_COPIES_SHIFT 30
+
+/* How many copies of the slot's content were put so far: 1 to 4 (4 means
+ * four or more). */
+static inline unsigned kq_copies(const kq_slot *s) { return (s->aux >> KQ_AUX_COPIES_SHIFT) + 1; }
+
+/*
+ * The index's rule for a put `rec` at absolute offset `rec_offset` that
+ * found `slot`, whose copy is at `slot_offset`: count one more copy, and
+ * when the put is the later of the two, the slot describes it from now on
+ * (a committed transaction's records are put at its marker, after records
+ * at higher offsets, so a put can be the earlier one).
+ */
+static inline void kq_count_copy(kq_slot *slot, const kq_slot *rec, int64_t rec_offset, int64_t slot_offset)
+{
+    unsigned copies = kq_copies(slot) < 4 ? kq_copies(slot) : 3;
+    if (rec_offset > slot_offset) *slot = *rec;
+    slot->aux = (slot->aux & KQ_AUX_HASH) | (uint32_t)copies << KQ_AUX_COPIES_SHIFT;
+}
 
 /* The record had no timestamp (v0, -1), or one too far from its batch's. */
 #define KQ_NO_TS INT32_MIN

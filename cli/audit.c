@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "audit/incident.h"
 #include "audit/indexcheck.h"
 #include "cli.h"
 #include "progress.h"
@@ -60,6 +61,7 @@ typedef struct index_plan {
     const kq_spill *spill;  /* KQ_RECORD, KQ_REPLAY */
     const char *spill_failed; /* why a spill was not possible, noted in the report */
     bool readahead;         /* read on a thread of its own (cli/readahead.h) */
+    size_t held;            /* for the duplicate runs held to the partition's end (ka_held_limit), every pass alike */
 } index_plan;
 
 /* ---- reading a partition ------------------------------------------------ */
@@ -249,11 +251,12 @@ static void audit_logdir_meta(rm_report *rep, const kl_logdir *ld)
     }
 }
 
-/* The partition's entry in its log directory's log-start-offset-checkpoint. */
+/* The partition's entry in its log directory's log-start-offset-checkpoint
+ * (the folder it sits in when it was given alone). */
 static void audit_log_start(ka_partition *ka, const kl_set *set, const kl_partition *p)
 {
-    if (p->logdir < 0) return;
-    const kl_logdir *ld = &set->logdirs[p->logdir];
+    if (p->home < 0) return;
+    const kl_logdir *ld = &set->logdirs[p->home];
     for (size_t i = 0; i < ld->nfiles; i++) {
         const char *name = strrchr(ld->files[i].path, '/');
         if (!name || strcmp(name + 1, "log-start-offset-checkpoint") != 0) continue;
@@ -289,6 +292,7 @@ static int audit_partition(const audit_opts *o, rm_report *rep, kc_ctx *dc, cons
     if (idx == (size_t)-1) return -1;
     ka_partition *ka = ka_partition_create(&o->ka, rep, idx, topic);
     if (!ka) return -1;
+    ka_held_limit(ka, plan->held);
     if (plan->mode == KQ_MEMORY) ka_index_limit(ka, plan->limit);
     else if (ka_index_spill(ka, plan->mode, plan->spill) < 0)
         rm_partition_note(rep, idx, "the spilled duplicate index could not be read back");
@@ -347,6 +351,10 @@ typedef struct audit_pool {
     pthread_mutex_t lock;
 } audit_pool;
 
+/* The memory a job's held duplicate runs may take: an eighth of its share
+ * of --max-memory (on top of the index's; audit.h, ka_held_limit). */
+#define HELD_SHARE(pool) ((pool)->budget / 8)
+
 /* A segment given alone: the partition of its folder, or its own path as
  * the topic (partition -1) when the folder is not a partition directory. */
 static void loose_partition(const char *path, char *topic, size_t cap, int32_t *part)
@@ -389,12 +397,12 @@ static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc, bool ra)
     pg_add_total(2 * j->bytes);
     sp_spill *sp = sp_create(pool->budget);
     if (!sp) return -1;
-    index_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra };
+    index_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(pool) };
     rm_report *scratch = NULL;
     int rc = job_pass(pool, j, dc, &record, &scratch);
     rm_free(scratch);
     if (rc == 0 && sp_error(sp)[0] == '\0' && sp_resolve(sp) == 0) {
-        index_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra };
+        index_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(pool) };
         rc = job_pass(pool, j, dc, &replay, &j->out);
         if (rc == 0 && sp_error(sp)[0] == '\0') {
             sp_free(sp);
@@ -407,7 +415,8 @@ static int job_spilled(audit_pool *pool, audit_job *j, kc_ctx *dc, bool ra)
     sp_free(sp);
     pg_say(o->quiet, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
     snprintf(j->incomplete, sizeof j->incomplete, "%s", why);
-    index_plan mem = { .mode = KQ_MEMORY, .limit = pool->budget, .spill_failed = why, .readahead = ra };
+    index_plan mem = { .mode = KQ_MEMORY, .limit = pool->budget, .spill_failed = why, .readahead = ra,
+                       .held = HELD_SHARE(pool) };
     return job_pass(pool, j, dc, &mem, &j->out);
 }
 
@@ -432,7 +441,8 @@ static void give_spare(audit_pool *pool)
 static void run_job(audit_pool *pool, audit_job *j, kc_ctx *dc)
 {
     bool ra = take_spare(pool);
-    index_plan mem = { .mode = KQ_MEMORY, .limit = pool->budget, .stop_when_full = true, .readahead = ra };
+    index_plan mem = { .mode = KQ_MEMORY, .limit = pool->budget, .stop_when_full = true, .readahead = ra,
+                       .held = HELD_SHARE(pool) };
     int rc = job_pass(pool, j, dc, &mem, &j->out);
     if (rc == 1) rc = job_spilled(pool, j, dc, ra);
     if (ra) give_spare(pool);
@@ -848,6 +858,7 @@ int cmd_audit(int argc, char **argv)
     bool oom = !jobs || run_jobs(&pool, rep, threads < 1 ? 1 : threads) < 0;
     free(jobs);
     rm_finish(rep);
+    ka_describe_incidents(rep);
     FILE *out = stdout;
     if (o.out_path && !(out = fopen(o.out_path, "w"))) {
         fprintf(stderr, "kaudit audit: cannot write %s: %s\n", o.out_path, strerror(errno));

@@ -870,9 +870,10 @@ int cmd_dump(int argc, char **argv)
         kx_txns_free(&d.txns);
         for (size_t j = 0; j < p->nfiles; j++) dump_file(&d, &p->files[j], p->topic, false);
     }
-    /* Log directories with no partition still have their root files. */
+    /* Log directories with no partition still have their root files (but
+     * not the folder a partition given alone sits in: not asked for). */
     for (long i = 0; i < (long)set->nlogdirs; i++) {
-        bool seen = false;
+        bool seen = set->logdirs[i].outside;
         for (size_t j = 0; j < set->nparts && !seen; j++) seen = set->parts[j].logdir == i;
         for (size_t j = 0; !seen && j < set->logdirs[i].nfiles; j++) dump_file(&d, &set->logdirs[i].files[j], NULL, false);
     }

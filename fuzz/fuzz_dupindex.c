@@ -29,7 +29,8 @@ static int64_t offs[MAXPUTS];
 static size_t nputs;
 static ms_spill spill; /* reused from input to input */
 
-/* Every put through `q`, applying the caller's lowest-offset rule. */
+/* Every put through `q`, applying the caller's side of the index's rule
+ * (a slot's offset_delta is its absolute offset here). */
 static void run(kq_index *q, answer *out)
 {
     for (size_t i = 0; i < nputs; i++) {
@@ -45,7 +46,7 @@ static void run(kq_index *q, answer *out)
             uint32_t fb = KQ_EMPTY;
             if (found_info) memcpy(&fb, found_info, sizeof fb);
             out[i].info_ok = q->mode == KQ_REPLAY ? found_info && fb == s->batch : !found_info;
-            if (offs[i] < s->offset_delta) *s = puts_[i];
+            kq_count_copy(s, &puts_[i], offs[i], s->offset_delta);
         }
     }
 }
@@ -67,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(&step, data + i + 2, 2);
         off += step;
         kq_slot s = { 0x9E3779B97F4A7C15ull * (which + 1u), 0xC2B2AE3D27D4EB4Full * (which % 37u + 1u),
-                      (uint32_t)nputs, (int32_t)off, (int32_t)i, which };
+                      (uint32_t)nputs, (int32_t)off, (int32_t)i, which & KQ_AUX_HASH };
         puts_[nputs] = s;
         offs[nputs++] = (int32_t)off; /* the offset as the slot gives it back */
     }

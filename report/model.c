@@ -47,6 +47,13 @@ void rm_free(rm_report *r)
         free(r->partitions[i].notes);
     }
     for (size_t i = 0; i < r->nfindings; i++) free_finding(&r->findings[i]);
+    for (int i = 0; i < r->ncounts; i++)
+        for (int k = 0; k < 3; k++) free(r->counts[i].slots[k]);
+    for (size_t i = 0; i < r->nincidents; i++) {
+        free(r->incidents[i].parts);
+        free(r->incidents[i].summary);
+    }
+    free(r->incidents);
     free(r->inputs);
     free(r->problems);
     free(r->partitions);
@@ -163,14 +170,51 @@ static rm_count *count_of(rm_report *r, const char *type)
     return c;
 }
 
-rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t partition, int64_t offset)
+/* Is `a` a better example than `b`: more records involved, then earlier
+ * in the report (partition, offset), then added first. An order on
+ * positions, not on arrival, so that the examples kept do not depend on
+ * the order in which an audit decided its findings or merged its jobs. */
+static bool better(const rm_finding *a, const rm_finding *b)
 {
-    rm_count *c = count_of(r, type);
-    if (!c) return NULL;
-    c->total++;
-    c->by_severity[severity]++;
-    r->by_severity[severity]++;
-    if (r->max_examples >= 0 && c->kept_by_severity[severity] >= r->max_examples) return NULL;
+    if (a->impact != b->impact) return a->impact > b->impact;
+    if (a->partition != b->partition) return a->partition < b->partition;
+    if (a->offset != b->offset) return a->offset < b->offset;
+    return a->seq < b->seq;
+}
+
+/* The position in c->slots[severity] of the example to replace first. */
+static size_t find_worst(const rm_report *r, const rm_count *c, int severity)
+{
+    size_t w = 0;
+    for (size_t i = 1; i < (size_t)c->kept_by_severity[severity]; i++)
+        if (better(&r->findings[c->slots[severity][w]], &r->findings[c->slots[severity][i]])) w = i;
+    return w;
+}
+
+/*
+ * Where to keep example `want` (its type, severity, partition, offset,
+ * impact and seq set) of count c: a new slot while there is room, else the
+ * slot of the worst example when `want` is better (that example is freed),
+ * else NULL. The slot is returned cleared but for those fields.
+ */
+static rm_finding *place(rm_report *r, rm_count *c, const rm_finding *want)
+{
+    int sev = want->severity;
+    bool capped = r->max_examples >= 0;
+    if (capped && c->kept_by_severity[sev] >= r->max_examples) {
+        if (r->max_examples == 0) return NULL;
+        size_t w = c->worst[sev];
+        rm_finding *victim = &r->findings[c->slots[sev][w]];
+        if (!better(want, victim)) return NULL;
+        free_finding(victim);
+        *victim = *want;
+        c->worst[sev] = find_worst(r, c, sev);
+        return victim;
+    }
+    if (capped && !c->slots[sev]) {
+        c->slots[sev] = malloc((size_t)r->max_examples * sizeof *c->slots[sev]);
+        if (!c->slots[sev]) return NULL;
+    }
     if (r->nfindings == r->capfindings) {
         size_t ncap = r->capfindings ? r->capfindings * 2 : 64;
         rm_finding *nf = realloc(r->findings, ncap * sizeof *nf);
@@ -178,18 +222,147 @@ rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t 
         r->findings = nf;
         r->capfindings = ncap;
     }
-    rm_finding *f = &r->findings[r->nfindings++];
-    memset(f, 0, sizeof *f);
-    f->type = type;
-    f->severity = severity;
-    f->partition = partition;
-    f->offset = offset;
-    f->producer_id = -1;
-    f->producer_epoch = -1;
-    f->seq = r->next_seq++;
+    size_t at = r->nfindings++;
+    rm_finding *f = &r->findings[at];
+    *f = *want;
     c->kept++;
-    c->kept_by_severity[severity]++;
+    if (capped) {
+        size_t pos = (size_t)c->kept_by_severity[sev];
+        c->slots[sev][pos] = at;
+        if (pos == 0 || better(&r->findings[c->slots[sev][c->worst[sev]]], f)) c->worst[sev] = pos;
+    }
+    c->kept_by_severity[sev]++;
     return f;
+}
+
+rm_finding *rm_add_ranked(rm_report *r, const char *type, int severity, size_t partition, int64_t offset,
+                          int64_t impact)
+{
+    rm_count *c = count_of(r, type);
+    if (!c) return NULL;
+    c->total++;
+    c->by_severity[severity]++;
+    r->by_severity[severity]++;
+    rm_finding want;
+    memset(&want, 0, sizeof want);
+    want.type = type;
+    want.severity = severity;
+    want.partition = partition;
+    want.offset = offset;
+    want.producer_id = -1;
+    want.producer_epoch = -1;
+    want.impact = impact;
+    want.group_ts = -1;
+    want.seq = r->next_seq++;
+    return place(r, c, &want);
+}
+
+rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t partition, int64_t offset)
+{
+    return rm_add_ranked(r, type, severity, partition, offset, 0);
+}
+
+/* ---- incidents ------------------------------------------------------------ */
+
+#define RM_MAX_INCIDENTS 4096 /* per report; past it a finding joins its kind and key's latest */
+
+static bool same_group(const rm_group *a, const rm_group *b)
+{
+    return a->key == b->key && strcmp(a->kind, b->kind) == 0;
+}
+
+/* Does time `ts` join an incident spanning [first, last] with `gap`?
+ * Unknown times (-1) only join each other. */
+static bool within(int64_t ts, int64_t first, int64_t last, int64_t gap)
+{
+    if ((ts < 0) != (first < 0)) return false;
+    if (ts < 0 || gap < 0) return true;
+    return ts >= first - gap && ts <= last + gap;
+}
+
+static int add_part(rm_incident *x, const rm_incident_part *p)
+{
+    for (size_t i = 0; i < x->nparts; i++) {
+        rm_incident_part *q = &x->parts[i];
+        if (q->partition != p->partition) continue;
+        q->findings += p->findings;
+        q->records += p->records;
+        if (p->first_offset < q->first_offset) q->first_offset = p->first_offset;
+        if (p->last_offset > q->last_offset) q->last_offset = p->last_offset;
+        return 0;
+    }
+    rm_incident_part *np = realloc(x->parts, (x->nparts + 1) * sizeof *np);
+    if (!np) return -1;
+    x->parts = np;
+    x->parts[x->nparts++] = *p;
+    return 0;
+}
+
+/* Fold incident `b` into `a` (same kind and key); b's parts stay b's. */
+static int join_incident(rm_incident *a, const rm_incident *b)
+{
+    for (size_t i = 0; i < b->nparts; i++)
+        if (add_part(a, &b->parts[i]) < 0) return -1;
+    if (b->severity > a->severity) a->severity = b->severity;
+    if (b->first_ts >= 0 && (a->first_ts < 0 || b->first_ts < a->first_ts)) a->first_ts = b->first_ts;
+    if (b->last_ts > a->last_ts) a->last_ts = b->last_ts;
+    a->findings += b->findings;
+    a->records += b->records;
+    return 0;
+}
+
+static rm_incident *new_incident(rm_report *r, const rm_group *g, int64_t ts)
+{
+    if (r->nincidents == r->capincidents) {
+        size_t ncap = r->capincidents ? r->capincidents * 2 : 16;
+        rm_incident *n = realloc(r->incidents, ncap * sizeof *n);
+        if (!n) return NULL;
+        r->incidents = n;
+        r->capincidents = ncap;
+    }
+    rm_incident *x = &r->incidents[r->nincidents++];
+    memset(x, 0, sizeof *x);
+    x->group = *g;
+    x->first_ts = x->last_ts = ts;
+    return x;
+}
+
+int rm_group_finding(rm_report *r, const rm_group *g, size_t partition, int severity, int64_t ts, int64_t first_offset,
+                     int64_t last_offset, int64_t records, rm_finding *f)
+{
+    if (!g || !g->kind) return 0;
+    if (f) {
+        f->group = *g;
+        f->group_ts = ts;
+    }
+    rm_incident *x = NULL, *latest = NULL;
+    for (size_t i = r->nincidents; i-- > 0 && !x;) {
+        rm_incident *y = &r->incidents[i];
+        if (!same_group(&y->group, g)) continue;
+        if (!latest) latest = y;
+        if (within(ts, y->first_ts, y->last_ts, g->gap)) x = y;
+    }
+    if (!x && r->nincidents >= RM_MAX_INCIDENTS) x = latest;
+    if (!x && !(x = new_incident(r, g, ts))) return -1;
+    rm_incident one;
+    memset(&one, 0, sizeof one);
+    one.severity = severity;
+    one.first_ts = one.last_ts = ts;
+    one.findings = 1;
+    one.records = records;
+    rm_incident_part part = { partition, 1, records, first_offset, last_offset };
+    one.parts = &part;
+    one.nparts = 1;
+    return join_incident(x, &one);
+}
+
+void rm_set_summary(rm_incident *x, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(x->summary);
+    x->summary = vformat(fmt, ap);
+    va_end(ap);
 }
 
 void rm_set_message(rm_finding *f, const char *fmt, ...)
@@ -288,29 +461,31 @@ int rm_merge(rm_report *dst, rm_report *src)
             dst->by_severity[k] += s->by_severity[k];
         }
     }
-    /* Then the kept examples, in src's order, while dst has room. */
+    /* Then the kept examples, in src's order, ranked against dst's. */
     for (size_t i = 0; i < src->nfindings; i++) {
-        rm_finding *s = &src->findings[i];
-        rm_count *d = count_of(dst, s->type);
-        bool room = d && (dst->max_examples < 0 || d->kept_by_severity[s->severity] < dst->max_examples);
-        if (room && dst->nfindings == dst->capfindings) {
-            size_t ncap = dst->capfindings ? dst->capfindings * 2 : 64;
-            rm_finding *nf = realloc(dst->findings, ncap * sizeof *nf);
-            if (nf) dst->findings = nf, dst->capfindings = ncap;
-            room = nf != NULL;
-        }
-        if (!room) {
-            free_finding(s);
-            continue;
-        }
-        rm_finding *x = &dst->findings[dst->nfindings++];
-        *x = *s;
-        x->partition += base;
-        x->seq = dst->next_seq++;
-        d->kept++;
-        d->kept_by_severity[s->severity]++;
+        rm_finding s = src->findings[i];
+        s.partition += base;
+        s.seq = dst->next_seq++;
+        rm_count *d = count_of(dst, s.type);
+        rm_finding *x = d ? place(dst, d, &s) : NULL;
+        if (!x) free_finding(&s);
     }
     src->nfindings = 0;
+    /* And the incidents, joined by rm_finish. */
+    for (size_t i = 0; i < src->nincidents; i++) {
+        rm_incident *s = &src->incidents[i];
+        rm_incident *x = new_incident(dst, &s->group, s->first_ts);
+        if (x) {
+            for (size_t k = 0; k < s->nparts; k++) s->parts[k].partition += base;
+            if (join_incident(x, s) < 0) {
+                free(x->parts);
+                dst->nincidents--;
+            }
+        }
+        free(s->parts);
+        free(s->summary);
+    }
+    src->nincidents = 0;
     return 0;
 }
 
@@ -324,10 +499,94 @@ static int cmp_finding(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Incidents by kind, key and time: neighbours are the ones to join. */
+static int cmp_incident_time(const void *a, const void *b)
+{
+    const rm_incident *x = a, *y = b;
+    int c = strcmp(x->group.kind, y->group.kind);
+    if (c) return c;
+    if (x->group.key != y->group.key) return x->group.key < y->group.key ? -1 : 1;
+    return x->first_ts < y->first_ts ? -1 : x->first_ts > y->first_ts;
+}
+
+/* The report's order: the worst first, then the largest, then the earliest. */
+static int cmp_incident_rank(const void *a, const void *b)
+{
+    const rm_incident *x = a, *y = b;
+    if (x->severity != y->severity) return x->severity > y->severity ? -1 : 1;
+    if (x->records != y->records) return x->records > y->records ? -1 : 1;
+    if (x->first_ts != y->first_ts) return x->first_ts < y->first_ts ? -1 : 1;
+    return cmp_incident_time(a, b);
+}
+
+static int cmp_part(const void *a, const void *b)
+{
+    const rm_incident_part *x = a, *y = b;
+    return x->partition < y->partition ? -1 : x->partition > y->partition;
+}
+
+/* Join incidents of one kind and key whose times lie within their gap. */
+static void join_incidents(rm_report *r)
+{
+    if (r->nincidents > 1) qsort(r->incidents, r->nincidents, sizeof *r->incidents, cmp_incident_time);
+    size_t out = 0;
+    for (size_t i = 0; i < r->nincidents; i++) {
+        rm_incident *y = &r->incidents[i];
+        rm_incident *x = out ? &r->incidents[out - 1] : NULL;
+        if (x && same_group(&x->group, &y->group) && within(y->first_ts, x->first_ts, x->last_ts, x->group.gap) &&
+            join_incident(x, y) == 0) {
+            free(y->parts);
+            free(y->summary);
+            continue;
+        }
+        r->incidents[out++] = *y;
+    }
+    r->nincidents = out;
+}
+
+/* The incident holding a grouped finding: the last of its kind and key
+ * starting at or before its time (joined incidents never overlap). */
+static const rm_incident *incident_of(rm_incident **by_time, size_t n, const rm_finding *f)
+{
+    rm_incident want;
+    want.group = f->group;
+    want.first_ts = f->group_ts;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_incident_time(by_time[mid], &want) <= 0) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == 0 || !same_group(&by_time[lo - 1]->group, &f->group)) return NULL;
+    return by_time[lo - 1];
+}
+
+static int cmp_ptr_time(const void *a, const void *b)
+{
+    return cmp_incident_time(*(rm_incident *const *)a, *(rm_incident *const *)b);
+}
+
 void rm_finish(rm_report *r)
 {
     if (r->nfindings > 1) qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
     for (size_t i = 0; i < r->nfindings; i++) snprintf(r->findings[i].id, sizeof r->findings[i].id, "F%zu", i + 1);
+    join_incidents(r);
+    if (r->nincidents > 1) qsort(r->incidents, r->nincidents, sizeof *r->incidents, cmp_incident_rank);
+    for (size_t i = 0; i < r->nincidents; i++) {
+        rm_incident *x = &r->incidents[i];
+        snprintf(x->id, sizeof x->id, "I%zu", i + 1);
+        if (x->nparts > 1) qsort(x->parts, x->nparts, sizeof *x->parts, cmp_part);
+    }
+    rm_incident **by_time = r->nincidents ? malloc(r->nincidents * sizeof *by_time) : NULL;
+    if (!by_time) return;
+    for (size_t i = 0; i < r->nincidents; i++) by_time[i] = &r->incidents[i];
+    qsort(by_time, r->nincidents, sizeof *by_time, cmp_ptr_time);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        rm_finding *f = &r->findings[i];
+        const rm_incident *x = f->group.kind ? incident_of(by_time, r->nincidents, f) : NULL;
+        if (x) snprintf(f->incident, sizeof f->incident, "%s", x->id);
+    }
+    free(by_time);
 }
 
 const rm_field *rm_find_field(const rm_finding *f, const char *key)

@@ -7,9 +7,17 @@
  * named extra values that the audit chose.
  *
  * Large audits stay usable: every finding is counted by type and severity,
- * but only the first `max_examples` of each type and severity are kept as
- * examples (so thousands of informational notes never crowd out a warning);
- * the rest are counted, never silently dropped.
+ * but only `max_examples` of each type and severity are kept as examples
+ * (so thousands of informational notes never crowd out a warning): those
+ * of the largest impact (records involved, as the audit says), the first
+ * ones among equals; the rest are counted, never silently dropped.
+ *
+ * Incidents group findings a person acts on together (one producer restart
+ * across partitions, one retry storm, one script run twice). The audit says
+ * how each finding groups (rm_group: a kind, a key, and a time gap for
+ * kinds clustered in time); every grouped finding is counted into its
+ * incident, kept as an example or not, and rm_finish joins what falls
+ * within the gap, numbers the incidents and links the kept findings.
  */
 #ifndef KAUDIT_REPORT_MODEL_H
 #define KAUDIT_REPORT_MODEL_H
@@ -31,8 +39,18 @@ typedef struct rm_field {
     char *s;               /* RM_STR, owned */
 } rm_field;
 
+/* How a finding groups into an incident (chosen by the audit). */
+typedef struct rm_group {
+    const char *kind;      /* a literal, e.g. "producer_restart"; NULL: no incident */
+    uint64_t key;          /* findings of one kind and key may form one incident ... */
+    int64_t gap;           /* ... when their times are at most this far apart (ms); < 0: any */
+    int64_t producer_id, original_producer_id; /* for the incident's words, -1 when none */
+    int32_t epoch, original_epoch;
+} rm_group;
+
 typedef struct rm_finding {
     char id[24];           /* "F<n>", assigned by rm_finish in report order */
+    char incident[24];     /* "I<n>" after rm_finish when grouped, else "" */
     const char *type;      /* a static type name */
     int severity;
     size_t partition;      /* index into rm_report.partitions */
@@ -44,7 +62,39 @@ typedef struct rm_finding {
     rm_field fields[RM_MAX_FIELDS];
     int nfields;
     uint64_t seq;          /* insertion order, for a stable sort */
+    int64_t impact;        /* records involved: the larger are kept first as examples */
+    rm_group group;        /* its incident's kind and key, kind NULL when none */
+    int64_t group_ts;      /* its time for the incident's clustering, -1 unknown */
 } rm_finding;
+
+/* A partition's share of an incident. */
+typedef struct rm_incident_part {
+    size_t partition;      /* index into rm_report.partitions */
+    int64_t findings, records;
+    int64_t first_offset, last_offset;
+} rm_incident_part;
+
+typedef struct rm_incident {
+    char id[24];           /* "I<n>", assigned by rm_finish: severity, then records, descending */
+    rm_group group;        /* kind, key and gap; producers as the first finding gave them */
+    int severity;          /* the highest of its findings */
+    int64_t first_ts, last_ts; /* times of its findings, -1 when unknown */
+    int64_t findings, records;
+    rm_incident_part *parts; /* by partition index */
+    size_t nparts;
+    char *summary;         /* one sentence, written by the audit after rm_finish (owned) */
+} rm_incident;
+
+/* How a partition's content repeats (the duplicate audit's profile). */
+typedef struct rm_repeats {
+    bool checked;          /* the partition was checked for duplicates */
+    int64_t records;       /* visible data records checked */
+    int64_t repeated;      /* records repeating an earlier key and value */
+    int64_t natural;       /* of them, repeats that look like ordinary traffic */
+    bool by_nature;        /* content repeats by nature here: such repeats are info */
+    const char *rule;      /* the topic's naming rule that makes repeats normal (a literal), or NULL */
+    int64_t decided_early; /* findings classed before the end of the partition (memory) */
+} rm_repeats;
 
 typedef struct rm_producer {
     int64_t producer_id;
@@ -73,6 +123,7 @@ typedef struct rm_partition {
     rm_tally duplicates[RM_MAX_TALLIES]; /* by class, every one counted */
     int nduplicates;
     int64_t min_timestamp, max_timestamp; /* of its batches, -1 when none */
+    rm_repeats repeats;
     char **notes;          /* what changed under us while reading (a live broker), owned */
     size_t nnotes;
 } rm_partition;
@@ -93,6 +144,8 @@ typedef struct rm_count {
     int64_t by_severity[3];
     int64_t kept;          /* examples kept in findings */
     int64_t kept_by_severity[3]; /* the cap applies per severity: warnings are never crowded out by notes */
+    size_t *slots[3];      /* with a cap: the indexes in findings of each severity's examples */
+    size_t worst[3];       /* ... and the position in slots of the one to replace first */
 } rm_count;
 
 typedef struct rm_report {
@@ -114,6 +167,8 @@ typedef struct rm_report {
     int ntypes;
     rm_meta *meta;
     size_t nmeta;
+    rm_incident *incidents; /* every grouped finding counted; joined and numbered by rm_finish */
+    size_t nincidents, capincidents;
 } rm_report;
 
 /* A new empty report keeping `max_examples` findings per type (< 0: all).
@@ -137,6 +192,22 @@ size_t rm_add_partition(rm_report *r, const char *topic, int32_t partition, cons
  * must be a string that outlives the report (a literal).
  */
 rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t partition, int64_t offset);
+
+/* The same for a finding involving `impact` records: when its type and
+ * severity have no room left, it replaces the kept example of the smallest
+ * impact (the last among equals) if its own is larger. */
+rm_finding *rm_add_ranked(rm_report *r, const char *type, int severity, size_t partition, int64_t offset,
+                          int64_t impact);
+
+/*
+ * Count a finding of partition `partition` (severity, records involved, the
+ * offsets it covers, its time `ts` or -1) into the incident `g` says; `f`
+ * is the finding when it was kept (it remembers its group so rm_finish can
+ * link it), else NULL. 0, or -1 when out of memory (the incident then
+ * misses it; the finding itself is counted).
+ */
+int rm_group_finding(rm_report *r, const rm_group *g, size_t partition, int severity, int64_t ts, int64_t first_offset,
+                     int64_t last_offset, int64_t records, rm_finding *f);
 
 /* Set the message or explanation of a finding (printf-style, copied). */
 void rm_set_message(rm_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -174,8 +245,14 @@ void rm_add_meta(rm_report *r, const char *key, const char *value);
  */
 int rm_merge(rm_report *dst, rm_report *src);
 
-/* Sort findings (partition, offset, type, insertion) and number them F1.. */
+/* Sort findings (partition, offset, type, insertion) and number them F1..;
+ * join incidents of one kind and key whose times lie within their gap,
+ * order them (severity, records, time) and number them I1..; link every
+ * kept finding to its incident. */
 void rm_finish(rm_report *r);
+
+/* Set an incident's one-sentence summary (printf-style, copied). */
+void rm_set_summary(rm_incident *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The count of a finding type, or NULL when none was found. */
 const rm_count *rm_count_of(const rm_report *r, const char *type);

@@ -62,6 +62,49 @@ static void json_partition(jw *w, const rm_partition *p)
         jw_obj_end(w);
     }
     jw_obj_end(w);
+    if (p->repeats.checked) {
+        const rm_repeats *q = &p->repeats;
+        jw_key(w, "repeat_profile");
+        jw_obj_begin(w);
+        jw_kint(w, "records", q->records);
+        jw_kint(w, "repeated_records", q->repeated);
+        jw_kint(w, "natural_repeats", q->natural);
+        jw_kstr(w, "content", q->by_nature ? "repeats_by_nature" : "unique");
+        jw_kint(w, "decided_early", q->decided_early);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+}
+
+static void json_incident(jw *w, const rm_report *r, const rm_incident *x)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "id", x->id);
+    jw_kstr(w, "kind", x->group.kind);
+    jw_kstr(w, "severity", rm_severity_name(x->severity));
+    jw_kstr(w, "summary", x->summary ? x->summary : "");
+    jw_kint(w, "findings", x->findings);
+    jw_kint(w, "records", x->records);
+    jw_kint(w, "first_timestamp", x->first_ts);
+    jw_kint(w, "last_timestamp", x->last_ts);
+    if (x->group.producer_id >= 0) jw_kint(w, "producer_id", x->group.producer_id);
+    if (x->group.original_producer_id >= 0) jw_kint(w, "original_producer_id", x->group.original_producer_id);
+    jw_key(w, "partitions");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < x->nparts; i++) {
+        const rm_incident_part *q = &x->parts[i];
+        const rm_partition *p = &r->partitions[q->partition];
+        jw_obj_begin(w);
+        jw_kstr(w, "topic", p->topic);
+        jw_kint(w, "partition", p->partition);
+        jw_kstr(w, "path", p->path);
+        jw_kint(w, "findings", q->findings);
+        jw_kint(w, "records", q->records);
+        jw_kint(w, "first_offset", q->first_offset);
+        jw_kint(w, "last_offset", q->last_offset);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
     jw_obj_end(w);
 }
 
@@ -115,6 +158,11 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
     for (size_t i = 0; i < r->npartitions; i++) json_partition(&w, &r->partitions[i]);
     jw_arr_end(&w);
 
+    jw_key(&w, "incidents");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < r->nincidents; i++) json_incident(&w, r, &r->incidents[i]);
+    jw_arr_end(&w);
+
     jw_key(&w, "findings");
     jw_arr_begin(&w);
     for (size_t i = 0; i < r->nfindings; i++) {
@@ -132,6 +180,7 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
             jw_kint(&w, "producer_id", x->producer_id);
             jw_kint(&w, "producer_epoch", x->producer_epoch);
         }
+        if (x->incident[0]) jw_kstr(&w, "incident", x->incident);
         jw_kstr(&w, "message", x->message ? x->message : "");
         jw_kstr(&w, "explanation", x->explanation ? x->explanation : "");
         json_fields(&w, x);
@@ -214,6 +263,77 @@ static void text_duplicates(const rm_report *r, FILE *f)
     free(v);
 }
 
+static int cmp_repeated(const void *a, const void *b)
+{
+    const rr_topic_repeats *x = a, *y = b;
+    if (x->repeated != y->repeated) return x->repeated > y->repeated ? -1 : 1;
+    return strcmp(x->topic, y->topic);
+}
+
+size_t rr_repeat_topics(const rm_report *r, rr_topic_repeats *out, size_t n)
+{
+    size_t k = 0, cap = 0;
+    rr_topic_repeats *all = NULL;
+    for (size_t i = 0; i < r->npartitions; i++) {
+        const rm_partition *p = &r->partitions[i];
+        if (!p->repeats.checked || p->repeats.repeated == 0) continue;
+        size_t j = 0;
+        while (j < k && strcmp(all[j].topic, p->topic) != 0) j++;
+        if (j == k) {
+            if (k == cap) {
+                rr_topic_repeats *na = realloc(all, (cap = cap ? cap * 2 : 16) * sizeof *na);
+                if (!na) break;
+                all = na;
+            }
+            memset(&all[k], 0, sizeof all[k]);
+            all[k].topic = p->topic;
+            all[k++].rule = p->repeats.rule;
+        }
+        rr_topic_repeats *t = &all[j];
+        t->records += p->repeats.records;
+        t->repeated += p->repeats.repeated;
+        t->natural += p->repeats.natural;
+        t->partitions++;
+        t->by_nature += p->repeats.by_nature;
+    }
+    if (k > 1) qsort(all, k, sizeof *all, cmp_repeated);
+    if (k > n) k = n;
+    if (k) memcpy(out, all, k * sizeof *out);
+    free(all);
+    return k;
+}
+
+void rr_repeat_line(const rr_topic_repeats *t, char *out, size_t cap)
+{
+    double pct = t->records ? 100.0 * (double)t->repeated / (double)t->records : 0;
+    if (t->rule) {
+        snprintf(out, cap, "%s: %.1f%% of %" PRId64 " records repeat an earlier key and value; repetition is normal "
+                           "in this topic (rule %s): reported as info, but for a client's retry of a whole batch",
+                 t->topic, pct, t->records, t->rule);
+        return;
+    }
+    const char *verdict =
+        t->by_nature == t->partitions ? "content repeats by nature here: a new send of the same content is reported as info"
+        : t->by_nature == 0           ? "content is otherwise unique here: a repeat is a delivery duplicate unless it recurs by itself or comes later than --dup-window"
+                                      : "content repeats by nature in some of its partitions only (see each partition's repeat_profile)";
+    snprintf(out, cap, "%s: %.1f%% of %" PRId64 " records repeat an earlier key and value (%" PRId64
+                       " as ordinary traffic); %s",
+             t->topic, pct, t->records, t->natural, verdict);
+}
+
+size_t rr_ranked(const rm_report *r, const char *type, int sev, size_t *idx)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].severity == sev && strcmp(r->findings[i].type, type) == 0) idx[n++] = i;
+    for (size_t i = 1; i < n; i++) { /* insertion sort: stable, and lists are short */
+        size_t v = idx[i], j = i;
+        while (j > 0 && r->findings[idx[j - 1]].impact < r->findings[v].impact) idx[j] = idx[j - 1], j--;
+        idx[j] = v;
+    }
+    return n;
+}
+
 /* ANSI colours, or nothing. */
 static const char *ansi(bool color, const char *code) { return color ? code : ""; }
 #define C_RESET "\033[0m"
@@ -249,20 +369,37 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
             fprintf(f, "Note: %s-%d: %s\n", r->partitions[i].topic, r->partitions[i].partition,
                     r->partitions[i].notes[k]);
     if (r->ncounts == 0) return ferror(f) ? -1 : 0;
+    if (r->nincidents) fprintf(f, "\nIncidents:\n");
+    for (size_t i = 0; i < r->nincidents && i < 10; i++) {
+        const rm_incident *x = &r->incidents[i];
+        fprintf(f, "  %-4s %s%-7s%s %s\n", x->id, ansi(color, sev_ansi(x->severity)), rm_severity_name(x->severity),
+                ansi(color, C_RESET), x->summary ? x->summary : "");
+    }
+    if (r->nincidents > 10) fprintf(f, "  ... and %zu more (see --format json)\n", r->nincidents - 10);
     fprintf(f, "\n%-34s %8s %8s %8s\n", "finding", "error", "warning", "info");
     for (int i = 0; i < r->ncounts; i++)
         fprintf(f, "%-34s %8" PRId64 " %8" PRId64 " %8" PRId64 "\n", r->counts[i].type, r->counts[i].by_severity[RM_ERROR],
                 r->counts[i].by_severity[RM_WARNING], r->counts[i].by_severity[RM_INFO]);
+    rr_topic_repeats tr[10];
+    size_t ntr = rr_repeat_topics(r, tr, 10);
+    if (ntr) fprintf(f, "\nRepeated content by topic:\n");
+    for (size_t i = 0; i < ntr; i++) {
+        char line[600];
+        rr_repeat_line(&tr[i], line, sizeof line);
+        fprintf(f, "  %s\n", line);
+    }
     text_duplicates(r, f);
+    size_t *idx = r->nfindings ? malloc(r->nfindings * sizeof *idx) : NULL;
     for (int t = 0; t < r->ncounts; t++) {
         const char *type = r->counts[t].type;
         int shown = 0;
         fprintf(f, "\n%s:\n", type);
-        /* The most severe first: delivery problems before context. */
-        for (int sev = RM_ERROR; sev >= RM_INFO; sev--) {
-            for (size_t i = 0; i < r->nfindings && shown < per_type; i++) {
-                const rm_finding *x = &r->findings[i];
-                if (x->severity != sev || strcmp(x->type, type) != 0) continue;
+        /* The most severe first: delivery problems before context; the
+         * largest (records involved) first within a severity. */
+        for (int sev = RM_ERROR; sev >= RM_INFO && idx; sev--) {
+            size_t n = rr_ranked(r, type, sev, idx);
+            for (size_t k = 0; k < n && shown < per_type; k++) {
+                const rm_finding *x = &r->findings[idx[k]];
                 const rm_partition *p = &r->partitions[x->partition];
                 fprintf(f, "  %-5s %s%-7s%s %s-%d @%" PRId64 ": %s\n", x->id, ansi(color, sev_ansi(x->severity)),
                         rm_severity_name(x->severity), ansi(color, C_RESET), p->topic, p->partition, x->offset,
@@ -273,5 +410,6 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
         int64_t rest = r->counts[t].total - shown;
         if (rest > 0) fprintf(f, "  ... and %" PRId64 " more (see --format json)\n", rest);
     }
+    free(idx);
     return ferror(f) ? -1 : 0;
 }

@@ -33,4 +33,25 @@ int rr_html(const rm_report *r, FILE *f, const char *version);
  * and the first `per_type` findings of each type. 0, or -1 on failure. */
 int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type);
 
+/* A topic's repetition, summed over its partitions (rm_repeats). */
+typedef struct rr_topic_repeats {
+    const char *topic;
+    int64_t records, repeated, natural;
+    size_t partitions, by_nature; /* partitions with repeats, and of them those repeating by nature */
+    const char *rule;      /* the naming rule of the topic, or NULL */
+} rr_topic_repeats;
+
+/* The topics whose partitions repeat content, the most repeated records
+ * first, into out (at most n of them); how many. */
+size_t rr_repeat_topics(const rm_report *r, rr_topic_repeats *out, size_t n);
+
+/* One line for people: "heartbeats: 99.7% of 14400 records repeat an
+ * earlier key and value (...); content repeats by nature here: ...". */
+void rr_repeat_line(const rr_topic_repeats *t, char *out, size_t cap);
+
+/* The kept findings of `type` and severity `sev`, the largest impact
+ * first, then in report order, as indexes into r->findings written to idx
+ * (room for r->nfindings); how many. */
+size_t rr_ranked(const rm_report *r, const char *type, int sev, size_t *idx);
+
 #endif

@@ -34,7 +34,7 @@ static int64_t offs[NPUTS];
 
 static void make_stream(void)
 {
-    for (int i = 0; i < NPOOL; i++) pool[i] = (kq_slot){ next_rand(), next_rand(), 0, 0, 0, (uint32_t)next_rand() };
+    for (int i = 0; i < NPOOL; i++) pool[i] = (kq_slot){ next_rand(), next_rand(), 0, 0, 0, (uint32_t)next_rand() & KQ_AUX_HASH };
     for (int i = 0; i < NPUTS; i++) {
         stream[i] = pool[next_rand() % NPOOL];
         /* 1 put in 20 has a lower offset than the ones before it. */
@@ -45,11 +45,9 @@ static void make_stream(void)
     }
 }
 
-/* The caller's side of the lowest-offset rule (audit.c's dedup_put). */
-static void apply_rule(kq_slot *s, const kq_slot *rec, int64_t off)
-{
-    if (off < s->offset_delta) *s = *rec;
-}
+/* The caller's side of the index's rule (audit.c's dedup_put): here a
+ * slot's offset_delta is its absolute offset. */
+static void apply_rule(kq_slot *s, const kq_slot *rec, int64_t off) { kq_count_copy(s, rec, off, s->offset_delta); }
 
 static void run(kq_index *q, answer *out)
 {
@@ -140,6 +138,46 @@ static void test_replay_detects_change(void)
     ms_free(&sp);
 }
 
+/* Each copy is compared with the nearest earlier one, and the copies are
+ * counted up to four; a put at a lower offset than the slot's (a committed
+ * transaction's record, put at its marker) leaves the slot describing the
+ * later copy. Both in memory and through a spill. */
+static void test_nearest_and_copies(void)
+{
+    static const int64_t at[] = { 0, 5, 9, 3, 12, 20 };
+    static const int64_t want_found[] = { -1, 0, 5, 9, 9, 12 };
+    static const unsigned want_copies[] = { 0, 1, 2, 3, 4, 4 };
+    enum { N = sizeof at / sizeof *at };
+    kq_slot rec[N];
+    for (int i = 0; i < N; i++) rec[i] = (kq_slot){ 42, 43, (uint32_t)i, (int32_t)at[i], 0, 7 };
+    ms_spill sp;
+    ms_init(&sp);
+    for (int mode = 0; mode < 3; mode++) {
+        kq_index q;
+        kq_init(&q);
+        if (mode == 1) KT_EQ_INT(kq_set_spill(&q, KQ_RECORD, &sp.ops), 0);
+        if (mode == 2) {
+            KT_EQ_INT(ms_resolve(&sp, 2), 0);
+            KT_EQ_INT(kq_set_spill(&q, KQ_REPLAY, &sp.ops), 0);
+        }
+        for (int i = 0; i < N; i++) {
+            kq_slot *s = NULL;
+            const void *fi;
+            unsigned char info[KQ_INFO] = { 0 };
+            int rc = kq_put(&q, &rec[i], at[i], info, &s, &fi);
+            if (mode == 1) continue; /* recording answers "new" */
+            KT_EQ_INT(rc, want_found[i] < 0 ? 0 : 1);
+            if (rc != 1) continue;
+            KT_EQ_INT(s->offset_delta, want_found[i]);
+            KT_EQ_INT(kq_copies(s), want_copies[i]);
+            KT_EQ_INT(s->aux & KQ_AUX_HASH, 7);
+            apply_rule(s, &rec[i], at[i]);
+        }
+        kq_free(&q);
+    }
+    ms_free(&sp);
+}
+
 static void test_limit(void)
 {
     kq_index q;
@@ -164,6 +202,7 @@ int main(void)
 {
     KT_RUN(test_modes_agree);
     KT_RUN(test_replay_detects_change);
+    KT_RUN(test_nearest_and_copies);
     KT_RUN(test_limit);
     return kt_done();
 }

@@ -1,0 +1,92 @@
+/* incident.c - see incident.h. */
+#include "incident.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define KI_PARTS_NAMED 4 /* partitions named in a sentence; the rest are counted */
+
+/* "2016-11-18 08:12:33Z", or "an unknown time". */
+static const char *when(int64_t ms, char *buf, size_t cap)
+{
+    if (ms < 0) return "an unknown time";
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) return "an unknown time";
+    strftime(buf, cap, "%Y-%m-%d %H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* "between A and B", "at A" or "at an unknown time". */
+static void span(const rm_incident *x, char *out, size_t cap)
+{
+    char a[40], b[40];
+    if (x->first_ts < 0 || x->first_ts == x->last_ts) snprintf(out, cap, "at %s", when(x->first_ts, a, sizeof a));
+    else snprintf(out, cap, "between %s and %s", when(x->first_ts, a, sizeof a), when(x->last_ts, b, sizeof b));
+}
+
+static const char *plural(int64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
+
+/* "7 records on orders-3 and 12 on orders-5", or with `findings`
+ * "orders-0 (3) and payments-1 (2)". */
+static void where(const rm_report *r, const rm_incident *x, bool records, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < x->nparts && i < KI_PARTS_NAMED && o < cap; i++) {
+        const rm_incident_part *q = &x->parts[i];
+        const rm_partition *p = &r->partitions[q->partition];
+        const char *sep = i == 0 ? "" : i + 1 == x->nparts ? " and " : ", ";
+        if (records)
+            o += (size_t)snprintf(out + o, cap - o, "%s%" PRId64 "%s on %s-%d", sep, q->records,
+                                  i == 0 ? plural(q->records, " record", " records") : "", p->topic, p->partition);
+        else
+            o += (size_t)snprintf(out + o, cap - o, "%s%s-%d (%" PRId64 ")", sep, p->topic, p->partition, q->findings);
+    }
+    if (x->nparts > KI_PARTS_NAMED && o < cap)
+        snprintf(out + o, cap - o, " and %zu more partitions", x->nparts - KI_PARTS_NAMED);
+}
+
+static void describe(rm_report *r, rm_incident *x)
+{
+    const rm_group *g = &x->group;
+    char t[120], at[40], parts[600];
+    span(x, t, sizeof t);
+    if (strcmp(g->kind, "retry") == 0) {
+        where(r, x, false, parts, sizeof parts);
+        rm_set_summary(x, "%" PRId64 " %s landed twice %s (%" PRId64 " %s): %s", x->findings,
+                       plural(x->findings, "retried batch", "retried batches"), t, x->records,
+                       plural(x->records, "record", "records"), parts);
+    } else if (strcmp(g->kind, "producer_restart") == 0 && g->producer_id >= 0) {
+        where(r, x, true, parts, sizeof parts);
+        const char *w = when(x->first_ts, at, sizeof at);
+        if (g->original_producer_id == g->producer_id)
+            rm_set_summary(x, "producer %" PRId64 " restarted (epoch %d to %d) at %s and replayed %s", g->producer_id,
+                           g->original_epoch, g->epoch, w, parts);
+        else if (g->original_producer_id >= 0)
+            rm_set_summary(x, "producer %" PRId64 " restarted as %" PRId64 " at %s and replayed %s",
+                           g->original_producer_id, g->producer_id, w, parts);
+        else
+            rm_set_summary(x, "producer %" PRId64 " (a new session at %s) wrote again %s first written without a "
+                              "producer id",
+                           g->producer_id, w, parts);
+    } else if (strcmp(g->kind, "producer_restart") == 0 || strcmp(g->kind, "application_resend") == 0) {
+        where(r, x, true, parts, sizeof parts);
+        char who[80];
+        if (g->producer_id >= 0) snprintf(who, sizeof who, "producer %" PRId64 " (epoch %d)", g->producer_id, g->epoch);
+        else snprintf(who, sizeof who, "a producer without idempotence");
+        rm_set_summary(x, "%s sent records again %s: %s (%" PRId64 " %s)", who, t, parts, x->findings,
+                       plural(x->findings, "run", "runs"));
+    } else {
+        where(r, x, false, parts, sizeof parts);
+        const rm_type_info *ti = rm_type_info_of(r, g->kind);
+        rm_set_summary(x, "%s in %s", ti ? ti->title : g->kind, parts);
+    }
+}
+
+void ka_describe_incidents(rm_report *r)
+{
+    for (size_t i = 0; i < r->nincidents; i++) describe(r, &r->incidents[i]);
+}
