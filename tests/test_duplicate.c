@@ -1,0 +1,216 @@
+/*
+ * test_duplicate.c - the evidence model of audit/duplicate.h, rule by rule:
+ * which class the bytes give, whether they are strong evidence, and what
+ * is decided with and without the partition's repeat profile.
+ */
+#include "kt.h"
+
+#include "audit/duplicate.h"
+
+#define WINDOW 600000
+
+/* A single record repeated 5 s later by the same idempotent session with a
+ * new sequence: the plainest weak repeat. */
+static kd_run resend(void)
+{
+    kd_run r;
+    memset(&r, 0, sizeof r);
+    r.o = (kd_side){ 100, 100, 1700000000000, 42, 0, 7, false, 1 };
+    r.d = (kd_side){ 900, 900, 1700000005000, 42, 0, 55, false, 2 };
+    r.count = 1;
+    r.ts_known = true;
+    r.copies = 2;
+    return r;
+}
+
+/* The same batch of three records resent without idempotence. */
+static kd_run retry(void)
+{
+    kd_run r = resend();
+    r.o.producer_id = r.d.producer_id = -1;
+    r.o.epoch = r.d.epoch = -1;
+    r.o.sequence = r.d.sequence = -1;
+    r.o.last = 102, r.d.last = 902;
+    r.d.ts = r.o.ts;
+    r.d.crc = r.o.crc;
+    r.count = 3;
+    r.identical = r.identical_batch = r.whole = true;
+    return r;
+}
+
+static kd_profile unique_profile(void) { return (kd_profile){ 1000, 2, 2, 0, 0 }; }
+static kd_profile nature_profile(void) { return (kd_profile){ 1000, 900, 880, 0, 0 }; }
+
+static int decide(const kd_run *r, const char *rule, const kd_profile *pf)
+{
+    kd_context c = { rule, rule && strcmp(rule, "internal") == 0, WINDOW, pf };
+    return kd_decide(r, &c);
+}
+
+static void test_classes(void)
+{
+    kd_run r = retry();
+    KT_EQ_STR(kd_class(&r), "retry_without_idempotence");
+    r.same_batch = true; /* a repeat inside one batch is never a client retry */
+    KT_EQ_STR(kd_class(&r), "application_resend");
+    r = retry();
+    r.whole = false; /* not whole batches: sent again, not resent */
+    KT_EQ_STR(kd_class(&r), "application_resend");
+    r = resend();
+    KT_EQ_STR(kd_class(&r), "application_resend");
+    r.d.sequence = r.o.sequence;
+    KT_EQ_STR(kd_class(&r), "idempotence_bypassed");
+    r = resend();
+    r.d.producer_id = 43;
+    KT_EQ_STR(kd_class(&r), "producer_restart");
+    r = resend();
+    r.d.epoch = 1;
+    KT_EQ_STR(kd_class(&r), "producer_restart");
+    /* KIP-360: the same producer's resend across its own epoch bump. */
+    r.identical = r.whole = r.session_start = true;
+    r.d.ts = r.o.ts;
+    KT_EQ_STR(kd_class(&r), "idempotence_bypassed");
+    r.d.transactional = true; /* a transactional new epoch is a new session */
+    KT_EQ_STR(kd_class(&r), "producer_restart");
+}
+
+static void test_strength(void)
+{
+    kd_run r = retry();
+    KT_CHECK(kd_strong(&r));
+    r.ts_known = false; /* v0: missing timestamps are no evidence */
+    KT_CHECK(!kd_strong(&r));
+    r = resend();
+    KT_CHECK(!kd_strong(&r));
+    r.d.producer_id = 43;
+    r.count = 5;
+    KT_CHECK(!kd_strong(&r)); /* another session, but not at its start */
+    r.session_start = true;
+    KT_CHECK(kd_strong(&r)); /* a replay at a new session's start */
+    r.count = 1;
+    KT_CHECK(!kd_strong(&r)); /* one record is no block */
+}
+
+static void test_decisions(void)
+{
+    kd_profile uq = unique_profile(), nat = nature_profile();
+    kd_run r = retry();
+    KT_EQ_INT(decide(&r, NULL, NULL), KD_DELIVERY);       /* decided at once */
+    KT_EQ_INT(decide(&r, NULL, &nat), KD_DELIVERY);       /* whatever the profile */
+    KT_EQ_INT(decide(&r, "streams-changelog", NULL), KD_DELIVERY); /* a rule never hides a retry */
+    KT_EQ_INT(decide(&r, "internal", NULL), KD_RULE);     /* brokers write these */
+
+    r = resend();
+    KT_EQ_INT(decide(&r, NULL, NULL), -1);                /* needs the profile */
+    KT_EQ_INT(decide(&r, NULL, &uq), KD_DELIVERY);
+    KT_EQ_INT(decide(&r, NULL, &nat), KD_PROFILE);
+    KT_EQ_INT(decide(&r, "connect", NULL), KD_RULE);
+    r.copies = 3;                                         /* the third copy recurs */
+    KT_EQ_INT(decide(&r, NULL, NULL), KD_RECURRING);
+    r = resend();
+    r.later = 1;                                          /* ... and so does a copied second */
+    KT_EQ_INT(decide(&r, NULL, &uq), KD_RECURRING);
+    r = resend();
+    r.d.ts = r.o.ts + WINDOW + 1;
+    KT_EQ_INT(decide(&r, NULL, NULL), KD_WINDOW);
+    r.ts_known = false;                                   /* no timestamps: no window */
+    KT_EQ_INT(decide(&r, NULL, &uq), KD_DELIVERY);
+
+    /* A replayed block at a new session's start warns even where content
+     * repeats by nature, unless the block recurs. */
+    r = resend();
+    r.d.producer_id = 43;
+    r.count = 7;
+    r.session_start = true;
+    KT_EQ_INT(decide(&r, NULL, NULL), -1);
+    KT_EQ_INT(decide(&r, NULL, &nat), KD_DELIVERY);
+    r.regular = true;
+    KT_EQ_INT(decide(&r, NULL, NULL), KD_RECURRING);
+    r.regular = false;
+    r.recurring = 4;                                      /* mostly fourth copies or later */
+    KT_EQ_INT(decide(&r, NULL, NULL), KD_RECURRING);
+    r.recurring = 3;                                      /* three of seven: not mostly */
+    KT_EQ_INT(decide(&r, NULL, &uq), KD_DELIVERY);
+}
+
+/* Equal milliseconds on one record without a producer id: a retry, unless
+ * same-millisecond repeats are to be expected by chance. */
+static void test_coincidence(void)
+{
+    kd_run r = retry();
+    r.count = 1;
+    r.o.last = r.o.first, r.d.last = r.d.first;
+    kd_profile pf = unique_profile();
+    pf.same_ms = 1;
+    KT_EQ_INT(decide(&r, NULL, NULL), -1);
+    KT_EQ_INT(decide(&r, NULL, &pf), KD_DELIVERY);
+    pf = nature_profile();
+    pf.same_ms = 5, pf.near = 499;                        /* about 0.5 expected of 5: not chance */
+    KT_CHECK(!kd_coincidence(&pf));
+    KT_EQ_INT(decide(&r, NULL, &pf), KD_DELIVERY);
+    pf.near = 500;                                        /* a tenth of them chance */
+    KT_CHECK(kd_coincidence(&pf));
+    KT_EQ_INT(decide(&r, NULL, &pf), KD_COINCIDENCE);
+}
+
+static void test_profile(void)
+{
+    kd_profile pf = { 1000, 10, 9, 0, 0 };
+    KT_CHECK(!kd_by_nature(&pf));                         /* 0.9%: no */
+    pf = (kd_profile){ 1000, 10, 10, 0, 0 };
+    KT_CHECK(kd_by_nature(&pf));                          /* 1%: yes */
+    pf = (kd_profile){ 100000, 999, 999, 0, 0 };
+    KT_CHECK(!kd_by_nature(&pf));                         /* under 1% */
+    pf = (kd_profile){ 9, 2, 2, 0, 0 };
+    KT_CHECK(!kd_by_nature(&pf));                         /* 22%, but two repeats prove nothing */
+    /* What counts as ordinary traffic. */
+    kd_run r = resend();
+    KT_CHECK(kd_natural(&r, WINDOW));                     /* a single weak repeat */
+    r = retry();
+    KT_CHECK(!kd_natural(&r, WINDOW));                    /* a retry is not traffic */
+    r = resend();
+    r.count = 40;
+    KT_CHECK(!kd_natural(&r, WINDOW));                    /* neither is a replayed block */
+    r.regular = true;
+    KT_CHECK(kd_natural(&r, WINDOW));                     /* unless it recurs */
+}
+
+/* The finding carries its class, its evidence and why; examples are kept
+ * by impact. */
+static void test_emit(void)
+{
+    rm_report *rep = rm_create(1);
+    size_t part = rm_add_partition(rep, "orders", 0, "orders-0");
+    kd_context c = { NULL, false, WINDOW, NULL };
+    kd_run small = resend(), big = retry();
+    kd_emit(rep, part, &small, KD_DELIVERY, &c);
+    rm_finding *f = kd_emit(rep, part, &big, KD_DELIVERY, &c);
+    KT_CHECK(f != NULL);                                  /* 3 records beat 1 */
+    KT_EQ_INT(rep->nfindings, 1);
+    KT_EQ_INT(rep->counts[0].by_severity[RM_WARNING], 2);
+    KT_EQ_STR(rm_find_field(f, "class")->s, "retry_without_idempotence");
+    KT_EQ_STR(rm_find_field(f, "evidence")->s, "strong");
+    KT_EQ_INT(rm_find_field(f, "count")->i, 3);
+    KT_EQ_INT(rm_find_field(f, "time_distance_ms")->i, 0);
+    KT_CHECK(rm_find_field(f, "reason") == NULL);
+    rm_finding *g = kd_emit(rep, part, &small, KD_PROFILE, &c);
+    KT_CHECK(g != NULL);
+    KT_EQ_INT(g->severity, RM_INFO);
+    KT_EQ_STR(rm_find_field(g, "class")->s, "repeated_content");
+    KT_EQ_STR(rm_find_field(g, "delivery_class")->s, "application_resend");
+    KT_EQ_STR(rm_find_field(g, "reason")->s, "profile");
+    KT_CHECK(strstr(g->message, "(repeated_content: profile)") != NULL);
+    KT_EQ_INT(rep->partitions[part].nduplicates, 3); /* tallies: application_resend, retry_..., repeated_content */
+    rm_free(rep);
+}
+
+int main(void)
+{
+    KT_RUN(test_classes);
+    KT_RUN(test_strength);
+    KT_RUN(test_decisions);
+    KT_RUN(test_coincidence);
+    KT_RUN(test_profile);
+    KT_RUN(test_emit);
+    return kt_done();
+}

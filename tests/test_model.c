@@ -1,0 +1,139 @@
+/*
+ * test_model.c - the report model: examples kept by impact whatever the
+ * order they arrive or merge in, and incidents joined by kind, key and
+ * time gap, every grouped finding counted and the kept ones linked.
+ */
+#include "kt.h"
+
+#include "report/model.h"
+
+/* Impacts of the kept examples of one type and severity, largest first. */
+static int kept_impacts(const rm_report *r, int64_t *out)
+{
+    int n = 0;
+    for (size_t i = 0; i < r->nfindings; i++) out[n++] = r->findings[i].impact;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && out[j - 1] < out[j]; j--) {
+            int64_t t = out[j];
+            out[j] = out[j - 1], out[j - 1] = t;
+        }
+    return n;
+}
+
+static void test_ranked(void)
+{
+    rm_report *r = rm_create(3);
+    size_t p = rm_add_partition(r, "t", 0, "t-0");
+    static const int64_t impacts[] = { 1, 5, 1, 9, 2, 5, 1 };
+    for (int i = 0; i < 7; i++) {
+        rm_finding *f = rm_add_ranked(r, "duplicate", RM_WARNING, p, 10 * i, impacts[i]);
+        if (f) rm_set_message(f, "impact %" PRId64, impacts[i]);
+    }
+    int64_t got[8];
+    KT_EQ_INT(kept_impacts(r, got), 3);
+    KT_EQ_INT(got[0], 9);
+    KT_EQ_INT(got[1], 5);
+    KT_EQ_INT(got[2], 5);
+    KT_EQ_INT(rm_count_of(r, "duplicate")->total, 7);
+    KT_EQ_INT(rm_count_of(r, "duplicate")->kept, 3);
+    /* Among equals the earlier position is kept: of the two 5s, offsets 10
+     * and 50, and a later 5 at a lower offset replaces neither. */
+    rm_finish(r);
+    KT_EQ_INT(r->findings[0].offset, 10);
+    KT_EQ_INT(r->findings[1].offset, 30);
+    KT_EQ_INT(r->findings[2].offset, 50);
+    KT_EQ_STR(r->findings[0].message, "impact 5");
+    /* Notes never crowd out warnings: the cap is per severity. */
+    for (int i = 0; i < 5; i++) rm_add_ranked(r, "duplicate", RM_INFO, p, i, 100);
+    KT_EQ_INT(rm_count_of(r, "duplicate")->kept_by_severity[RM_WARNING], 3);
+    KT_EQ_INT(rm_count_of(r, "duplicate")->kept_by_severity[RM_INFO], 3);
+    rm_free(r);
+}
+
+/* Two partitions audited apart and merged keep what one report keeps. */
+static void test_merge_ranked(void)
+{
+    rm_report *one = rm_create(2), *a = rm_create(2), *b = rm_create(2);
+    size_t p0 = rm_add_partition(one, "t", 0, "t-0"), p1 = rm_add_partition(one, "t", 1, "t-1");
+    size_t q0 = rm_add_partition(a, "t", 0, "t-0"), q1 = rm_add_partition(b, "t", 1, "t-1");
+    static const int64_t im0[] = { 3, 1, 3 }, im1[] = { 4, 3, 1 };
+    for (int i = 0; i < 3; i++) {
+        rm_add_ranked(one, "x", RM_ERROR, p0, i, im0[i]);
+        rm_add_ranked(a, "x", RM_ERROR, q0, i, im0[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        rm_add_ranked(one, "x", RM_ERROR, p1, i, im1[i]);
+        rm_add_ranked(b, "x", RM_ERROR, q1, i, im1[i]);
+    }
+    rm_report *merged = rm_create(2);
+    KT_EQ_INT(rm_merge(merged, a), 0);
+    KT_EQ_INT(rm_merge(merged, b), 0);
+    rm_finish(one);
+    rm_finish(merged);
+    KT_EQ_INT(merged->nfindings, 2);
+    KT_EQ_INT(one->nfindings, 2);
+    for (size_t i = 0; i < 2; i++) {
+        KT_EQ_INT(merged->findings[i].partition, one->findings[i].partition);
+        KT_EQ_INT(merged->findings[i].offset, one->findings[i].offset);
+        KT_EQ_INT(merged->findings[i].impact, one->findings[i].impact);
+    }
+    KT_EQ_INT(one->findings[0].impact, 3); /* partition 0, offset 0: a 3 at the earliest position */
+    KT_EQ_INT(one->findings[1].impact, 4);
+    rm_free(one), rm_free(a), rm_free(b), rm_free(merged);
+}
+
+static void test_incidents(void)
+{
+    rm_report *r = rm_create(1);
+    size_t p0 = rm_add_partition(r, "orders", 0, "orders-0"), p1 = rm_add_partition(r, "orders", 1, "orders-1");
+    rm_group retry = { "retry", 0, 60000, -1, -1, -1, -1 };
+    rm_group restart = { "producer_restart", 77, -1, 4001, 4000, 0, 0 };
+    /* Retries at 0 s, 50 s, 100 s (one storm: each within a minute of the
+     * last) and at 10 min (another). Only one example is kept. */
+    static const int64_t ts[] = { 0, 50000, 100000, 600000 };
+    rm_finding *kept[4];
+    for (int i = 0; i < 4; i++) {
+        kept[i] = rm_add_ranked(r, "duplicate", RM_WARNING, i % 2 ? p1 : p0, 10 * i, 1);
+        KT_EQ_INT(rm_group_finding(r, &retry, i % 2 ? p1 : p0, RM_WARNING, ts[i], 10 * i, 10 * i + 2, 3, kept[i]), 0);
+    }
+    KT_CHECK(kept[0] != NULL && kept[1] == NULL);
+    /* The restart replayed on both partitions, at any time. */
+    rm_group_finding(r, &restart, p0, RM_WARNING, 5000, 200, 206, 7, NULL);
+    rm_group_finding(r, &restart, p1, RM_WARNING, 99999999, 300, 311, 12, NULL);
+    /* Out of time order: joins by rm_finish. */
+    rm_group_finding(r, &retry, p0, RM_ERROR, 25000, 500, 500, 1, NULL);
+    rm_finish(r);
+    KT_EQ_INT(r->nincidents, 3);
+    /* Ordered by severity, then records. */
+    const rm_incident *storm = &r->incidents[0], *replay = &r->incidents[1], *late = &r->incidents[2];
+    KT_EQ_STR(storm->group.kind, "retry");
+    KT_EQ_INT(storm->severity, RM_ERROR);
+    KT_EQ_INT(storm->findings, 4);
+    KT_EQ_INT(storm->records, 10);
+    KT_EQ_INT(storm->first_ts, 0);
+    KT_EQ_INT(storm->last_ts, 100000);
+    KT_EQ_INT(storm->nparts, 2);
+    KT_EQ_INT(storm->parts[0].findings, 3);
+    KT_EQ_INT(storm->parts[0].first_offset, 0);
+    KT_EQ_INT(storm->parts[0].last_offset, 500);
+    KT_EQ_STR(replay->group.kind, "producer_restart");
+    KT_EQ_INT(replay->records, 19);
+    KT_EQ_INT(replay->nparts, 2);
+    KT_EQ_INT(replay->group.original_producer_id, 4000);
+    KT_EQ_INT(late->findings, 1);
+    KT_EQ_INT(late->first_ts, 600000);
+    KT_EQ_STR(storm->id, "I1");
+    KT_EQ_STR(late->id, "I3");
+    /* The kept finding names its incident. */
+    KT_EQ_INT(r->nfindings, 1);
+    KT_EQ_STR(r->findings[0].incident, "I1");
+    rm_free(r);
+}
+
+int main(void)
+{
+    KT_RUN(test_ranked);
+    KT_RUN(test_merge_ranked);
+    KT_RUN(test_incidents);
+    return kt_done();
+}
