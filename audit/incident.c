@@ -23,8 +23,9 @@ static const char *when(int64_t ms, char *buf, size_t cap)
 static void span(const rm_incident *x, char *out, size_t cap)
 {
     char a[40], b[40];
-    if (x->first_ts < 0 || x->first_ts == x->last_ts) snprintf(out, cap, "at %s", when(x->first_ts, a, sizeof a));
-    else snprintf(out, cap, "between %s and %s", when(x->first_ts, a, sizeof a), when(x->last_ts, b, sizeof b));
+    const char *from = when(x->first_ts, a, sizeof a), *to = when(x->last_ts, b, sizeof b);
+    if (strcmp(from, to) == 0) snprintf(out, cap, "at %s", from); /* within one second */
+    else snprintf(out, cap, "between %s and %s", from, to);
 }
 
 static const char *plural(int64_t n, const char *one, const char *many) { return n == 1 ? one : many; }

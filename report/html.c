@@ -377,6 +377,7 @@ static void finding_card(const rm_report *r, FILE *f, const rm_finding *x)
     fputs(")</dd>", f);
     if (x->producer_id >= 0)
         fprintf(f, "<dt>producer</dt><dd>id %" PRId64 ", epoch %d</dd>", x->producer_id, x->producer_epoch);
+    if (x->incident[0]) fprintf(f, "<dt>incident</dt><dd><a href=\"#%s\">%s</a></dd>", x->incident, x->incident);
     for (int i = 0; i < x->nfields; i++) {
         const rm_field *fd = &x->fields[i];
         fputs("<dt>", f);
@@ -405,6 +406,43 @@ static void finding_card(const rm_report *r, FILE *f, const rm_finding *x)
         fputs("</dd>", f);
     }
     fputs("</dl>\n</article>\n", f);
+}
+
+/* What happened, in incidents a person acts on (the worst first). */
+static void incidents(const rm_report *r, FILE *f)
+{
+    if (!r->nincidents) return;
+    fputs("<section id=\"incidents\"><h2>Incidents</h2>\n<p class=\"intro\">Findings grouped by what a person "
+          "acts on: one producer restart wherever it replayed, one retry storm, one application's resends.</p>\n"
+          "<table><thead><tr><th>id</th><th>severity</th><th>what happened</th><th class=\"num\">findings</th>"
+          "<th class=\"num\">records</th></tr></thead><tbody>\n",
+          f);
+    for (size_t i = 0; i < r->nincidents; i++) {
+        const rm_incident *x = &r->incidents[i];
+        fprintf(f, "<tr id=\"%s\"><td>%s</td><td><span class=\"sev sev-%s\">%s</span></td><td>", x->id, x->id,
+                rm_severity_name(x->severity), rm_severity_name(x->severity));
+        esc(f, x->summary ? x->summary : "");
+        fprintf(f, "</td><td class=\"num\">%" PRId64 "</td><td class=\"num\">%" PRId64 "</td></tr>\n", x->findings,
+                x->records);
+    }
+    fputs("</tbody></table></section>\n", f);
+}
+
+/* How each topic's content repeats: why its repeats are or are not alarms. */
+static void repeats(const rm_report *r, FILE *f)
+{
+    rr_topic_repeats tr[20];
+    size_t n = rr_repeat_topics(r, tr, 20);
+    if (!n) return;
+    fputs("<section id=\"repeats\"><h2>Repeated content by topic</h2>\n<ul>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        char line[600];
+        rr_repeat_line(&tr[i], line, sizeof line);
+        fputs("<li>", f);
+        esc(f, line);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul></section>\n", f);
 }
 
 static void findings_table(const rm_report *r, FILE *f, const char **order, int n)
@@ -453,7 +491,9 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
     fputs(css, f);
     fputs("</style></head><body><main>\n<h1>Kafka log audit</h1>\n", f);
     verdict(r, f);
+    incidents(r, f);
     audited(r, f, version);
+    repeats(r, f);
     if (n) {
         fputs("<h2 id=\"overview\">Findings by type</h2>\n", f);
         counts_table(r, f, order, n);
@@ -468,6 +508,7 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
             if (any) timeline(r, f, i);
         }
     }
+    size_t *idx = r->nfindings ? malloc(r->nfindings * sizeof *idx) : NULL;
     for (int t = 0; t < n; t++) {
         const rm_type_info *ti = rm_type_info_of(r, order[t]);
         const rm_count *c = rm_count_of(r, order[t]);
@@ -479,17 +520,18 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
             esc(f, ti->summary);
             fputs("</p>\n", f);
         }
-        /* The most severe first, as people read them. */
-        for (int s = RM_ERROR; s >= RM_INFO; s--)
-            for (size_t i = 0; i < r->nfindings; i++)
-                if (r->findings[i].severity == s && strcmp(r->findings[i].type, order[t]) == 0)
-                    finding_card(r, f, &r->findings[i]);
+        /* The most severe first, as people read them; the largest first. */
+        for (int s = RM_ERROR; s >= RM_INFO && idx; s--) {
+            size_t k = rr_ranked(r, order[t], s, idx);
+            for (size_t i = 0; i < k; i++) finding_card(r, f, &r->findings[idx[i]]);
+        }
         if (c->total > c->kept)
             fprintf(f, "<p class=\"omitted\">%" PRId64 " more %s finding%s counted but not listed "
                        "(--max-examples).</p>\n",
                     c->total - c->kept, order[t], c->total - c->kept == 1 ? "" : "s");
         fputs("</section>\n", f);
     }
+    free(idx);
     if (r->nfindings) findings_table(r, f, order, n);
     fputs("</main><script>", f);
     fputs(script, f);

@@ -2,6 +2,7 @@
  * render.h. Text from the log is made inert: table cells escape '|', and
  * previews sit in code spans sized to outlast the backticks they contain. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
@@ -52,18 +53,41 @@ int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type)
         md_text(f, r->problems[i]);
         fputc('\n', f);
     }
+    if (r->nproblems) fputc('\n', f); /* a table right after a list would render inside its last item */
     if (r->ncounts == 0) return ferror(f) ? -1 : 0;
+    if (r->nincidents) fputs("### Incidents\n\n| id | severity | what happened | findings | records |\n|---|---|---|---:|---:|\n", f);
+    for (size_t i = 0; i < r->nincidents && i < 20; i++) {
+        const rm_incident *x = &r->incidents[i];
+        fprintf(f, "| %s | %s | ", x->id, rm_severity_name(x->severity));
+        md_text(f, x->summary ? x->summary : "");
+        fprintf(f, " | %" PRId64 " | %" PRId64 " |\n", x->findings, x->records);
+    }
+    if (r->nincidents > 20) fprintf(f, "| | | ... and %zu more incidents | | |\n", r->nincidents - 20);
+    if (r->nincidents) fputc('\n', f);
+    rr_topic_repeats tr[10];
+    size_t ntr = rr_repeat_topics(r, tr, 10);
+    if (ntr) fputs("### Repeated content by topic\n\n", f);
+    for (size_t i = 0; i < ntr; i++) {
+        char line[600];
+        rr_repeat_line(&tr[i], line, sizeof line);
+        fputs("- ", f);
+        md_text(f, line);
+        fputc('\n', f);
+    }
+    if (ntr) fputs("\n### Findings\n\n", f);
     fputs("| finding | error | warning | info |\n|---|---:|---:|---:|\n", f);
     for (int i = 0; i < r->ncounts; i++)
         fprintf(f, "| `%s` | %" PRId64 " | %" PRId64 " | %" PRId64 " |\n", r->counts[i].type,
                 r->counts[i].by_severity[RM_ERROR], r->counts[i].by_severity[RM_WARNING], r->counts[i].by_severity[RM_INFO]);
     fputs("\n| id | severity | partition | offset | producer | finding |\n|---|---|---|---:|---:|---|\n", f);
+    size_t *idx = r->nfindings ? malloc(r->nfindings * sizeof *idx) : NULL;
     for (int t = 0; t < r->ncounts; t++) {
         int shown = 0;
-        for (int s = RM_ERROR; s >= RM_INFO; s--) {
-            for (size_t i = 0; i < r->nfindings && shown < per_type; i++) {
-                const rm_finding *x = &r->findings[i];
-                if (x->severity != s || strcmp(x->type, r->counts[t].type) != 0) continue;
+        /* The most severe first, the largest (records involved) first. */
+        for (int s = RM_ERROR; s >= RM_INFO && idx; s--) {
+            size_t n = rr_ranked(r, r->counts[t].type, s, idx);
+            for (size_t j = 0; j < n && shown < per_type; j++) {
+                const rm_finding *x = &r->findings[idx[j]];
                 const rm_partition *p = &r->partitions[x->partition];
                 fprintf(f, "| %s | %s | ", x->id, rm_severity_name(x->severity));
                 md_text(f, p->topic);
@@ -85,5 +109,6 @@ int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type)
         if (r->counts[t].total > shown)
             fprintf(f, "| | | | | | ... and %" PRId64 " more `%s` |\n", r->counts[t].total - shown, r->counts[t].type);
     }
+    free(idx);
     return ferror(f) ? -1 : 0;
 }
