@@ -5,8 +5,9 @@
  *
  * Differential too: the same audit with a spilled duplicate index (a pass
  * recording every lookup, kq_resolve, a pass replaying the answers; the
- * spill is kept in memory here) must give the same JSON report, and one
- * with a tiny memory limit must stop cleanly. */
+ * spill is kept in memory here) must give the same JSON report (runs held
+ * for the partition's end, some decided early for want of room, included),
+ * and one with a tiny memory limit must stop cleanly. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "audit/incident.h"
 #include "audit/indexcheck.h"
 #include "fuzz/memfd.h"
 #include "reader/segment.h"
@@ -43,7 +45,9 @@ static void audit(const char *path, int mode, size_t limit, char **json)
     o.producer_expiration_ms = 1000; /* make expiry reachable */
     rm_report *r = rm_create(8);
     size_t idx = rm_add_partition(r, "orders", 0, path);
+    ka_describe_types(r);
     ka_partition *ka = ka_partition_create(&o, r, idx, "orders");
+    ka_held_limit(ka, 8 << 10); /* a few runs held to the end: the rest decided early, alike in every mode */
     if (mode == KQ_MEMORY) ka_index_limit(ka, limit);
     else check(ka_index_spill(ka, mode, &spill.ops) == 0);
     kx_txns txns;
@@ -74,6 +78,7 @@ static void audit(const char *path, int mode, size_t limit, char **json)
     ka_partition_free(ka);
     kx_txns_free(&txns);
     rm_finish(r);
+    ka_describe_incidents(r);
     if (json) {
         free(r->generated_at);
         r->generated_at = strdup("-");
