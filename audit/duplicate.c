@@ -3,6 +3,7 @@
 #include "duplicate.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #define XXH_INLINE_ALL
@@ -22,7 +23,11 @@ const char kd_type_summary[] =
 
 bool kd_by_nature(const kd_profile *pf)
 {
-    return pf->natural >= KD_NATURE_MIN && pf->natural * 1000 >= pf->records * KD_NATURE_PERMILLE;
+    if (pf->natural < KD_NATURE_MIN || pf->records <= 0) return false;
+    const double z = 1.96; /* 95% */
+    double n = (double)pf->records, p = (double)pf->natural / n;
+    double low = (p + z * z / (2 * n) - z * sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n);
+    return low >= KD_NATURE_RATIO;
 }
 
 bool kd_coincidence(const kd_profile *pf) { return pf->same_ms > 0 && pf->near >= 100 * pf->same_ms; }
@@ -221,7 +226,7 @@ static const char *reason_words(int reason)
                "or was seen three times before. A new send of a value that is simply the same again, like a "
                "heartbeat or an unchanged reading; counted as context.";
     case KD_PROFILE:
-        return "Content repeats by nature in this partition: at least 1% of its records repeat an earlier key "
+        return "Content repeats by nature in this partition: at least 1% of its records (with 95% confidence) repeat an earlier key "
                "and value as single records or recurring blocks (see the partition's repeat profile). Here a new "
                "send of the same content is ordinary traffic, and the bytes cannot tell this repeat from one; "
                "counted as context. A retry of a whole batch (same timestamps) or a replay by a new producer "

@@ -94,10 +94,12 @@ typedef struct kd_profile {
     int64_t same_ms;       /* single-record runs without producer ids with equal timestamps */
 } kd_profile;
 
-/* Does the partition's content repeat by nature (not otherwise unique)? At
- * least KD_NATURE_MIN natural repeats and KD_NATURE_PERMILLE of its records. */
+/* Does the partition's content repeat by nature (not otherwise unique)?
+ * At least KD_NATURE_MIN natural repeats, and at least KD_NATURE_RATIO of
+ * its records with 95% confidence (the Wilson score interval's lower
+ * bound): a few repeats in a small partition prove nothing. */
 #define KD_NATURE_MIN 3
-#define KD_NATURE_PERMILLE 10
+#define KD_NATURE_RATIO 0.01
 bool kd_by_nature(const kd_profile *pf);
 
 /* Could equal millisecond timestamps of single records without producer ids

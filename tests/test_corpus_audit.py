@@ -18,9 +18,9 @@ Redpanda folders excluded) the audit report must show:
   * exactly the duplicate warnings of DELIVERY_DUPLICATES, the content
     repeats of this data that are evidence of a resend (docs/corpus-triage.md
     gives each): TEST-TOPIC-0's two replays of a test script as two runs,
-    and three hand-typed messages sent again in topics whose content is
-    otherwise unique. Content that repeats by nature (foo-0, test0-*) is
-    info;
+    foo-0's replay of a script's 99 records, and three hand-typed messages
+    sent again in topics whose content is otherwise unique. Content that
+    repeats by nature (test0-*) is info;
   * no finding of any other type at warning or error severity: an
     independent look at this data (kafka-python's counts above, the
     MANIFEST notes, and helper decoders) finds no sequence, epoch,
@@ -54,11 +54,14 @@ PARTITION_RE = re.compile(r"^(.+)-(\d+)$")
 # records (docs/corpus-triage.md): the first copies of TEST-TOPIC-0 are v1
 # messages without timestamps, 0..8999 sent again as 9000..17999 (2016-11-18
 # 08:12) and 0..3210 a third time as 18000..21210 (08:19; nearest earlier
-# copies 9000..12210); the others are single messages typed again by hand in
-# small topics whose other content is unique.
+# copies 9000..12210); foo-0's script sent xpx1..xpx99 at 08:39:27 and again
+# at 08:41:39 (105..203 repeat 4..102; the four records typed by hand there do
+# not make its content repeat by nature); the others are single messages
+# typed again by hand in small topics whose other content is unique.
 DELIVERY_DUPLICATES = {
     "xpxwo100__bullShit/tmp/kafka-logs/TEST-TOPIC-0": {(9000, 9000, 0, "application_resend"),
                                                        (18000, 3211, 9000, "application_resend")},
+    "xpxwo100__bullShit/tmp/kafka-logs/foo-0": {(105, 99, 4, "application_resend")},
     "anchor123__kafka/tmp/kafka-logs/test-0": {(3, 1, 0, "application_resend"), (7, 1, 6, "application_resend")},
     "DanielMorales9__kafkafun/data/kafka/first-0": {(8, 1, 7, "application_resend")},
 }
