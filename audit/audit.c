@@ -28,6 +28,7 @@ typedef struct ka_binfo {
     uint32_t crc;         /* the stored CRC: equal CRCs mean equal batch contents */
     int16_t producer_epoch;
     bool transactional;
+    int32_t count;        /* its records (header count; a legacy wrapper's inner messages) */
 } ka_binfo;
 
 _Static_assert(sizeof(ka_binfo) <= KQ_INFO, "a batch's description travels through the spill");
@@ -83,7 +84,8 @@ typedef struct ka_run {
     kd_run r;             /* the evidence so far */
     uint32_t ob, db;      /* batches of the last pair */
     int64_t batch_ts;     /* the first copy's batch max timestamp (--since/--until) */
-    int64_t db_puts;      /* records of batch db in the run */
+    int64_t db_puts;      /* records of batch db in the run ... */
+    int32_t db_count;     /* ... and in that batch: equal when the run holds it whole */
     int64_t d_before;     /* records of the copies' session before the first copy, -1: no new session */
 } ka_run;
 
@@ -152,8 +154,6 @@ struct ka_partition {
     size_t held_limit;    /* bytes they may take (ka_held_limit); past it the oldest are decided early */
     kd_profile pf;        /* repetition so far (natural: of the runs already decided) */
     int64_t decided_early; /* runs decided before the end for want of memory */
-    int64_t cur_puts;     /* records of the current batch put in the index so far */
-    bool in_batch;        /* between ka_batch_begin and ka_batch_end */
 
     /* the batch being read */
     kb_batch cur;         /* header fields only: its pointers are not used */
@@ -722,8 +722,7 @@ static void run_flush(ka_partition *p)
     if (!run->active) return;
     run->active = false;
     kd_run *r = &run->r;
-    /* A copy batch still being read holds records after the run. */
-    if (p->in_batch && run->db == p->cur_bidx) r->whole = false;
+    r->whole = r->whole && run->db_puts == run->db_count;
     r->session_start = run->d_before >= 0 && run->d_before <= r->count;
     p->pf.repeated += r->count;
     if (r->o.producer_id < 0 && r->d.producer_id < 0 && r->ts_known) {
@@ -879,7 +878,6 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
         run_flush(p);
         return;
     }
-    int64_t puts_before = view ? p->cur_puts++ : -1; /* its place among the batch's records put */
     p->pf.records++;
     kq_slot rec = { lo, hi, bidx, (int32_t)wsub(offset, bi->base_offset), ts_delta(bi, ts), aux };
     /* The offset as the slot will give it back (the same as `offset` but
@@ -933,9 +931,10 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
         wsub(o_off, r->o.last) <= KA_RUN_GAP &&
         o_off < r->d.first && os.producer_id == r->o.producer_id && os.epoch == r->o.epoch &&
         ds.producer_id == r->d.producer_id && ds.epoch == r->d.epoch) {
-        if (db != run->db) { /* the next copy batch: whole only from its first record */
-            r->whole = r->whole && view && puts_before == 0;
+        if (db != run->db) { /* the next copy batch: the last one was whole, and this from its first record */
+            r->whole = r->whole && run->db_puts == run->db_count && d_off == dbi->base_offset;
             run->db_puts = 0;
+            run->db_count = dbi->count;
         }
         r->o.last = o_off;
         r->d.last = d_off;
@@ -957,12 +956,13 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
     r->identical = identical;
     r->ts_known = o_ts >= 0 && d_ts >= 0;
     r->identical_batch = !same && obi->crc == dbi->crc;
-    r->whole = view && !swapped && puts_before == 0;
+    r->whole = d_off == dbi->base_offset;
     r->same_batch = same;
     r->copies = swapped ? 2 : (int)(before < 4 ? before + 1 : 4);
     r->recurring = before >= 3;
     run->ob = ob, run->db = db;
     run->db_puts = 1;
+    run->db_count = dbi->count;
     run->batch_ts = dbi->max_timestamp;
     run->d_before = view && !swapped ? restart_before(p, obi, dbi, o_off, d_off) : -1;
     /* Previews come from the record's bytes (a queued record) or from the
@@ -1237,8 +1237,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     }
     p->cur_window = b->max_timestamp < 0 || (b->max_timestamp >= p->o->since && b->max_timestamp <= p->o->until);
     p->cur_count_bad = p->cur_repeat = false;
-    p->cur_dups = p->cur_records = p->cur_puts = 0;
-    p->in_batch = true;
+    p->cur_dups = p->cur_records = 0;
     p->cur_max_rec_ts = -1;
     p->ctrl_type = KB_CTRL_UNKNOWN;
     p->ctrl_bad = false;
@@ -1318,7 +1317,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     }
 
     ka_binfo bi = { b->producer_id, b->base_offset, b->max_timestamp, -1, b->base_sequence, b->crc,
-                    b->producer_epoch, b->is_transactional };
+                    b->producer_epoch, b->is_transactional, b->count };
     p->cur_bidx = KQ_EMPTY;
     if (!b->is_control && p->keep_binfo && p->index_state == KA_INDEX_OK) index_presize(p, b);
     if (!b->is_control && p->nbatches < KQ_EMPTY && p->index_state == KA_INDEX_OK) {
@@ -1466,10 +1465,6 @@ static void marker(ka_partition *p)
 void ka_batch_end(ka_partition *p, const ke_error *iter_error)
 {
     queue_flush(p);
-    /* A run of copies in this batch covers it whole only with every record
-     * of it that was put. */
-    if (p->run.active && p->run.db == p->cur_bidx) p->run.r.whole = p->run.r.whole && p->run.db_puts == p->cur_puts;
-    p->in_batch = false;
     const kb_batch *b = &p->cur;
     rm_partition *rp = &p->r->partitions[p->index];
     rm_finding *f;
