@@ -34,7 +34,11 @@ and checks:
   (c) the report lists the case's "partitions" partitions, with the records
       that were written;
   (d) the exit status is 0 (--fail-on none), nothing is left out
-      (findings_omitted) and the output is one JSON report.
+      (findings_omitted) and the output is one JSON report;
+  (e) every warning names an incident, and the expected warnings group into
+      incidents as docs/report.md says (retries together; one new producer
+      session's replays together wherever they are, d12's two partitions in
+      one; one session's resends in a topic together).
 
 Output: "  FAIL <case>: <reason>" lines on stderr, then exactly one line
 "kt: N passed, M failed" on stdout; exit status 1 if any case failed.
@@ -242,6 +246,33 @@ def audit_case(case, exp, show_all):
         records = sum(p.get("records") or 0 for p in parts if isinstance(p, dict))
         case.check(records == exp["records"], "%d records in the report's partitions, %d written"
                    % (records, exp["records"]))
+
+    # (e) incidents (docs/report.md, Incidents): every warning names one; the
+    # expected warnings group as the rules say (retries together, one new
+    # producer session's replays together wherever they are, one session's
+    # resends in a topic together: each case's duplicates happen within
+    # minutes), and each incident covers exactly its warnings' partitions.
+    incidents = {x.get("id"): x for x in report.get("incidents") or [] if isinstance(x, dict)}
+    groups = collections.OrderedDict()
+    for want in exp["warnings"]:
+        cls = want["class"]
+        if cls in ("retry_without_idempotence", "idempotence_bypassed"):
+            key = ("retry",)
+        elif cls == "producer_restart" and want.get("producer_id", -1) >= 0:
+            key = ("producer_restart", want["producer_id"])
+        else:
+            key = (cls, want.get("topic"), want.get("producer_id", -1))
+        groups.setdefault(key, set()).add((want.get("topic"), want.get("partition")))
+    case.check(len(incidents) == len(groups), "%d incidents, %d expected (%s)"
+               % (len(incidents), len(groups), short([x.get("summary") for x in incidents.values()], 300)))
+    for f in findings:
+        if f.get("severity") in ("warning", "error"):
+            case.check(f.get("incident") in incidents, "%s names no incident" % describe(f))
+    for key, parts in groups.items():
+        hits = [x for x in incidents.values() if x.get("kind") == key[0]
+                and {(q.get("topic"), q.get("partition")) for q in x.get("partitions") or []} == parts]
+        case.check(len(hits) == 1, "no single %s incident over %s: %s"
+                   % (key[0], sorted(parts, key=str), short([x.get("summary") for x in incidents.values()], 300)))
 
     # (d) exit status 0 with --fail-on none; nothing left out.
     case.check(status == 0, "exit status %d with --fail-on none; stderr: %s" % (status, short(err)))
