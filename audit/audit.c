@@ -727,8 +727,8 @@ static void run_flush(ka_partition *p)
     p->pf.repeated += r->count;
     if (r->o.producer_id < 0 && r->d.producer_id < 0 && r->ts_known) {
         int64_t dt = r->d.ts - r->o.ts;
-        if (dt != 0 && dt >= -1000 && dt <= 1000) p->pf.near++;
-        if (dt == 0 && r->count == 1 && kd_strong(r)) p->pf.same_ms++;
+        if (dt != 0 && dt >= -10 && dt <= 10) p->pf.near++;
+        if (dt == 0 && r->count <= KD_CHANCE_RUN && kd_strong(r)) p->pf.same_ms++;
     }
     /* A block whose originals are the copies of a held block, as far apart
      * in time: both recur. */

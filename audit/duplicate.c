@@ -30,7 +30,7 @@ bool kd_by_nature(const kd_profile *pf)
     return low >= KD_NATURE_RATIO;
 }
 
-bool kd_coincidence(const kd_profile *pf) { return pf->same_ms > 0 && pf->near >= 100 * pf->same_ms; }
+bool kd_coincidence(const kd_profile *pf) { return pf->same_ms > 0 && pf->near >= pf->same_ms; }
 
 static bool same_session(const kd_run *r)
 {
@@ -121,9 +121,9 @@ int kd_decide(const kd_run *r, const kd_context *c)
     /* A naming rule never hides a client's own retry. */
     bool retry = timed_retry(r), bypassed = bypass(r);
     if (c->rule && !retry && !bypassed) return KD_RULE;
-    if (bypassed || (retry && r->count > 1)) return KD_DELIVERY;
+    if (bypassed || (retry && r->count > KD_CHANCE_RUN)) return KD_DELIVERY;
     if (retry) {
-        /* One record with the same millisecond: a retry, unless same
+        /* A few records with the same millisecond: a retry, unless same
          * milliseconds are to be expected here by chance. */
         if (!c->profile) return -1;
         if (!kd_coincidence(c->profile)) return KD_DELIVERY;
@@ -232,9 +232,10 @@ static const char *reason_words(int reason)
                "counted as context. A retry of a whole batch (same timestamps) or a replay by a new producer "
                "session would still be a warning.";
     case KD_COINCIDENCE:
-        return "The copies have the same millisecond timestamp, which a retry would also show, but content "
-               "here repeats within a second so often that equal milliseconds are expected by chance, and the "
-               "content recurs anyway: the bytes cannot tell a retry from a new send. Counted as context.";
+        return "The copies have the same millisecond timestamp, which a retry would also show, but the same "
+               "content is sent again within a few milliseconds so often here that equal milliseconds are "
+               "expected by chance, and the content recurs anyway: the bytes cannot tell a retry from a new "
+               "send. Counted as context.";
     default:
         return "";
     }

@@ -89,10 +89,16 @@ typedef struct kd_profile {
     int64_t repeated;      /* of them, records repeating earlier content (every run's count) */
     int64_t natural;       /* repeats that look like ordinary traffic: single records, recurring
                             * blocks, repeats beyond the window (not retries or replays) */
-    int64_t near;          /* runs without producer ids whose copies came 1 to 1000 ms after
-                            * the originals with new timestamps */
-    int64_t same_ms;       /* single-record runs without producer ids with equal timestamps */
+    int64_t near;          /* runs without producer ids whose copies came 1 to 10 ms from the
+                            * originals, with new timestamps */
+    int64_t same_ms;       /* short runs (KD_CHANCE_RUN records at most) without producer ids
+                            * and equal client timestamps: a retry, or chance */
 } kd_profile;
+
+/* The longest run whose equal client timestamps can be chance where the
+ * same content is sent many times a millisecond; a retried batch of more
+ * records is never chance. */
+#define KD_CHANCE_RUN 3
 
 /* Does the partition's content repeat by nature (not otherwise unique)?
  * At least KD_NATURE_MIN natural repeats, and at least KD_NATURE_RATIO of
@@ -103,9 +109,10 @@ typedef struct kd_profile {
 bool kd_by_nature(const kd_profile *pf);
 
 /* Could equal millisecond timestamps of single records without producer ids
- * be chance here? Yes when content of this partition repeats within a
- * second often enough that same-millisecond repeats are expected for at
- * least a tenth of those seen (about near / 1000 of them). */
+ * be chance here? Yes when new sends of the same content 1 to 10 ms apart
+ * are at least as many as the equal-millisecond repeats: at that density
+ * about near / 10 of them are expected by chance, a tenth or more of those
+ * seen. */
 bool kd_coincidence(const kd_profile *pf);
 
 /* The class the evidence gives: retry_without_idempotence,

@@ -23,17 +23,17 @@ static kd_run resend(void)
     return r;
 }
 
-/* The same batch of three records resent without idempotence. */
+/* The same batch of five records resent without idempotence. */
 static kd_run retry(void)
 {
     kd_run r = resend();
     r.o.producer_id = r.d.producer_id = -1;
     r.o.epoch = r.d.epoch = -1;
     r.o.sequence = r.d.sequence = -1;
-    r.o.last = 102, r.d.last = 902;
+    r.o.last = 104, r.d.last = 904;
     r.d.ts = r.o.ts;
     r.d.crc = r.o.crc;
-    r.count = 3;
+    r.count = 5;
     r.identical = r.identical_batch = r.whole = true;
     return r;
 }
@@ -143,12 +143,15 @@ static void test_coincidence(void)
     kd_profile pf = unique_profile();
     pf.same_ms = 1;
     KT_EQ_INT(decide(&r, NULL, NULL), -1);
+    kd_run four = retry();
+    four.count = KD_CHANCE_RUN + 1;                       /* four records: never chance */
+    KT_EQ_INT(decide(&four, NULL, NULL), KD_DELIVERY);
     KT_EQ_INT(decide(&r, NULL, &pf), KD_DELIVERY);
     pf = nature_profile();
-    pf.same_ms = 5, pf.near = 499;                        /* about 0.5 expected of 5: not chance */
+    pf.same_ms = 50, pf.near = 49;                        /* about 4.9 expected of 50: not chance */
     KT_CHECK(!kd_coincidence(&pf));
     KT_EQ_INT(decide(&r, NULL, &pf), KD_DELIVERY);
-    pf.near = 500;                                        /* a tenth of them chance */
+    pf.near = 50;                                         /* a tenth of them chance */
     KT_CHECK(kd_coincidence(&pf));
     KT_EQ_INT(decide(&r, NULL, &pf), KD_COINCIDENCE);
 }
@@ -192,12 +195,12 @@ static void test_emit(void)
     kd_run small = resend(), big = retry();
     kd_emit(rep, part, &small, KD_DELIVERY, &c);
     rm_finding *f = kd_emit(rep, part, &big, KD_DELIVERY, &c);
-    KT_CHECK(f != NULL);                                  /* 3 records beat 1 */
+    KT_CHECK(f != NULL);                                  /* 5 records beat 1 */
     KT_EQ_INT(rep->nfindings, 1);
     KT_EQ_INT(rep->counts[0].by_severity[RM_WARNING], 2);
     KT_EQ_STR(rm_find_field(f, "class")->s, "retry_without_idempotence");
     KT_EQ_STR(rm_find_field(f, "evidence")->s, "strong");
-    KT_EQ_INT(rm_find_field(f, "count")->i, 3);
+    KT_EQ_INT(rm_find_field(f, "count")->i, 5);
     KT_EQ_INT(rm_find_field(f, "time_distance_ms")->i, 0);
     KT_CHECK(rm_find_field(f, "reason") == NULL);
     rm_finding *g = kd_emit(rep, part, &small, KD_PROFILE, &c);
