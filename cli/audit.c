@@ -564,6 +564,10 @@ static const char audit_usage[] =
     "  --producer-expiration D producer.id.expiration.ms of the cluster (default 1d;\n"
     "                          7d for brokers before 3.4): a producer silent longer\n"
     "                          than this may restart its sequence (e.g. 36h, 90m, 604800000)\n"
+    "  --txn-max-timeout D     transaction.max.timeout.ms of the cluster (default 15m):\n"
+    "                          an open transaction begun longer than this before the\n"
+    "                          partition's newest batch is hanging, a younger one in\n"
+    "                          progress (info)\n"
     "  --dup-window D          copies further apart than D are repeated content, not\n"
     "                          delivery duplicates (default 10m: Kafka's slowest own\n"
     "                          resend path, see docs/report.md)\n"
@@ -684,7 +688,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
            O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_JOBS, O_REDACT, O_REDACTKEY,
-           O_MAXMEM, O_TMPDIR, O_HELP };
+           O_MAXMEM, O_TMPDIR, O_TXNTIMEOUT, O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
         { "color", required_argument, 0, O_COLOR },            { "jobs", required_argument, 0, O_JOBS },
@@ -694,7 +698,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         { "offsets", required_argument, 0, O_OFFSETS },        { "since", required_argument, 0, O_SINCE },
         { "until", required_argument, 0, O_UNTIL },            { "producer-expiration", required_argument, 0, O_EXPIRE },
         { "dup-include-headers", no_argument, 0, O_DUPHDR },   { "dup-topics", required_argument, 0, O_DUPTOPICS },
-        { "dup-window", required_argument, 0, O_DUPWINDOW },
+        { "dup-window", required_argument, 0, O_DUPWINDOW },  { "txn-max-timeout", required_argument, 0, O_TXNTIMEOUT },
         { "max-entry-bytes", required_argument, 0, O_MAXENTRY }, { "no-cache", no_argument, 0, O_NOCACHE },
         { "max-memory", required_argument, 0, O_MAXMEM },      { "tmpdir", required_argument, 0, O_TMPDIR },
         { "quiet", no_argument, 0, 'q' },
@@ -757,6 +761,10 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         case O_EXPIRE:
             if (parse_duration(optarg, &o->ka.producer_expiration_ms) < 0 || o->ka.producer_expiration_ms == 0)
                 return usage_error("--producer-expiration takes a duration like 1d, 36h or 604800000", optarg);
+            break;
+        case O_TXNTIMEOUT:
+            if (parse_duration(optarg, &o->ka.txn_max_timeout_ms) < 0 || o->ka.txn_max_timeout_ms == 0)
+                return usage_error("--txn-max-timeout takes a duration like 15m, 1h or 900000", optarg);
             break;
         case O_DUPHDR: o->ka.dup_include_headers = true; break;
         case O_DUPWINDOW:

@@ -122,6 +122,11 @@ check "audit bad jobs" 2 $K audit --jobs 0 $S
 check "audit bad regex" 2 $K audit --topics '(' $S
 check "audit bad time" 2 $K audit --since yesterday $S
 check "audit bad duration" 2 $K audit --producer-expiration 3weeks $S
+check "audit bad transaction timeout" 2 $K audit --txn-max-timeout 0 $S
+# A transaction open 3 minutes: in progress (info, exit 0) under the broker's
+# default 15 minutes, hanging (a warning, exit 1) under 1 minute.
+check "audit transaction in progress" 0 $K audit fixtures/audit/40-transaction-in-progress
+check "audit transaction hanging" 1 $K audit --txn-max-timeout 1m fixtures/audit/40-transaction-in-progress
 check "audit unreadable input" 2 $K audit /nonexistent/kaudit
 check "audit redpanda" 2 $K audit --format json $C/luisfelipebp__olist-analytics
 expect "audit redpanda problem listed" "$tmp/out" "Redpanda"
