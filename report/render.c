@@ -255,7 +255,7 @@ static void text_duplicates(const rm_report *r, FILE *f)
             }
             fputc(')', f);
         }
-        if (repeated) fprintf(f, "%s%" PRId64 " repeated (normal in this topic, or further apart than --dup-window)",
+        if (repeated) fprintf(f, "%s%" PRId64 " repeated content (info)",
                               delivery ? "; " : "", repeated);
         fputc('\n', f);
     }
