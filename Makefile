@@ -87,8 +87,11 @@ FUZZ_LONG_SECONDS ?= 1800
 fuzz-long: fuzz
 	@sh tests/fuzz_long.sh $(FUZZ_LONG_SECONDS)
 
-check: deps-test kaudit $(TESTS) $(A)/kaudit $(A_TESTS) $(FUZZ_BIN)
-	@sh tests/run_all.sh
+# The builds, then the suites, both on every CPU (tests/run_all.sh).
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+check: deps-test
+	@$(MAKE) --no-print-directory -j$(NPROC) kaudit $(TESTS) $(A)/kaudit $(A_TESTS) $(FUZZ_BIN)
+	@bash tests/run_all.sh
 
 bench: all
 	@sh bench/run.sh

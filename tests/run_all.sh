@@ -1,31 +1,55 @@
-#!/bin/sh
+#!/bin/bash
 # Run every test suite and add up their "kt: N passed, M failed" lines.
 # Ends with the line "N passed, M failed"; exits 1 when anything failed.
 #
-#   unit tests (C)            build/tests/test_*
-#   the same under ASan+UBSan build/asan/tests/test_*
-#   fixtures and corpus       tests/test_*.py against ./kaudit and build/asan/kaudit
-#   CLI behaviour             tests/test_cli.sh
-#   fuzz regressions          every input in fuzz/regressions/<target>/, replayed
-#   fuzz smoke                build/fuzz/fuzz_* for FUZZ_SECONDS each (default 10)
+#   fixtures made at test time   build/workloads/ (tests/test_workloads.py --generate), once, first
+#   fixtures and corpus          tests/test_*.py against ./kaudit and build/asan/kaudit
+#   unit tests (C)               build/tests/test_*
+#   the same under ASan+UBSan    build/asan/tests/test_*
+#   CLI behaviour                tests/test_cli.sh
+#   fuzz regressions             every input in fuzz/regressions/<target>/, replayed
+#   fuzz smoke                   build/fuzz/fuzz_* for FUZZ_SECONDS each (default 10)
+#
+# Suites run KT_JOBS at a time (default: one per CPU), the longest first;
+# each writes tests/artifacts/<suite>.txt, and the results are printed in
+# the order below once all have finished, so logs compare run to run.
 cd "$(dirname "$0")/.." || exit 2
 PY=/usr/bin/python3
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+KT_JOBS=${KT_JOBS:-$(nproc 2>/dev/null || echo 2)}
 mkdir -p tests/artifacts
 passed=0
 failed=0
+names=()
+running=0
 
-# run NAME COMMAND...: run a suite, show its output, add up its kt line.
-run() {
-    name=$1
+# out NAME: the suite's output file.
+out() { echo "tests/artifacts/$(echo "$1" | tr ' /()' '____').txt"; }
+
+# submit NAME COMMAND...: start a suite in the background, at most KT_JOBS
+# at once; its output and exit status go to its file.
+submit() {
+    local name=$1 file
     shift
-    out=tests/artifacts/$(echo "$name" | tr ' /' '__').txt
-    "$@" >"$out" 2>&1
-    rc=$?
-    line=$(grep -E '^kt: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+    file=$(out "$name")
+    names+=("$name")
+    ("$@" >"$file" 2>&1; echo $? >"$file.rc") &
+    running=$((running + 1))
+    if [ "$running" -ge "$KT_JOBS" ]; then
+        wait -n
+        running=$((running - 1))
+    fi
+}
+
+# report NAME: show a finished suite's result, add up its kt line.
+report() {
+    local name=$1 file line p f rc
+    file=$(out "$name")
+    rc=$(cat "$file.rc" 2>/dev/null || echo 1)
+    line=$(grep -E '^kt: [0-9]+ passed, [0-9]+ failed' "$file" | tail -n 1)
     if [ -z "$line" ]; then
-        echo "FAIL $name: no result line (exit $rc); see $out"
-        tail -n 20 "$out" | sed 's/^/    /'
+        echo "FAIL $name: no result line (exit $rc); see $file"
+        tail -n 20 "$file" | sed 's/^/    /'
         failed=$((failed + 1))
         return
     fi
@@ -35,27 +59,23 @@ run() {
     passed=$((passed + p))
     failed=$((failed + f))
     printf '%-44s %5d passed, %d failed\n' "$name" "$p" "$f"
-    if [ "$f" -ne 0 ]; then grep -E 'FAIL|ERROR|runtime error|Sanitizer' "$out" | head -n 30 | sed 's/^/    /'; fi
+    if [ "$f" -ne 0 ]; then grep -E 'FAIL|ERROR|runtime error|Sanitizer' "$file" | head -n 30 | sed 's/^/    /'; fi
 }
 
-for t in build/tests/test_*; do
-    [ -x "$t" ] && run "unit $(basename "$t")" "$t"
-done
-for t in build/asan/tests/test_*; do
-    [ -x "$t" ] && run "asan $(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
-done
-for t in tests/test_*.py; do
-    [ -f "$t" ] || continue
-    run "$(basename "$t")" env KAUDIT=./kaudit $PY "$t"
-    run "asan $(basename "$t")" env KAUDIT=build/asan/kaudit ASAN_OPTIONS=detect_leaks=1 $PY "$t"
-done
-[ -f tests/test_cli.sh ] && run "test_cli.sh" sh tests/test_cli.sh
-# Inputs that once crashed a parser: each replayed once by its fuzz target.
-for input in fuzz/regressions/*/*; do
-    [ -f "$input" ] || continue
-    target=build/fuzz/$(basename "$(dirname "$input")")
-    run "regression $(basename "$(dirname "$input")")/$(basename "$input")" sh -c "
-        $target -runs=1 $input && echo 'kt: 1 passed, 0 failed' || echo 'kt: 0 passed, 1 failed'"
+# The workloads are generated once, before the suites that read them run
+# side by side (a failure to generate is reported by the suite itself).
+[ -f tests/test_workloads.py ] && $PY tests/test_workloads.py --generate >"$(out generate)" 2>&1
+
+# The longest first: the Python suites under ASan, then the plain ones.
+for kind in asan plain; do
+    for t in tests/test_*.py; do
+        [ -f "$t" ] || continue
+        if [ "$kind" = asan ]; then
+            submit "asan $(basename "$t")" env KAUDIT=build/asan/kaudit KT_TAG=asan- ASAN_OPTIONS=detect_leaks=1 $PY "$t"
+        else
+            submit "$(basename "$t")" env KAUDIT=./kaudit $PY "$t"
+        fi
+    done
 done
 for f in build/fuzz/fuzz_*; do
     [ -x "$f" ] || continue
@@ -66,13 +86,29 @@ for f in build/fuzz/fuzz_*; do
     seeds=
     case $name in fuzz_batch|fuzz_segment|fuzz_codec|fuzz_audit) seeds=fixtures ;; esac
     mkdir -p "tests/artifacts/$name"
-    run "fuzz $name (${FUZZ_SECONDS}s)" sh -c "
+    submit "fuzz $name (${FUZZ_SECONDS}s)" sh -c "
         cd tests/artifacts/$name && ../../../$f -max_total_time=$FUZZ_SECONDS -timeout=10 -rss_limit_mb=2048 \
             -print_final_stats=1 . $( [ -n "$seeds" ] && [ -d "$seeds" ] && echo "../../../$seeds" ) >log.txt 2>&1
         rc=\$?; cat log.txt | tail -n 15
         if [ \$rc -eq 0 ]; then echo 'kt: 1 passed, 0 failed'; else echo 'kt: 0 passed, 1 failed'; fi"
 done
+[ -f tests/test_cli.sh ] && submit "test_cli.sh" sh tests/test_cli.sh
+for t in build/tests/test_*; do
+    [ -x "$t" ] && submit "unit $(basename "$t")" "$t"
+done
+for t in build/asan/tests/test_*; do
+    [ -x "$t" ] && submit "asan $(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
+done
+# Inputs that once crashed a parser: each replayed once by its fuzz target.
+for input in fuzz/regressions/*/*; do
+    [ -f "$input" ] || continue
+    target=build/fuzz/$(basename "$(dirname "$input")")
+    submit "regression $(basename "$(dirname "$input")")/$(basename "$input")" sh -c "
+        $target -runs=1 $input && echo 'kt: 1 passed, 0 failed' || echo 'kt: 0 passed, 1 failed'"
+done
+wait
 
+for name in "${names[@]}"; do report "$name"; done
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -29,7 +29,8 @@ every run is killed, with its whole process group, after 60 s: an alert()
 from markup that escaped its escaping blocks headless Chromium, so a run that
 times out says so). The DOM after
 scripts ran, Chromium's stderr and its net log are kept next to the report
-(report-<name>.dom.html, .chromium.txt, .netlog.json).
+(report-<name>.dom.html, .chromium.txt, .netlog.json); with KT_TAG set (tests/run_all.sh
+sets asan- for the ASan run) the names start report-$KT_TAG<name>.
 
 Cases, one per check group and report (clean, full):
 
@@ -104,6 +105,7 @@ from test_fixtures import CaseFailed, Harness, kaudit_path, kaudit_problem, shor
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIFACTS = os.path.join(REPO, "tests", "artifacts")
+TAG = os.environ.get("KT_TAG", "")   # tests/run_all.sh names the ASan run's artifacts apart
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_TIMEOUT = 60
 KAUDIT_TIMEOUT = 300
@@ -440,7 +442,7 @@ def canary_problem():
 class Report(object):
     def __init__(self, name, path, full):
         self.name, self.path, self.full = name, path, full
-        base = os.path.join(ARTIFACTS, "report-" + name)
+        base = os.path.join(ARTIFACTS, "report-" + TAG + name)
         self.html_path = base + ".html"
         self.json_path = base + ".json"
         self.png = base + ".png"

@@ -5,6 +5,7 @@ content repeats by nature, and real delivery duplicates.
 Run from the repository root:
 
     /usr/bin/python3 tests/test_workloads.py [--all] [SUBSTRING...]   # ./kaudit, or $KAUDIT
+    /usr/bin/python3 tests/test_workloads.py --generate                # only make the set
 
 SUBSTRINGs restrict the run to cases whose name contains one of them; --all
 prints every unexpected finding instead of the first MAX_SHOWN of a case.
@@ -288,6 +289,11 @@ def audit_case(case, exp, show_all):
 
 def main(argv):
     os.chdir(REPO)
+    if argv[1:] == ["--generate"]:
+        problem = generate()
+        if problem:
+            sys.stderr.write("  %s\n" % problem)
+        return 1 if problem else 0
     show_all = "--all" in argv[1:]
     wanted = [a for a in argv[1:] if a != "--all"]
     passed = failed = 0
