@@ -71,12 +71,19 @@ sample: all
 	./kaudit audit --fail-on none fixtures/sample/logdir
 	./kaudit dump --verify-index --records --payload fixtures/sample/logdir/orders-1
 
-# Fuzz targets: clang's libFuzzer plus ASan/UBSan.
+# Fuzz targets: clang's libFuzzer plus ASan/UBSan. The library is compiled
+# once with coverage instrumentation (fuzzer-no-link), then linked into each.
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
-$(B)/fuzz/%: fuzz/%.c fuzz/memfd.h tests/memspill.h $(LIB_SRC)
+F        := build/fuzzlib
+F_LIB    := $(LIB_SRC:%.c=$(F)/%.o)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+               -DKAUDIT_VERSION=\"$(VERSION)\"
+$(F)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DKAUDIT_VERSION=\"$(VERSION)\" \
-	    -o $@ $< $(LIB_SRC) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(B)/fuzz/%: fuzz/%.c fuzz/memfd.h tests/memspill.h $(F_LIB)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(F_LIB) $(LDLIBS)
 fuzz: deps-test $(FUZZ_BIN)
 
 # Every fuzz target for FUZZ_LONG_SECONDS (default 30 min), two at a time,
