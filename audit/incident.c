@@ -75,10 +75,12 @@ static void describe(rm_report *r, rm_incident *x)
                            g->producer_id, w, parts);
     } else if (strcmp(g->kind, "producer_restart") == 0 || strcmp(g->kind, "application_resend") == 0) {
         where(r, x, true, parts, sizeof parts);
-        char who[80];
+        char who[80], whose[80] = "";
         if (g->producer_id >= 0) snprintf(who, sizeof who, "producer %" PRId64 " (epoch %d)", g->producer_id, g->epoch);
         else snprintf(who, sizeof who, "a producer without idempotence");
-        rm_set_summary(x, "%s sent records again %s: %s (%" PRId64 " %s)", who, t, parts, x->findings,
+        if (strcmp(g->kind, "producer_restart") == 0 && g->original_producer_id >= 0)
+            snprintf(whose, sizeof whose, " of producer %" PRId64, g->original_producer_id);
+        rm_set_summary(x, "%s sent records%s again %s: %s (%" PRId64 " %s)", who, whose, t, parts, x->findings,
                        plural(x->findings, "run", "runs"));
     } else {
         where(r, x, false, parts, sizeof parts);
