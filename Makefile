@@ -23,15 +23,24 @@ CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 
+# Header dependencies come from the compiler (-MMD -MP: one .d beside each
+# object, included below), so a changed header rebuilds what includes it.
+DEPFLAGS := -MMD -MP
+
+# libkaudit.a: reader, audit and report (the engine joins it), linked by the
+# binary, the tests and, in sanitizer and fuzzer builds of its own, their
+# twins.
 B        := build
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+LIB      := $(B)/libkaudit.a
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
 # The same code under AddressSanitizer and UBSan, in its own tree.
 A        := build/asan
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-A_LIB    := $(LIB_SRC:%.c=$(A)/%.o)
+A_LIB_OBJ := $(LIB_SRC:%.c=$(A)/%.o)
+A_LIB    := $(A)/libkaudit.a
 A_CLI    := $(CLI_SRC:%.c=$(A)/%.o)
 A_TESTS  := $(TEST_SRC:tests/%.c=$(A)/tests/%)
 
@@ -44,27 +53,37 @@ deps:
 deps-test:
 	@sh tests/deps.sh test
 
-kaudit: $(LIB_OBJ) $(CLI_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(B)/%.o: %.c $(wildcard */*.h)
+# Every compilation waits for the packages it needs (an order-only
+# prerequisite: make -j cannot race the installation).
+$(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(B)/tests/%: tests/%.c tests/kt.h tests/memspill.h $(LIB_OBJ)
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+kaudit: $(CLI_OBJ) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(B)/tests/%: tests/%.c $(LIB) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(A)/%.o: %.c $(wildcard */*.h)
+$(A)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(A)/kaudit: $(A_LIB) $(A_CLI)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+$(A_LIB): $(A_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(A)/tests/%: tests/%.c tests/kt.h tests/memspill.h $(A_LIB)
+$(A)/kaudit: $(A_CLI) $(A_LIB)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(A_CLI) $(A_LIB) $(LDLIBS)
+
+$(A)/tests/%: tests/%.c $(A_LIB) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(A_LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(DEPFLAGS) -o $@ $< $(A_LIB) $(LDLIBS)
 
 # The sample holds planted duplicates: --fail-on none shows them and exits 0.
 sample: all
@@ -75,15 +94,19 @@ sample: all
 # once with coverage instrumentation (fuzzer-no-link), then linked into each.
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 F        := build/fuzzlib
-F_LIB    := $(LIB_SRC:%.c=$(F)/%.o)
+F_LIB_OBJ := $(LIB_SRC:%.c=$(F)/%.o)
+F_LIB    := $(F)/libkaudit.a
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                -DKAUDIT_VERSION=\"$(VERSION)\"
-$(F)/%.o: %.c $(wildcard */*.h)
+$(F)/%.o: %.c | deps-test
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
-$(B)/fuzz/%: fuzz/%.c fuzz/memfd.h tests/memspill.h $(F_LIB)
+	clang $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(F_LIB): $(F_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(B)/fuzz/%: fuzz/%.c $(F_LIB) | deps-test
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(F_LIB) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer -o $@ $< $(F_LIB) $(LDLIBS)
 fuzz: deps-test $(FUZZ_BIN)
 
 # Every fuzz target for FUZZ_LONG_SECONDS (default 30 min), two at a time,
@@ -105,3 +128,6 @@ bench: all
 
 clean:
 	rm -rf build kaudit
+
+# What the compiler found each object and program to include.
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)
