@@ -6,6 +6,7 @@
 #   make fuzz       build the libFuzzer targets (clang)
 #   make fuzz-long  run each for 30 minutes (FUZZ_LONG_SECONDS)
 #   make bench      the benchmark (bench/)
+#   make install    the binary, libkaudit.a and its header under $(DESTDIR)$(PREFIX)
 #
 # Sources are found by wildcard: a new reader/foo.c or tests/test_foo.c is
 # picked up without editing this file.
@@ -18,7 +19,7 @@ LDLIBS  += -lzstd -llz4 -lsnappy -lz -lcjson -lxxhash -pthread -lm
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS  += -DKAUDIT_VERSION=\"$(VERSION)\"
 
-LIB_SRC  := $(wildcard reader/*.c audit/*.c report/*.c)
+LIB_SRC  := $(wildcard reader/*.c audit/*.c report/*.c engine/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
@@ -27,9 +28,9 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 # object, included below), so a changed header rebuilds what includes it.
 DEPFLAGS := -MMD -MP
 
-# libkaudit.a: reader, audit and report (the engine joins it), linked by the
-# binary, the tests and, in sanitizer and fuzzer builds of its own, their
-# twins.
+# libkaudit.a: reader, audit, report and the engine behind include/kaudit.h,
+# linked by the binary, the tests and, in sanitizer and fuzzer builds of its
+# own, their twins.
 B        := build
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 LIB      := $(B)/libkaudit.a
@@ -44,7 +45,7 @@ A_LIB    := $(A)/libkaudit.a
 A_CLI    := $(CLI_SRC:%.c=$(A)/%.o)
 A_TESTS  := $(TEST_SRC:tests/%.c=$(A)/tests/%)
 
-.PHONY: all deps deps-test sample check fuzz fuzz-long bench clean
+.PHONY: all deps deps-test sample check fuzz fuzz-long bench clean install
 all: deps kaudit
 
 deps:
@@ -125,6 +126,17 @@ check: deps-test
 
 bench: all
 	@sh bench/run.sh
+
+# The binary, the library and the header a second front end needs (with the
+# report model it includes): cc -I$(PREFIX)/include/kaudit prog.c
+# -L$(PREFIX)/lib -lkaudit -lzstd -llz4 -lsnappy -lz -lcjson -lxxhash -pthread -lm
+PREFIX  ?= /usr/local
+install: all $(LIB)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/kaudit/report
+	install -m 755 kaudit $(DESTDIR)$(PREFIX)/bin/kaudit
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libkaudit.a
+	install -m 644 include/kaudit.h $(DESTDIR)$(PREFIX)/include/kaudit/kaudit.h
+	install -m 644 report/model.h $(DESTDIR)$(PREFIX)/include/kaudit/report/model.h
 
 clean:
 	rm -rf build kaudit

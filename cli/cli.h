@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "audit/indexcheck.h"
+#include "engine/indexes.h"
 #include "reader/error.h"
 #include "reader/index.h"
 #include "reader/layout.h"
@@ -41,28 +42,6 @@ const char *fmt_time(int64_t ms, char *buf, size_t cap);
 /* Print bytes for a human: as they are when printable UTF-8 text, else with
  * every unprintable byte as \xNN (and '\' as \\). NULL prints "null". */
 void print_bytes(FILE *f, const uint8_t *p, int64_t len);
-
-/* One index file beside a segment, loaded if it exists and parses. */
-typedef struct seg_index {
-    char *path;     /* <stem>.<ext>, owned */
-    uint8_t *buf;   /* the file's bytes, owned */
-    ki_index ix;
-    bool ok;        /* read and described */
-} seg_index;
-
-/* A segment's .index, .timeindex and .txnindex. */
-typedef struct seg_indexes {
-    seg_index offset, time, txn;
-} seg_indexes;
-
-/* Load the index files beside `log_path` (a .log of base offset `base`).
- * Missing files are normal; other read problems go to on_error (may be
- * NULL). Free with seg_indexes_free. */
-void seg_indexes_load(seg_indexes *x, const char *log_path, int64_t base, void (*on_error)(void *, const ke_error *),
-                      void *arg);
-/* kx_begin over whichever of the three were loaded. */
-int seg_indexes_begin(seg_indexes *x, kx_check *chk, kx_txns *txns, kx_report_fn report, void *arg);
-void seg_indexes_free(seg_indexes *x);
 
 /* --redact: "keys", "values", "headers" or a comma list of them, into
  * KA_REDACT_* bits. 0, or -1 for anything else. */

@@ -25,6 +25,7 @@
 #include "reader/index.h"
 #include "reader/layout.h"
 #include "reader/segment.h"
+#include "reader/walk.h"
 #include "reader/snapshot.h"
 #include "report/jsonw.h"
 
@@ -428,44 +429,38 @@ static void dump_segment(dumper *d, const kl_file *f)
         seg_indexes_begin(&sib, &chk, &d->txns, on_mismatch, d);
     }
     ke_error e;
-    ks_reader *r = open_segment(f->path, d->o.max_entry, d->o.no_cache, &e);
-    if (!r) report_error(d, &e);
+    kw_walk *w = kw_open(f->path, d->o.max_entry, d->o.no_cache, KW_LIVE_WAIT_MS, &e);
+    if (!w) report_error(d, &e);
     kb_batch b;
     int rc;
-    int64_t counted = 0;
-    while (r && (rc = ks_next(r, &b, &e)) != 0) {
-        if (rc < 0) {
+    int64_t counted = 0, at;
+    while (w && (rc = kw_next(w, &b, &e, &at)) != KW_END) {
+        if (rc == KW_ERROR) {
             report_error(d, &e);
             continue;
         }
         if (f->kind == KL_SEGMENT) pg_add(b.size), counted += b.size;
-        if (verify && b.crc_valid) kx_batch(&chk, &b, marker_type(d, &b));
-        if (!b.crc_valid) {
-            ke_set(&e, KE_CRC, b.pos,
-                   "checksum mismatch (%s stored 0x%08x, computed 0x%08x): the entry is shown, its records are not read",
-                   b.magic == 2 ? "CRC-32C" : "CRC-32", b.crc, b.crc_computed);
-            e.file = ks_path(r);
-        }
+        if (verify && rc == KW_BATCH) kx_batch(&chk, &b, marker_type(d, &b));
         /* Legacy wrappers need their inner set for base offset and count;
          * other batches are opened only when their records are wanted. */
         bool legacy_wrapper = b.magic < 2 && b.codec != KC_NONE;
-        bool open = b.crc_valid && (d->o.records || legacy_wrapper);
+        bool open = rc == KW_BATCH && (d->o.records || legacy_wrapper);
         kb_iter it;
         ke_error ie;
-        ke_clear(&ie);
-        int orc = open ? kb_iter_open(&it, &b, d->dc, &ie) : 0;
+        int orc = open ? kw_records(w, &b, &it, d->dc, &ie) : 0;
         if (!batch_selected(d, &b)) continue;
-        print_batch(d, ks_path(r), &b);
-        if (!b.crc_valid) report_error(d, &e);
-        if (orc < 0) {
-            ie.file = ks_path(r);
-            report_error(d, &ie);
-        } else if (open && d->o.records) {
-            dump_records(d, ks_path(r), &it);
+        print_batch(d, e.file, &b);
+        if (rc == KW_BAD_CRC) {
+            /* The walk's words, and what dump does about it. */
+            size_t n = strlen(e.msg);
+            snprintf(e.msg + n, sizeof e.msg - n, ": the entry is shown, its records are not read");
+            report_error(d, &e);
         }
+        if (orc < 0) report_error(d, &ie);
+        else if (open && d->o.records) dump_records(d, ie.file, &it);
     }
-    if (r && f->kind == KL_SEGMENT && ks_size(r) > counted) pg_add(ks_size(r) - counted);
-    ks_close(r);
+    if (w && f->kind == KL_SEGMENT && kw_size(w) > counted) pg_add(kw_size(w) - counted);
+    kw_close(w);
     if (verify) {
         kx_end(&chk);
         seg_indexes_free(&sib);

@@ -131,6 +131,18 @@ check "audit unreadable input" 2 $K audit /nonexistent/kaudit
 check "audit redpanda" 2 $K audit --format json $C/luisfelipebp__olist-analytics
 expect "audit redpanda problem listed" "$tmp/out" "Redpanda"
 
+# make install: a second front end builds against the installed header and
+# libkaudit.a alone, and audits the sample.
+if make -s install DESTDIR="$tmp/inst" PREFIX=/usr >"$tmp/install.log" 2>&1 &&
+   cc -std=c11 -D_GNU_SOURCE -I"$tmp/inst/usr/include/kaudit" tests/front_end.c -L"$tmp/inst/usr/lib" -lkaudit \
+      -lzstd -llz4 -lsnappy -lz -lcjson -lxxhash -pthread -lm -o "$tmp/front_end" 2>>"$tmp/install.log" &&
+   [ -x "$tmp/inst/usr/bin/kaudit" ]; then
+    check "installed front end audits the sample" 0 "$tmp/front_end" fixtures/sample/logdir
+    expect "installed front end found the sample's duplicates" "$tmp/out" "^3 partitions, 3 warnings"
+else
+    fail=$((fail + 1)); echo "  FAIL make install or the front end's build:"; tail -5 "$tmp/install.log" | sed 's/^/    /'
+fi
+
 # Only reads: the corpus tree is unchanged by a dump and an audit (names,
 # sizes, mtimes).
 # (contents too: every file's checksum).

@@ -19,82 +19,81 @@
 
 /* ---- the private directory ----------------------------------------------- */
 
-static char g_base[PATH_MAX - 64] = "/tmp";
-static char g_dir[PATH_MAX];
-static volatile sig_atomic_t g_have_dir;
-static atomic_int g_busy; /* a thread is making the directory or a named file in it */
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+struct sp_dir {
+    char base[PATH_MAX - 64];   /* where it is made */
+    char path[PATH_MAX];        /* the directory, once made */
+    volatile sig_atomic_t made; /* it exists */
+    atomic_int busy;            /* a thread is making the directory or a named file in it */
+    pthread_mutex_t lock;
+};
+
+/* The signals a front end may handle to remove the directory: they are
+ * blocked on a thread while it makes the directory or a named file. */
 static const int g_sigs[] = { SIGINT, SIGTERM, SIGHUP };
 
-static void remove_dir(void)
+sp_dir *sp_dir_create(const char *base)
 {
-    if (g_have_dir) rmdir(g_dir);
-    g_have_dir = 0;
-}
-
-/* Async-signal-safe: wait for a directory or file being made (on another
- * thread: the one making it blocks these signals), rmdir, then die of the
- * same signal. */
-static void on_signal(int sig)
-{
-    while (atomic_load(&g_busy)) continue;
-    if (g_have_dir) rmdir(g_dir);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-void sp_setup(const char *base)
-{
+    sp_dir *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
     const char *env = getenv("TMPDIR");
     const char *b = base && *base ? base : env && *env ? env : "/tmp";
-    snprintf(g_base, sizeof g_base, "%s", b);
-    atexit(remove_dir);
-    for (size_t i = 0; i < sizeof g_sigs / sizeof *g_sigs; i++) {
-        struct sigaction sa, old;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        /* Keep an ignored signal ignored (nohup). */
-        if (sigaction(g_sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
-        sigaction(g_sigs[i], &sa, NULL);
-    }
+    snprintf(d->base, sizeof d->base, "%s", b);
+    pthread_mutex_init(&d->lock, NULL);
+    return d;
 }
 
-const char *sp_base(void) { return g_base; }
-
-/* A new scratch file with no name: O_TMPFILE, or a name removed at once. */
-static int scratch_open(char *err, size_t cap)
+void sp_dir_remove_now(sp_dir *d)
 {
-    /* While the directory or a named file exists without the handler
+    if (!d) return;
+    while (atomic_load(&d->busy)) continue;
+    if (d->made) rmdir(d->path);
+    d->made = 0;
+}
+
+void sp_dir_free(sp_dir *d)
+{
+    if (!d) return;
+    sp_dir_remove_now(d);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+const char *sp_dir_base(const sp_dir *d) { return d->base; }
+
+/* A new scratch file with no name in directory d: O_TMPFILE, or a name
+ * removed at once. */
+static int scratch_open(sp_dir *d, char *err, size_t cap)
+{
+    /* While the directory or a named file exists without a signal handler
      * knowing, no signal may be handled on this thread, and a handler on
-     * another one waits (g_busy). */
+     * another one waits (busy). */
     sigset_t block, old;
     sigemptyset(&block);
     for (size_t i = 0; i < sizeof g_sigs / sizeof *g_sigs; i++) sigaddset(&block, g_sigs[i]);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    pthread_mutex_lock(&g_lock);
-    atomic_store(&g_busy, 1);
-    if (!g_have_dir) {
-        snprintf(g_dir, sizeof g_dir, "%s/kaudit-XXXXXX", g_base);
-        if (!mkdtemp(g_dir)) { /* mkdtemp makes it 0700 */
-            snprintf(err, cap, "cannot make a private directory in %s: %s", g_base, strerror(errno));
-            atomic_store(&g_busy, 0);
-            pthread_mutex_unlock(&g_lock);
+    pthread_mutex_lock(&d->lock);
+    atomic_store(&d->busy, 1);
+    if (!d->made) {
+        snprintf(d->path, sizeof d->path, "%s/kaudit-XXXXXX", d->base);
+        if (!mkdtemp(d->path)) { /* mkdtemp makes it 0700 */
+            snprintf(err, cap, "cannot make a private directory in %s: %s", d->base, strerror(errno));
+            atomic_store(&d->busy, 0);
+            pthread_mutex_unlock(&d->lock);
             pthread_sigmask(SIG_SETMASK, &old, NULL);
             return -1;
         }
-        g_have_dir = 1;
+        d->made = 1;
     }
-    int fd = open(g_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    int fd = open(d->path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL || errno == ENOENT)) {
         char name[PATH_MAX + 16];
-        snprintf(name, sizeof name, "%s/spill-XXXXXX", g_dir);
+        snprintf(name, sizeof name, "%s/spill-XXXXXX", d->path);
         fd = mkstemp(name);
         if (fd >= 0) unlink(name);
     }
-    if (fd < 0) snprintf(err, cap, "cannot create a file in %s: %s", g_dir, strerror(errno));
-    atomic_store(&g_busy, 0);
-    pthread_mutex_unlock(&g_lock);
+    if (fd < 0) snprintf(err, cap, "cannot create a file in %s: %s", d->path, strerror(errno));
+    atomic_store(&d->busy, 0);
+    pthread_mutex_unlock(&d->lock);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return fd;
 }
@@ -130,6 +129,7 @@ typedef struct sp_merge {
 
 struct sp_spill {
     kq_spill ops;
+    sp_dir *dir;
     size_t budget;
     sp_file share[SP_SHARES];   /* the recorded puts, by fingerprint */
     sp_file ans[SP_SHARES];     /* each share's answers, in put order */
@@ -145,7 +145,7 @@ static int f_open(sp_spill *s, sp_file *f)
         snprintf(s->err, sizeof s->err, "out of memory");
         return -1;
     }
-    if ((f->fd = scratch_open(s->err, sizeof s->err)) < 0) {
+    if ((f->fd = scratch_open(s->dir, s->err, sizeof s->err)) < 0) {
         f_close(f);
         return -1;
     }
@@ -159,7 +159,7 @@ static int f_flush(sp_spill *s, sp_file *f)
         ssize_t w = write(f->fd, f->buf + done, f->fill - done);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-            snprintf(s->err, sizeof s->err, "cannot write to %s: %s", g_dir, w < 0 ? strerror(errno) : "no space");
+            snprintf(s->err, sizeof s->err, "cannot write to %s: %s", s->dir->path, w < 0 ? strerror(errno) : "no space");
             return -1;
         }
         done += (size_t)w;
@@ -335,10 +335,11 @@ static int op_next(void *ctx, kq_event *e) { return merge_next(ctx, &((sp_spill 
 
 /* ---- the spill -------------------------------------------------------------------- */
 
-sp_spill *sp_create(size_t budget)
+sp_spill *sp_create(sp_dir *dir, size_t budget)
 {
     sp_spill *s = calloc(1, sizeof *s);
     if (!s) return NULL;
+    s->dir = dir;
     s->ops.ctx = s;
     s->ops.put = op_put;
     s->ops.next = op_next;

@@ -1,8 +1,9 @@
-/* indexes.c - a segment's three index files, loaded for checking; see cli.h. */
+/* indexes.c - see indexes.h. */
+#include "indexes.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "reader/segment.h"
 
 /* Index files are small (10 MiB when preallocated). */

@@ -9,8 +9,8 @@
  * ring's own memory, so the reader can go on meanwhile. Without a thread
  * (ra_direct) the consumer is called in place: the report is the same.
  */
-#ifndef KAUDIT_CLI_READAHEAD_H
-#define KAUDIT_CLI_READAHEAD_H
+#ifndef KAUDIT_ENGINE_READAHEAD_H
+#define KAUDIT_ENGINE_READAHEAD_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,0 +1,493 @@
+/*
+ * engine.c - include/kaudit.h: the inputs, the pool of jobs, the memory
+ * budget and the spills of an audit, and its one report.
+ *
+ * One job per partition directory (or segment given alone). Jobs run on a
+ * pool of threads, the largest first; each gets an equal share of the
+ * memory budget and its own report, and the reports are merged in job
+ * order, so the result does not depend on the number of threads. A job
+ * whose duplicate index outgrows its share is audited again in two passes
+ * with a spill (engine/spill.h): the report is the one unlimited memory
+ * gives. Threads beyond the jobs read ahead for the largest
+ * (engine/readahead.h).
+ */
+#include "include/kaudit.h"
+
+#include <pthread.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "audit/incident.h"
+#include "engine/partition.h"
+#include "engine/spill.h"
+#include "reader/layout.h"
+#include "reader/walk.h"
+#include "report/render.h"
+
+#ifndef KAUDIT_VERSION
+#define KAUDIT_VERSION "0.0.0"
+#endif
+
+/* One unit of work: a partition directory, or a segment given alone. */
+typedef struct ee_job {
+    const kl_partition *part;   /* NULL for a loose segment */
+    const kl_file *file;        /* the loose segment */
+    int64_t bytes;              /* its segments' size: the cost estimate */
+    rm_report *out;             /* this job's own report, merged in order later */
+    int failed;
+    char incomplete[320];       /* why its duplicates were not checked to the end, or "" */
+} ee_job;
+
+struct kaudit_engine {
+    kaudit_config c;
+    char *topics_src, *exclude_src, *dup_topics_src, *tmpdir_src; /* the config's strings, owned */
+    bool have_topics, have_exclude, have_dup_topics;
+    regex_t topics, exclude, dup_topics;
+    ka_options rules;
+    kl_set *set;
+    rm_report *rep;
+    sp_dir *spills;
+    bool ran;
+    size_t incomplete;          /* jobs whose duplicates could not be checked to the end */
+    bool failed;                /* out of memory, or cancelled */
+    /* while running */
+    const kaudit_callbacks *cb;
+    ee_job *jobs;
+    size_t njobs;
+    size_t *order;              /* job indexes, largest first: the longest start first */
+    size_t next;                /* next position in `order` to take, under `lock` */
+    long spare;                 /* threads asked for beyond the jobs: for reading ahead, under `lock` */
+    size_t budget;              /* each job's share of max_memory */
+    pthread_mutex_t lock;
+};
+
+/* The memory a job's held duplicate runs may take: an eighth of its share
+ * of the budget (on top of the index's; audit.h, ka_held_limit). */
+#define HELD_SHARE(e) ((e)->budget / 8)
+
+static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...)
+{
+    if (!err) return code;
+    err->code = code;
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    err->pos = -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static void ok(kaudit_error *err)
+{
+    if (err) memset(err, 0, sizeof *err), err->pos = -1;
+}
+
+const char *kaudit_version(void) { return KAUDIT_VERSION; }
+
+void kaudit_config_init(kaudit_config *c)
+{
+    memset(c, 0, sizeof *c);
+    ka_options o;
+    ka_options_init(&o);
+    c->off_lo = o.off_lo, c->off_hi = o.off_hi, c->since = o.since, c->until = o.until;
+    c->producer_expiration_ms = o.producer_expiration_ms;
+    c->txn_max_timeout_ms = o.txn_max_timeout_ms;
+    c->dup_window_ms = o.dup_window_ms;
+    c->max_examples = 100;
+    c->max_memory = (int64_t)1 << 30;
+    c->max_entry = KS_DEFAULT_MAX_ENTRY;
+    c->live_wait_ms = KW_LIVE_WAIT_MS;
+}
+
+/* A copy of an optional string: 0, or -1 out of memory. */
+static int dup_opt(const char *s, char **out)
+{
+    *out = s ? strdup(s) : NULL;
+    return s && !*out ? -1 : 0;
+}
+
+static int compile(kaudit_engine *e, const char *src, regex_t *re, bool *have, const char *what, kaudit_error *err)
+{
+    if (!src) return 0;
+    if (regcomp(re, src, REG_EXTENDED | REG_NOSUB) != 0)
+        return fail(err, KAUDIT_EUSAGE, src, "%s: not a POSIX extended regular expression", what);
+    (void)e;
+    *have = true;
+    return 0;
+}
+
+kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
+{
+    ok(err);
+    kaudit_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    e->c = *c;
+    if (dup_opt(c->topics, &e->topics_src) < 0 || dup_opt(c->exclude_topics, &e->exclude_src) < 0 ||
+        dup_opt(c->dup_topics, &e->dup_topics_src) < 0 || dup_opt(c->tmpdir, &e->tmpdir_src) < 0 ||
+        !(e->set = kl_create()) || !(e->rep = rm_create(c->max_examples)) || !(e->spills = sp_dir_create(c->tmpdir))) {
+        fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
+        kaudit_free(e);
+        return NULL;
+    }
+    e->c.topics = e->topics_src, e->c.exclude_topics = e->exclude_src;
+    e->c.dup_topics = e->dup_topics_src, e->c.tmpdir = e->tmpdir_src;
+    if (compile(e, c->topics, &e->topics, &e->have_topics, "topics", err) < 0 ||
+        compile(e, c->exclude_topics, &e->exclude, &e->have_exclude, "exclude-topics", err) < 0 ||
+        compile(e, c->dup_topics, &e->dup_topics, &e->have_dup_topics, "dup-topics", err) < 0) {
+        kaudit_free(e);
+        return NULL;
+    }
+    ka_options_init(&e->rules);
+    e->rules.producer_expiration_ms = c->producer_expiration_ms;
+    e->rules.txn_max_timeout_ms = c->txn_max_timeout_ms;
+    e->rules.dup_window_ms = c->dup_window_ms;
+    e->rules.dup_include_headers = c->dup_include_headers;
+    e->rules.dup_topics = e->have_dup_topics ? &e->dup_topics : NULL;
+    e->rules.off_lo = c->off_lo, e->rules.off_hi = c->off_hi;
+    e->rules.since = c->since, e->rules.until = c->until;
+    e->rules.redact = c->redact;
+    e->rules.redact_key = c->redact_key;
+    pthread_mutex_init(&e->lock, NULL);
+    ka_describe_types(e->rep);
+    return e;
+}
+
+void kaudit_free(kaudit_engine *e)
+{
+    if (!e) return;
+    if (e->have_topics) regfree(&e->topics);
+    if (e->have_exclude) regfree(&e->exclude);
+    if (e->have_dup_topics) regfree(&e->dup_topics);
+    free(e->topics_src), free(e->exclude_src), free(e->dup_topics_src), free(e->tmpdir_src);
+    kl_free(e->set);
+    rm_free(e->rep);
+    sp_dir_free(e->spills);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+/* Is `inner` at or below `outer` (both as they resolve on disk)? */
+static bool path_within(const char *inner, const char *outer)
+{
+    char a[4096], b[4096];
+    if (!realpath(inner, a) || !realpath(outer, b)) return false;
+    size_t n = strlen(b);
+    return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || (n == 1 && b[0] == '/'));
+}
+
+int kaudit_add_path(kaudit_engine *e, const char *path, kaudit_error *err)
+{
+    ok(err);
+    if (path_within(sp_dir_base(e->spills), path))
+        return fail(err, KAUDIT_EUSAGE, sp_dir_base(e->spills),
+                    "spills would go inside an audited directory; give --tmpdir elsewhere");
+    if (rm_add_input(e->rep, path) < 0 || kl_add(e->set, path) == KE_NOMEM)
+        return fail(err, KAUDIT_ENOMEM, path, "out of memory");
+    return 0;
+}
+
+const rm_report *kaudit_report(const kaudit_engine *e) { return e->rep; }
+
+const char *kaudit_temp_base(const kaudit_engine *e) { return sp_dir_base(e->spills); }
+
+void kaudit_remove_temp_now(kaudit_engine *e)
+{
+    if (e) sp_dir_remove_now(e->spills);
+}
+
+/* ---- callbacks ------------------------------------------------------------------ */
+
+static void notice(const kaudit_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void notice(const kaudit_engine *e, const char *fmt, ...)
+{
+    if (!e->cb || !e->cb->notice) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    e->cb->notice(e->cb->ctx, line);
+}
+
+static bool cancelled(const kaudit_engine *e) { return e->cb && e->cb->cancelled && e->cb->cancelled(e->cb->ctx); }
+
+/* ---- one job -------------------------------------------------------------------------- */
+
+/* The partition of a file given alone: its folder's, or its own path as the
+ * topic (partition -1) when the folder is not a partition directory. */
+static void loose_partition(const char *path, char *topic, size_t cap, int32_t *part)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash && slash != path) {
+        const char *start = slash - 1;
+        while (start > path && start[-1] != '/') start--;
+        char dir[512];
+        size_t n = (size_t)(slash - start);
+        const char *state;
+        if (n < sizeof dir) {
+            memcpy(dir, start, n);
+            dir[n] = '\0';
+            if (kl_partition_name(dir, topic, cap, part, &state)) return;
+        }
+    }
+    snprintf(topic, cap, "%s", path);
+    *part = -1;
+}
+
+static bool topic_selected(const kaudit_engine *e, const char *topic)
+{
+    if (e->have_topics && regexec(&e->topics, topic, 0, NULL, 0) != 0) return false;
+    if (e->have_exclude && regexec(&e->exclude, topic, 0, NULL, 0) == 0) return false;
+    return true;
+}
+
+/* One pass over job `j` into a new report *out. */
+static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan, rm_report **out)
+{
+    rm_free(*out);
+    if (!(*out = rm_create(e->c.max_examples))) return -1;
+    ep_input in = { &e->rules, &e->c, e->cb, e->set, NULL, 0, NULL, NULL, 0, j->part, j->bytes };
+    char topic[512];
+    if (j->part) {
+        in.topic = j->part->topic, in.partition = j->part->partition, in.path = j->part->path;
+        in.files = j->part->files, in.nfiles = j->part->nfiles;
+    } else {
+        loose_partition(j->file->path, topic, sizeof topic, &in.partition);
+        in.topic = topic, in.path = j->file->path, in.files = j->file, in.nfiles = 1;
+    }
+    return ep_audit(&in, plan, dc, *out);
+}
+
+/* The job's duplicate index outgrew its share of the budget: audit it
+ * again in two passes, the first recording every lookup to a spill, the
+ * second replaying the answers resolved from it. The report is the one an
+ * unlimited index would give. When the spill fails, the partition is
+ * audited in memory up to the limit, and the report says so. */
+static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
+{
+    const char *name = j->part ? j->part->path : j->file->path;
+    bool mib = e->budget >= ((size_t)1 << 20);
+    notice(e, "kaudit: %s: the duplicate index needs more than its %zu %s share of --max-memory; "
+              "auditing it in two passes with a spill in %s",
+           name, e->budget >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_dir_base(e->spills));
+    if (e->cb && e->cb->more_work) e->cb->more_work(e->cb->ctx, 2 * j->bytes);
+    sp_spill *sp = sp_create(e->spills, e->budget);
+    if (!sp) return -1;
+    ep_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e) };
+    rm_report *scratch = NULL;
+    int rc = job_pass(e, j, dc, &record, &scratch);
+    rm_free(scratch);
+    if (rc == 0 && sp_error(sp)[0] == '\0' && sp_resolve(sp) == 0) {
+        ep_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e) };
+        rc = job_pass(e, j, dc, &replay, &j->out);
+        if (rc == 0 && sp_error(sp)[0] == '\0') {
+            sp_free(sp);
+            return 0;
+        }
+    }
+    if (cancelled(e)) {
+        sp_free(sp);
+        return 1;
+    }
+    /* The spill failed: in memory up to the limit, said in the report. */
+    char why[256];
+    snprintf(why, sizeof why, "%s", sp_error(sp)[0] ? sp_error(sp) : "out of memory");
+    sp_free(sp);
+    notice(e, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
+    snprintf(j->incomplete, sizeof j->incomplete, "%s", why);
+    ep_plan mem = { .mode = KQ_MEMORY, .limit = e->budget, .spill_failed = why, .readahead = ra, .held = HELD_SHARE(e) };
+    return job_pass(e, j, dc, &mem, &j->out);
+}
+
+/* A thread more than there are jobs left to start: this job may read ahead
+ * on it. Taken under the lock, given back with give_spare. */
+static bool take_spare(kaudit_engine *e)
+{
+    pthread_mutex_lock(&e->lock);
+    bool got = e->spare > 0;
+    e->spare -= got;
+    pthread_mutex_unlock(&e->lock);
+    return got;
+}
+
+static void give_spare(kaudit_engine *e)
+{
+    pthread_mutex_lock(&e->lock);
+    e->spare++;
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void run_job(kaudit_engine *e, ee_job *j, kc_ctx *dc)
+{
+    bool ra = take_spare(e);
+    ep_plan mem = { .mode = KQ_MEMORY, .limit = e->budget, .stop_when_full = true, .readahead = ra,
+                    .held = HELD_SHARE(e) };
+    int rc = job_pass(e, j, dc, &mem, &j->out);
+    if (rc == 1 && !cancelled(e)) rc = job_spilled(e, j, dc, ra);
+    if (ra) give_spare(e);
+    j->failed = rc < 0;
+}
+
+static void *worker(void *arg)
+{
+    kaudit_engine *e = arg;
+    kc_ctx *dc = kc_create(e->c.max_entry);
+    for (;;) {
+        pthread_mutex_lock(&e->lock);
+        size_t i = e->next < e->njobs && !cancelled(e) ? e->next++ : e->njobs;
+        pthread_mutex_unlock(&e->lock);
+        if (i == e->njobs) break;
+        ee_job *j = &e->jobs[e->order ? e->order[i] : i];
+        if (dc) run_job(e, j, dc);
+        else j->failed = 1;
+    }
+    kc_free(dc);
+    return NULL;
+}
+
+static int cmp_cost(const void *a, const void *b, void *jobs)
+{
+    const ee_job *j = jobs;
+    int64_t x = j[*(const size_t *)a].bytes, y = j[*(const size_t *)b].bytes;
+    if (x != y) return x > y ? -1 : 1;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int64_t job_bytes(const ee_job *j)
+{
+    struct stat st;
+    if (j->file) return stat(j->file->path, &st) == 0 ? st.st_size : 0; /* read whatever its kind */
+    return ep_segment_bytes(j->part->files, j->part->nfiles);
+}
+
+/* Audit every job on `threads` threads, the biggest first, then merge the
+ * reports in job order. 0, or -1 when out of memory. */
+static int run_jobs(kaudit_engine *e, long threads)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < e->njobs; i++) total += e->jobs[i].bytes = job_bytes(&e->jobs[i]);
+    e->order = malloc(e->njobs * sizeof *e->order + 1);
+    if (e->order) {
+        for (size_t i = 0; i < e->njobs; i++) e->order[i] = i;
+        qsort_r(e->order, e->njobs, sizeof *e->order, cmp_cost, e->jobs);
+    }
+    /* Threads beyond the jobs read ahead for the biggest jobs instead: one
+     * partition alone still uses two cores. */
+    if (threads > (long)e->njobs) {
+        e->spare = threads - (long)e->njobs;
+        threads = (long)e->njobs;
+    }
+    /* Each job's duplicate index gets an equal share of the budget, so the
+     * cap holds whichever jobs run together (and the report does not depend
+     * on the order: a spilled partition reports the same). */
+    e->budget = (size_t)(e->c.max_memory / (threads > 0 ? threads : 1));
+    if (e->cb && e->cb->started) e->cb->started(e->cb->ctx, total);
+    pthread_t *tid = threads > 1 ? malloc((size_t)(threads - 1) * sizeof *tid) : NULL;
+    long started = 0;
+    for (long t = 1; tid && t < threads; t++)
+        if (pthread_create(&tid[started], NULL, worker, e) == 0) started++;
+    worker(e); /* the calling thread works too */
+    for (long t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    free(tid);
+    int rc = 0;
+    for (size_t i = 0; i < e->njobs; i++) {
+        ee_job *j = &e->jobs[i];
+        if (j->out && rm_merge(e->rep, j->out) < 0) rc = -1;
+        if (j->failed) rc = -1;
+        rm_free(j->out);
+        j->out = NULL;
+        /* An audit that could not check everything is not a clean one. */
+        if (j->incomplete[0]) {
+            rm_add_problem(e->rep,
+                           "%s: duplicates not checked to the end: the index outgrew --max-memory and could not spill (%s)",
+                           j->part ? j->part->path : j->file->path, j->incomplete);
+            e->incomplete++;
+        }
+    }
+    free(e->order);
+    e->order = NULL;
+    return rc;
+}
+
+int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
+{
+    ok(err);
+    if (e->ran) return fail(err, KAUDIT_EUSAGE, NULL, "an engine runs once");
+    e->ran = true;
+    e->cb = cb;
+    kl_set *set = e->set;
+    kl_finish(set);
+    if (e->c.redact) {
+        char what[64];
+        snprintf(what, sizeof what, "%s%s%s%s%s", e->c.redact & KAUDIT_REDACT_KEYS ? "keys" : "",
+                 (e->c.redact & KAUDIT_REDACT_KEYS) && (e->c.redact & ~KAUDIT_REDACT_KEYS) ? ", " : "",
+                 e->c.redact & KAUDIT_REDACT_VALUES ? "values" : "",
+                 (e->c.redact & KAUDIT_REDACT_VALUES) && (e->c.redact & KAUDIT_REDACT_HEADERS) ? ", " : "",
+                 e->c.redact & KAUDIT_REDACT_HEADERS ? "header values" : "");
+        rm_add_meta(e->rep, "Redacted", what);
+    }
+    for (size_t i = 0; i < set->nlogdirs; i++) ep_logdir_meta(e->rep, &set->logdirs[i]);
+    for (size_t i = 0; i < set->nproblems; i++) {
+        rm_add_problem(e->rep, "%s: %s", set->problems[i].file, set->problems[i].msg);
+        if (cb && cb->problem) {
+            char line[1200];
+            snprintf(line, sizeof line, "%s: %s", set->problems[i].file, set->problems[i].msg);
+            cb->problem(cb->ctx, line);
+        }
+    }
+    e->jobs = calloc(set->nloose + set->nparts + 1, sizeof *e->jobs);
+    e->njobs = 0;
+    for (size_t i = 0; e->jobs && i < set->nloose; i++) {
+        const kl_file *f = &set->loose[i];
+        char topic[512];
+        int32_t part;
+        loose_partition(f->path, topic, sizeof topic, &part);
+        if ((f->kind == KL_SEGMENT || f->kind == KL_OTHER) && topic_selected(e, topic)) e->jobs[e->njobs++].file = f;
+    }
+    for (size_t i = 0; e->jobs && i < set->nparts; i++)
+        if (topic_selected(e, set->parts[i].topic)) e->jobs[e->njobs++].part = &set->parts[i];
+    long threads = e->c.jobs ? e->c.jobs : sysconf(_SC_NPROCESSORS_ONLN);
+    int rc = !e->jobs || run_jobs(e, threads < 1 ? 1 : threads) < 0 ? KAUDIT_ENOMEM : 0;
+    free(e->jobs);
+    e->jobs = NULL;
+    rm_finish(e->rep);
+    ka_describe_incidents(e->rep);
+    e->cb = NULL;
+    if (rc < 0) {
+        e->failed = true;
+        return fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
+    }
+    if (cb && cb->cancelled && cb->cancelled(cb->ctx)) {
+        e->failed = true;
+        return fail(err, KAUDIT_ECANCEL, NULL, "cancelled");
+    }
+    return 0;
+}
+
+kaudit_outcome kaudit_outcome_of(const kaudit_engine *e)
+{
+    kaudit_outcome o = { e->rep->nproblems, e->incomplete, rm_worst(e->rep), false };
+    o.complete = e->ran && !e->failed && o.problems == 0 && o.incomplete == 0;
+    return o;
+}
+
+int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudit_error *err)
+{
+    ok(err);
+    const char *v = KAUDIT_VERSION;
+    int rc = format == KAUDIT_FORMAT_JSON       ? rr_json(e->rep, f, v)
+             : format == KAUDIT_FORMAT_HTML     ? rr_html(e->rep, f, v)
+             : format == KAUDIT_FORMAT_MARKDOWN ? rr_markdown(e->rep, f, v, 10)
+                                                : rr_text(e->rep, f, v, 5, color);
+    return rc < 0 ? fail(err, KAUDIT_EWRITE, NULL, "writing the report failed") : 0;
+}

@@ -1,0 +1,276 @@
+/* partition.c - see partition.h. */
+#include "partition.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "audit/indexcheck.h"
+#include "engine/indexes.h"
+#include "engine/readahead.h"
+#include "reader/checkpoint.h"
+#include "reader/segment.h"
+#include "reader/snapshot.h"
+#include "reader/walk.h"
+
+#define SMALL_FILE_CAP ((size_t)64 << 20)
+
+static void on_index(void *arg, const ke_error *e, int64_t offset) { ka_index_problem(arg, e, offset); }
+
+static bool cancelled(const kaudit_callbacks *cb) { return cb && cb->cancelled && cb->cancelled(cb->ctx); }
+
+static void progress(const kaudit_callbacks *cb, int64_t bytes)
+{
+    if (cb && cb->progress && bytes > 0) cb->progress(cb->ctx, bytes);
+}
+
+/* ---- the reading side ------------------------------------------------------ */
+
+/* Every segment in order, batch by batch, CRC checked and records opened
+ * (decompressed), handed to `emit`. */
+typedef struct seg_reader {
+    const ep_input *in;
+    kc_ctx *dc;
+} seg_reader;
+
+static int read_segment(const seg_reader *sr, const kl_file *f, ra_emit_fn emit, void *sink)
+{
+    const kaudit_config *c = sr->in->config;
+    ra_item x;
+    memset(&x, 0, sizeof x);
+    x.f = f;
+    x.entry_offset = -1;
+    kw_walk *w = kw_open(f->path, c->max_entry, c->no_cache, c->live_wait_ms, &x.e);
+    if (!w) {
+        x.e.file = f->path;
+        x.kind = RA_PROBLEM;
+        return emit(sink, &x);
+    }
+    x.kind = RA_SEGMENT;
+    x.size = kw_size(w);
+    int rc = emit(sink, &x);
+    int64_t counted = 0;
+    int got;
+    while (rc == 0 && (got = kw_next(w, &x.b, &x.e, &x.entry_offset)) != KW_END) {
+        x.e.file = f->path; /* errors outlive the walk: the layout's path does not */
+        if (got != KW_BATCH) {
+            x.kind = RA_PROBLEM;
+            rc = emit(sink, &x);
+            continue;
+        }
+        progress(sr->in->cb, x.b.size);
+        counted += x.b.size;
+        x.orc = kw_records(w, &x.b, &x.it, sr->dc, &x.e);
+        x.e.file = f->path;
+        x.kind = RA_BATCH;
+        rc = emit(sink, &x);
+    }
+    progress(sr->in->cb, kw_size(w) - counted);
+    x.kind = RA_END;
+    if (rc == 0) rc = emit(sink, &x);
+    kw_close(w);
+    return rc;
+}
+
+static void read_partition(void *ctx, ra_emit_fn emit, void *sink)
+{
+    const seg_reader *sr = ctx;
+    const ep_input *in = sr->in;
+    for (size_t i = 0; i < in->nfiles && !cancelled(in->cb); i++) {
+        const kl_file *f = &in->files[i];
+        if ((f->kind == KL_SEGMENT || (!in->part && f->kind == KL_OTHER)) && read_segment(sr, f, emit, sink) < 0) return;
+    }
+}
+
+/* ---- the auditing side ------------------------------------------------------- */
+
+/* What was read, to the auditor and the index checker. */
+typedef struct seg_auditor {
+    ka_partition *ka;
+    const kaudit_callbacks *cb;
+    kx_txns txns;
+    seg_indexes sib;
+    kx_check chk;
+    bool stop_when_full;
+    bool stopped;               /* the index filled up and the plan says to stop, or cancelled */
+    int64_t done, total;        /* segment bytes audited, and of the whole partition */
+} seg_auditor;
+
+/* Below this, a partition is audited in memory until its index is actually
+ * full; above, it is given up as soon as the index is sure to outgrow its
+ * share (ka_index_outgrows) after a whole segment: a spill will be needed
+ * anyway, and what is read before it is read for nothing. */
+#define OUTGROW_MIN_BYTES ((int64_t)256 << 20)
+
+static bool audit_item(void *ctx, ra_item *x)
+{
+    seg_auditor *sa = ctx;
+    ka_partition *ka = sa->ka;
+    switch (x->kind) {
+    case RA_SEGMENT:
+        ka_segment(ka, x->size);
+        sa->done += x->size;
+        seg_indexes_load(&sa->sib, x->f->path, x->f->base_offset, NULL, NULL);
+        seg_indexes_begin(&sa->sib, &sa->chk, &sa->txns, on_index, ka);
+        return true;
+    case RA_PROBLEM:
+        ka_reader_problem(ka, &x->e, x->entry_offset);
+        return true;
+    case RA_BATCH: {
+        kb_batch *b = &x->b;
+        kb_record rec;
+        ka_batch_begin(ka, b, x->f->path);
+        int irc = x->orc;
+        while (x->orc == 0 && (irc = kb_iter_next(&x->it, &rec, &x->e)) == 1) ka_record(ka, &rec);
+        ka_batch_end(ka, irc < 0 ? &x->e : NULL);
+        kx_batch(&sa->chk, b, ka_control_type(ka));
+        return true;
+    }
+    default: /* RA_END */
+        kx_end(&sa->chk);
+        seg_indexes_free(&sa->sib);
+        if (sa->stop_when_full &&
+            (ka_index_full(ka) || (sa->total >= OUTGROW_MIN_BYTES && sa->done < sa->total &&
+                                   ka_index_outgrows(ka, (double)sa->done / (double)sa->total))))
+            sa->stopped = true;
+        if (cancelled(sa->cb)) sa->stopped = true;
+        return !sa->stopped;
+    }
+}
+
+/* ---- the partition's other files ---------------------------------------------- */
+
+/* Snapshots: the newest at or below the first segment's base offset seeds
+ * the replay; every later one is checked against it (formats doc 7.9). */
+static void audit_snapshots(ka_partition *ka, const kl_partition *p, int64_t first_base)
+{
+    const kl_file *seed = NULL;
+    for (size_t i = 0; i < p->nfiles; i++) {
+        const kl_file *f = &p->files[i];
+        if (f->kind == KL_PRODUCER_SNAPSHOT && f->base_offset <= first_base) seed = f;
+    }
+    for (size_t i = 0; i < p->nfiles; i++) {
+        const kl_file *f = &p->files[i];
+        if (f->kind != KL_PRODUCER_SNAPSHOT || (f != seed && f->base_offset <= first_base)) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        if (ks_read_file(f->path, SMALL_FILE_CAP, &buf, &len, &e) < 0) continue;
+        kp_snapshot s;
+        if (kp_open(&s, buf, len, &e) == 0) {
+            if (f == seed) ka_seed_snapshot(ka, f->base_offset, &s);
+            else ka_check_snapshot(ka, f->base_offset, f->path, &s);
+        }
+        free(buf);
+    }
+}
+
+static void audit_leader_epochs(ka_partition *ka, const kl_partition *p)
+{
+    for (size_t i = 0; i < p->nfiles; i++) {
+        if (p->files[i].kind != KL_LEADER_EPOCH) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        if (ks_read_file(p->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) return;
+        kk_checkpoint *c = NULL;
+        if (kk_checkpoint_parse(&c, KK_LEADER_EPOCH, buf, len, &e) == 0 && c->version >= 0)
+            ka_leader_epochs(ka, p->files[i].path, c);
+        kk_checkpoint_free(c);
+        free(buf);
+    }
+}
+
+void ep_logdir_meta(rm_report *rep, const kl_logdir *ld)
+{
+    rm_add_meta(rep, "Log directory", ld->path);
+    for (size_t i = 0; i < ld->nfiles; i++) {
+        if (ld->files[i].kind != KL_META_PROPERTIES) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        kk_meta_properties m;
+        if (ks_read_file(ld->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) continue;
+        if (kk_meta_properties_parse(&m, buf, len, &e) == 0) {
+            char v[32];
+            if (m.has_cluster_id) rm_add_meta(rep, "Cluster id (cluster.id)", m.cluster_id);
+            if (m.has_broker_id) snprintf(v, sizeof v, "%d", m.broker_id), rm_add_meta(rep, "Broker id (broker.id)", v);
+            if (m.has_node_id) snprintf(v, sizeof v, "%d", m.node_id), rm_add_meta(rep, "Node id (node.id)", v);
+        }
+        free(buf);
+    }
+}
+
+/* The partition's entry in its log directory's log-start-offset-checkpoint
+ * (the folder it sits in when it was given alone). */
+static void audit_log_start(ka_partition *ka, const kl_set *set, const kl_partition *p)
+{
+    if (p->home < 0) return;
+    const kl_logdir *ld = &set->logdirs[p->home];
+    for (size_t i = 0; i < ld->nfiles; i++) {
+        const char *name = strrchr(ld->files[i].path, '/');
+        if (!name || strcmp(name + 1, "log-start-offset-checkpoint") != 0) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        if (ks_read_file(ld->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) return;
+        kk_checkpoint *c = NULL;
+        if (kk_checkpoint_parse(&c, KK_OFFSETS, buf, len, &e) == 0)
+            for (size_t j = 0; j < c->n; j++)
+                if (strcmp(c->entries[j].topic, p->topic) == 0 && c->entries[j].partition == p->partition)
+                    ka_log_start(ka, c->entries[j].offset);
+        kk_checkpoint_free(c);
+        free(buf);
+    }
+}
+
+int64_t ep_segment_bytes(const kl_file *files, size_t n)
+{
+    struct stat st;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (files[i].kind == KL_SEGMENT && stat(files[i].path, &st) == 0) total += st.st_size;
+    return total;
+}
+
+/* ---- one pass over one partition ------------------------------------------------ */
+
+int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep)
+{
+    size_t idx = rm_add_partition(rep, in->topic, in->partition, in->path);
+    if (idx == (size_t)-1) return -1;
+    ka_partition *ka = ka_partition_create(in->rules, rep, idx, in->topic);
+    if (!ka) return -1;
+    ka_held_limit(ka, plan->held);
+    if (plan->mode == KQ_MEMORY) ka_index_limit(ka, plan->limit);
+    else if (ka_index_spill(ka, plan->mode, plan->spill) < 0)
+        rm_partition_note(rep, idx, "the spilled duplicate index could not be read back");
+    if (plan->spill_failed)
+        rm_partition_note(rep, idx, "the duplicate index could not spill to disk: %s", plan->spill_failed);
+    int64_t first_base = -1;
+    for (size_t i = 0; i < in->nfiles && first_base < 0; i++)
+        if (in->files[i].kind == KL_SEGMENT) first_base = in->files[i].base_offset;
+    if (in->part) {
+        audit_snapshots(ka, in->part, first_base < 0 ? INT64_MAX : first_base);
+        audit_leader_epochs(ka, in->part);
+        audit_log_start(ka, in->set, in->part);
+    }
+    ka_expect_bytes(ka, in->bytes);
+    seg_reader sr = { in, dc };
+    seg_auditor sa;
+    memset(&sa, 0, sizeof sa);
+    sa.ka = ka;
+    sa.cb = in->cb;
+    sa.stop_when_full = plan->stop_when_full;
+    sa.total = in->bytes;
+    kx_txns_init(&sa.txns);
+    /* With a core to spare, the segments are read and decompressed on a
+     * thread of their own while this one audits. */
+    if (!plan->readahead || ra_threaded(read_partition, &sr, audit_item, &sa) < 0)
+        ra_direct(read_partition, &sr, audit_item, &sa);
+    kx_txns_free(&sa.txns);
+    int rc = sa.stopped || cancelled(in->cb) ? 1 : 0;
+    if (rc == 0) ka_partition_end(ka);
+    ka_partition_free(ka);
+    return rc;
+}

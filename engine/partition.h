@@ -1,0 +1,63 @@
+/*
+ * partition.h - audit one partition: its snapshots, leader-epoch and
+ * log-start checkpoints, then its segments batch by batch through the
+ * auditor (audit/audit.h) and the index checker (audit/indexcheck.h).
+ *
+ * Owns: the walk of one partition's files for one pass, with its duplicate
+ * index kept as a plan says (in memory within a limit, or recorded to or
+ * replayed from a spill). Reads files read-only; prints nothing.
+ */
+#ifndef KAUDIT_ENGINE_PARTITION_H
+#define KAUDIT_ENGINE_PARTITION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+#include "audit/dupindex.h"
+#include "include/kaudit.h"
+#include "reader/codec.h"
+#include "reader/layout.h"
+#include "report/model.h"
+
+/* How a pass keeps its duplicate index (audit/dupindex.h). */
+typedef struct ep_plan {
+    int mode;               /* KQ_MEMORY, KQ_RECORD or KQ_REPLAY */
+    size_t limit;           /* KQ_MEMORY: the most it may take (0: no limit) */
+    bool stop_when_full;    /* KQ_MEMORY: give up at the limit (a spill follows) */
+    const kq_spill *spill;  /* KQ_RECORD, KQ_REPLAY */
+    const char *spill_failed; /* why a spill was not possible, noted in the report */
+    bool readahead;         /* read on a thread of its own (engine/readahead.h) */
+    size_t held;            /* for the duplicate runs held to the partition's end (ka_held_limit), every pass alike */
+} ep_plan;
+
+/* What one partition's audit needs beside its files. */
+typedef struct ep_input {
+    const ka_options *rules;
+    const kaudit_config *config;     /* max_entry, no_cache, live_wait_ms */
+    const kaudit_callbacks *cb;      /* progress and cancellation, or NULL */
+    const kl_set *set;               /* for the partition's home log directory */
+    const char *topic;
+    int32_t partition;
+    const char *path;
+    const kl_file *files;            /* its files, or the one segment given alone */
+    size_t nfiles;
+    const kl_partition *part;        /* NULL for a segment given alone */
+    int64_t bytes;                   /* its segments' size */
+} ep_input;
+
+/* Audit `in` into `rep` (a new partition of it) with its index kept as
+ * `plan` says, decompressing into `dc`. 0; 1 when the plan said to stop at
+ * the memory limit and it was reached, or when cancelled (the partition is
+ * then incomplete); -1 when out of memory. */
+int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep);
+
+/* The bytes of the segment files (KL_SEGMENT) among `n` files, as stat
+ * gives them now: the work ahead. */
+int64_t ep_segment_bytes(const kl_file *files, size_t n);
+
+/* Log directory, broker and cluster ids into the report's facts. */
+void ep_logdir_meta(rm_report *rep, const kl_logdir *ld);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * spill.h - the duplicate index's scratch files (audit/dupindex.h, KQ_RECORD
+ * and KQ_REPLAY), and the private directory they live in.
+ *
+ * Owns: sp_dir, one private directory per engine (mode 0700, made on the
+ * first spill under a base folder: --tmpdir, $TMPDIR or /tmp; removed by
+ * sp_dir_free, or at once by sp_dir_remove_now from a front end's signal
+ * handler), and per spilled partition its files. Every file is unlinked the
+ * moment it is created, so the directory is empty whenever it is not in
+ * the middle of a create, and an interrupted or killed audit leaves no data
+ * behind (a SIGKILL can leave the empty directory). Installs no signal
+ * handler: while it makes the directory or a named file, a thread blocks
+ * SIGINT, SIGTERM and SIGHUP, so that a handler calling sp_dir_remove_now
+ * never misses what is being made.
+ *
+ * A spill splits the recorded puts into SP_SHARES files by fingerprint,
+ * resolves each share in memory (kq_resolve) into a file of answers, and
+ * replays the answers in put order by merging those files. Disk: 96 bytes
+ * per record of the partition (the put and its batch's description), plus
+ * 88 per duplicate; memory: the largest share's table (within the budget)
+ * and 2 x SP_SHARES buffers of 32 KiB.
+ */
+#ifndef KAUDIT_ENGINE_SPILL_H
+#define KAUDIT_ENGINE_SPILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/dupindex.h"
+
+#define SP_SHARES 64
+
+typedef struct sp_dir sp_dir;
+
+/* A private directory to be made, when first needed, in `base` (else
+ * $TMPDIR, else /tmp). NULL when out of memory. */
+sp_dir *sp_dir_create(const char *base);
+
+/* Remove the directory (empty whenever no file is being made) and free.
+ * Accepts NULL. */
+void sp_dir_free(sp_dir *d);
+
+/* Async-signal-safe: wait for a file being made, then remove the
+ * directory. For a signal handler; the process is expected to die after. */
+void sp_dir_remove_now(sp_dir *d);
+
+/* The folder the private directory is made in. */
+const char *sp_dir_base(const sp_dir *d);
+
+typedef struct sp_spill sp_spill;
+
+/* A spill in directory `dir` (which must outlive it) whose resolving may
+ * take `budget` bytes. NULL when out of memory. */
+sp_spill *sp_create(sp_dir *dir, size_t budget);
+
+/* Free, closing (and so deleting) its files. Accepts NULL. */
+void sp_free(sp_spill *s);
+
+/* The callbacks for ka_index_spill, valid while `s` lives. */
+const kq_spill *sp_ops(sp_spill *s);
+
+/* After the KQ_RECORD pass: resolve every share, and get ready to give the
+ * answers to a KQ_REPLAY pass. 0, or -1 (see sp_error). */
+int sp_resolve(sp_spill *s);
+
+/* Why the last call failed ("" when it did not). */
+const char *sp_error(const sp_spill *s);
+
+/* Puts recorded, and the bytes written to disk so far. */
+uint64_t sp_puts(const sp_spill *s);
+uint64_t sp_disk_bytes(const sp_spill *s);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * kaudit.h - the audit engine of kaudit: everything a front end needs to
+ * audit Kafka broker data directories offline and render the result.
+ *
+ * A front end (the kaudit command, a test, a compare command) fills a
+ * kaudit_config, creates an engine, gives it paths, runs it, renders its
+ * report and frees it:
+ *
+ *     kaudit_config c;
+ *     kaudit_config_init(&c);
+ *     kaudit_error err;
+ *     kaudit_engine *e = kaudit_create(&c, &err);
+ *     if (!e || kaudit_add_path(e, "/var/lib/kafka/data", &err) < 0 || kaudit_run(e, NULL, &err) < 0) ...
+ *     kaudit_render(e, KAUDIT_FORMAT_JSON, stdout, false);
+ *     kaudit_free(e);
+ *
+ * The engine walks log directories, partition directories and segments
+ * (reader/), replays each partition through the auditor (audit/) on a pool
+ * of threads within one memory budget, spilling the duplicate index of a
+ * partition that outgrows its share to a private directory, and builds one
+ * report (report/model.h, rendered by report/render.h). It reads only: it
+ * never writes, locks or renames anything in the directories it audits. It
+ * keeps no global state and installs no signal handler: progress, notices
+ * and cancellation are callbacks, the temporary folder a value, and a front
+ * end that handles signals calls kaudit_remove_temp_now from its handler.
+ *
+ * Every call that can fail returns 0 or a negative KAUDIT_E* code and fills
+ * a kaudit_error (code, file, byte position, message). Create/free pairs
+ * accept NULL. Link with libkaudit.a and -lzstd -llz4 -lsnappy -lz -lcjson
+ * -lxxhash -pthread -lm.
+ */
+#ifndef KAUDIT_H
+#define KAUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "report/model.h"
+
+/* What went wrong, for a front end to print. */
+enum {
+    KAUDIT_OK = 0,
+    KAUDIT_ENOMEM = -1,   /* out of memory */
+    KAUDIT_EUSAGE = -2,   /* a setting the engine cannot use (a bad regular expression, a
+                           * temporary folder inside an audited one) */
+    KAUDIT_EINPUT = -3,   /* a path that cannot be audited at all (listed in the report too) */
+    KAUDIT_ECANCEL = -4,  /* the cancelled callback said stop */
+    KAUDIT_EWRITE = -5    /* writing the report failed */
+};
+
+typedef struct kaudit_error {
+    int code;             /* KAUDIT_E*, KAUDIT_OK when nothing went wrong */
+    char file[1024];      /* the file or setting concerned, "" when none */
+    int64_t pos;          /* byte position in it, -1 when none */
+    char msg[512];        /* one line, for people */
+} kaudit_error;
+
+/* Redaction of previews (audit/audit.h, KA_REDACT_*). */
+enum { KAUDIT_REDACT_KEYS = 1, KAUDIT_REDACT_VALUES = 2, KAUDIT_REDACT_HEADERS = 4 };
+
+typedef struct kaudit_config {
+    /* Which partitions: POSIX extended regular expressions on topic names,
+     * NULL for none. dup_topics: topics audited as ordinary ones despite
+     * a naming rule (docs/report.md). */
+    const char *topics, *exclude_topics, *dup_topics;
+    /* Which findings are reported: offsets [off_lo, off_hi], batch times
+     * [since, until] (ms; INT64_MIN/MAX for no bound). */
+    int64_t off_lo, off_hi, since, until;
+    /* The cluster's rules (ms): producer.id.expiration.ms,
+     * transaction.max.timeout.ms, and how far apart copies may be and
+     * still be a delivery duplicate. */
+    int64_t producer_expiration_ms, txn_max_timeout_ms, dup_window_ms;
+    bool dup_include_headers;  /* headers are part of a record's identity */
+    int64_t max_examples;      /* findings listed per type and severity, < 0 all */
+    int redact;                /* KAUDIT_REDACT_* */
+    uint64_t redact_key;       /* keys the redaction tokens */
+    long jobs;                 /* threads; 0: one per online CPU */
+    int64_t max_memory;        /* bytes for every job's duplicate index together */
+    size_t max_entry;          /* the largest entry read (decompressed), bytes */
+    bool no_cache;             /* drop what was read from the page cache */
+    int live_wait_ms;          /* watch a segment's partial tail this long for a live write */
+    const char *tmpdir;        /* where spills go: NULL for $TMPDIR, else /tmp */
+} kaudit_config;
+
+/* The defaults of `kaudit audit`: every topic, every finding, producer
+ * expiration 1 day, transactions 15 minutes, window 10 minutes, 100
+ * examples, one job per CPU, 1 GiB, entries up to 256 MiB, a live wait of
+ * 250 ms. */
+void kaudit_config_init(kaudit_config *c);
+
+/* What the engine says while it runs (any member may be NULL; called from
+ * the engine's threads, so they must be thread-safe). */
+typedef struct kaudit_callbacks {
+    void *ctx;
+    void (*started)(void *ctx, int64_t total_bytes);           /* the work ahead */
+    void (*progress)(void *ctx, int64_t bytes);                /* `bytes` more were read */
+    void (*more_work)(void *ctx, int64_t bytes);               /* the work grew (a second pass) */
+    void (*notice)(void *ctx, const char *line);               /* something worth telling a person */
+    void (*problem)(void *ctx, const char *line);              /* an input that cannot be audited */
+    bool (*cancelled)(void *ctx);                              /* polled: true stops the audit */
+} kaudit_callbacks;
+
+typedef struct kaudit_engine kaudit_engine;
+
+/* A new engine with a copy of `c` (its strings copied too). NULL with
+ * *err on failure (a bad regular expression: KAUDIT_EUSAGE). */
+kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err);
+
+/* Free the engine, its report and its temporary folder. Accepts NULL. */
+void kaudit_free(kaudit_engine *e);
+
+/*
+ * Add what is at `path`: a log directory, a partition directory, a folder
+ * above log directories, or a segment file. A path that cannot be read is
+ * not an error of the call: it is listed in the report's problems (and
+ * counted by kaudit_outcome). KAUDIT_EUSAGE when the temporary folder lies
+ * inside `path` (spills would write into an audited directory).
+ */
+int kaudit_add_path(kaudit_engine *e, const char *path, kaudit_error *err);
+
+/* Audit everything added, once, into the report. 0, or KAUDIT_ENOMEM or
+ * KAUDIT_ECANCEL (the report then holds what was done). */
+int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err);
+
+/* The report (after kaudit_run): the model every renderer reads. */
+const rm_report *kaudit_report(const kaudit_engine *e);
+
+/* What the front end needs for its exit status. */
+typedef struct kaudit_outcome {
+    size_t problems;      /* inputs that could not be read or checked at all */
+    size_t incomplete;    /* partitions whose duplicates were not checked to the end */
+    int worst;            /* the highest severity found (RM_*), -1 when none */
+    bool complete;        /* everything was audited: no problem, nothing incomplete, no error */
+} kaudit_outcome;
+
+kaudit_outcome kaudit_outcome_of(const kaudit_engine *e);
+
+enum { KAUDIT_FORMAT_TEXT, KAUDIT_FORMAT_JSON, KAUDIT_FORMAT_HTML, KAUDIT_FORMAT_MARKDOWN };
+
+/* Write the report to `f` in `format` (text: `color` for ANSI colours).
+ * 0, or KAUDIT_EWRITE when writing failed. */
+int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudit_error *err);
+
+/* The folder spills are made in (the config's tmpdir, else $TMPDIR, else
+ * /tmp). */
+const char *kaudit_temp_base(const kaudit_engine *e);
+
+/* Async-signal-safe: remove the engine's private temporary directory now
+ * (waiting for a file being made in it). For a front end's signal handler,
+ * before the process dies; `e` may be NULL. */
+void kaudit_remove_temp_now(kaudit_engine *e);
+
+/* The library's version ("0.1.0"). */
+const char *kaudit_version(void);
+
+#endif
