@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "reader/layout.h"
 #include "reader/segment.h"
+#include "reader/text.h"
 #include "report/jsonw.h"
 
 const char *fmt_time(int64_t ms, char *buf, size_t cap)
@@ -21,11 +22,7 @@ const char *fmt_time(int64_t ms, char *buf, size_t cap)
         snprintf(buf, cap, "-");
         return buf;
     }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    tx_time_utc(ms, TX_TIME_MS, buf, cap);
     return buf;
 }
 

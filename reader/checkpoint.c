@@ -8,6 +8,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "reader/text.h"
+
 /* ---- lines, as java.io.BufferedReader.readLine cuts them ------------- */
 
 typedef struct kk_lines {
@@ -53,30 +55,12 @@ static int next_line(kk_lines *it, kk_line *l, ke_error *err)
     return 1;
 }
 
-/* Length of a valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-    uint8_t b = p[0];
-    if (b < 0x80) return 1;
-    size_t k = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
-    if (k == 0 || b > 0xF4 || k > n) return 0;
-    for (size_t i = 1; i < k; i++)
-        if ((p[i] & 0xC0) != 0x80) return 0;
-    if (b == 0xE0 && p[1] < 0xA0) return 0; /* overlong */
-    if (b == 0xED && p[1] > 0x9F) return 0; /* surrogate */
-    if (b == 0xF0 && p[1] < 0x90) return 0; /* overlong */
-    if (b == 0xF4 && p[1] > 0x8F) return 0; /* above U+10FFFF */
-    return k;
-}
-
-/* Kafka reads these files with a strict UTF-8 decoder (CodingErrorAction.REPORT). */
+/* Kafka reads these files with a strict UTF-8 decoder (CodingErrorAction.REPORT),
+ * which accepts exactly what tx_utf8_span does (NUL included). */
 static int check_utf8(const kk_line *l, ke_error *err)
 {
-    for (size_t i = 0; i < l->n;) {
-        size_t k = utf8_seq(l->p + i, l->n - i);
-        KE_RET_IF(k == 0, err, KE_CORRUPT, l->pos + (int64_t)i, "line %" PRId32 ": invalid UTF-8", l->no);
-        i += k;
-    }
+    size_t i = tx_utf8_span(l->p, l->n);
+    KE_RET_IF(i < l->n, err, KE_CORRUPT, l->pos + (int64_t)i, "line %" PRId32 ": invalid UTF-8", l->no);
     return 0;
 }
 
@@ -356,22 +340,9 @@ bool kk_uuid_decode(const char *s, size_t n, uint8_t out[16])
 
 void kk_uuid_encode(const uint8_t uuid[16], char out[KK_UUID_TEXT_LEN + 1])
 {
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    uint32_t bits = 0;
-    int have = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < 16; i++) {
-        bits = (bits << 8) | uuid[i];
-        have += 8;
-        while (have >= 6) {
-            have -= 6;
-            out[o++] = a[(bits >> have) & 63];
-        }
-        bits &= (1u << have) - 1;
-    }
-    out[o++] = a[(bits << (6 - have)) & 63];
+    size_t o = tx_base64(uuid, 16, TX_B64_URL | TX_B64_NOPAD, out);
     assert(o == KK_UUID_TEXT_LEN);
-    out[o] = '\0';
+    (void)o;
 }
 
 static bool uuid_is_zero(const uint8_t u[16])

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "reader/cursor.h"
+#include "reader/text.h"
 
 /* ------------------------------------------------------------------------ */
 /* Schemas as data                                                           */
@@ -115,64 +116,17 @@ static cJSON *kd_json_i64(int64_t v)
 
 static cJSON *kd_json_int(int64_t v) { return cJSON_CreateNumber((double)v); }
 
-/* Base64 of n bytes, standard alphabet with padding, or url-safe without. */
+/* Base64 of n bytes, standard alphabet with padding (Jackson's bytes), or
+ * url-safe without (Kafka's Uuid.toString). */
 static cJSON *kd_json_base64(const uint8_t *p, size_t n, bool url)
 {
-    static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    static const char web[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const char *a = url ? web : std;
-    char *out = malloc((n + 2) / 3 * 4 + 1);
+    unsigned flags = url ? TX_B64_URL | TX_B64_NOPAD : 0;
+    char *out = malloc(tx_base64_len(n, flags) + 1);
     if (!out) return NULL;
-    size_t o = 0, i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t w = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8) | p[i + 2];
-        out[o++] = a[w >> 18];
-        out[o++] = a[(w >> 12) & 63];
-        out[o++] = a[(w >> 6) & 63];
-        out[o++] = a[w & 63];
-    }
-    if (n - i == 1) {
-        uint32_t w = (uint32_t)p[i] << 16;
-        out[o++] = a[w >> 18];
-        out[o++] = a[(w >> 12) & 63];
-        if (!url) { out[o++] = '='; out[o++] = '='; }
-    } else if (n - i == 2) {
-        uint32_t w = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8);
-        out[o++] = a[w >> 18];
-        out[o++] = a[(w >> 12) & 63];
-        out[o++] = a[(w >> 6) & 63];
-        if (!url) out[o++] = '=';
-    }
-    out[o] = '\0';
+    tx_base64(p, n, flags, out);
     cJSON *item = cJSON_CreateString(out);
     free(out);
     return item;
-}
-
-/*
- * Length of the well-formed UTF-8 sequence at p (n >= 1 bytes left), or 0
- * when ill-formed; then *skip is its maximal subpart (Unicode 3.9, what
- * Java's decoder replaces with one U+FFFD), at least 1.
- */
-static size_t kd_utf8_seq(const uint8_t *p, size_t n, size_t *skip)
-{
-    uint8_t b = p[0], lo = 0x80, hi = 0xbf;
-    size_t more;
-    if (b < 0x80) return 1;
-    if (b >= 0xc2 && b <= 0xdf) more = 1;
-    else if (b == 0xe0) { more = 2; lo = 0xa0; }        /* no overlong forms */
-    else if (b == 0xed) { more = 2; hi = 0x9f; }        /* no surrogates */
-    else if (b >= 0xe1 && b <= 0xef) more = 2;
-    else if (b == 0xf0) { more = 3; lo = 0x90; }        /* no overlong forms */
-    else if (b == 0xf4) { more = 3; hi = 0x8f; }        /* nothing past U+10FFFF */
-    else if (b >= 0xf1 && b <= 0xf3) more = 3;
-    else { *skip = 1; return 0; }
-    for (size_t i = 1; i <= more; i++) {
-        if (i >= n || p[i] < lo || p[i] > hi) { *skip = i; return 0; }
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    return more + 1;
 }
 
 /* A JSON string of n bytes of Kafka text: valid UTF-8, see decode.h. */
@@ -182,7 +136,8 @@ static cJSON *kd_json_text(const uint8_t *p, size_t n)
     if (!out) return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n;) {
-        size_t skip = 1, len = p[i] ? kd_utf8_seq(p + i, n - i, &skip) : 0;
+        /* NUL is well-formed UTF-8 but ends a cJSON string: it is replaced too. */
+        size_t skip = 1, len = p[i] ? tx_utf8_seq(p + i, n - i, &skip) : 0;
         if (len) {
             memcpy(out + o, p + i, len);
             o += len;

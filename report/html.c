@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "reader/text.h"
 #include "render.h"
 
 /* Text content or attribute value, escaped. */
@@ -34,12 +34,9 @@ static void when(FILE *f, int64_t ms)
         fputs("&ndash;", f);
         return;
     }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char b[40];
-    strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);
-    fprintf(f, "%s.%03dZ", b, (int)(ms % 1000));
+    char b[TX_TIME_MAX];
+    tx_time_utc(ms, TX_TIME_SPACE | TX_TIME_MS, b, sizeof b);
+    fputs(b, f);
 }
 
 static const char css[] =

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader/text.h"
+
 void jw_init(jw *w)
 {
     memset(w, 0, sizeof *w);
@@ -201,57 +203,17 @@ void jw_raw(jw *w, const char *json)
     put(w, json, strlen(json));
 }
 
-int jw_utf8_valid(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        /* ASCII eight bytes at a time. */
-        uint64_t word;
-        if (n - i >= 8 && (memcpy(&word, p + i, 8), (word & 0x8080808080808080ull) == 0)) {
-            i += 8;
-            continue;
-        }
-        uint8_t c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0) k = 1, cp = c & 0x1f, min = 0x80;
-        else if ((c & 0xf0) == 0xe0) k = 2, cp = c & 0x0f, min = 0x800;
-        else if ((c & 0xf8) == 0xf0) k = 3, cp = c & 0x07, min = 0x10000;
-        else return 0;
-        if (n - i <= k) return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((p[i + j] & 0xc0) != 0x80) return 0;
-            cp = (cp << 6) | (p[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-        i += k + 1;
-    }
-    return 1;
-}
+int jw_utf8_valid(const uint8_t *p, size_t n) { return tx_utf8_valid(p, n); }
 
+/* A JSON string of the standard, padded base64 of n bytes. */
 static void base64(jw *w, const uint8_t *p, size_t n)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    putc_(w, '"');
-    size_t i = 0;
-    char q[4];
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        q[0] = tab[v >> 18], q[1] = tab[(v >> 12) & 63], q[2] = tab[(v >> 6) & 63], q[3] = tab[v & 63];
-        put(w, q, 4);
-    }
-    if (i < n) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
-        q[0] = tab[v >> 18], q[1] = tab[(v >> 12) & 63];
-        q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-        q[3] = '=';
-        put(w, q, 4);
-    }
-    putc_(w, '"');
+    size_t len = tx_base64_len(n, 0);
+    if (reserve(w, len + 2) < 0) return;
+    w->buf[w->len] = '"';
+    tx_base64(p, n, 0, w->buf + w->len + 1); /* its NUL lands where the closing quote goes */
+    w->len += len + 1;
+    w->buf[w->len++] = '"';
 }
 
 void jw_bytes(jw *w, const uint8_t *p, int64_t len)
@@ -260,7 +222,7 @@ void jw_bytes(jw *w, const uint8_t *p, int64_t len)
         jw_null(w);
         return;
     }
-    if (jw_utf8_valid(p, (size_t)len)) {
+    if (tx_utf8_valid(p, (size_t)len)) {
         sep(w);
         escaped(w, p, (size_t)len);
         return;

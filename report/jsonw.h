@@ -58,7 +58,8 @@ void jw_kuint(jw *w, const char *k, uint64_t v);
 void jw_kbool(jw *w, const char *k, bool v);
 void jw_kstr(jw *w, const char *k, const char *s);
 
-/* 1 when the n bytes at p are valid UTF-8 (no overlongs, no surrogates). */
+/* 1 when the n bytes at p are valid UTF-8: tx_utf8_valid (reader/text.h), kept
+ * for the callers of this API (cli/util.c, tests/test_jsonw.c). */
 int jw_utf8_valid(const uint8_t *p, size_t n);
 
 #endif
