@@ -188,6 +188,8 @@ struct ka_partition {
     size_t nsnaps, next_snap;
     int64_t log_start;    /* from log-start-offset-checkpoint, -1 when unknown */
 
+    int64_t oom;          /* allocations that failed: what they were for is not fully checked */
+    const char *oom_what; /* the first of them */
     int64_t expect_bytes; /* the partition's segment bytes (ka_expect_bytes), 0 unknown */
     int64_t seg_done;     /* bytes of the segments before the current one */
     int64_t seg_size;     /* the current segment's */
@@ -217,6 +219,14 @@ static int grow_array(void **arr, size_t n, size_t *cap, size_t size)
 }
 
 #define GROW(arr, n, cap) grow_array((void **)&(arr), (n), &(cap), sizeof *(arr))
+
+/* An allocation for `what` failed: the partition's report is incomplete
+ * (ka_incomplete), never silently so. Returns -1 for the caller's use. */
+static int out_of_memory(ka_partition *p, const char *what)
+{
+    if (!p->oom++) p->oom_what = what;
+    return -1;
+}
 
 void ka_describe_types(rm_report *r)
 {
@@ -270,6 +280,10 @@ void ka_describe_types(rm_report *r)
           "A segment ending in the middle of a batch, or in zeros: a crash or a full disk while writing." },
         { "record_count_mismatch", "Batches whose record count is wrong",
           "A batch whose header and records disagree on how many records it holds." },
+        { "corrupt_file", "Corrupt or unreadable files",
+          "A producer snapshot, a checkpoint or an index that is present but cannot be read, fails its checksum or "
+          "breaks its own format. The broker fails on a bad checkpoint (taking the log directory offline) and "
+          "rebuilds a bad snapshot or index; what the file would have been checked against was not checked." },
         { "timestamp_anomaly", "Timestamp anomalies",
           "A record newer than its batch's maximum timestamp: time lookups and time-based retention may miss it." },
     };
@@ -389,13 +403,13 @@ static ka_prod *prod_get(ka_partition *p, int64_t pid)
     if ((p->nprods + 1) * 2 > p->pmap_cap) {
         size_t ncap = p->pmap_cap ? p->pmap_cap * 2 : 64;
         uint32_t *nm = calloc(ncap, sizeof *nm);
-        if (!nm) return NULL;
+        if (!nm) return out_of_memory(p, "the state of a producer"), NULL;
         free(p->pmap);
         p->pmap = nm;
         p->pmap_cap = ncap;
         for (size_t i = 0; i < p->nprods; i++) p->pmap[pmap_slot(p, p->prods[i].pid)] = (uint32_t)i + 1;
     }
-    if (GROW(p->prods, p->nprods, p->capprods) < 0) return NULL;
+    if (GROW(p->prods, p->nprods, p->capprods) < 0) return out_of_memory(p, "the state of a producer"), NULL;
     x = &p->prods[p->nprods];
     memset(x, 0, sizeof *x);
     x->pid = pid;
@@ -505,13 +519,17 @@ void ka_seed_snapshot(ka_partition *p, int64_t offset, const kp_snapshot *s)
 void ka_check_snapshot(ka_partition *p, int64_t offset, const char *file, const kp_snapshot *s)
 {
     ka_snap *ns = realloc(p->snaps, (p->nsnaps + 1) * sizeof *ns);
-    if (!ns) return;
+    if (!ns) {
+        out_of_memory(p, "a producer snapshot to compare");
+        return;
+    }
     p->snaps = ns;
     ka_snap *x = &ns[p->nsnaps];
     x->offset = offset;
     x->file = strdup(file);
     x->e = s->n ? malloc(s->n * sizeof *x->e) : NULL;
     x->n = 0;
+    if (!x->file || (s->n && !x->e)) out_of_memory(p, "a producer snapshot to compare");
     for (size_t i = 0; x->e && i < s->n; i++)
         if (kp_entry_at(s, i, &x->e[x->n], NULL) == 0) x->n++;
     p->nsnaps++;
@@ -529,6 +547,7 @@ void ka_leader_epochs(ka_partition *p, const char *file, const kk_checkpoint *c)
     }
     p->ckpt_file = strdup(file);
     p->have_ckpt = true;
+    if (!p->ckpt_file || (c->n && !p->ckpt)) out_of_memory(p, "the leader-epoch checkpoint");
 }
 
 void ka_log_start(ka_partition *p, int64_t offset) { p->log_start = offset; }
@@ -562,6 +581,18 @@ int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill)
 }
 
 bool ka_index_full(const ka_partition *p) { return p->index_state == KA_INDEX_FULL; }
+
+const char *ka_incomplete(const ka_partition *p, char *buf, size_t cap)
+{
+    if (p->oom)
+        snprintf(buf, cap, "out of memory: %" PRId64 " allocation%s failed (%s first), so not everything was checked",
+                 p->oom, p->oom == 1 ? "" : "s", p->oom_what);
+    else if (p->index_state == KA_INDEX_ERROR)
+        snprintf(buf, cap, "duplicates not checked from offset %" PRId64 ": out of memory, or the spill to disk failed",
+                 p->index_stop);
+    else return NULL;
+    return buf;
+}
 
 int ka_control_type(const ka_partition *p) { return p->cur.is_control ? p->ctrl_type : KB_CTRL_UNKNOWN; }
 
@@ -672,7 +703,9 @@ static void held_add(ka_partition *p, const kd_run *r, int64_t batch_ts)
         }
     }
     if (GROW(p->held, p->nheld, p->capheld) < 0) {
-        /* Out of memory: decided now, with what is known. */
+        /* Out of memory: decided now, with what is known, and said: the
+         * verdict may differ from the one the whole partition gives. */
+        out_of_memory(p, "duplicate runs held for the partition's profile");
         kd_profile pf = profile_now(p);
         kd_context c = dup_context(p, &pf);
         int reason = kd_decide(r, &c);
@@ -1233,7 +1266,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     p->cur.key = NULL;
     if (!p->cur_file || strcmp(p->cur_file, file) != 0) { /* once per segment, not per batch */
         free(p->cur_file);
-        p->cur_file = strdup(file);
+        if (!(p->cur_file = strdup(file))) out_of_memory(p, "a segment's name");
     }
     p->cur_window = b->max_timestamp < 0 || (b->max_timestamp >= p->o->since && b->max_timestamp <= p->o->until);
     p->cur_count_bad = p->cur_repeat = false;
@@ -1290,7 +1323,8 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
                                   "another replica). Records around it may be lost or duplicated.");
             rm_field_int(f, "leader_epoch", b->partition_leader_epoch);
             rm_field_int(f, "previous_leader_epoch", p->max_ple);
-        } else if (b->partition_leader_epoch > p->max_ple && GROW(p->epochs, p->nepochs, p->capepochs) == 0) {
+        } else if (b->partition_leader_epoch > p->max_ple &&
+                   (GROW(p->epochs, p->nepochs, p->capepochs) == 0 || out_of_memory(p, "the leader epochs") == 0)) {
             p->epochs[p->nepochs].epoch = b->partition_leader_epoch;
             p->epochs[p->nepochs].start = b->base_offset;
             p->epochs[p->nepochs].prev_end = before_last;
@@ -1333,9 +1367,10 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     if (b->magic < 2 || b->producer_id < 0 || b->is_control) return;
     ka_prod *x = prod_get(p, b->producer_id);
     if (!x) return;
-    if (!p->keep_binfo && b->is_transactional && p->cur_bidx != KQ_EMPTY &&
-        GROW(x->tb, x->ntb, x->captb) == 0)
-        x->tb[x->ntb++] = (ka_tbatch){ p->cur_bidx, bi };
+    if (!p->keep_binfo && b->is_transactional && p->cur_bidx != KQ_EMPTY) {
+        if (GROW(x->tb, x->ntb, x->captb) == 0) x->tb[x->ntb++] = (ka_tbatch){ p->cur_bidx, bi };
+        else out_of_memory(p, "an open transaction's batches");
+    }
     /* A producer silent for longer than the expiration is forgotten (7.8). */
     if (x->known && x->txn_first < 0 && x->last_ts >= 0 && wsub(b->max_timestamp, x->last_ts) >= p->o->producer_expiration_ms)
         prod_forget(x);
@@ -1383,7 +1418,8 @@ void ka_record(ka_partition *p, const kb_record *r)
     fingerprint(p, r, &lo, &hi, &aux);
     if (p->cur.is_transactional && p->cur.producer_id >= 0) {
         ka_prod *x = prod_find(p, p->cur.producer_id);
-        if (x && GROW(x->pend, x->npend, x->cappend) == 0) {
+        if (x && GROW(x->pend, x->npend, x->cappend) < 0) out_of_memory(p, "an open transaction's records");
+        else if (x) {
             ka_pending *pe = &x->pend[x->npend++];
             pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->timestamp = r->client_timestamp;
             pe->batch = p->cur_bidx, pe->aux = aux;
@@ -1473,6 +1509,7 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
         /* Not a defect of the batch: its records were not read. */
         rm_partition_note(p->r, p->index, "%s: records of the batch at offset %" PRId64 " not checked (out of memory): %s",
                           iter_error->file ? iter_error->file : "?", b->base_offset, iter_error->msg);
+        out_of_memory(p, "a batch's records");
         iter_error = NULL;
     }
     if (iter_error && !p->cur_count_bad) {
@@ -1545,9 +1582,11 @@ void ka_reader_problem(ka_partition *p, const ke_error *e, int64_t entry_offset)
         rm_partition_note(p->r, p->index, "%s: %s", e->file ? e->file : "?", e->msg);
         return;
     }
-    /* Nor is running out of memory: the entry was not checked, say so. */
+    /* Nor is running out of memory: the entry was not checked, say so, and
+     * the partition is incomplete. */
     if (e->code == KE_NOMEM) {
         rm_partition_note(p->r, p->index, "%s: not checked (out of memory): %s", e->file ? e->file : "?", e->msg);
+        out_of_memory(p, "reading a segment");
         return;
     }
     /* A zero-filled tail has no offset field of its own: it starts at the
@@ -1603,6 +1642,55 @@ void ka_index_problem(ka_partition *p, const ke_error *e, int64_t offset)
     rm_field_int(f, "position", e->pos);
 }
 
+void ka_file_problem(ka_partition *p, const ke_error *e, int kind)
+{
+    static const struct { const char *name; int severity; const char *why; } k[] = {
+        [KA_FILE_SNAPSHOT] = { "producer_snapshot", RM_WARNING,
+            "A producer snapshot (.snapshot) that cannot be read: the broker drops such a snapshot and rebuilds "
+            "the producers' state from the log, so after a restart it remembers less of each producer (its "
+            "duplicate window may start empty). kaudit could not seed or compare producer state with it. Check "
+            "the disk and whether the file was copied or edited." },
+        [KA_FILE_LEADER_EPOCH] = { "leader_epoch_checkpoint", RM_ERROR,
+            "The leader-epoch-checkpoint cannot be read: a broker loading this partition fails on it "
+            "(KafkaStorageException), which takes the whole log directory offline, and replicas could not "
+            "truncate correctly after a leader change. kaudit could not compare the log's leader epochs with "
+            "it. Check the disk, and whether the file was copied or edited." },
+        [KA_FILE_LEADER_EPOCH_ORDER] = { "leader_epoch_checkpoint", RM_WARNING,
+            "The leader-epoch-checkpoint's entries do not rise strictly in both epoch and start offset. A broker "
+            "loading it drops the entries that conflict with a later one (LeaderEpochFileCache logs \"caused "
+            "truncation of conflicting entries\"), so it forgets where some leader epochs began and may answer "
+            "OffsetsForLeaderEpoch wrongly: a follower could truncate too little or too much after a leader "
+            "change. kaudit did not compare the checkpoint with the log. Check whether the file was edited or "
+            "restored from elsewhere." },
+        [KA_FILE_LOG_START] = { "log_start_offset_checkpoint", RM_ERROR,
+            "The log directory's log-start-offset-checkpoint cannot be read: a broker fails on it at startup "
+            "(KafkaStorageException: the log directory goes offline). kaudit could not learn this partition's "
+            "log start offset, so records below it, if any, were audited as visible. Check the disk, and "
+            "whether the file was copied or edited." },
+        [KA_FILE_INDEX] = { "index", RM_WARNING,
+            "An index file (.index, .timeindex or .txnindex) that cannot be read, fails Kafka's sanity check or "
+            "breaks the order the broker appends in: fetches and time lookups through it go wrong, and "
+            "read_committed consumers may deliver aborted records (a .txnindex). A broker rebuilds an index that "
+            "fails its sanity check when it loads the segment, any other only when it recovers the segment after "
+            "an unclean shutdown. kaudit did not compare it with the log. Deleting the file (broker stopped) "
+            "makes the broker rebuild it." },
+    };
+    if (kind < 0 || kind > KA_FILE_INDEX) return;
+    if (e->code == KE_NOMEM) { /* not the file's fault: not checked, and said */
+        rm_partition_note(p->r, p->index, "%s: not checked (out of memory): %s", e->file ? e->file : "?", e->msg);
+        out_of_memory(p, "reading a snapshot, checkpoint or index");
+        return;
+    }
+    rm_finding *f = emit(p, "corrupt_file", k[kind].severity, -1, -1);
+    if (!f) return;
+    rm_set_message(f, "%s: %s", e->file ? e->file : "?", e->msg);
+    rm_set_explanation(f, "%s", k[kind].why);
+    rm_field_str(f, "file", e->file ? e->file : "");
+    rm_field_int(f, "position", e->pos);
+    rm_field_str(f, "kind", k[kind].name);
+    rm_field_str(f, "code", ke_strerror(e->code));
+}
+
 void ka_partition_end(ka_partition *p)
 {
     dup_end(p);
@@ -1653,10 +1741,12 @@ void ka_partition_end(ka_partition *p)
     }
     leader_epochs_compare(p);
     rm_partition *rp = &p->r->partitions[p->index];
+    if (p->r->oom) out_of_memory(p, "the report");
     if (p->log_start > rp->log_start_offset) rp->log_start_offset = p->log_start;
     size_t n = 0;
     for (size_t i = 0; i < p->nprods; i++) n += p->prods[i].seen;
     rp->producers = n ? calloc(n, sizeof *rp->producers) : NULL;
+    if (n && !rp->producers) out_of_memory(p, "the producers' summary");
     for (size_t i = 0; rp->producers && i < p->nprods; i++) {
         const ka_prod *x = &p->prods[i];
         if (!x->seen) continue;

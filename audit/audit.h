@@ -126,6 +126,24 @@ void ka_reader_problem(ka_partition *p, const ke_error *e, int64_t entry_offset)
 /* An index disagrees with the log at `offset` (from audit/indexcheck). */
 void ka_index_problem(ka_partition *p, const ke_error *e, int64_t offset);
 
+/* The partition's files besides its segments, for ka_file_problem. */
+enum {
+    KA_FILE_SNAPSHOT,           /* a .snapshot */
+    KA_FILE_LEADER_EPOCH,       /* leader-epoch-checkpoint: unreadable, malformed, or negative values */
+    KA_FILE_LEADER_EPOCH_ORDER, /* leader-epoch-checkpoint: entries not strictly increasing */
+    KA_FILE_LOG_START,          /* the log directory's log-start-offset-checkpoint */
+    KA_FILE_INDEX               /* a .index, .timeindex or .txnindex */
+};
+
+/*
+ * A file the audit uses (a KA_FILE_* kind) is present but cannot be read,
+ * fails its checksum or breaks its format: `corrupt_file`, an error where the broker
+ * itself fails on it (the checkpoints), a warning where it rebuilds or
+ * ignores it (a snapshot, an index). What the file would have been
+ * checked against is not checked; the finding says so.
+ */
+void ka_file_problem(ka_partition *p, const ke_error *e, int kind);
+
 /*
  * The partition's log start offset from log-start-offset-checkpoint: data
  * below it was deleted (DeleteRecords, retention) though its segment may
@@ -164,6 +182,14 @@ int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill);
 
 /* The index reached its limit: this partition's report is incomplete. */
 bool ka_index_full(const ka_partition *p);
+
+/*
+ * After ka_partition_end: why this partition was not fully checked (an
+ * allocation that failed anywhere in its audit or its report, a duplicate
+ * index that stopped answering), written into buf; NULL when it was. A
+ * front end must not call an incomplete audit clean.
+ */
+const char *ka_incomplete(const ka_partition *p, char *buf, size_t cap);
 
 /*
  * Will the index pass its limit before the end, if it keeps growing as it

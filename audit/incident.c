@@ -4,18 +4,15 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "reader/text.h"
 
 #define KI_PARTS_NAMED 4 /* partitions named in a sentence; the rest are counted */
 
 /* "2016-11-18 08:12:33Z", or "an unknown time". */
 static const char *when(int64_t ms, char *buf, size_t cap)
 {
-    if (ms < 0) return "an unknown time";
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) return "an unknown time";
-    strftime(buf, cap, "%Y-%m-%d %H:%M:%SZ", &tm);
+    if (ms < 0 || tx_time_utc(ms, TX_TIME_SPACE, buf, cap) == 0) return "an unknown time";
     return buf;
 }
 
@@ -57,20 +54,20 @@ static void describe(rm_report *r, rm_incident *x)
     span(x, t, sizeof t);
     if (strcmp(g->kind, "retry") == 0) {
         where(r, x, false, parts, sizeof parts);
-        rm_set_summary(x, "%" PRId64 " %s landed twice %s (%" PRId64 " %s): %s", x->findings,
+        rm_set_summary(r, x, "%" PRId64 " %s landed twice %s (%" PRId64 " %s): %s", x->findings,
                        plural(x->findings, "retried batch", "retried batches"), t, x->records,
                        plural(x->records, "record", "records"), parts);
     } else if (strcmp(g->kind, "producer_restart") == 0 && g->producer_id >= 0) {
         where(r, x, true, parts, sizeof parts);
         const char *w = when(x->first_ts, at, sizeof at);
         if (g->original_producer_id == g->producer_id)
-            rm_set_summary(x, "producer %" PRId64 " restarted (epoch %d to %d) at %s and replayed %s", g->producer_id,
+            rm_set_summary(r, x, "producer %" PRId64 " restarted (epoch %d to %d) at %s and replayed %s", g->producer_id,
                            g->original_epoch, g->epoch, w, parts);
         else if (g->original_producer_id >= 0)
-            rm_set_summary(x, "producer %" PRId64 " restarted as %" PRId64 " at %s and replayed %s",
+            rm_set_summary(r, x, "producer %" PRId64 " restarted as %" PRId64 " at %s and replayed %s",
                            g->original_producer_id, g->producer_id, w, parts);
         else
-            rm_set_summary(x, "producer %" PRId64 " (a new session at %s) wrote again %s first written without a "
+            rm_set_summary(r, x, "producer %" PRId64 " (a new session at %s) wrote again %s first written without a "
                               "producer id",
                            g->producer_id, w, parts);
     } else if (strcmp(g->kind, "producer_restart") == 0 || strcmp(g->kind, "application_resend") == 0) {
@@ -80,12 +77,12 @@ static void describe(rm_report *r, rm_incident *x)
         else snprintf(who, sizeof who, "a producer without idempotence");
         if (strcmp(g->kind, "producer_restart") == 0 && g->original_producer_id >= 0)
             snprintf(whose, sizeof whose, " of producer %" PRId64, g->original_producer_id);
-        rm_set_summary(x, "%s sent records%s again %s: %s (%" PRId64 " %s)", who, whose, t, parts, x->findings,
+        rm_set_summary(r, x, "%s sent records%s again %s: %s (%" PRId64 " %s)", who, whose, t, parts, x->findings,
                        plural(x->findings, "run", "runs"));
     } else {
         where(r, x, false, parts, sizeof parts);
         const rm_type_info *ti = rm_type_info_of(r, g->kind);
-        rm_set_summary(x, "%s in %s", ti ? ti->title : g->kind, parts);
+        rm_set_summary(r, x, "%s in %s", ti ? ti->title : g->kind, parts);
     }
 }
 

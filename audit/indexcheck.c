@@ -106,7 +106,10 @@ int kx_begin(kx_check *c, const ki_index *oix, const char *ofile, const ki_index
     c->arg = arg;
     if (xix && xix->entries) {
         c->xseen = calloc(xix->entries, sizeof *c->xseen);
-        if (!c->xseen) return KE_NOMEM;
+        if (!c->xseen) {
+            c->xix = NULL; /* not checked: the caller says so */
+            return KE_NOMEM;
+        }
     }
     return 0;
 }

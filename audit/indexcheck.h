@@ -61,7 +61,9 @@ typedef struct kx_check {
 
 /*
  * Begin checking one segment. Any of the three indexes may be NULL. Returns
- * 0 or KE_NOMEM. The indexes and txns must outlive the check.
+ * 0, or KE_NOMEM when the .txnindex cannot be tracked: the check then goes on
+ * without it, and the caller says it was not checked. The indexes and txns
+ * must outlive the check.
  */
 int kx_begin(kx_check *c, const ki_index *oix, const char *ofile, const ki_index *tix, const char *tfile,
              const ki_index *xix, const char *xfile, kx_txns *txns, kx_report_fn report, void *arg);

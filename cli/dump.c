@@ -403,8 +403,6 @@ static void on_mismatch(void *arg, const ke_error *e, int64_t offset)
     report_error(arg, e);
 }
 
-static void on_index_error(void *arg, const ke_error *e) { report_error(arg, e); }
-
 /* Type of a control batch's marker (reads its one record), else UNKNOWN. */
 static int marker_type(dumper *d, kb_batch *b)
 {
@@ -425,8 +423,15 @@ static void dump_segment(dumper *d, const kl_file *f)
     kx_check chk;
     bool verify = d->o.verify_index && f->kind == KL_SEGMENT;
     if (verify) {
-        seg_indexes_load(&sib, f->path, f->base_offset, on_index_error, d);
-        seg_indexes_begin(&sib, &chk, &d->txns, on_mismatch, d);
+        seg_indexes_load(&sib, f->path, f->base_offset);
+        for (seg_index *s = &sib.offset; s <= &sib.txn; s++)
+            if (s->failed) report_error(d, &s->err);
+        if (seg_indexes_begin(&sib, &chk, &d->txns, on_mismatch, d) != 0) {
+            ke_error oom;
+            ke_set(&oom, KE_NOMEM, -1, "out of memory to check the .txnindex");
+            oom.file = f->path;
+            report_error(d, &oom);
+        }
     }
     ke_error e;
     kw_walk *w = kw_open(f->path, d->o.max_entry, d->o.no_cache, KW_LIVE_WAIT_MS, &e);

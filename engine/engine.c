@@ -40,7 +40,8 @@ typedef struct ee_job {
     int64_t bytes;              /* its segments' size: the cost estimate */
     rm_report *out;             /* this job's own report, merged in order later */
     int failed;
-    char incomplete[320];       /* why its duplicates were not checked to the end, or "" */
+    char incomplete[512];       /* why its duplicates were not checked to the end, or "" */
+    char unchecked[320];        /* why something else was not checked (ka_incomplete), or "" */
 } ee_job;
 
 struct kaudit_engine {
@@ -265,7 +266,7 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
         loose_partition(j->file->path, topic, sizeof topic, &in.partition);
         in.topic = topic, in.path = j->file->path, in.files = j->file, in.nfiles = 1;
     }
-    return ep_audit(&in, plan, dc, *out);
+    return ep_audit(&in, plan, dc, *out, j->unchecked, sizeof j->unchecked);
 }
 
 /* The job's duplicate index outgrew its share of the budget: audit it
@@ -287,6 +288,9 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
     rm_report *scratch = NULL;
     int rc = job_pass(e, j, dc, &record, &scratch);
     rm_free(scratch);
+    /* A recording pass that could not record everything (out of memory)
+     * leaves answers the replay cannot trust: as if the spill failed. */
+    if (rc == 0 && j->unchecked[0]) rc = -2;
     if (rc == 0 && sp_error(sp)[0] == '\0' && sp_resolve(sp) == 0) {
         ep_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e) };
         rc = job_pass(e, j, dc, &replay, &j->out);
@@ -300,8 +304,8 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
         return 1;
     }
     /* The spill failed: in memory up to the limit, said in the report. */
-    char why[256];
-    snprintf(why, sizeof why, "%s", sp_error(sp)[0] ? sp_error(sp) : "out of memory");
+    char why[512];
+    snprintf(why, sizeof why, "%s", sp_error(sp)[0] ? sp_error(sp) : j->unchecked[0] ? j->unchecked : "out of memory");
     sp_free(sp);
     notice(e, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
     snprintf(j->incomplete, sizeof j->incomplete, "%s", why);
@@ -407,10 +411,14 @@ static int run_jobs(kaudit_engine *e, long threads)
         rm_free(j->out);
         j->out = NULL;
         /* An audit that could not check everything is not a clean one. */
+        const char *name = j->part ? j->part->path : j->file->path;
         if (j->incomplete[0]) {
             rm_add_problem(e->rep,
                            "%s: duplicates not checked to the end: the index outgrew --max-memory and could not spill (%s)",
-                           j->part ? j->part->path : j->file->path, j->incomplete);
+                           name, j->incomplete);
+            e->incomplete++;
+        } else if (j->unchecked[0]) {
+            rm_add_problem(e->rep, "%s: not fully checked: %s", name, j->unchecked);
             e->incomplete++;
         }
     }
@@ -463,6 +471,7 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     rm_finish(e->rep);
     ka_describe_incidents(e->rep);
     e->cb = NULL;
+    if (e->rep->oom && rc == 0) rc = KAUDIT_ENOMEM; /* something counted was not kept: not complete */
     if (rc < 0) {
         e->failed = true;
         return fail(err, KAUDIT_ENOMEM, NULL, "out of memory");

@@ -15,12 +15,14 @@
 #include "reader/error.h"
 #include "reader/index.h"
 
-/* One index file beside a segment, loaded if it exists and parses. */
+/* One index file beside a segment, loaded if it exists and is sound. */
 typedef struct seg_index {
     char *path;     /* <stem>.<ext>, owned */
     uint8_t *buf;   /* the file's bytes, owned */
     ki_index ix;
-    bool ok;        /* read and described */
+    bool ok;        /* read, described and sound: to be checked against the log */
+    bool failed;    /* present but unreadable or damaged (or out of memory): err says why */
+    ke_error err;
 } seg_index;
 
 /* A segment's .index, .timeindex and .txnindex. */
@@ -29,11 +31,12 @@ typedef struct seg_indexes {
 } seg_indexes;
 
 /* Load the index files beside `log_path` (a .log of base offset `base`).
- * A missing file is normal; every other problem (unreadable, too large,
- * not parseable) goes to on_error (may be NULL). Free with
- * seg_indexes_free. */
-void seg_indexes_load(seg_indexes *x, const char *log_path, int64_t base, void (*on_error)(void *, const ke_error *),
-                      void *arg);
+ * A missing file is normal. A file present but not loaded is marked
+ * `failed` with its error: unreadable, too large, or damaged (it fails
+ * Kafka's sanityCheck when trimmed, or the order the broker appends in,
+ * ki_check_order: a broker rebuilds such an index, so it is not compared
+ * with the log). Free with seg_indexes_free. */
+void seg_indexes_load(seg_indexes *x, const char *log_path, int64_t base);
 
 /* kx_begin over whichever of the three were loaded. */
 int seg_indexes_begin(seg_indexes *x, kx_check *chk, kx_txns *txns, kx_report_fn report, void *arg);

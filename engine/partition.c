@@ -1,9 +1,11 @@
 /* partition.c - see partition.h. */
 #include "partition.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "audit/indexcheck.h"
 #include "engine/indexes.h"
@@ -110,8 +112,15 @@ static bool audit_item(void *ctx, ra_item *x)
     case RA_SEGMENT:
         ka_segment(ka, x->size);
         sa->done += x->size;
-        seg_indexes_load(&sa->sib, x->f->path, x->f->base_offset, NULL, NULL);
-        seg_indexes_begin(&sa->sib, &sa->chk, &sa->txns, on_index, ka);
+        seg_indexes_load(&sa->sib, x->f->path, x->f->base_offset);
+        for (seg_index *s = &sa->sib.offset; s <= &sa->sib.txn; s++)
+            if (s->failed) ka_file_problem(ka, &s->err, KA_FILE_INDEX);
+        if (seg_indexes_begin(&sa->sib, &sa->chk, &sa->txns, on_index, ka) != 0) {
+            ke_error e;
+            ke_set(&e, KE_NOMEM, -1, "out of memory to check the .txnindex");
+            e.file = x->f->path;
+            ka_file_problem(ka, &e, KA_FILE_INDEX);
+        }
         return true;
     case RA_PROBLEM:
         ka_reader_problem(ka, &x->e, x->entry_offset);
@@ -140,6 +149,28 @@ static bool audit_item(void *ctx, ra_item *x)
 
 /* ---- the partition's other files ---------------------------------------------- */
 
+/* Read one of the partition's small files (a KA_FILE_* kind). 0 with *buf
+ * (free it); or -1 after saying why: a note when a live broker removed the
+ * file since the directory was listed, else a corrupt_file finding. */
+static int read_small(ka_partition *ka, const char *path, int kind, uint8_t **buf, size_t *len)
+{
+    ke_error e;
+    if (ks_read_file(path, SMALL_FILE_CAP, buf, len, &e) == 0) return 0;
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        ke_set(&e, KE_LIVE, -1, "the file disappeared before it could be read (deleted or renamed by the broker)");
+    e.file = path;
+    if (e.code == KE_LIVE) ka_reader_problem(ka, &e, -1);
+    else ka_file_problem(ka, &e, kind);
+    return -1;
+}
+
+/* A file that was read but is not what its name says. */
+static void not_parsed(ka_partition *ka, const char *path, ke_error *e, int kind)
+{
+    e->file = path;
+    ka_file_problem(ka, e, kind);
+}
+
 /* Snapshots: the newest at or below the first segment's base offset seeds
  * the replay; every later one is checked against it (formats doc 7.9). */
 static void audit_snapshots(ka_partition *ka, const kl_partition *p, int64_t first_base)
@@ -155,14 +186,25 @@ static void audit_snapshots(ka_partition *ka, const kl_partition *p, int64_t fir
         uint8_t *buf;
         size_t len;
         ke_error e;
-        if (ks_read_file(f->path, SMALL_FILE_CAP, &buf, &len, &e) < 0) continue;
+        if (read_small(ka, f->path, KA_FILE_SNAPSHOT, &buf, &len) < 0) continue;
         kp_snapshot s;
         if (kp_open(&s, buf, len, &e) == 0) {
             if (f == seed) ka_seed_snapshot(ka, f->base_offset, &s);
             else ka_check_snapshot(ka, f->base_offset, f->path, &s);
+        } else {
+            not_parsed(ka, f->path, &e, KA_FILE_SNAPSHOT);
         }
         free(buf);
     }
+}
+
+/* A negative epoch or start offset: LeaderEpochFileCache throws on it when
+ * the broker loads the partition. Entries merely out of order it drops. */
+static bool negative_entry(const kk_checkpoint *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->entries[i].epoch < 0 || c->entries[i].offset < 0) return true;
+    return false;
 }
 
 static void audit_leader_epochs(ka_partition *ka, const kl_partition *p)
@@ -172,9 +214,14 @@ static void audit_leader_epochs(ka_partition *ka, const kl_partition *p)
         uint8_t *buf;
         size_t len;
         ke_error e;
-        if (ks_read_file(p->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) return;
+        if (read_small(ka, p->files[i].path, KA_FILE_LEADER_EPOCH, &buf, &len) < 0) return;
         kk_checkpoint *c = NULL;
-        if (kk_checkpoint_parse(&c, KK_LEADER_EPOCH, buf, len, &e) == 0 && c->version >= 0)
+        size_t next = 0;
+        if (kk_checkpoint_parse(&c, KK_LEADER_EPOCH, buf, len, &e) < 0)
+            not_parsed(ka, p->files[i].path, &e, KA_FILE_LEADER_EPOCH);
+        else if (kk_leader_epoch_check(c, &next, &e) < 0)
+            not_parsed(ka, p->files[i].path, &e, negative_entry(c) ? KA_FILE_LEADER_EPOCH : KA_FILE_LEADER_EPOCH_ORDER);
+        else if (c->version >= 0) /* an empty file is an empty checkpoint, as Kafka reads it */
             ka_leader_epochs(ka, p->files[i].path, c);
         kk_checkpoint_free(c);
         free(buf);
@@ -213,12 +260,15 @@ static void audit_log_start(ka_partition *ka, const kl_set *set, const kl_partit
         uint8_t *buf;
         size_t len;
         ke_error e;
-        if (ks_read_file(ld->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) return;
+        if (read_small(ka, ld->files[i].path, KA_FILE_LOG_START, &buf, &len) < 0) return;
         kk_checkpoint *c = NULL;
-        if (kk_checkpoint_parse(&c, KK_OFFSETS, buf, len, &e) == 0)
+        if (kk_checkpoint_parse(&c, KK_OFFSETS, buf, len, &e) == 0) {
             for (size_t j = 0; j < c->n; j++)
                 if (strcmp(c->entries[j].topic, p->topic) == 0 && c->entries[j].partition == p->partition)
                     ka_log_start(ka, c->entries[j].offset);
+        } else {
+            not_parsed(ka, ld->files[i].path, &e, KA_FILE_LOG_START);
+        }
         kk_checkpoint_free(c);
         free(buf);
     }
@@ -235,8 +285,9 @@ int64_t ep_segment_bytes(const kl_file *files, size_t n)
 
 /* ---- one pass over one partition ------------------------------------------------ */
 
-int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep)
+int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep, char *why, size_t cap)
 {
+    why[0] = '\0';
     size_t idx = rm_add_partition(rep, in->topic, in->partition, in->path);
     if (idx == (size_t)-1) return -1;
     ka_partition *ka = ka_partition_create(in->rules, rep, idx, in->topic);
@@ -270,7 +321,12 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
         ra_direct(read_partition, &sr, audit_item, &sa);
     kx_txns_free(&sa.txns);
     int rc = sa.stopped || cancelled(in->cb) ? 1 : 0;
-    if (rc == 0) ka_partition_end(ka);
+    if (rc == 0) {
+        ka_partition_end(ka);
+        char buf[256];
+        const char *w = ka_incomplete(ka, buf, sizeof buf);
+        if (w) snprintf(why, cap, "%s", w);
+    }
     ka_partition_free(ka);
     return rc;
 }

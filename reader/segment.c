@@ -29,6 +29,7 @@ struct ks_reader {
     long entries;        /* entries returned so far */
     int64_t err_offset;  /* offset field of the entry at the last error, or -1 */
     int live_wait_ms;    /* how long to watch a recent file's partial tail for growth; 0 = not */
+    int nomem;           /* the window could not grow during this ks_next */
 };
 
 static int open_ro(const char *path)
@@ -99,6 +100,7 @@ static const uint8_t *window(ks_reader *r, int64_t at, size_t need, size_t *got)
         size_t ncap = need > KS_WINDOW ? need : KS_WINDOW;
         uint8_t *nb = malloc(ncap);
         if (!nb) {
+            r->nomem = 1;
             *got = 0;
             return NULL;
         }
@@ -209,7 +211,7 @@ static int grows_soon(ks_reader *r)
         return ke_set((e), (code), (at), __VA_ARGS__);                        \
     } while (0)
 
-int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
+static int next_entry(ks_reader *r, kb_batch *b, ke_error *e)
 {
     ke_clear(e);
     if (e) e->file = r->path;
@@ -291,9 +293,8 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
     p = window(r, at, (size_t)total, &got);
     if (!p) {
         r->done = 1;
-        return ke_set(e, got ? KE_LIVE : KE_NOMEM, at,
-                      got ? "the file shrank while being read (truncated by the broker)" : "out of memory for a %lld-byte entry",
-                      (long long)total);
+        return ke_set(e, KE_LIVE, at, "the file shrank while being read (truncated by the broker): %lld bytes "
+                      "left of a %lld-byte entry", (long long)got, (long long)total);
     }
     r->pos = at + total;
     int rc = kb_parse(p, (size_t)total, at, b, e);
@@ -305,6 +306,21 @@ int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
     if (!b->crc_valid) r->resume_checked = 1;
     else r->last_base = b->base_offset;
     return 1;
+}
+
+int ks_next(ks_reader *r, kb_batch *b, ke_error *e)
+{
+    r->nomem = 0;
+    int64_t at = r->pos;
+    int rc = next_entry(r, b, e);
+    /* A verdict reached on a window that could not be read is no verdict:
+     * the bytes were never seen. */
+    if (rc < 0 && r->nomem) {
+        r->done = 1;
+        return ke_set(e, KE_NOMEM, at, "out of memory for the read window; %lld bytes not read",
+                      (long long)(r->size - at));
+    }
+    return rc;
 }
 
 int ks_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, ke_error *e)

@@ -9,16 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "reader/text.h"
+
 rm_report *rm_create(int64_t max_examples)
 {
     rm_report *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->max_examples = max_examples;
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char buf[TX_TIME_MAX];
+    tx_time_utc((int64_t)time(NULL) * 1000, 0, buf, sizeof buf);
     r->generated_at = strdup(buf);
     if (!r->generated_at) {
         free(r);
@@ -88,13 +87,17 @@ void rm_add_meta(rm_report *r, const char *key, const char *value)
     for (size_t i = 0; i < r->nmeta; i++)
         if (strcmp(r->meta[i].key, key) == 0 && strcmp(r->meta[i].value, value) == 0) return;
     rm_meta *m = realloc(r->meta, (r->nmeta + 1) * sizeof *m);
-    if (!m) return;
+    if (!m) {
+        r->oom = true;
+        return;
+    }
     r->meta = m;
     m[r->nmeta].key = strdup(key);
     m[r->nmeta].value = strdup(value);
     if (!m[r->nmeta].key || !m[r->nmeta].value) {
         free(m[r->nmeta].key);
         free(m[r->nmeta].value);
+        r->oom = true;
         return;
     }
     r->nmeta++;
@@ -114,7 +117,12 @@ static int push_str(char ***arr, size_t *n, char *s)
     return 0;
 }
 
-int rm_add_input(rm_report *r, const char *path) { return push_str(&r->inputs, &r->ninputs, strdup(path)); }
+int rm_add_input(rm_report *r, const char *path)
+{
+    if (push_str(&r->inputs, &r->ninputs, strdup(path)) == 0) return 0;
+    r->oom = true;
+    return -1;
+}
 
 static char *vformat(const char *fmt, va_list ap)
 {
@@ -128,7 +136,9 @@ int rm_add_problem(rm_report *r, const char *fmt, ...)
     va_start(ap, fmt);
     char *s = vformat(fmt, ap);
     va_end(ap);
-    return push_str(&r->problems, &r->nproblems, s);
+    if (push_str(&r->problems, &r->nproblems, s) == 0) return 0;
+    r->oom = true;
+    return -1;
 }
 
 size_t rm_add_partition(rm_report *r, const char *topic, int32_t partition, const char *path)
@@ -213,12 +223,12 @@ static rm_finding *place(rm_report *r, rm_count *c, const rm_finding *want)
     }
     if (capped && !c->slots[sev]) {
         c->slots[sev] = malloc((size_t)r->max_examples * sizeof *c->slots[sev]);
-        if (!c->slots[sev]) return NULL;
+        if (!c->slots[sev]) return r->oom = true, NULL;
     }
     if (r->nfindings == r->capfindings) {
         size_t ncap = r->capfindings ? r->capfindings * 2 : 64;
         rm_finding *nf = realloc(r->findings, ncap * sizeof *nf);
-        if (!nf) return NULL;
+        if (!nf) return r->oom = true, NULL;
         r->findings = nf;
         r->capfindings = ncap;
     }
@@ -239,7 +249,7 @@ rm_finding *rm_add_ranked(rm_report *r, const char *type, int severity, size_t p
                           int64_t impact)
 {
     rm_count *c = count_of(r, type);
-    if (!c) return NULL;
+    if (!c) return r->oom = true, NULL; /* more types than RM_MAX_TYPES: a bug, said as lost */
     c->total++;
     c->by_severity[severity]++;
     r->by_severity[severity]++;
@@ -343,7 +353,7 @@ int rm_group_finding(rm_report *r, const rm_group *g, size_t partition, int seve
         if (within(ts, y->first_ts, y->last_ts, g->gap)) x = y;
     }
     if (!x && r->nincidents >= RM_MAX_INCIDENTS) x = latest;
-    if (!x && !(x = new_incident(r, g, ts))) return -1;
+    if (!x && !(x = new_incident(r, g, ts))) return r->oom = true, -1;
     rm_incident one;
     memset(&one, 0, sizeof one);
     one.severity = severity;
@@ -353,16 +363,19 @@ int rm_group_finding(rm_report *r, const rm_group *g, size_t partition, int seve
     rm_incident_part part = { partition, 1, records, first_offset, last_offset };
     one.parts = &part;
     one.nparts = 1;
-    return join_incident(x, &one);
+    if (join_incident(x, &one) == 0) return 0;
+    r->oom = true;
+    return -1;
 }
 
-void rm_set_summary(rm_incident *x, const char *fmt, ...)
+void rm_set_summary(rm_report *r, rm_incident *x, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     free(x->summary);
     x->summary = vformat(fmt, ap);
     va_end(ap);
+    r->oom |= !x->summary;
 }
 
 void rm_set_message(rm_finding *f, const char *fmt, ...)
@@ -372,6 +385,7 @@ void rm_set_message(rm_finding *f, const char *fmt, ...)
     free(f->message);
     f->message = vformat(fmt, ap);
     va_end(ap);
+    f->lost |= !f->message;
 }
 
 void rm_set_explanation(rm_finding *f, const char *fmt, ...)
@@ -381,6 +395,7 @@ void rm_set_explanation(rm_finding *f, const char *fmt, ...)
     free(f->explanation);
     f->explanation = vformat(fmt, ap);
     va_end(ap);
+    f->lost |= !f->explanation;
 }
 
 static rm_field *new_field(rm_finding *f, const char *key, int kind)
@@ -409,7 +424,7 @@ void rm_field_bool(rm_finding *f, const char *key, bool v)
 void rm_field_str(rm_finding *f, const char *key, const char *s)
 {
     rm_field *x = new_field(f, key, RM_STR);
-    if (x) x->s = strdup(s ? s : "");
+    if (x && !(x->s = strdup(s ? s : ""))) f->lost = true;
 }
 
 void rm_partition_note(rm_report *r, size_t part, const char *fmt, ...)
@@ -419,7 +434,7 @@ void rm_partition_note(rm_report *r, size_t part, const char *fmt, ...)
     char *s = vformat(fmt, ap);
     va_end(ap);
     rm_partition *p = &r->partitions[part];
-    push_str(&p->notes, &p->nnotes, s);
+    if (push_str(&p->notes, &p->nnotes, s) < 0) r->oom = true;
 }
 
 void rm_tally_duplicates(rm_report *r, size_t part, const char *name, int64_t findings, int64_t records)
@@ -441,10 +456,11 @@ void rm_field_null(rm_finding *f, const char *key) { new_field(f, key, RM_NULL);
 
 int rm_merge(rm_report *dst, rm_report *src)
 {
+    dst->oom |= src->oom;
     size_t base = dst->npartitions;
     if (src->npartitions) {
         rm_partition *np = realloc(dst->partitions, (base + src->npartitions) * sizeof *np);
-        if (!np) return -1;
+        if (!np) return dst->oom = true, -1;
         dst->partitions = np;
         memcpy(np + base, src->partitions, src->npartitions * sizeof *np);
         dst->npartitions += src->npartitions;
@@ -475,11 +491,13 @@ int rm_merge(rm_report *dst, rm_report *src)
     for (size_t i = 0; i < src->nincidents; i++) {
         rm_incident *s = &src->incidents[i];
         rm_incident *x = new_incident(dst, &s->group, s->first_ts);
+        dst->oom |= !x;
         if (x) {
             for (size_t k = 0; k < s->nparts; k++) s->parts[k].partition += base;
             if (join_incident(x, s) < 0) {
                 free(x->parts);
                 dst->nincidents--;
+                dst->oom = true;
             }
         }
         free(s->parts);
@@ -568,6 +586,7 @@ static int cmp_ptr_time(const void *a, const void *b)
 
 void rm_finish(rm_report *r)
 {
+    for (size_t i = 0; i < r->nfindings; i++) r->oom |= r->findings[i].lost;
     if (r->nfindings > 1) qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
     for (size_t i = 0; i < r->nfindings; i++) snprintf(r->findings[i].id, sizeof r->findings[i].id, "F%zu", i + 1);
     join_incidents(r);
@@ -578,7 +597,10 @@ void rm_finish(rm_report *r)
         if (x->nparts > 1) qsort(x->parts, x->nparts, sizeof *x->parts, cmp_part);
     }
     rm_incident **by_time = r->nincidents ? malloc(r->nincidents * sizeof *by_time) : NULL;
-    if (!by_time) return;
+    if (!by_time) {
+        r->oom |= r->nincidents > 0;
+        return;
+    }
     for (size_t i = 0; i < r->nincidents; i++) by_time[i] = &r->incidents[i];
     qsort(by_time, r->nincidents, sizeof *by_time, cmp_ptr_time);
     for (size_t i = 0; i < r->nfindings; i++) {

@@ -65,6 +65,7 @@ typedef struct rm_finding {
     int64_t impact;        /* records involved: the larger are kept first as examples */
     rm_group group;        /* its incident's kind and key, kind NULL when none */
     int64_t group_ts;      /* its time for the incident's clustering, -1 unknown */
+    bool lost;             /* a text or field of it could not be allocated (rm_finish: r->oom) */
 } rm_finding;
 
 /* A partition's share of an incident. */
@@ -169,6 +170,7 @@ typedef struct rm_report {
     size_t nmeta;
     rm_incident *incidents; /* every grouped finding counted; joined and numbered by rm_finish */
     size_t nincidents, capincidents;
+    bool oom;              /* an allocation failed: something was counted but not kept, or lost */
 } rm_report;
 
 /* A new empty report keeping `max_examples` findings per type (< 0: all).
@@ -251,8 +253,9 @@ int rm_merge(rm_report *dst, rm_report *src);
  * kept finding to its incident. */
 void rm_finish(rm_report *r);
 
-/* Set an incident's one-sentence summary (printf-style, copied). */
-void rm_set_summary(rm_incident *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set an incident of r's one-sentence summary (printf-style, copied); when
+ * it cannot be allocated the report is marked incomplete (r->oom). */
+void rm_set_summary(rm_report *r, rm_incident *x, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The count of a finding type, or NULL when none was found. */
 const rm_count *rm_count_of(const rm_report *r, const char *type);
