@@ -14,6 +14,8 @@
 
 #include "dupindex.h"
 #include "duplicate.h"
+#include "report/preview.h"
+#include "report/types.h"
 
 #define KA_RECENT 5      /* batches the broker remembers per producer (7.2) */
 #define KA_RUN_GAP 1024  /* offsets between two originals of one run, at most (other producers' records) */
@@ -46,7 +48,7 @@ typedef struct ka_pending {
     uint64_t lo, hi;
     int64_t offset, timestamp;
     uint32_t batch, aux;
-    kd_preview key, value;
+    rm_preview key, value;
 } ka_pending;
 
 /* The broker's ProducerStateEntry (7.2), plus what the report needs. */
@@ -54,6 +56,9 @@ typedef struct ka_prod {
     int64_t pid;
     bool known;           /* state exists (seen in this log, or seeded) */
     bool has_batch;       /* last_seq/last_offset describe a data batch */
+    bool seq_unknown;     /* its epoch is known from a marker only: its data lies before the log start (7.8),
+                           * so its next data of that epoch may have any sequence */
+    int16_t bumped_from;  /* the data epoch a TV2 marker bumped it from (7.7), -1 */
     int16_t epoch;
     int32_t last_seq;
     int64_t last_offset;
@@ -62,7 +67,10 @@ typedef struct ka_prod {
     int32_t coord_epoch;  /* -1 until a marker */
     int64_t txn_first;    /* first offset of the open transaction, -1 */
     int64_t txn_first_ts;
-    struct { int32_t first, last; } recent[KA_RECENT];
+    struct {
+        int32_t first, last;
+        bool in_log;      /* a batch of this log, not only of the seeding snapshot */
+    } recent[KA_RECENT];
     int nrecent;
     ka_pending *pend;     /* records of the open transaction */
     size_t npend, cappend;
@@ -162,6 +170,7 @@ struct ka_partition {
     bool cur_window;      /* inside --since/--until */
     bool cur_count_bad;   /* record_count_mismatch already reported */
     bool cur_repeat;      /* exact (pid, epoch, seq range) repeat of a recent batch */
+    bool cur_repeat_unseen; /* ... known only from the snapshot: its records are not in the log */
     int64_t cur_dups;     /* records of this batch found to be duplicates */
     int64_t cur_records;
     int64_t cur_max_rec_ts;
@@ -228,68 +237,6 @@ static int out_of_memory(ka_partition *p, const char *what)
     return -1;
 }
 
-void ka_describe_types(rm_report *r)
-{
-    static const struct { const char *type, *title, *summary; } t[] = {
-        { "duplicate", kd_type_title, kd_type_summary },
-        { "sequence_gap", "Sequence gaps",
-          "A producer numbers its batches; a jump means batches of it never reached this log. The broker refuses "
-          "such a write from a client unless it had lost the producer's state, so a gap points at lost data (an "
-          "unclean leader election, a truncation) or a forgotten producer." },
-        { "sequence_regression", "Sequence regressions",
-          "A producer's sequence numbers went backwards, or a sequence range was reused for different records: two "
-          "writers share a producer id, or the broker's producer state was lost." },
-        { "epoch_regression", "Producer epoch regressions (zombies)",
-          "Bumping a producer's epoch fences its old session. A write with an older epoch afterwards came from a "
-          "zombie: an instance that should have stopped and kept writing." },
-        { "epoch_sequence_not_reset", "New epochs not starting at sequence 0",
-          "A producer's new epoch must start its sequence numbers at 0; continuing the old sequence means the "
-          "broker's state for it was lost or the writer misbehaves." },
-        { "coordinator_epoch_regression", "Transaction markers from a deposed coordinator",
-          "A COMMIT or ABORT marker written by an older transaction coordinator after a newer one: the recorded "
-          "outcome may not be the one the current coordinator decided." },
-        { "non_transactional_in_transaction", "Writes outside a transaction while one was open",
-          "While a producer has a transaction open, all its writes must belong to it. These records are visible to "
-          "read_committed consumers even if the transaction aborts." },
-        { "open_transaction", "Hanging transactions",
-          "Transactional data with no COMMIT or ABORT by the end of the log. The last stable offset cannot pass it, "
-          "so read_committed consumers stop there and fall behind until it ends." },
-        { "orphan_marker", "Markers with no open transaction",
-          "A COMMIT or ABORT that completes nothing. Usually a coordinator retrying a marker; harmless alone." },
-        { "txn_index_mismatch", "Transaction index disagreements",
-          "read_committed consumers skip aborted records using each segment's .txnindex; when it disagrees with "
-          "the ABORT markers they deliver aborted data or skip committed data." },
-        { "index_mismatch", "Offset and time index disagreements",
-          "The .index and .timeindex files send fetches and time lookups to a position in the log; wrong entries "
-          "send them to the wrong place." },
-        { "snapshot_mismatch", "Producer snapshot disagreements",
-          "After a restart the broker judges retries against the producer state saved in .snapshot files; a "
-          "snapshot that disagrees with the log makes it accept duplicates or reject valid writes." },
-        { "leader_epoch_regression", "Leader epoch regressions (forked logs)",
-          "Each leader stamps its epoch on what it appends, and epochs only grow. A lower epoch after a higher "
-          "one means two leaders' histories were spliced: data around it may be lost or duplicated." },
-        { "leader_epoch_checkpoint_mismatch", "Leader epoch checkpoint disagreements",
-          "Replicas truncate to the leader-epoch checkpoint after a leader change; a wrong checkpoint makes them "
-          "truncate too much or too little." },
-        { "offset_regression", "Offsets going backwards",
-          "Offsets in a partition only grow; batches that reuse offsets come from two histories spliced together." },
-        { "corrupt_batch", "Corrupt batches",
-          "Damaged bytes: consumers fail on them and broker recovery truncates the segment there, losing everything "
-          "after it." },
-        { "truncated_batch", "Truncated segments",
-          "A segment ending in the middle of a batch, or in zeros: a crash or a full disk while writing." },
-        { "record_count_mismatch", "Batches whose record count is wrong",
-          "A batch whose header and records disagree on how many records it holds." },
-        { "corrupt_file", "Corrupt or unreadable files",
-          "A producer snapshot, a checkpoint or an index that is present but cannot be read, fails its checksum or "
-          "breaks its own format. The broker fails on a bad checkpoint (taking the log directory offline) and "
-          "rebuilds a bad snapshot or index; what the file would have been checked against was not checked." },
-        { "timestamp_anomaly", "Timestamp anomalies",
-          "A record newer than its batch's maximum timestamp: time lookups and time-based retention may miss it." },
-    };
-    for (size_t i = 0; i < sizeof t / sizeof *t; i++) rm_describe_type(r, t[i].type, t[i].title, t[i].summary);
-}
-
 void ka_options_init(ka_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -326,16 +273,7 @@ bool ka_topic_coordinator(const char *topic)
            strcmp(topic, "__share_group_state") == 0;
 }
 
-uint64_t ka_redact_token(const uint8_t *p, size_t len, uint64_t key) { return XXH3_64bits_withSeed(p, len, key); }
-
-static void preview_set(kd_preview *p, const uint8_t *b, int32_t len, bool redact, uint64_t key)
-{
-    p->len = b ? len : -1;
-    p->redacted = redact && b;
-    p->token = p->redacted ? ka_redact_token(b, (size_t)len, key) : 0;
-    p->n = b && len > 0 && !p->redacted ? (uint8_t)(len < KD_PREVIEW ? len : KD_PREVIEW) : 0;
-    if (p->n) memcpy(p->bytes, b, p->n);
-}
+uint64_t ka_redact_token(const uint8_t *p, size_t len, uint64_t key) { return rm_redact_token(p, len, key); }
 
 /* Sequence distance from `from` forward to `to`, modulo the wrap (1.8). */
 static int64_t seq_forward(int32_t from, int32_t to)
@@ -359,14 +297,16 @@ static bool in_scope(const ka_partition *p, int64_t offset, int64_t ts)
     return ts < 0 || (ts >= o->since && ts <= o->until);
 }
 
-static rm_finding *emit(ka_partition *p, const char *type, int severity, int64_t offset, int64_t ts)
+/* A finding of type `type` (an rt_id) read in `variant`, within the
+ * --offsets and --since/--until scope, or NULL. Its words are report/'s. */
+static rm_finding *emit(ka_partition *p, int type, int variant, int severity, int64_t offset, int64_t ts)
 {
     if (!in_scope(p, offset, ts)) return NULL;
-    rm_finding *f = rm_add_finding(p->r, type, severity, p->index, offset);
+    rm_finding *f = rm_add_finding(p->r, type, variant, severity, p->index, offset);
     /* Warnings and errors of one type in one partition: one incident. */
     if (severity >= RM_WARNING) {
         const char *path = p->r->partitions[p->index].path;
-        rm_group g = { type, XXH3_64bits(path, strlen(path)), -1, -1, -1, -1, -1 };
+        rm_group g = { rt_type_of(type)->name, XXH3_64bits(path, strlen(path)), -1, -1, -1, -1, -1 };
         rm_group_finding(p->r, &g, p->index, severity, ts, offset, offset, 0, f);
     }
     return f;
@@ -418,6 +358,7 @@ static ka_prod *prod_get(ka_partition *p, int64_t pid)
     x->last_offset = -1;
     x->last_ts = -1;
     x->coord_epoch = -1;
+    x->bumped_from = -1;
     x->txn_first = -1;
     x->first_off = -1;
     x->data_last_seq = -1;
@@ -429,7 +370,8 @@ static ka_prod *prod_get(ka_partition *p, int64_t pid)
 /* Forget a producer's state as the broker does when it expires (7.8). */
 static void prod_forget(ka_prod *x)
 {
-    x->known = x->has_batch = false;
+    x->known = x->has_batch = x->seq_unknown = false;
+    x->bumped_from = -1;
     x->epoch = -1;
     x->last_seq = -1;
     x->last_offset = -1;
@@ -437,7 +379,7 @@ static void prod_forget(ka_prod *x)
     x->coord_epoch = -1;
 }
 
-static void prod_push_recent(ka_prod *x, int32_t first, int32_t last)
+static void prod_push_recent(ka_prod *x, int32_t first, int32_t last, bool in_log)
 {
     if (x->nrecent == KA_RECENT) {
         memmove(x->recent, x->recent + 1, (KA_RECENT - 1) * sizeof x->recent[0]);
@@ -445,6 +387,7 @@ static void prod_push_recent(ka_prod *x, int32_t first, int32_t last)
     }
     x->recent[x->nrecent].first = first;
     x->recent[x->nrecent].last = last;
+    x->recent[x->nrecent].in_log = in_log;
     x->nrecent++;
 }
 
@@ -512,7 +455,7 @@ void ka_seed_snapshot(ka_partition *p, int64_t offset, const kp_snapshot *s)
         x->coord_epoch = e.coordinator_epoch;
         x->txn_first = e.current_txn_first_offset;
         x->txn_first_ts = e.timestamp;
-        if (x->has_batch) prod_push_recent(x, kp_first_sequence(&e), e.last_sequence);
+        if (x->has_batch) prod_push_recent(x, kp_first_sequence(&e), e.last_sequence, false);
     }
 }
 
@@ -903,8 +846,8 @@ static int64_t restart_before(ka_partition *p, const ka_binfo *o, const ka_binfo
  * to the batch being read; a committed transaction's record comes with the
  * previews it kept instead. */
 static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, int64_t offset, int64_t ts,
-                      uint32_t bidx, const ka_prod *x, const ka_queued *view, const kd_preview *key,
-                      const kd_preview *value)
+                      uint32_t bidx, const ka_prod *x, const ka_queued *view, const rm_preview *key,
+                      const rm_preview *value)
 {
     ka_binfo *bi = batch_info(p, x, bidx);
     if (!bi || p->index_state != KA_INDEX_OK) {
@@ -1002,8 +945,8 @@ static void dedup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, i
      * copies a transaction's pending record kept. */
     if (view) {
         const ka_options *o = p->o;
-        preview_set(&r->key, view->key, view->key_len, o->redact & KA_REDACT_KEYS, o->redact_key);
-        preview_set(&r->value, view->value, view->value_len, o->redact & KA_REDACT_VALUES, o->redact_key);
+        rm_preview_set(&r->key, view->key, view->key_len, o->redact & KA_REDACT_KEYS, o->redact_key);
+        rm_preview_set(&r->value, view->value, view->value_len, o->redact & KA_REDACT_VALUES, o->redact_key);
     } else {
         r->key = *key;
         r->value = *value;
@@ -1066,20 +1009,9 @@ static void snapshot_compare(ka_partition *p, const ka_snap *s)
         else if (x->coord_epoch >= 0 && e->coordinator_epoch != x->coord_epoch)
             field = "coordinator_epoch", sv = e->coordinator_epoch, lv = x->coord_epoch;
         if (!field) continue;
-        rm_finding *f = emit(p, "snapshot_mismatch", RM_WARNING, s->offset, -1);
+        rm_finding *f = emit(p, RT_SNAPSHOT_MISMATCH, 0, RM_WARNING, s->offset, -1);
         if (!f) continue;
         set_producer(f, e->producer_id, e->epoch);
-        rm_set_message(f, "producer %" PRId64 ": the snapshot at offset %" PRId64 " says %s %" PRId64
-                          ", the log says %" PRId64,
-                       e->producer_id, s->offset, field, sv, lv);
-        rm_set_explanation(f, "The broker saves each producer's state (epoch, last sequence, open "
-                              "transaction) in a .snapshot file so it can keep rejecting retries "
-                              "after a restart. This snapshot disagrees with the state rebuilt from "
-                              "the log up to the same offset, so after a reload the broker would "
-                              "judge this producer's next writes against the wrong state (accepting "
-                              "a duplicate or rejecting a valid batch). Check whether the segment "
-                              "was modified, truncated or restored from elsewhere after the "
-                              "snapshot was written.");
         rm_field_int(f, "snapshot_offset", s->offset);
         rm_field_str(f, "file", s->file);
         rm_field_str(f, "field", field);
@@ -1109,21 +1041,10 @@ static void leader_epochs_compare(ka_partition *p)
          * before its first surviving batch when the cleaner removed the
          * batches in between (no batch lies between the two). */
         if (c && (c->start == l.start || (c->start < l.start && (i == 0 || c->start > l.prev_end)))) continue;
-        rm_finding *f = emit(p, "leader_epoch_checkpoint_mismatch", RM_WARNING, l.start, -1);
+        rm_finding *f =
+            emit(p, RT_LEADER_EPOCH_CHECKPOINT_MISMATCH, c ? RTV_CHECKPOINT_DIFFERS : RTV_CHECKPOINT_MISSING,
+                 RM_WARNING, l.start, -1);
         if (!f) continue;
-        if (c)
-            rm_set_message(f, "leader epoch %d starts at offset %" PRId64 " in the log, at %" PRId64
-                              " in leader-epoch-checkpoint",
-                           l.epoch, l.start, c->start);
-        else
-            rm_set_message(f, "leader epoch %d starts at offset %" PRId64
-                              " in the log but leader-epoch-checkpoint has no entry for it",
-                           l.epoch, l.start);
-        rm_set_explanation(f, "Followers use the leader-epoch checkpoint to find where their log "
-                              "diverges from a new leader's (KIP-101). If it disagrees with the "
-                              "log, a future leader change can truncate too much or too little, "
-                              "losing or forking data. Check for a copied or restored partition "
-                              "directory, or a crash during a leader change.");
         rm_field_int(f, "leader_epoch", l.epoch);
         rm_field_int(f, "log_start_offset", l.start);
         rm_field_int(f, "checkpoint_start_offset", c ? c->start : -1);
@@ -1146,17 +1067,8 @@ static void producer_data(ka_partition *p, ka_prod *x)
     const kb_batch *b = &p->cur;
     rm_finding *f;
     if (x->known && b->producer_epoch < x->epoch) {
-        if ((f = emit(p, "epoch_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        if ((f = emit(p, RT_EPOCH_REGRESSION, RTV_EPOCH_DATA, RM_ERROR, b->base_offset, b->max_timestamp))) {
             finding_at_batch(p, f);
-            rm_set_message(f, "producer %" PRId64 " wrote with epoch %d after epoch %d", b->producer_id,
-                           b->producer_epoch, x->epoch);
-            rm_set_explanation(f, "A producer id wrote with an epoch lower than one it already used. "
-                                  "Bumping the epoch fences the old session; a write from the old "
-                                  "epoch afterwards is a zombie (a paused or partitioned instance "
-                                  "that kept writing), which the broker rejects as "
-                                  "InvalidProducerEpoch/ProducerFenced when it comes from a client. "
-                                  "Its records may duplicate or contradict the new session's. Check "
-                                  "for two live instances with the same transactional.id.");
             rm_field_int(f, "previous_epoch", x->epoch);
         }
         return; /* a zombie's batch does not move the producer's state */
@@ -1164,23 +1076,18 @@ static void producer_data(ka_partition *p, ka_prod *x)
     /* Coordinators write every batch with sequence 0 (7.1): no repeats there. */
     if (!p->coordinator && x->known && b->producer_epoch == x->epoch && x->has_batch) {
         for (int i = 0; i < x->nrecent; i++)
-            if (x->recent[i].first == b->base_sequence && x->recent[i].last == b->last_sequence) p->cur_repeat = true;
+            if (x->recent[i].first == b->base_sequence && x->recent[i].last == b->last_sequence) {
+                p->cur_repeat = true;
+                p->cur_repeat_unseen = !x->recent[i].in_log;
+            }
     }
     if (p->cur_repeat) return; /* what the broker should have dropped: checked as a duplicate */
     bool new_epoch = x->known && b->producer_epoch != x->epoch;
-    bool reset_expected = x->known && b->producer_epoch == x->epoch && !x->has_batch;
+    bool reset_expected = x->known && b->producer_epoch == x->epoch && !x->has_batch && !x->seq_unknown;
     if (!p->coordinator && (new_epoch || reset_expected) && b->base_sequence != 0 && x->epoch >= 0 &&
-        (f = emit(p, "epoch_sequence_not_reset", RM_WARNING, b->base_offset, b->max_timestamp))) {
+        (f = emit(p, RT_EPOCH_SEQUENCE_NOT_RESET, 0, RM_WARNING, b->base_offset, b->max_timestamp))) {
         finding_at_batch(p, f);
-        rm_set_message(f, "producer %" PRId64 " started epoch %d at sequence %d, not 0", b->producer_id,
-                       b->producer_epoch, b->base_sequence);
-        rm_set_explanation(f, "When a producer's epoch changes, its sequence numbers restart at 0; "
-                              "a broker rejects anything else from a client "
-                              "(OutOfOrderSequenceException). A new epoch continuing an old "
-                              "sequence means the broker's state for this producer was lost or "
-                              "the batch did not come from a well-behaved producer. Check the "
-                              "producer's version and the partition's leader changes.");
-        rm_field_int(f, "previous_epoch", x->epoch);
+        rm_field_int(f, "previous_epoch", reset_expected && x->bumped_from >= 0 ? x->bumped_from : x->epoch);
         rm_field_int(f, "actual_sequence", b->base_sequence);
     }
     if (!p->coordinator && x->known && !new_epoch && x->has_batch) {
@@ -1192,43 +1099,25 @@ static void producer_data(ka_partition *p, ka_prod *x)
         bool cleaned = ahead < ((int64_t)1 << 30) && ahead <= wsub(p->holes, x->holes_at);
         if (b->base_sequence != expected && ahead != 0 && !cleaned) {
             bool gap = ahead < ((int64_t)1 << 30);
-            const char *type = gap ? "sequence_gap" : "sequence_regression";
-            if ((f = emit(p, type, gap ? RM_WARNING : RM_ERROR, b->base_offset, b->max_timestamp))) {
+            int type = gap ? RT_SEQUENCE_GAP : RT_SEQUENCE_REGRESSION;
+            if ((f = emit(p, type, RTV_SEQUENCE_BACK, gap ? RM_WARNING : RM_ERROR, b->base_offset, b->max_timestamp))) {
                 finding_at_batch(p, f);
                 rm_field_int(f, "expected_sequence", expected);
                 rm_field_int(f, "actual_sequence", b->base_sequence);
-                if (gap) {
-                    rm_field_int(f, "missing", ahead);
-                    rm_set_message(f, "producer %" PRId64 " epoch %d: sequence jumps from %d to %d (%" PRId64
-                                      " missing)",
-                                   b->producer_id, b->producer_epoch, x->last_seq, b->base_sequence, ahead);
-                    rm_set_explanation(f, "The producer's sequence numbers skip ahead: the batches in "
-                                          "between never reached this log. A broker rejects such a "
-                                          "write from a client (OutOfOrderSequenceException) unless "
-                                          "it had lost this producer's state, so either data was "
-                                          "lost in between (an unclean leader election or a "
-                                          "truncation) or the broker forgot the producer. Check "
-                                          "the partition's leader changes around this offset.");
-                } else {
-                    rm_set_message(f, "producer %" PRId64 " epoch %d: sequence goes back from %d to %d",
-                                   b->producer_id, b->producer_epoch, x->last_seq, b->base_sequence);
-                    rm_set_explanation(f, "The producer's sequence numbers go backwards without "
-                                          "repeating a batch it wrote before. A broker rejects this "
-                                          "from a client (OutOfOrderSequenceException); in a log it "
-                                          "means producer state was lost (a leader change, an "
-                                          "expired producer id) or two writers share a producer "
-                                          "id. The records may duplicate earlier ones.");
-                }
+                if (gap) rm_field_int(f, "missing", ahead);
+                rm_field_int(f, "last_sequence", x->last_seq);
             }
         }
     }
     if (b->producer_epoch != x->epoch) x->nrecent = 0;
     x->known = x->has_batch = true;
+    x->seq_unknown = false;
+    x->bumped_from = -1;
     x->epoch = b->producer_epoch;
     x->last_seq = b->last_sequence;
     x->last_offset = b->last_offset;
     x->offset_delta = b->last_offset_delta;
-    prod_push_recent(x, b->base_sequence, b->last_sequence);
+    prod_push_recent(x, b->base_sequence, b->last_sequence, true);
 }
 
 /* Transactions (7.6). */
@@ -1243,17 +1132,9 @@ static void producer_txn(ka_partition *p, ka_prod *x)
         return;
     }
     if (x->txn_first < 0) return;
-    rm_finding *f = emit(p, "non_transactional_in_transaction", RM_ERROR, b->base_offset, b->max_timestamp);
+    rm_finding *f = emit(p, RT_NON_TRANSACTIONAL_IN_TRANSACTION, 0, RM_ERROR, b->base_offset, b->max_timestamp);
     if (!f) return;
     finding_at_batch(p, f);
-    rm_set_message(f, "producer %" PRId64 " wrote a non-transactional batch while its transaction from offset %" PRId64
-                      " was open",
-                   b->producer_id, x->txn_first);
-    rm_set_explanation(f, "While a producer has a transaction open, every write of it must belong to "
-                          "the transaction; a broker rejects anything else from a client "
-                          "(InvalidTxnStateException). These records are visible to read_committed "
-                          "consumers even if the transaction aborts. Check the producer code for "
-                          "sends outside beginTransaction/commitTransaction.");
     rm_field_int(f, "first_offset", x->txn_first);
 }
 
@@ -1269,7 +1150,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
         if (!(p->cur_file = strdup(file))) out_of_memory(p, "a segment's name");
     }
     p->cur_window = b->max_timestamp < 0 || (b->max_timestamp >= p->o->since && b->max_timestamp <= p->o->until);
-    p->cur_count_bad = p->cur_repeat = false;
+    p->cur_count_bad = p->cur_repeat = p->cur_repeat_unseen = false;
     p->cur_dups = p->cur_records = 0;
     p->cur_max_rec_ts = -1;
     p->ctrl_type = KB_CTRL_UNKNOWN;
@@ -1292,15 +1173,8 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
 
     /* Offsets only grow (Appendix A, step 8). */
     if (p->have_prev && b->base_offset <= p->prev_last &&
-        (f = emit(p, "offset_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        (f = emit(p, RT_OFFSET_REGRESSION, 0, RM_ERROR, b->base_offset, b->max_timestamp))) {
         finding_at_batch(p, f);
-        rm_set_message(f, "batch at offset %" PRId64 " does not follow the previous batch's last offset %" PRId64,
-                       b->base_offset, p->prev_last);
-        rm_set_explanation(f, "Offsets in a partition only grow: a broker refuses an append whose offsets "
-                              "are not above the log end, and recovery truncates a segment where they "
-                              "go back. Two batches claiming the same offsets mean the log was spliced "
-                              "together from two histories (a copied or restored segment, a forked "
-                              "leader). Consumers will see one of them, or both.");
         rm_field_int(f, "previous_last_offset", p->prev_last);
     }
     /* Offsets no batch holds: the cleaner removed whole batches (1.10). */
@@ -1312,15 +1186,8 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     /* Leader epochs only grow along the log (KIP-101). */
     if (b->magic == 2 && b->partition_leader_epoch >= 0) {
         if (b->partition_leader_epoch < p->max_ple &&
-            (f = emit(p, "leader_epoch_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+            (f = emit(p, RT_LEADER_EPOCH_REGRESSION, 0, RM_ERROR, b->base_offset, b->max_timestamp))) {
             finding_at_batch(p, f);
-            rm_set_message(f, "batch at offset %" PRId64 " has leader epoch %d after epoch %d", b->base_offset,
-                           b->partition_leader_epoch, p->max_ple);
-            rm_set_explanation(f, "Each leader stamps its epoch on what it appends, and epochs only grow, so "
-                                  "a batch with a lower epoch after a higher one was written by an old "
-                                  "leader after a newer one had taken over: the log holds a fork of two "
-                                  "leaders' histories (an unclean election, or a segment copied from "
-                                  "another replica). Records around it may be lost or duplicated.");
             rm_field_int(f, "leader_epoch", b->partition_leader_epoch);
             rm_field_int(f, "previous_leader_epoch", p->max_ple);
         } else if (b->partition_leader_epoch > p->max_ple &&
@@ -1337,14 +1204,8 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
      * only ever removes records (1.10), never adds. */
     if (b->magic == 2 && (int64_t)b->count > (int64_t)b->last_offset_delta + 1) {
         p->cur_count_bad = true;
-        if ((f = emit(p, "record_count_mismatch", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        if ((f = emit(p, RT_RECORD_COUNT_MISMATCH, RTV_COUNT_HEADER, RM_ERROR, b->base_offset, b->max_timestamp))) {
             finding_at_batch(p, f);
-            rm_set_message(f, "batch at offset %" PRId64 " declares %d records in an offset range of %d", b->base_offset,
-                           b->count, b->last_offset_delta + 1);
-            rm_set_explanation(f, "A batch cannot hold more records than offsets: the header contradicts "
-                                  "itself, so the batch was not written by a Kafka broker or was "
-                                  "damaged before its checksum was computed. Consumers may fail on it "
-                                  "or skip records.");
             rm_field_int(f, "count", b->count);
             rm_field_int(f, "offset_range", (int64_t)b->last_offset_delta + 1);
         }
@@ -1424,8 +1285,8 @@ void ka_record(ka_partition *p, const kb_record *r)
             pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->timestamp = r->client_timestamp;
             pe->batch = p->cur_bidx, pe->aux = aux;
             const ka_options *o = p->o;
-            preview_set(&pe->key, r->key, r->key_len, o->redact & KA_REDACT_KEYS, o->redact_key);
-            preview_set(&pe->value, r->value, r->value_len, o->redact & KA_REDACT_VALUES, o->redact_key);
+            rm_preview_set(&pe->key, r->key, r->key_len, o->redact & KA_REDACT_KEYS, o->redact_key);
+            rm_preview_set(&pe->value, r->value, r->value_len, o->redact & KA_REDACT_VALUES, o->redact_key);
         }
         return;
     }
@@ -1446,28 +1307,17 @@ static void marker(ka_partition *p)
     if (x->known && x->txn_first < 0 && x->last_ts >= 0 && wsub(p->ctrl_ts, x->last_ts) >= p->o->producer_expiration_ms)
         prod_forget(x);
     if (x->known && b->producer_epoch < x->epoch &&
-        (f = emit(p, "epoch_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        (f = emit(p, RT_EPOCH_REGRESSION, RTV_EPOCH_MARKER, RM_ERROR, b->base_offset, b->max_timestamp))) {
         finding_at_batch(p, f);
-        rm_set_message(f, "producer %" PRId64 ": %s marker with epoch %d after epoch %d", b->producer_id,
-                       kb_control_name(p->ctrl_type), b->producer_epoch, x->epoch);
-        rm_set_explanation(f, "A transaction marker carries the producer's epoch; one lower than an epoch "
-                              "already used was written for a fenced (older) session. Check for a "
-                              "transaction coordinator failover around this offset.");
         rm_field_int(f, "previous_epoch", x->epoch);
+        rm_field_str(f, "marker", kb_control_name(p->ctrl_type));
     }
     if (x->coord_epoch >= 0 && p->ctrl_epoch < x->coord_epoch &&
-        (f = emit(p, "coordinator_epoch_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        (f = emit(p, RT_COORDINATOR_EPOCH_REGRESSION, 0, RM_ERROR, b->base_offset, b->max_timestamp))) {
         finding_at_batch(p, f);
-        rm_set_message(f, "producer %" PRId64 ": %s marker from coordinator epoch %d after coordinator epoch %d",
-                       b->producer_id, kb_control_name(p->ctrl_type), p->ctrl_epoch, x->coord_epoch);
-        rm_set_explanation(f, "Each transaction marker names the epoch of the transaction coordinator that "
-                              "wrote it. A lower coordinator epoch after a higher one means a deposed "
-                              "coordinator still wrote markers (the broker rejects this as "
-                              "TransactionCoordinatorFencedException): the outcome recorded for this "
-                              "transaction may not be the one the current coordinator decided. Check "
-                              "the __transaction_state partition's leader changes.");
         rm_field_int(f, "coordinator_epoch", p->ctrl_epoch);
         rm_field_int(f, "previous_coordinator_epoch", x->coord_epoch);
+        rm_field_str(f, "marker", kb_control_name(p->ctrl_type));
     }
     if (x->txn_first >= 0) {
         for (size_t i = 0; i < x->npend && p->ctrl_type == KB_CTRL_COMMIT; i++)
@@ -1477,17 +1327,19 @@ static void marker(ka_partition *p)
         x->npend = 0;
         x->ntb = 0;
         x->txn_first = -1;
-    } else if (x->seen && (f = emit(p, "orphan_marker", RM_INFO, b->base_offset, b->max_timestamp))) {
+    } else if (x->seen && (f = emit(p, RT_ORPHAN_MARKER, 0, RM_INFO, b->base_offset, b->max_timestamp))) {
         finding_at_batch(p, f);
-        rm_set_message(f, "producer %" PRId64 ": %s marker with no open transaction", b->producer_id,
-                       kb_control_name(p->ctrl_type));
-        rm_set_explanation(f, "This producer's earlier writes are in this log, but no transaction of it "
-                              "was open when this marker arrived, so it completes nothing. Coordinators "
-                              "resend markers after failures, so this is usually harmless; many in a "
-                              "row point at a coordinator retrying.");
+        rm_field_str(f, "marker", kb_control_name(p->ctrl_type));
     }
     if (b->producer_epoch > x->epoch) {
-        /* TV2 (7.7): the marker bumps the epoch; the next epoch's data restarts at 0. */
+        /* TV2 (7.7): a marker above the epoch of the producer's data bumps
+         * it, and the next epoch's data restarts at 0. A marker is all the
+         * log shows of a producer whose data lies before the log start
+         * (7.8), or was cleaned away: it tells the epoch (a TV0/1 marker
+         * carries its data's), not where its sequences stand. */
+        bool after_data = x->known && x->has_batch;
+        x->bumped_from = after_data ? x->epoch : -1;
+        x->seq_unknown = !after_data;
         x->epoch = b->producer_epoch;
         x->has_batch = false;
         x->nrecent = 0;
@@ -1514,63 +1366,48 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
     }
     if (iter_error && !p->cur_count_bad) {
         bool count = iter_error->code == KE_COUNT;
-        if ((f = emit(p, count ? "record_count_mismatch" : "corrupt_batch", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        int type = count ? RT_RECORD_COUNT_MISMATCH : RT_CORRUPT_BATCH;
+        int variant = count ? RTV_COUNT_RECORDS : RTV_CORRUPT_RECORDS;
+        if ((f = emit(p, type, variant, RM_ERROR, b->base_offset, b->max_timestamp))) {
             finding_at_batch(p, f);
-            rm_set_message(f, "%s", iter_error->msg);
-            rm_set_explanation(f, "The batch's checksum matched, yet its records do not fit its header: it "
-                                  "was written this way (not damaged on disk later). Consumers will fail "
-                                  "on this batch or skip records of it. Records read before the problem "
-                                  "were audited; the rest of the batch could not be.");
             rm_field_str(f, "code", ke_strerror(iter_error->code));
+            rm_field_str(f, "detail", iter_error->msg);
         }
     }
     bool txn_marker = p->ctrl_type == KB_CTRL_COMMIT || p->ctrl_type == KB_CTRL_ABORT;
     if (b->is_control && b->producer_id >= 0 && p->cur_records > 0 && (!txn_marker || p->ctrl_bad) &&
-        (f = emit(p, "corrupt_batch", RM_ERROR, b->base_offset, b->max_timestamp))) {
+        (f = emit(p, RT_CORRUPT_BATCH, p->ctrl_bad ? RTV_CORRUPT_CONTROL : RTV_CORRUPT_NOT_MARKER, RM_ERROR,
+                  b->base_offset, b->max_timestamp))) {
         /* Only a transaction coordinator writes control batches with a
          * producer id, and only COMMIT or ABORT markers (formats doc 3); the
          * broker refuses control batches from clients (1.13). */
         finding_at_batch(p, f);
-        if (p->ctrl_bad)
-            rm_set_message(f, "control batch at offset %" PRId64 " of producer %" PRId64 ": %s", b->base_offset,
-                           b->producer_id, p->ctrl_msg);
-        else
-            rm_set_message(f, "control batch at offset %" PRId64 " of producer %" PRId64
-                              " holds a control record of type %s, not a COMMIT or ABORT marker",
-                           b->base_offset, b->producer_id, kb_control_name(p->ctrl_type));
-        rm_set_explanation(f, "A control batch that carries a producer id can only be a transaction marker "
-                              "written by the transaction coordinator, and clients cannot write control batches "
-                              "at all. This one is not a valid marker, so it was not written by Kafka: the bytes "
-                              "were damaged before their checksum was computed, or another program wrote the "
-                              "segment. Consumers skip control batches, so the transaction it was meant to end "
-                              "may stay open.");
         rm_field_str(f, "code", "corrupt");
+        if (p->ctrl_bad) rm_field_str(f, "detail", p->ctrl_msg);
+        else rm_field_str(f, "control_type", kb_control_name(p->ctrl_type));
     }
     if (b->is_control && b->producer_id >= 0 && b->count > 0 && txn_marker && !p->ctrl_bad) marker(p);
     /* An exact sequence repeat whose records differ is not a retry. */
-    if (p->cur_repeat && p->cur_dups < p->cur_records &&
-        (f = emit(p, "sequence_regression", RM_ERROR, b->base_offset, b->max_timestamp))) {
+    if (p->cur_repeat && p->cur_repeat_unseen)
+        rm_partition_note(p->r, p->index,
+                          "producer %" PRId64 " epoch %d: the batch at offset %" PRId64 " repeats sequences %d..%d, "
+                          "which the producer snapshot says it had written before the log start; a broker holding "
+                          "that state drops such a retry, so it had lost the state when this batch was appended. The "
+                          "first copy's records are not in the log: whether they were the same cannot be checked",
+                          b->producer_id, b->producer_epoch, b->base_offset, b->base_sequence, b->last_sequence);
+    else if (p->cur_repeat && p->cur_dups < p->cur_records &&
+        (f = emit(p, RT_SEQUENCE_REGRESSION, RTV_SEQUENCE_REUSED, RM_ERROR, b->base_offset, b->max_timestamp))) {
         finding_at_batch(p, f);
-        rm_set_message(f, "producer %" PRId64 " epoch %d reused sequences %d..%d for different records",
-                       b->producer_id, b->producer_epoch, b->base_sequence, b->last_sequence);
-        rm_set_explanation(f, "The same producer id, epoch and sequence range appear twice with different "
-                              "records. A broker treats such a batch as a retry and drops it, so a "
-                              "client would have believed these records were written when they were "
-                              "not; here both landed. Two writers share a producer id, or state was "
-                              "lost.");
         rm_field_int(f, "expected_sequence", -1);
         rm_field_int(f, "actual_sequence", b->base_sequence);
+        rm_field_int(f, "batch_last_sequence", b->last_sequence);
     }
     if (b->magic == 2 && b->timestamp_type == KB_TS_CREATE && !b->has_delete_horizon && p->cur_records > 0 &&
         p->cur_max_rec_ts > b->max_timestamp &&
-        (f = emit(p, "timestamp_anomaly", RM_WARNING, b->base_offset, b->max_timestamp))) {
+        (f = emit(p, RT_TIMESTAMP_ANOMALY, 0, RM_WARNING, b->base_offset, b->max_timestamp))) {
         finding_at_batch(p, f);
-        rm_set_message(f, "batch at offset %" PRId64 ": a record has timestamp %" PRId64 ", above the batch's max %" PRId64,
-                       b->base_offset, p->cur_max_rec_ts, b->max_timestamp);
-        rm_set_explanation(f, "A batch's maxTimestamp must be the largest of its records' timestamps; the "
-                              "time index and time-based retention and lookups rely on it. Consumers "
-                              "seeking by time may miss these records.");
         rm_field_int(f, "max_record_timestamp", p->cur_max_rec_ts);
+        rm_field_int(f, "max_timestamp", b->max_timestamp);
     }
 }
 
@@ -1594,86 +1431,37 @@ void ka_reader_problem(ka_partition *p, const ke_error *e, int64_t entry_offset)
     if (e->code == KE_ZERO_FILL) entry_offset = p->have_prev ? wadd(p->prev_last, 1) : -1;
     bool tail = e->code == KE_TRUNCATED || e->code == KE_ZERO_FILL;
     int severity = e->code == KE_ZERO_FILL ? RM_INFO : tail ? RM_WARNING : RM_ERROR;
-    rm_finding *f = emit(p, tail ? "truncated_batch" : "corrupt_batch", severity, entry_offset, -1);
+    int type = tail ? RT_TRUNCATED_BATCH : RT_CORRUPT_BATCH;
+    int variant = !tail ? RTV_CORRUPT_ENTRY : e->code == KE_ZERO_FILL ? RTV_TRUNCATED_ZEROS : RTV_TRUNCATED_PARTIAL;
+    rm_finding *f = emit(p, type, variant, severity, entry_offset, -1);
     if (!f) return;
-    rm_set_message(f, "%s", e->msg);
-    if (e->code == KE_ZERO_FILL)
-        rm_set_explanation(f, "The segment ends in zeros: a preallocated segment (log.preallocate) or a "
-                              "crash while the broker was writing. Recovery truncates the file here; no "
-                              "batch was lost that a consumer could have read, unless the broker crashed "
-                              "before flushing acknowledged writes (acks=1, or unclean leader election).");
-    else if (tail)
-        rm_set_explanation(f, "The segment ends in the middle of a batch: the broker crashed or the disk "
-                              "filled while it wrote, or the file was copied while being written. "
-                              "Recovery truncates the partial batch; a producer that got no "
-                              "acknowledgement for it will have retried, but with acks=1 the write may "
-                              "have been acknowledged and lost.");
-    else
-        rm_set_explanation(f, "The bytes of this entry are damaged (a checksum mismatch or a field that "
-                              "breaks the format): disk or memory corruption, or a file edited or "
-                              "copied badly. Consumers fail on it (CorruptRecordException) and a "
-                              "broker's recovery truncates the segment here, losing everything after "
-                              "it. Replicas on other brokers may hold a good copy.");
     rm_field_str(f, "file", e->file ? e->file : "");
     rm_field_int(f, "position", e->pos);
     rm_field_str(f, "code", ke_strerror(e->code));
+    rm_field_str(f, "detail", e->msg);
 }
 
 void ka_index_problem(ka_partition *p, const ke_error *e, int64_t offset)
 {
     size_t n = e->file ? strlen(e->file) : 0;
     bool txn = n > 9 && strcmp(e->file + n - 9, ".txnindex") == 0;
-    rm_finding *f = emit(p, txn ? "txn_index_mismatch" : "index_mismatch", RM_WARNING, offset, -1);
+    rm_finding *f = emit(p, txn ? RT_TXN_INDEX_MISMATCH : RT_INDEX_MISMATCH, 0, RM_WARNING, offset, -1);
     if (!f) return;
-    rm_set_message(f, "%s", e->msg);
-    if (txn)
-        rm_set_explanation(f, "read_committed consumers learn which records to skip from the .txnindex "
-                              "of each segment. An aborted transaction missing from it (or listed "
-                              "wrongly) makes those consumers deliver aborted records, or skip "
-                              "committed ones. The broker rebuilds this file only when it recovers the "
-                              "segment.");
-    else
-        rm_set_explanation(f, "The offset and time indexes let the broker find a batch by offset or time "
-                              "without scanning the segment. An entry that disagrees with the log sends "
-                              "fetches and time lookups to the wrong place. Brokers do not re-check old "
-                              "segments' indexes at startup (since 2.3); deleting the index files makes "
-                              "the broker rebuild them.");
     rm_field_str(f, "file", e->file ? e->file : "");
     rm_field_int(f, "position", e->pos);
+    rm_field_str(f, "detail", e->msg);
 }
 
 void ka_file_problem(ka_partition *p, const ke_error *e, int kind)
 {
-    static const struct { const char *name; int severity; const char *why; } k[] = {
-        [KA_FILE_SNAPSHOT] = { "producer_snapshot", RM_WARNING,
-            "A producer snapshot (.snapshot) that cannot be read: the broker drops such a snapshot and rebuilds "
-            "the producers' state from the log, so after a restart it remembers less of each producer (its "
-            "duplicate window may start empty). kaudit could not seed or compare producer state with it. Check "
-            "the disk and whether the file was copied or edited." },
-        [KA_FILE_LEADER_EPOCH] = { "leader_epoch_checkpoint", RM_ERROR,
-            "The leader-epoch-checkpoint cannot be read: a broker loading this partition fails on it "
-            "(KafkaStorageException), which takes the whole log directory offline, and replicas could not "
-            "truncate correctly after a leader change. kaudit could not compare the log's leader epochs with "
-            "it. Check the disk, and whether the file was copied or edited." },
-        [KA_FILE_LEADER_EPOCH_ORDER] = { "leader_epoch_checkpoint", RM_WARNING,
-            "The leader-epoch-checkpoint's entries do not rise strictly in both epoch and start offset. A broker "
-            "loading it drops the entries that conflict with a later one (LeaderEpochFileCache logs \"caused "
-            "truncation of conflicting entries\"), so it forgets where some leader epochs began and may answer "
-            "OffsetsForLeaderEpoch wrongly: a follower could truncate too little or too much after a leader "
-            "change. kaudit did not compare the checkpoint with the log. Check whether the file was edited or "
-            "restored from elsewhere." },
-        [KA_FILE_LOG_START] = { "log_start_offset_checkpoint", RM_ERROR,
-            "The log directory's log-start-offset-checkpoint cannot be read: a broker fails on it at startup "
-            "(KafkaStorageException: the log directory goes offline). kaudit could not learn this partition's "
-            "log start offset, so records below it, if any, were audited as visible. Check the disk, and "
-            "whether the file was copied or edited." },
-        [KA_FILE_INDEX] = { "index", RM_WARNING,
-            "An index file (.index, .timeindex or .txnindex) that cannot be read, fails Kafka's sanity check or "
-            "breaks the order the broker appends in: fetches and time lookups through it go wrong, and "
-            "read_committed consumers may deliver aborted records (a .txnindex). A broker rebuilds an index that "
-            "fails its sanity check when it loads the segment, any other only when it recovers the segment after "
-            "an unclean shutdown. kaudit did not compare it with the log. Deleting the file (broker stopped) "
-            "makes the broker rebuild it." },
+    /* What the broker does with such a file says how bad it is (docs/report.md,
+     * "Files beside the segments"); report/types.c words each kind. */
+    static const struct { const char *name; int severity, variant; } k[] = {
+        [KA_FILE_SNAPSHOT] = { "producer_snapshot", RM_WARNING, RTV_FILE_SNAPSHOT },
+        [KA_FILE_LEADER_EPOCH] = { "leader_epoch_checkpoint", RM_ERROR, RTV_FILE_LEADER_EPOCH },
+        [KA_FILE_LEADER_EPOCH_ORDER] = { "leader_epoch_checkpoint", RM_WARNING, RTV_FILE_LEADER_EPOCH_ORDER },
+        [KA_FILE_LOG_START] = { "log_start_offset_checkpoint", RM_ERROR, RTV_FILE_LOG_START },
+        [KA_FILE_INDEX] = { "index", RM_WARNING, RTV_FILE_INDEX },
     };
     if (kind < 0 || kind > KA_FILE_INDEX) return;
     if (e->code == KE_NOMEM) { /* not the file's fault: not checked, and said */
@@ -1681,14 +1469,13 @@ void ka_file_problem(ka_partition *p, const ke_error *e, int kind)
         out_of_memory(p, "reading a snapshot, checkpoint or index");
         return;
     }
-    rm_finding *f = emit(p, "corrupt_file", k[kind].severity, -1, -1);
+    rm_finding *f = emit(p, RT_CORRUPT_FILE, k[kind].variant, k[kind].severity, -1, -1);
     if (!f) return;
-    rm_set_message(f, "%s: %s", e->file ? e->file : "?", e->msg);
-    rm_set_explanation(f, "%s", k[kind].why);
     rm_field_str(f, "file", e->file ? e->file : "");
     rm_field_int(f, "position", e->pos);
     rm_field_str(f, "kind", k[kind].name);
     rm_field_str(f, "code", ke_strerror(e->code));
+    rm_field_str(f, "detail", e->msg);
 }
 
 void ka_partition_end(ka_partition *p)
@@ -1712,29 +1499,10 @@ void ka_partition_end(ka_partition *p)
         /* The coordinator aborts a transaction older than its timeout, at
          * most transaction.max.timeout.ms: a younger one is in progress. */
         bool hanging = age < 0 || age >= p->o->txn_max_timeout_ms;
-        rm_finding *f = emit(p, "open_transaction", hanging ? RM_WARNING : RM_INFO, x->txn_first, -1);
+        rm_finding *f = emit(p, RT_OPEN_TRANSACTION, hanging ? RTV_TXN_HANGING : RTV_TXN_IN_PROGRESS,
+                             hanging ? RM_WARNING : RM_INFO, x->txn_first, -1);
         if (!f) continue;
         set_producer(f, x->pid, x->epoch);
-        if (hanging) {
-            rm_set_message(f, "producer %" PRId64 ": transaction open since offset %" PRId64 " with no COMMIT or ABORT",
-                           x->pid, x->txn_first);
-            rm_set_explanation(f, "Transactional data with no COMMIT or ABORT marker by the end of the log, begun "
-                                  "longer before the partition's newest batch than the broker lets a transaction "
-                                  "run (--txn-max-timeout, transaction.max.timeout.ms, 15 minutes by default): "
-                                  "the coordinator should have aborted it, so it is hanging. While it stays open, "
-                                  "the partition's last stable offset cannot pass it, so read_committed consumers "
-                                  "stop at this offset and fall behind. See kafka-transactions.sh find-hanging "
-                                  "and abort.");
-        } else {
-            rm_set_message(f, "producer %" PRId64 ": transaction in progress since offset %" PRId64 " (%" PRId64
-                              " ms before the newest batch)",
-                           x->pid, x->txn_first, age);
-            rm_set_explanation(f, "Transactional data with no COMMIT or ABORT marker yet, begun less than "
-                                  "--txn-max-timeout (transaction.max.timeout.ms, 15 minutes by default) before "
-                                  "the partition's newest batch: a transaction in progress, as on any live broker "
-                                  "running exactly-once applications. The coordinator aborts it if it outlives "
-                                  "its timeout.");
-        }
         rm_field_int(f, "first_offset", x->txn_first);
         rm_field_int(f, "age_ms", age);
         rm_field_int(f, "records", (int64_t)x->npend);

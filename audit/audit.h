@@ -105,7 +105,9 @@ void ka_leader_epochs(ka_partition *p, const char *file, const kk_checkpoint *c)
 /* A batch begins (its CRC matched). Records follow, then ka_batch_end. */
 void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file);
 
-/* One record of the current batch (views valid only during the call). */
+/* One record of the current batch. Its key and value views must stay valid
+ * until ka_batch_end (the auditor queues a batch's records for its
+ * duplicate index; the reader's buffers live as long as the batch). */
 void ka_record(ka_partition *p, const kb_record *r);
 
 /* The current batch ends; `iter_error` is the error that stopped its
@@ -205,10 +207,6 @@ void ka_segment(ka_partition *p, int64_t bytes);
 /* End of the partition: open transactions, leader epochs, snapshots taken
  * at the log end, producer summaries into the report. */
 void ka_partition_end(ka_partition *p);
-
-/* Register the title and plain-words meaning of every finding type in `r`
- * (used by the HTML and Markdown reports). */
-void ka_describe_types(rm_report *r);
 
 /* Is `topic` written by a coordinator without sequences? */
 bool ka_topic_coordinator(const char *topic);

@@ -9,17 +9,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-const char kd_type_title[] = "Duplicates";
-const char kd_type_summary[] =
-    "Kafka's idempotent producer drops exactly one kind of duplicate: a batch retried by the same producer "
-    "session (same producer id, epoch and sequence numbers). Everything outside that boundary lands twice: a "
-    "client without idempotence retrying after a lost acknowledgement, a new producer session replaying what "
-    "an earlier one wrote, an application sending the same record again. Where the bytes show one of those "
-    "(the same batch resent with its timestamps, a block of records replayed when a new session began, or "
-    "content repeated in a partition where content is otherwise unique) it is a delivery duplicate (warning). "
-    "Content that recurs by itself (heartbeats, sensors, counters, status values), repeats further apart than "
-    "any retry, and repeats in topics whose writers repeat values by design are counted as repeated content "
-    "(informational), and each says why.";
+#include "report/types.h"
 
 bool kd_by_nature(const kd_profile *pf)
 {
@@ -143,151 +133,19 @@ const char *kd_reason_name(int reason)
     return reason >= 0 && reason <= KD_COINCIDENCE ? names[reason] : "delivery";
 }
 
-void kd_preview_text(const kd_preview *p, char *out, size_t cap)
-{
-    if (p->len < 0) {
-        snprintf(out, cap, "null");
-        return;
-    }
-    if (p->redacted) {
-        snprintf(out, cap, "[redacted: %d bytes, token %016" PRIx64 "]", p->len, p->token);
-        return;
-    }
-    size_t o = 0;
-    for (uint8_t i = 0; i < p->n && o + 5 < cap; i++) {
-        uint8_t ch = p->bytes[i];
-        if (ch >= 0x20 && ch < 0x7f && ch != '\\') out[o++] = (char)ch;
-        else o += (size_t)snprintf(out + o, cap - o, "\\x%02x", ch);
-    }
-    out[o] = '\0';
-    if (p->len > p->n && o + 24 < cap) snprintf(out + o, cap - o, "... (%d bytes)", p->len);
-}
-
-/* ---- words ------------------------------------------------------------------ */
-
-/* Why the class: which guarantee stopped where, and what to check next. */
-static const char *class_words(const char *cls, const kd_run *r)
-{
-    if (strcmp(cls, "retry_without_idempotence") == 0)
-        return r->ts_known
-                   ? "Neither copy carries a producer id, and the copies are the same batch: every record "
-                     "identical, including the timestamps the client stamped once when the application called "
-                     "send(). That is a client retry: the producer ran without idempotence "
-                     "(enable.idempotence=false, or a client without it), an acknowledgement was lost, and the "
-                     "broker could not recognise the batch it already had. Check the producer's idempotence "
-                     "setting and its retry logs around this time."
-                   : "Neither copy carries a producer id and the copies are byte for byte the same batch. The "
-                     "message format has no timestamps, so the bytes cannot tell a client retry (a lost "
-                     "acknowledgement, no idempotence) from an application that sent the same bytes again.";
-    if (strcmp(cls, "idempotence_bypassed") == 0)
-        return "Same producer id, epoch and sequence numbers at two offsets: exactly the retry the broker is meant "
-               "to drop. It was accepted twice because the broker did not know the first copy when the second "
-               "arrived: producer state lost in a leader change or unclean election, the producer id expired, or a "
-               "broker bug. Check the partition's leader changes and the broker logs around both offsets.";
-    if (strcmp(cls, "producer_restart") == 0)
-        return r->o.producer_id == r->d.producer_id
-                   ? "Same producer id, new epoch: the producer's session was re-initialised (a transactional "
-                     "producer calling initTransactions again after a restart, or an idempotent producer bumping "
-                     "its epoch after an error) and the new session wrote the records again. Idempotence does not "
-                     "carry across epochs. Check the producer's restarts and what it replays after them."
-                   : "The copies carry different producer ids: a new producer session (a restart, redeploy or new "
-                     "instance) wrote again what an earlier session had already written. Idempotence only protects "
-                     "retries within one producer session, so the broker accepted both. Check for a producer "
-                     "restart around this time and whether it replays input it had already sent (an uncommitted "
-                     "consumer offset, a source re-read from a checkpoint).";
-    return r->o.producer_id < 0 && r->d.producer_id < 0
-               ? "Neither copy carries a producer id, and the later copy is a new send of the same key and value "
-                 "(new timestamps, or not the whole batch again): the application sent it again. Nothing in Kafka "
-                 "stops that. The bytes cannot tell an application bug from a deliberate resend. Check the "
-                 "producing application's send path and error handling."
-               : "Same producer session, new sequence numbers: the application (not the network) sent the same "
-                 "records again as new messages, so idempotence, which only drops resent batches, let them "
-                 "through. The bytes cannot tell an application bug from a deliberate resend. Check the "
-                 "application's send path and error handling.";
-}
-
-/* Why it is repeated content instead. */
-static const char *reason_words(int reason)
-{
-    switch (reason) {
-    case KD_RULE:
-        return "Repetition is normal in this topic (see the rule): its writers re-emit unchanged values by design "
-               "(Streams changelogs and repartition topics forwarding aggregates that did not change, Schema "
-               "Registry and Connect re-writing their state, the brokers' own topics). Counted as context, not as "
-               "a delivery problem; a client's retry of a whole batch would still be a warning here. Use "
-               "--dup-topics to audit such a topic as an ordinary one.";
-    case KD_WINDOW:
-        return "The copies are further apart than --dup-window, longer than any of Kafka's own retry or restart "
-               "paths takes to resend: the same content was produced again, not redelivered. Counted as context. "
-               "Raise --dup-window if this application can replay that late.";
-    case KD_RECURRING:
-        return "This content recurs by itself in the partition: the record is at least the third copy of its "
-               "key and value (or is copied again later), or the block of records recurs at a regular interval "
-               "or was seen three times before. A new send of a value that is simply the same again, like a "
-               "heartbeat or an unchanged reading; counted as context.";
-    case KD_PROFILE:
-        return "Content repeats by nature in this partition: at least 1% of its records (with 95% confidence) repeat an earlier key "
-               "and value as single records or recurring blocks (see the partition's repeat profile). Here a new "
-               "send of the same content is ordinary traffic, and the bytes cannot tell this repeat from one; "
-               "counted as context. A retry of a whole batch (same timestamps) or a replay by a new producer "
-               "session would still be a warning.";
-    case KD_COINCIDENCE:
-        return "The copies have the same millisecond timestamp, which a retry would also show, but the same "
-               "content is sent again within a few milliseconds so often here that equal milliseconds are "
-               "expected by chance, and the content recurs anyway: the bytes cannot tell a retry from a new "
-               "send. Counted as context.";
-    default:
-        return "";
-    }
-}
-
-/* The evidence, in one sentence. */
-static void evidence_words(const kd_run *r, char *out, size_t cap)
-{
-    if (bypass(r))
-        snprintf(out, cap, "Evidence: the same producer id, epoch and sequence at two offsets.");
-    else if (timed_retry(r))
-        snprintf(out, cap, "Evidence: %s whole batch%s repeated with the same client timestamps%s.",
-                 r->count == 1 ? "a" : "the", r->count == 1 ? "" : "es", r->identical_batch ? " and checksum" : "");
-    else if (replay(r))
-        snprintf(out, cap, "Evidence: a block of %" PRId64 " distinct records of an older session, in the same order, "
-                           "among the first records of a new producer session.", r->count);
-    else if (r->count > 1)
-        snprintf(out, cap, "Evidence: a block of %" PRId64 " distinct records repeated in the same order%s.", r->count,
-                 r->identical ? ", timestamps included" : "");
-    else
-        snprintf(out, cap, "Evidence: one record's key and value again%s.",
-                 !r->ts_known ? " (no timestamps to compare)" : r->identical ? " with the same timestamp" : " with a new timestamp");
-}
-
 rm_finding *kd_emit(rm_report *rep, size_t part, const kd_run *r, int reason, const kd_context *c)
 {
     const char *delivery = kd_class(r);
     const char *cls = reason == KD_DELIVERY ? delivery : "repeated_content";
     int severity = reason == KD_DELIVERY ? RM_WARNING : RM_INFO;
     rm_tally_duplicates(rep, part, cls, 1, r->count);
-    rm_finding *f = rm_add_ranked(rep, "duplicate", severity, part, r->d.first, r->count);
+    rm_finding *f = rm_add_ranked(rep, RT_DUPLICATE, 0, severity, part, r->d.first, r->count);
     if (!f) return NULL;
     f->producer_id = r->d.producer_id;
     f->producer_epoch = r->d.producer_id >= 0 ? r->d.epoch : -1;
-    char k[KD_PREVIEW * 4 + 32], v[KD_PREVIEW * 4 + 32], dist[48], ev[200];
-    kd_preview_text(&r->key, k, sizeof k);
-    kd_preview_text(&r->value, v, sizeof v);
-    int64_t distance = r->d.ts - r->o.ts;
-    if (r->ts_known) snprintf(dist, sizeof dist, "%" PRId64 " ms later", distance);
-    else snprintf(dist, sizeof dist, "time apart unknown");
-    if (r->count == 1)
-        rm_set_message(f, "record at offset %" PRId64 " repeats the key and value of offset %" PRId64 ", %s (%s%s%s)",
-                       r->d.first, r->o.first, dist, cls, reason == KD_DELIVERY ? "" : ": ",
-                       reason == KD_DELIVERY ? "" : kd_reason_name(reason));
-    else
-        rm_set_message(f, "%" PRId64 " records at offsets %" PRId64 "..%" PRId64 " repeat offsets %" PRId64 "..%" PRId64
-                          ", %s (%s%s%s)",
-                       r->count, r->d.first, r->d.last, r->o.first, r->o.last, dist, cls,
-                       reason == KD_DELIVERY ? "" : ": ", reason == KD_DELIVERY ? "" : kd_reason_name(reason));
-    evidence_words(r, ev, sizeof ev);
-    if (reason == KD_DELIVERY) rm_set_explanation(f, "%s %s", class_words(delivery, r), ev);
-    else rm_set_explanation(f, "%s %s", reason_words(reason), ev);
+    char k[RM_PREVIEW_TEXT], v[RM_PREVIEW_TEXT];
+    rm_preview_text(&r->key, k, sizeof k);
+    rm_preview_text(&r->value, v, sizeof v);
     rm_field_str(f, "class", cls);
     if (c->rule) rm_field_str(f, "rule", c->rule);
     if (reason != KD_DELIVERY) {
@@ -300,7 +158,7 @@ rm_finding *kd_emit(rm_report *rep, size_t part, const kd_run *r, int reason, co
     rm_field_int(f, "original_offset", r->o.first);
     rm_field_int(f, "original_last_offset", r->o.last);
     rm_field_int(f, "offset_distance", (int64_t)((uint64_t)r->d.first - (uint64_t)r->o.first));
-    if (r->ts_known) rm_field_int(f, "time_distance_ms", distance);
+    if (r->ts_known) rm_field_int(f, "time_distance_ms", r->d.ts - r->o.ts);
     else rm_field_null(f, "time_distance_ms");
     rm_field_int(f, "window", c->window);
     rm_field_bool(f, "identical_records", r->identical);

@@ -33,17 +33,8 @@
 #include <stdint.h>
 
 #include "report/model.h"
+#include "report/preview.h"
 
-#define KD_PREVIEW 48 /* bytes of a key or value kept for a finding */
-
-/* A short copy of a key or value, for the report. */
-typedef struct kd_preview {
-    int32_t len;           /* the full length, -1 for null */
-    uint8_t n;             /* bytes kept (none when redacted) */
-    bool redacted;         /* only `token` describes the content */
-    uint64_t token;        /* keyed hash of the whole content, when redacted */
-    uint8_t bytes[KD_PREVIEW];
-} kd_preview;
 
 /* One side of a run: the originals or the copies. */
 typedef struct kd_side {
@@ -70,7 +61,7 @@ typedef struct kd_run {
     int64_t recurring;     /* records that were the 4th or later copy of their content */
     int64_t later;         /* records copied again later in the partition */
     bool regular;          /* the block recurs at a regular interval (3 copies or more) */
-    kd_preview key, value; /* of the first copy */
+    rm_preview key, value; /* of the first copy */
 } kd_run;
 
 /* Why a repeat is repeated content rather than a delivery duplicate. */
@@ -161,16 +152,10 @@ const char *kd_reason_name(int reason);
 /*
  * Add the finding for run `r`, decided `reason`, to partition `part` of
  * `rep` (counted, and kept as an example while there is room; examples are
- * ranked by records involved). `redacted` says previews hide content.
- * Returns the finding, or NULL when it was counted but not kept.
+ * ranked by records involved): the run's facts as fields, its words
+ * written by report/ (duplicate_words.c). Returns the finding, or NULL when
+ * it was counted but not kept.
  */
 rm_finding *kd_emit(rm_report *rep, size_t part, const kd_run *r, int reason, const kd_context *c);
-
-/* The title and plain-words meaning of the duplicate type. */
-extern const char kd_type_title[], kd_type_summary[];
-
-/* Printable text of a preview: bytes outside printable ASCII as \xNN, and
- * the full length when cut. */
-void kd_preview_text(const kd_preview *p, char *out, size_t cap);
 
 #endif

@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
-#include "audit/incident.h"
 #include "engine/partition.h"
 #include "engine/spill.h"
 #include "reader/layout.h"
@@ -159,7 +158,6 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
     e->rules.redact = c->redact;
     e->rules.redact_key = c->redact_key;
     pthread_mutex_init(&e->lock, NULL);
-    ka_describe_types(e->rep);
     return e;
 }
 
@@ -469,7 +467,6 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     free(e->jobs);
     e->jobs = NULL;
     rm_finish(e->rep);
-    ka_describe_incidents(e->rep);
     e->cb = NULL;
     if (e->rep->oom && rc == 0) rc = KAUDIT_ENOMEM; /* something counted was not kept: not complete */
     if (rc < 0) {

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
-#include "audit/incident.h"
 #include "audit/indexcheck.h"
 #include "fuzz/memfd.h"
 #include "reader/segment.h"
@@ -45,7 +44,6 @@ static void audit(const char *path, int mode, size_t limit, char **json)
     o.producer_expiration_ms = 1000; /* make expiry reachable */
     rm_report *r = rm_create(8);
     size_t idx = rm_add_partition(r, "orders", 0, path);
-    ka_describe_types(r);
     ka_partition *ka = ka_partition_create(&o, r, idx, "orders");
     ka_held_limit(ka, 8 << 10); /* a few runs held to the end: the rest decided early, alike in every mode */
     if (mode == KQ_MEMORY) ka_index_limit(ka, limit);
@@ -78,7 +76,6 @@ static void audit(const char *path, int mode, size_t limit, char **json)
     ka_partition_free(ka);
     kx_txns_free(&txns);
     rm_finish(r);
-    ka_describe_incidents(r);
     if (json) {
         free(r->generated_at);
         r->generated_at = strdup("-");

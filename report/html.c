@@ -12,6 +12,7 @@
 
 #include "reader/text.h"
 #include "render.h"
+#include "types.h"
 
 /* Text content or attribute value, escaped. */
 static void esc(FILE *f, const char *s)
@@ -104,14 +105,19 @@ static int worst_of(const rm_count *c)
     return c->by_severity[RM_ERROR] ? RM_ERROR : c->by_severity[RM_WARNING] ? RM_WARNING : RM_INFO;
 }
 
-/* Types in reading order: described ones in the audit's order, then others. */
+/* The table's description of a type name (report/types.h), or NULL. */
+static const rt_type *type_info(const char *name)
+{
+    int id = rt_find(name);
+    return id >= 0 ? rt_type_of(id) : NULL;
+}
+
+/* The types found, in the table's reading order. */
 static int types_in_order(const rm_report *r, const char **out)
 {
     int n = 0;
-    for (int i = 0; i < r->ntypes; i++)
-        if (rm_count_of(r, r->types[i].type)) out[n++] = r->types[i].type;
-    for (int i = 0; i < r->ncounts; i++)
-        if (!rm_type_info_of(r, r->counts[i].type)) out[n++] = r->counts[i].type;
+    for (int i = 0; i < RT_COUNT; i++)
+        if (rm_count_of(r, rt_type_of(i)->name)) out[n++] = rt_type_of(i)->name;
     return n;
 }
 
@@ -144,7 +150,7 @@ static void verdict(const rm_report *r, FILE *f)
             more++;
             continue;
         }
-        const rm_type_info *ti = rm_type_info_of(r, order[i]);
+        const rt_type *ti = type_info(order[i]);
         fputs(k++ ? ", " : "", f);
         esc(f, ti ? ti->title : order[i]);
         fprintf(f, " (%" PRId64 ")", ew);
@@ -224,7 +230,7 @@ static void counts_table(const rm_report *r, FILE *f, const char **order, int n)
           f);
     for (int i = 0; i < n; i++) {
         const rm_count *c = rm_count_of(r, order[i]);
-        const rm_type_info *ti = rm_type_info_of(r, order[i]);
+        const rt_type *ti = type_info(order[i]);
         fputs("<tr data-type=\"", f);
         esc(f, order[i]);
         fputs("\"><td class=\"type\"><a href=\"#type-", f);
@@ -377,6 +383,7 @@ static void finding_card(const rm_report *r, FILE *f, const rm_finding *x)
     if (x->incident[0]) fprintf(f, "<dt>incident</dt><dd><a href=\"#%s\">%s</a></dd>", x->incident, x->incident);
     for (int i = 0; i < x->nfields; i++) {
         const rm_field *fd = &x->fields[i];
+        if (fd->words_only) continue;
         fputs("<dt>", f);
         for (const char *c = fd->key; *c; c++) fputc(*c == '_' ? ' ' : *c, f);
         fputs("</dt><dd>", f);
@@ -507,7 +514,7 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
     }
     size_t *idx = r->nfindings ? malloc(r->nfindings * sizeof *idx) : NULL;
     for (int t = 0; t < n; t++) {
-        const rm_type_info *ti = rm_type_info_of(r, order[t]);
+        const rt_type *ti = type_info(order[t]);
         const rm_count *c = rm_count_of(r, order[t]);
         fprintf(f, "<section class=\"type\" id=\"type-%s\"><h2>", order[t]);
         esc(f, ti ? ti->title : order[t]);

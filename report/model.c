@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "reader/text.h"
+#include "types.h"
 
 rm_report *rm_create(int64_t max_examples)
 {
@@ -64,22 +65,6 @@ void rm_free(rm_report *r)
     free(r->meta);
     free(r->generated_at);
     free(r);
-}
-
-void rm_describe_type(rm_report *r, const char *type, const char *title, const char *summary)
-{
-    if (rm_type_info_of(r, type) || r->ntypes == RM_MAX_TYPES) return;
-    r->types[r->ntypes].type = type;
-    r->types[r->ntypes].title = title;
-    r->types[r->ntypes].summary = summary;
-    r->ntypes++;
-}
-
-const rm_type_info *rm_type_info_of(const rm_report *r, const char *type)
-{
-    for (int i = 0; i < r->ntypes; i++)
-        if (strcmp(r->types[i].type, type) == 0) return &r->types[i];
-    return NULL;
 }
 
 void rm_add_meta(rm_report *r, const char *key, const char *value)
@@ -245,9 +230,12 @@ static rm_finding *place(rm_report *r, rm_count *c, const rm_finding *want)
     return f;
 }
 
-rm_finding *rm_add_ranked(rm_report *r, const char *type, int severity, size_t partition, int64_t offset,
+rm_finding *rm_add_ranked(rm_report *r, int tid, int variant, int severity, size_t partition, int64_t offset,
                           int64_t impact)
 {
+    const rt_type *t = rt_type_of(tid);
+    assert(t->severities & (1u << severity)); /* report/types.c says which severities a type may have */
+    const char *type = t->name;
     rm_count *c = count_of(r, type);
     if (!c) return r->oom = true, NULL; /* more types than RM_MAX_TYPES: a bug, said as lost */
     c->total++;
@@ -255,6 +243,8 @@ rm_finding *rm_add_ranked(rm_report *r, const char *type, int severity, size_t p
     r->by_severity[severity]++;
     rm_finding want;
     memset(&want, 0, sizeof want);
+    want.tid = tid;
+    want.variant = variant;
     want.type = type;
     want.severity = severity;
     want.partition = partition;
@@ -267,9 +257,9 @@ rm_finding *rm_add_ranked(rm_report *r, const char *type, int severity, size_t p
     return place(r, c, &want);
 }
 
-rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t partition, int64_t offset)
+rm_finding *rm_add_finding(rm_report *r, int tid, int variant, int severity, size_t partition, int64_t offset)
 {
-    return rm_add_ranked(r, type, severity, partition, offset, 0);
+    return rm_add_ranked(r, tid, variant, severity, partition, offset, 0);
 }
 
 /* ---- incidents ------------------------------------------------------------ */
@@ -368,44 +358,18 @@ int rm_group_finding(rm_report *r, const rm_group *g, size_t partition, int seve
     return -1;
 }
 
-void rm_set_summary(rm_report *r, rm_incident *x, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    free(x->summary);
-    x->summary = vformat(fmt, ap);
-    va_end(ap);
-    r->oom |= !x->summary;
-}
-
-void rm_set_message(rm_finding *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    free(f->message);
-    f->message = vformat(fmt, ap);
-    va_end(ap);
-    f->lost |= !f->message;
-}
-
-void rm_set_explanation(rm_finding *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    free(f->explanation);
-    f->explanation = vformat(fmt, ap);
-    va_end(ap);
-    f->lost |= !f->explanation;
-}
-
 static rm_field *new_field(rm_finding *f, const char *key, int kind)
 {
+    const rt_field *spec = rt_field_of(f->tid, key);
+    assert(spec != NULL); /* every field is declared by its type in report/types.c */
+    assert(spec->kind == kind || (kind == RM_NULL && spec->kind == RM_INT));
     assert(f->nfields < RM_MAX_FIELDS); /* a finding type with more fields needs a larger RM_MAX_FIELDS */
     if (f->nfields == RM_MAX_FIELDS) return NULL;
     rm_field *x = &f->fields[f->nfields++];
     memset(x, 0, sizeof *x);
     x->key = key;
     x->kind = kind;
+    x->words_only = spec && (spec->flags & RT_WORDS);
     return x;
 }
 
@@ -584,18 +548,9 @@ static int cmp_ptr_time(const void *a, const void *b)
     return cmp_incident_time(*(rm_incident *const *)a, *(rm_incident *const *)b);
 }
 
-void rm_finish(rm_report *r)
+/* Link every kept finding to its incident (numbered already). */
+static void link_incidents(rm_report *r)
 {
-    for (size_t i = 0; i < r->nfindings; i++) r->oom |= r->findings[i].lost;
-    if (r->nfindings > 1) qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
-    for (size_t i = 0; i < r->nfindings; i++) snprintf(r->findings[i].id, sizeof r->findings[i].id, "F%zu", i + 1);
-    join_incidents(r);
-    if (r->nincidents > 1) qsort(r->incidents, r->nincidents, sizeof *r->incidents, cmp_incident_rank);
-    for (size_t i = 0; i < r->nincidents; i++) {
-        rm_incident *x = &r->incidents[i];
-        snprintf(x->id, sizeof x->id, "I%zu", i + 1);
-        if (x->nparts > 1) qsort(x->parts, x->nparts, sizeof *x->parts, cmp_part);
-    }
     rm_incident **by_time = r->nincidents ? malloc(r->nincidents * sizeof *by_time) : NULL;
     if (!by_time) {
         r->oom |= r->nincidents > 0;
@@ -609,6 +564,35 @@ void rm_finish(rm_report *r)
         if (x) snprintf(f->incident, sizeof f->incident, "%s", x->id);
     }
     free(by_time);
+}
+
+/* Every kept finding's words, from its type's table (report/types.c), and
+ * every incident's (incident_words.c). */
+static void write_words(rm_report *r)
+{
+    for (size_t i = 0; i < r->nfindings; i++) {
+        rm_finding *f = &r->findings[i];
+        free(f->message);
+        free(f->explanation);
+        r->oom |= rt_words(f, &f->message, &f->explanation) < 0;
+    }
+    rm_describe_incidents(r);
+}
+
+void rm_finish(rm_report *r)
+{
+    for (size_t i = 0; i < r->nfindings; i++) r->oom |= r->findings[i].lost;
+    if (r->nfindings > 1) qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
+    for (size_t i = 0; i < r->nfindings; i++) snprintf(r->findings[i].id, sizeof r->findings[i].id, "F%zu", i + 1);
+    join_incidents(r);
+    if (r->nincidents > 1) qsort(r->incidents, r->nincidents, sizeof *r->incidents, cmp_incident_rank);
+    for (size_t i = 0; i < r->nincidents; i++) {
+        rm_incident *x = &r->incidents[i];
+        snprintf(x->id, sizeof x->id, "I%zu", i + 1);
+        if (x->nparts > 1) qsort(x->parts, x->nparts, sizeof *x->parts, cmp_part);
+    }
+    link_incidents(r);
+    write_words(r);
 }
 
 const rm_field *rm_find_field(const rm_finding *f, const char *key)

@@ -2,9 +2,11 @@
  * model.h - the one in-memory report every output format renders.
  *
  * Owns: rm_report (what was audited, per-partition summaries, findings) and
- * its strings. Knows nothing about Kafka's bytes: a finding is a type name,
- * a severity, where it is (topic, partition, offset) and an ordered list of
- * named extra values that the audit chose.
+ * its strings. Knows nothing about Kafka's bytes: a finding is data, a type
+ * of report/types.h (and which of its variants), a severity, where it is
+ * (topic, partition, offset) and an ordered list of named values, those the
+ * type declares. Its words (message, explanation) are written from them by
+ * rm_finish, with the type's table.
  *
  * Large audits stay usable: every finding is counted by type and severity,
  * but only `max_examples` of each type and severity are kept as examples
@@ -33,10 +35,11 @@ enum { RM_INT, RM_STR, RM_BOOL, RM_NULL };
 #define RM_MAX_TYPES 32
 
 typedef struct rm_field {
-    const char *key;       /* a static name chosen by the audit */
+    const char *key;       /* a static name the finding's type declares */
     int kind;              /* RM_INT, RM_STR, RM_BOOL or RM_NULL */
     int64_t i;             /* RM_INT, RM_BOOL */
     char *s;               /* RM_STR, owned */
+    bool words_only;       /* for the finding's words, never rendered as a field (RT_WORDS) */
 } rm_field;
 
 /* How a finding groups into an incident (chosen by the audit). */
@@ -51,14 +54,16 @@ typedef struct rm_group {
 typedef struct rm_finding {
     char id[24];           /* "F<n>", assigned by rm_finish in report order */
     char incident[24];     /* "I<n>" after rm_finish when grouped, else "" */
-    const char *type;      /* a static type name */
+    int tid;               /* its type, an rt_id of report/types.h */
+    int variant;           /* which of the type's words it reads in (RTV_*), 0 when one */
+    const char *type;      /* the type's name (rt_type_of(tid)->name) */
     int severity;
     size_t partition;      /* index into rm_report.partitions */
     int64_t offset;        /* where it shows, -1 when not tied to an offset */
     int64_t producer_id;   /* -1 when none applies */
     int32_t producer_epoch; /* -1 when none applies */
-    char *message;         /* one line, owned */
-    char *explanation;     /* plain words, owned */
+    char *message;         /* one line, owned: written by rm_finish */
+    char *explanation;     /* plain words, owned: written by rm_finish */
     rm_field fields[RM_MAX_FIELDS];
     int nfields;
     uint64_t seq;          /* insertion order, for a stable sort */
@@ -83,7 +88,7 @@ typedef struct rm_incident {
     int64_t findings, records;
     rm_incident_part *parts; /* by partition index */
     size_t nparts;
-    char *summary;         /* one sentence, written by the audit after rm_finish (owned) */
+    char *summary;         /* one sentence, written by rm_finish (owned) */
 } rm_incident;
 
 /* How a partition's content repeats (the duplicate audit's profile). */
@@ -129,11 +134,6 @@ typedef struct rm_partition {
     size_t nnotes;
 } rm_partition;
 
-/* What a finding type means, for people (set by the audit). */
-typedef struct rm_type_info {
-    const char *type, *title, *summary; /* literals */
-} rm_type_info;
-
 /* A fact about what was audited ("cluster.id" = "...", "broker.id" = "1"). */
 typedef struct rm_meta {
     char *key, *value;
@@ -164,8 +164,6 @@ typedef struct rm_report {
     int64_t by_severity[3]; /* every finding */
     int64_t max_examples;  /* per type and severity; < 0 means keep all */
     uint64_t next_seq;
-    rm_type_info types[RM_MAX_TYPES]; /* descriptions, in a reading order */
-    int ntypes;
     rm_meta *meta;
     size_t nmeta;
     rm_incident *incidents; /* every grouped finding counted; joined and numbered by rm_finish */
@@ -188,17 +186,17 @@ int rm_add_problem(rm_report *r, const char *fmt, ...) __attribute__((format(pri
 size_t rm_add_partition(rm_report *r, const char *topic, int32_t partition, const char *path);
 
 /*
- * Count a finding and, when its type still has room for examples, return
- * a new finding to fill (its type, severity and partition set); NULL when
- * the example is not kept (the count still is) or memory runs out. `type`
- * must be a string that outlives the report (a literal).
+ * Count a finding of type `tid` (an rt_id) read in `variant` and, when its
+ * type still has room for examples, return a new finding to fill (its type,
+ * severity and partition set); NULL when the example is not kept (the count
+ * still is) or memory runs out. The severity must be one the type may have.
  */
-rm_finding *rm_add_finding(rm_report *r, const char *type, int severity, size_t partition, int64_t offset);
+rm_finding *rm_add_finding(rm_report *r, int tid, int variant, int severity, size_t partition, int64_t offset);
 
 /* The same for a finding involving `impact` records: when its type and
  * severity have no room left, it replaces the kept example of the smallest
  * impact (the last among equals) if its own is larger. */
-rm_finding *rm_add_ranked(rm_report *r, const char *type, int severity, size_t partition, int64_t offset,
+rm_finding *rm_add_ranked(rm_report *r, int tid, int variant, int severity, size_t partition, int64_t offset,
                           int64_t impact);
 
 /*
@@ -211,11 +209,9 @@ rm_finding *rm_add_ranked(rm_report *r, const char *type, int severity, size_t p
 int rm_group_finding(rm_report *r, const rm_group *g, size_t partition, int severity, int64_t ts, int64_t first_offset,
                      int64_t last_offset, int64_t records, rm_finding *f);
 
-/* Set the message or explanation of a finding (printf-style, copied). */
-void rm_set_message(rm_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void rm_set_explanation(rm_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Append an extra field (the key must be a literal). Ignored past RM_MAX_FIELDS. */
+/* Append a field (the key must be a literal its type declares: report/types.c;
+ * one the type marks RT_WORDS is for the words only). Ignored past
+ * RM_MAX_FIELDS. */
 void rm_field_int(rm_finding *f, const char *key, int64_t v);
 void rm_field_bool(rm_finding *f, const char *key, bool v);
 void rm_field_str(rm_finding *f, const char *key, const char *s);
@@ -229,10 +225,6 @@ void rm_partition_note(rm_report *r, size_t part, const char *fmt, ...) __attrib
 /* Count `findings` findings covering `records` records under `name` (a
  * literal) in partition `part`'s duplicate tally. */
 void rm_tally_duplicates(rm_report *r, size_t part, const char *name, int64_t findings, int64_t records);
-
-/* Describe a finding type (literals): its title and what it means. */
-void rm_describe_type(rm_report *r, const char *type, const char *title, const char *summary);
-const rm_type_info *rm_type_info_of(const rm_report *r, const char *type);
 
 /* Record a fact about the audited data once (copied; duplicates ignored). */
 void rm_add_meta(rm_report *r, const char *key, const char *value);
@@ -250,12 +242,12 @@ int rm_merge(rm_report *dst, rm_report *src);
 /* Sort findings (partition, offset, type, insertion) and number them F1..;
  * join incidents of one kind and key whose times lie within their gap,
  * order them (severity, records, time) and number them I1..; link every
- * kept finding to its incident. */
+ * kept finding to its incident; write every finding's message and
+ * explanation and every incident's summary (out of memory: r->oom). */
 void rm_finish(rm_report *r);
 
-/* Set an incident of r's one-sentence summary (printf-style, copied); when
- * it cannot be allocated the report is marked incomplete (r->oom). */
-void rm_set_summary(rm_report *r, rm_incident *x, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Write every incident's summary (rm_finish does; incident_words.c). */
+void rm_describe_incidents(rm_report *r);
 
 /* The count of a finding type, or NULL when none was found. */
 const rm_count *rm_count_of(const rm_report *r, const char *type);

@@ -12,6 +12,7 @@ static void json_fields(jw *w, const rm_finding *x)
 {
     for (int i = 0; i < x->nfields; i++) {
         const rm_field *fd = &x->fields[i];
+        if (fd->words_only) continue;
         jw_key(w, fd->key);
         if (fd->kind == RM_STR) jw_str(w, fd->s ? fd->s : "");
         else if (fd->kind == RM_BOOL) jw_bool(w, fd->i != 0);

@@ -7,6 +7,15 @@
  * prints file, line and both values, then the test function goes on (so one
  * run shows every failure). A test function that checks nothing counts as a
  * failure: no test may pass on nothing.
+ *
+ * KT_REQUIRE(cond) and KT_REQUIRE_EQ_INT(a, b) are checks that the rest of
+ * the test function depends on (a pointer it dereferences, a count it
+ * indexes by, a file it reads): counted and reported like KT_CHECK and
+ * KT_EQ_INT, but a failure also returns from the test function at once, so
+ * a test never goes on to dereference what it found missing (a missing
+ * corpus gives FAILs, never a crash). Use them only in a test function
+ * (void, run by KT_RUN), never in a helper that returns a value; what the
+ * function allocated before is not freed on that path (it has failed).
  */
 #ifndef KAUDIT_TESTS_KT_H
 #define KAUDIT_TESTS_KT_H
@@ -62,6 +71,26 @@ static const char *kt_cur_name;
         if ((size_t)(alen) != (size_t)(blen) || memcmp((a), (b), (size_t)(alen)) != 0)  \
             KT_FAIL_("%s (%zu bytes) == %s (%zu bytes)", #a, (size_t)(alen), #b,         \
                      (size_t)(blen));                                                   \
+    } while (0)
+
+#define KT_REQUIRE(cond)                                                                \
+    do {                                                                                \
+        kt_checks++;                                                                    \
+        if (!(cond)) {                                                                  \
+            KT_FAIL_("%s (required: the test stops here)", #cond);                      \
+            return;                                                                     \
+        }                                                                               \
+    } while (0)
+
+#define KT_REQUIRE_EQ_INT(a, b)                                                         \
+    do {                                                                                \
+        long long kt_a_ = (long long)(a), kt_b_ = (long long)(b);                       \
+        kt_checks++;                                                                    \
+        if (kt_a_ != kt_b_) {                                                           \
+            KT_FAIL_("%s == %s: %lld != %lld (required: the test stops here)", #a, #b,   \
+                     kt_a_, kt_b_);                                                     \
+            return;                                                                     \
+        }                                                                               \
     } while (0)
 
 #define KT_RUN(fn)                                                                      \

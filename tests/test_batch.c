@@ -88,7 +88,7 @@ static void test_v2_uncompressed(void)
     size_t n = unhex(V2_NONE, buf, sizeof buf);
     kb_batch b;
     ke_error e;
-    KT_EQ_INT(kb_parse(buf, n, 1000, &b, &e), 0);
+    KT_REQUIRE_EQ_INT(kb_parse(buf, n, 1000, &b, &e), 0);
     KT_EQ_INT(b.size, n);
     KT_EQ_INT(b.magic, 2);
     KT_CHECK(b.crc_valid);
@@ -105,9 +105,9 @@ static void test_v2_uncompressed(void)
     KT_EQ_INT(b.timestamp_type, KB_TS_CREATE);
     KT_EQ_INT(b.payload_pos, 1000 + 61);
     kb_iter it;
-    KT_EQ_INT(kb_iter_open(&it, &b, NULL, &e), 0);
+    KT_REQUIRE_EQ_INT(kb_iter_open(&it, &b, NULL, &e), 0);
     kb_record r;
-    KT_EQ_INT(kb_iter_next(&it, &r, &e), 1);
+    KT_REQUIRE_EQ_INT(kb_iter_next(&it, &r, &e), 1);
     KT_EQ_INT(r.offset, 0);
     KT_EQ_INT(r.sequence, 2147483646);
     KT_EQ_MEM(r.key, r.key_len, "k1", 2);
@@ -115,19 +115,19 @@ static void test_v2_uncompressed(void)
     KT_EQ_INT(r.header_count, 2);
     kcur hc = kcur_make(r.headers, r.headers_len);
     kb_header h;
-    KT_CHECK(kb_header_next(&hc, &h));
+    KT_REQUIRE(kb_header_next(&hc, &h));
     KT_EQ_MEM(h.key, h.key_len, "h1", 2);
     KT_EQ_MEM(h.value, h.value_len, "v1", 2);
-    KT_CHECK(kb_header_next(&hc, &h));
+    KT_REQUIRE(kb_header_next(&hc, &h));
     KT_EQ_MEM(h.key, h.key_len, "h2", 2);
     KT_CHECK(h.value == NULL && h.value_len == -1);
     KT_CHECK(!kb_header_next(&hc, &h));
-    KT_EQ_INT(kb_iter_next(&it, &r, &e), 1);
+    KT_REQUIRE_EQ_INT(kb_iter_next(&it, &r, &e), 1);
     KT_EQ_INT(r.offset, 1);
     KT_EQ_INT(r.timestamp, 1700000000005);
     KT_EQ_INT(r.sequence, 2147483647);
     KT_CHECK(r.key == NULL && r.key_len == -1 && r.value == NULL && r.value_len == -1);
-    KT_EQ_INT(kb_iter_next(&it, &r, &e), 1);
+    KT_REQUIRE_EQ_INT(kb_iter_next(&it, &r, &e), 1);
     KT_EQ_INT(r.sequence, 0);
     KT_EQ_INT(r.key_len, 0); /* empty, not null */
     KT_CHECK(r.key != NULL);
@@ -199,17 +199,17 @@ static void test_v2_codecs(void)
         size_t n = unhex(V2_CODECS[codec - 1], buf, sizeof buf);
         kb_batch b;
         ke_error e;
-        KT_EQ_INT(kb_parse(buf, n, 0, &b, &e), 0);
+        KT_REQUIRE_EQ_INT(kb_parse(buf, n, 0, &b, &e), 0);
         KT_CHECK(b.crc_valid);
         KT_EQ_INT(b.codec, codec);
         KT_EQ_INT(b.count, 4);
         kb_iter it;
-        KT_EQ_INT(kb_iter_open(&it, &b, dc, &e), 0);
+        KT_REQUIRE_EQ_INT(kb_iter_open(&it, &b, dc, &e), 0);
         kb_record r;
         for (int i = 0; i < 4; i++) {
             char key[16];
             snprintf(key, sizeof key, "key-%d", i);
-            KT_EQ_INT(kb_iter_next(&it, &r, &e), 1);
+            KT_REQUIRE_EQ_INT(kb_iter_next(&it, &r, &e), 1);
             KT_EQ_INT(r.offset, i);
             KT_EQ_INT(r.timestamp, 1700000000000 + i);
             KT_EQ_MEM(r.key, r.key_len, key, 5);
@@ -244,36 +244,36 @@ static void test_legacy_wrappers(void)
     /* A broker assigns the wrapper the absolute offset of its last inner
      * message: put the pair at offsets 100 and 101. */
     buf[7] = 101;
-    KT_EQ_INT(kb_parse(buf, n, 0, &b, &e), 0);
+    KT_REQUIRE_EQ_INT(kb_parse(buf, n, 0, &b, &e), 0);
     KT_CHECK(b.crc_valid);
     KT_EQ_INT(b.magic, 1);
     KT_EQ_INT(b.codec, KC_GZIP);
-    KT_EQ_INT(kb_iter_open(&it, &b, dc, &e), 0);
+    KT_REQUIRE_EQ_INT(kb_iter_open(&it, &b, dc, &e), 0);
     KT_EQ_INT(b.base_offset, 100);
     KT_EQ_INT(b.last_offset, 101);
     KT_EQ_INT(b.count, 2);
-    KT_EQ_INT(kb_iter_next(&it, &r, &e), 1);
+    KT_REQUIRE_EQ_INT(kb_iter_next(&it, &r, &e), 1);
     KT_EQ_INT(r.offset, 100);
     KT_EQ_INT(r.timestamp, 1600000000000);
     KT_EQ_MEM(r.key, r.key_len, "a", 1);
     KT_EQ_MEM(r.value, r.value_len, "one", 3);
     KT_CHECK(r.crc_valid);
-    KT_EQ_INT(kb_iter_next(&it, &r, &e), 1);
+    KT_REQUIRE_EQ_INT(kb_iter_next(&it, &r, &e), 1);
     KT_EQ_INT(r.offset, 101);
     KT_CHECK(r.key == NULL && r.key_len == -1);
     KT_EQ_INT(kb_iter_next(&it, &r, &e), 0);
 
     n = unhex(V0_LZ4, buf, sizeof buf);
-    KT_EQ_INT(kb_parse(buf, n, 0, &b, &e), 0);
+    KT_REQUIRE_EQ_INT(kb_parse(buf, n, 0, &b, &e), 0);
     KT_CHECK(b.crc_valid);
     KT_EQ_INT(b.magic, 0);
     KT_EQ_INT(b.timestamp_type, KB_TS_NONE);
-    KT_EQ_INT(kb_iter_open(&it, &b, dc, &e), 0);
+    KT_REQUIRE_EQ_INT(kb_iter_open(&it, &b, dc, &e), 0);
     KT_EQ_INT(b.count, 2);
-    KT_EQ_INT(kb_iter_next(&it, &r, &e), 1);
+    KT_REQUIRE_EQ_INT(kb_iter_next(&it, &r, &e), 1);
     KT_EQ_INT(r.timestamp, -1);
     KT_EQ_MEM(r.value, r.value_len, "oneoneoneoneoneoneoneoneoneone", 30);
-    KT_EQ_INT(kb_iter_next(&it, &r, &e), 1);
+    KT_REQUIRE_EQ_INT(kb_iter_next(&it, &r, &e), 1);
     KT_EQ_MEM(r.key, r.key_len, "b", 1);
     KT_EQ_INT(kb_iter_next(&it, &r, &e), 0);
     kc_free(dc);
@@ -333,10 +333,10 @@ static void test_header_rejections(void)
     /* count says 4 but there are 3 records: caught while walking */
     memcpy(t, buf, n);
     t[60] = 4;
-    KT_EQ_INT(kb_parse(t, n, 0, &b, &e), 0);
+    KT_REQUIRE_EQ_INT(kb_parse(t, n, 0, &b, &e), 0);
     kb_iter it;
     kb_record r;
-    KT_EQ_INT(kb_iter_open(&it, &b, NULL, &e), 0);
+    KT_REQUIRE_EQ_INT(kb_iter_open(&it, &b, NULL, &e), 0);
     int rc, k = 0;
     while ((rc = kb_iter_next(&it, &r, &e)) == 1) k++;
     KT_EQ_INT(k, 3);

@@ -27,11 +27,10 @@ static void test_offsets_good(void)
     ke_error e;
     const char *s = "0\n3\nt1 0 5\nt-2\t1   -1  \nlong.topic 12 9223372036854775807\n";
     KT_EQ_INT(parse_str(s, KK_OFFSETS, &c, &e), 0);
-    KT_CHECK(c != NULL);
-    if (!c) return;
+    KT_REQUIRE(c != NULL);
     KT_EQ_INT(c->version, 0);
     KT_EQ_INT(c->count, 3);
-    KT_EQ_INT(c->n, 3);
+    KT_REQUIRE_EQ_INT(c->n, 3);
     KT_EQ_STR(c->entries[0].topic, "t1");
     KT_EQ_INT(c->entries[0].partition, 0);
     KT_EQ_INT(c->entries[0].offset, 5);
@@ -47,12 +46,11 @@ static void test_offsets_good(void)
     kk_checkpoint_free(NULL);
     /* \r\n and lone \r end lines too (BufferedReader.readLine); '+' signs parse. */
     KT_EQ_INT(parse_str("0\r\n2\ra +1 2\r\nb 3 +4", KK_OFFSETS, &c, &e), 0);
-    if (c) {
-        KT_EQ_INT(c->n, 2);
-        KT_EQ_INT(c->entries[0].partition, 1);
-        KT_EQ_INT(c->entries[1].offset, 4);
-        KT_EQ_INT(c->entries[1].pos, 13);
-    }
+    KT_REQUIRE(c != NULL);
+    KT_REQUIRE_EQ_INT(c->n, 2);
+    KT_EQ_INT(c->entries[0].partition, 1);
+    KT_EQ_INT(c->entries[1].offset, 4);
+    KT_EQ_INT(c->entries[1].pos, 13);
     kk_checkpoint_free(c);
 }
 
@@ -121,15 +119,17 @@ static void test_offsets_bad(void)
     kk_checkpoint *c = NULL;
     ke_error e;
     KT_EQ_INT(parse_str("0\n1\nt\xc3\xb8 0 1\n", KK_OFFSETS, &c, &e), 0);
-    if (c) KT_EQ_STR(c->entries[0].topic, "t\xc3\xb8");
+    KT_REQUIRE(c != NULL);
+    KT_REQUIRE_EQ_INT(c->n, 1);
+    KT_EQ_STR(c->entries[0].topic, "t\xc3\xb8");
     kk_checkpoint_free(c);
     /* A leading blank gives Java an empty first field: topic "". */
     KT_EQ_INT(parse_str("0\n1\n 81 185\n", KK_OFFSETS, &c, &e), 0);
-    if (c) {
-        KT_EQ_STR(c->entries[0].topic, "");
-        KT_EQ_INT(c->entries[0].partition, 81);
-        KT_EQ_INT(c->entries[0].offset, 185);
-    }
+    KT_REQUIRE(c != NULL);
+    KT_REQUIRE_EQ_INT(c->n, 1);
+    KT_EQ_STR(c->entries[0].topic, "");
+    KT_EQ_INT(c->entries[0].partition, 81);
+    KT_EQ_INT(c->entries[0].offset, 185);
     kk_checkpoint_free(c);
     /* A NUL inside a topic name cannot be a C string. */
     static const char nul[] = "0\n1\na\0b 0 1\n";
@@ -179,7 +179,8 @@ static void test_leader_epoch(void)
     kk_checkpoint *c = NULL;
     ke_error e;
     KT_EQ_INT(parse_str("0\n3\n0 0\n2 43850\n3 44141\n", KK_LEADER_EPOCH, &c, &e), 0);
-    if (!c) return;
+    KT_REQUIRE(c != NULL);
+    KT_REQUIRE_EQ_INT(c->n, 3);
     KT_EQ_INT(c->entries[1].epoch, 2);
     KT_EQ_INT(c->entries[1].offset, 43850);
     KT_CHECK(c->entries[1].topic == NULL);
@@ -191,7 +192,7 @@ static void test_leader_epoch(void)
     /* Every violation, by looping: equal epoch, offset going back, negative. */
     const char *s = "0\n5\n1 0\n1 5\n2 3\n3 10\n-4 -1\n";
     KT_EQ_INT(parse_str(s, KK_LEADER_EPOCH, &c, &e), 0); /* Kafka's reader accepts it */
-    if (!c) return;
+    KT_REQUIRE(c != NULL);
     next = 0;
     int64_t pos[4] = {0};
     int n = 0;
@@ -469,55 +470,69 @@ static void test_real_checkpoints(void)
     kk_checkpoint_free(c);
 }
 
+/* The bytes of a corpus file (free() them), or NULL: the caller requires it. */
 static uint8_t *real_buf(const char *rel, size_t *len)
 {
     char path[512];
     snprintf(path, sizeof path, CORPUS "%s", rel);
-    uint8_t *b = kt_slurp(path, len);
-    KT_CHECK(b != NULL);
-    return b;
+    return kt_slurp(path, len);
 }
 
 static void test_real_small_files(void)
 {
     size_t len;
     ke_error e;
+    int rc;
     uint8_t *b =
         real_buf("Pda-Final-Project__backend/data/kafka/__cluster_metadata-0/partition.metadata", &len);
+    KT_REQUIRE(b != NULL);
     kk_partition_metadata pm;
     static const uint8_t meta_topic[16] = {[15] = 1}; /* Uuid.METADATA_TOPIC_ID */
-    if (b) KT_EQ_INT(kk_partition_metadata_parse(&pm, b, len, &e), 0);
+    rc = kk_partition_metadata_parse(&pm, b, len, &e);
+    free(b);
+    KT_REQUIRE_EQ_INT(rc, 0);
     KT_EQ_MEM(pm.uuid, 16, meta_topic, 16);
     KT_EQ_STR(pm.topic_id, "AAAAAAAAAAAAAAAAAAAAAQ");
-    free(b);
     b = real_buf("dschne27__kafka-streams/broker/data/meta.properties", &len);
+    KT_REQUIRE(b != NULL);
     kk_meta_properties m;
-    if (b) KT_EQ_INT(kk_meta_properties_parse(&m, b, len, &e), 0);
+    rc = kk_meta_properties_parse(&m, b, len, &e);
+    free(b);
+    KT_REQUIRE_EQ_INT(rc, 0);
     KT_CHECK(m.version == 0 && m.has_broker_id && m.broker_id == 1);
     KT_EQ_STR(m.cluster_id, "3NSwUOyERT-qcj8GAtP8HA");
-    free(b);
     b = real_buf("xpxwo100__bullShit/tmp/kafka-logs/meta.properties", &len);
-    if (b) KT_EQ_INT(kk_meta_properties_parse(&m, b, len, &e), 0);
+    KT_REQUIRE(b != NULL);
+    rc = kk_meta_properties_parse(&m, b, len, &e);
+    free(b);
+    KT_REQUIRE_EQ_INT(rc, 0);
     KT_CHECK(m.version == 0 && m.broker_id == 0 && !m.has_cluster_id);
-    free(b);
     b = real_buf("ronem123__rupia-transaction-service/kafka-logs/.kafka_cleanshutdown", &len);
+    KT_REQUIRE(b != NULL);
     kk_clean_shutdown cs;
-    if (b) KT_EQ_INT(kk_clean_shutdown_parse(&cs, b, len, &e), 0);
+    rc = kk_clean_shutdown_parse(&cs, b, len, &e);
+    free(b);
+    KT_REQUIRE_EQ_INT(rc, 0);
     KT_CHECK(!cs.empty && cs.has_broker_epoch && cs.broker_epoch == 11);
-    free(b);
     b = real_buf("William0423__kafka/kafka-logs/.kafka_cleanshutdown", &len);
-    if (b) KT_EQ_INT(kk_clean_shutdown_parse(&cs, b, len, &e), 0);
+    KT_REQUIRE(b != NULL);
+    rc = kk_clean_shutdown_parse(&cs, b, len, &e);
+    free(b);
+    KT_REQUIRE_EQ_INT(rc, 0);
     KT_CHECK(cs.empty);
-    free(b);
     b = real_buf("Pda-Final-Project__backend/data/kafka/__cluster_metadata-0/quorum-state", &len);
+    KT_REQUIRE(b != NULL);
     kk_quorum_state q;
-    if (b) KT_EQ_INT(kk_quorum_state_parse(&q, b, len, &e), 0);
+    rc = kk_quorum_state_parse(&q, b, len, &e);
+    free(b);
+    KT_REQUIRE_EQ_INT(rc, 0);
     KT_CHECK(q.leader_id == 1 && q.leader_epoch == 6 && q.n_voters == 1 && q.voters[0] == 1);
-    free(b);
     b = real_buf("ronem123__rupia-transaction-service/kafka-logs/__cluster_metadata-0/quorum-state", &len);
-    if (b) KT_EQ_INT(kk_quorum_state_parse(&q, b, len, &e), 0);
-    KT_CHECK(q.data_version == 1 && q.has_voted_directory_id && !q.has_current_voters);
+    KT_REQUIRE(b != NULL);
+    rc = kk_quorum_state_parse(&q, b, len, &e);
     free(b);
+    KT_REQUIRE_EQ_INT(rc, 0);
+    KT_CHECK(q.data_version == 1 && q.has_voted_directory_id && !q.has_current_voters);
 }
 
 /* Every checkpoint-like file of the corpus parses; leader epochs are ordered. */

@@ -44,7 +44,7 @@ static void test_gzip_concatenated(void)
     const uint8_t *out;
     size_t len;
     ke_error e;
-    KT_EQ_INT(kc_decompress(c, KC_GZIP, 2, buf, n1 + n2, 100, &out, &len, &e), 0);
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_GZIP, 2, buf, n1 + n2, 100, &out, &len, &e), 0);
     KT_EQ_MEM(out, len, a, 5000);
     /* truncated: every cut of the second member fails, never crashes */
     int bad = 0;
@@ -68,7 +68,7 @@ static void test_snappy_framings(void)
     const uint8_t *out;
     size_t len;
     ke_error e;
-    KT_EQ_INT(kc_decompress(c, KC_SNAPPY, 2, raw, rlen, 0, &out, &len, &e), 0);
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_SNAPPY, 2, raw, rlen, 0, &out, &len, &e), 0);
     KT_EQ_MEM(out, len, a, 70000);
     /* xerial: header, then [BE32 len][block] chunks of 32 KiB input each,
      * with a repeated header in the middle (newer snappy-java accepts it). */
@@ -86,7 +86,7 @@ static void test_snappy_framings(void)
         x[xl] = (uint8_t)(cl >> 24), x[xl + 1] = (uint8_t)(cl >> 16), x[xl + 2] = (uint8_t)(cl >> 8), x[xl + 3] = (uint8_t)cl;
         xl += 4 + cl;
     }
-    KT_EQ_INT(kc_decompress(c, KC_SNAPPY, 2, x, xl, 0, &out, &len, &e), 0);
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_SNAPPY, 2, x, xl, 0, &out, &len, &e), 0);
     KT_EQ_MEM(out, len, a, 70000);
     KT_EQ_INT(kc_decompress(c, KC_SNAPPY, 2, x, xl - 5, 0, &out, &len, &e), KE_TRUNCATED);
     x[16] = 0x80; /* negative chunk length */
@@ -118,12 +118,12 @@ static void test_lz4_kafka_frames(void)
     const uint8_t *out;
     size_t len;
     ke_error e;
-    KT_EQ_INT(kc_decompress(c, KC_LZ4, 2, f, n, 0, &out, &len, &e), 0);
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_LZ4, 2, f, n, 0, &out, &len, &e), 0);
     KT_EQ_MEM(out, len, a, 100000);
     uint8_t good_hc = f[6];
     f[6] = (uint8_t)((XXH32(f, 6, 0) >> 8) & 0xff); /* the broken v0 checksum */
     KT_EQ_UINT(f[6], 0x1a);
-    KT_EQ_INT(kc_decompress(c, KC_LZ4, 0, f, n, 0, &out, &len, &e), 0);
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_LZ4, 0, f, n, 0, &out, &len, &e), 0);
     KT_EQ_MEM(out, len, a, 100000);
     KT_EQ_INT(kc_decompress(c, KC_LZ4, 1, f, n, 0, &out, &len, &e), KE_CORRUPT); /* v1 checks it */
     f[6] = good_hc;
@@ -131,7 +131,7 @@ static void test_lz4_kafka_frames(void)
     KT_EQ_INT(kc_decompress(c, KC_LZ4, 2, f, n - 4, 0, &out, &len, &e), KE_TRUNCATED);
     /* a frame with one stored (uncompressed) block */
     uint8_t s[7 + 4 + 5 + 4] = { 0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82, 5, 0, 0, 0x80, 'h', 'e', 'l', 'l', 'o', 0, 0, 0, 0 };
-    KT_EQ_INT(kc_decompress(c, KC_LZ4, 2, s, sizeof s, 0, &out, &len, &e), 0);
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_LZ4, 2, s, sizeof s, 0, &out, &len, &e), 0);
     KT_EQ_MEM(out, len, "hello", 5);
     kc_free(c);
     free(a);
@@ -153,7 +153,7 @@ static void test_zstd_frames(void)
     const uint8_t *out;
     size_t len;
     ke_error e;
-    KT_EQ_INT(kc_decompress(c, KC_ZSTD, 2, f, n1 + n2, 0, &out, &len, &e), 0);
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_ZSTD, 2, f, n1 + n2, 0, &out, &len, &e), 0);
     KT_EQ_MEM(out, len, a, 50000);
     KT_EQ_INT(kc_decompress(c, KC_ZSTD, 2, f, n1 + n2 - 3, 0, &out, &len, &e) < 0, 1);
     KT_EQ_INT(kc_decompress(c, KC_ZSTD, 2, f, 0, 0, &out, &len, &e) < 0, 1);

@@ -185,32 +185,57 @@ static void test_profile(void)
     KT_CHECK(kd_natural(&r, WINDOW));                     /* unless it recurs */
 }
 
+/* A finding's string / integer field, NULL / INT64_MIN when it has none
+ * (so a missing field fails the check instead of crashing). */
+static const char *field_s(const rm_finding *f, const char *key)
+{
+    const rm_field *x = rm_find_field(f, key);
+    return x ? x->s : NULL;
+}
+
+static long long field_i(const rm_finding *f, const char *key)
+{
+    const rm_field *x = rm_find_field(f, key);
+    return x ? (long long)x->i : (long long)INT64_MIN;
+}
+
 /* The finding carries its class, its evidence and why; examples are kept
  * by impact. */
 static void test_emit(void)
 {
     rm_report *rep = rm_create(1);
+    KT_REQUIRE(rep != NULL);
     size_t part = rm_add_partition(rep, "orders", 0, "orders-0");
     kd_context c = { NULL, false, WINDOW, NULL };
     kd_run small = resend(), big = retry();
     kd_emit(rep, part, &small, KD_DELIVERY, &c);
     rm_finding *f = kd_emit(rep, part, &big, KD_DELIVERY, &c);
-    KT_CHECK(f != NULL);                                  /* 5 records beat 1 */
+    KT_REQUIRE(f != NULL);                                /* 5 records beat 1 */
     KT_EQ_INT(rep->nfindings, 1);
     KT_EQ_INT(rep->counts[0].by_severity[RM_WARNING], 2);
-    KT_EQ_STR(rm_find_field(f, "class")->s, "retry_without_idempotence");
-    KT_EQ_STR(rm_find_field(f, "evidence")->s, "strong");
-    KT_EQ_INT(rm_find_field(f, "count")->i, 5);
-    KT_EQ_INT(rm_find_field(f, "time_distance_ms")->i, 0);
+    KT_EQ_STR(field_s(f, "class"), "retry_without_idempotence");
+    KT_EQ_STR(field_s(f, "evidence"), "strong");
+    KT_EQ_INT(field_i(f, "count"), 5);
+    KT_EQ_INT(field_i(f, "time_distance_ms"), 0);
     KT_CHECK(rm_find_field(f, "reason") == NULL);
     rm_finding *g = kd_emit(rep, part, &small, KD_PROFILE, &c);
-    KT_CHECK(g != NULL);
+    KT_REQUIRE(g != NULL);
     KT_EQ_INT(g->severity, RM_INFO);
-    KT_EQ_STR(rm_find_field(g, "class")->s, "repeated_content");
-    KT_EQ_STR(rm_find_field(g, "delivery_class")->s, "application_resend");
-    KT_EQ_STR(rm_find_field(g, "reason")->s, "profile");
-    KT_CHECK(strstr(g->message, "(repeated_content: profile)") != NULL);
+    KT_EQ_STR(field_s(g, "class"), "repeated_content");
+    KT_EQ_STR(field_s(g, "delivery_class"), "application_resend");
+    KT_EQ_STR(field_s(g, "reason"), "profile");
     KT_EQ_INT(rep->partitions[part].nduplicates, 3); /* tallies: application_resend, retry_..., repeated_content */
+    /* Its words are the report's (report/duplicate_words.c), written by rm_finish. */
+    rm_finish(rep);
+    KT_REQUIRE_EQ_INT(rep->nfindings, 2);
+    const rm_finding *w = rep->findings[0].severity == RM_INFO ? &rep->findings[0] : &rep->findings[1];
+    const rm_finding *d = w == &rep->findings[0] ? &rep->findings[1] : &rep->findings[0];
+    KT_CHECK(w->message && strstr(w->message, "(repeated_content: profile)") != NULL);
+    KT_CHECK(w->explanation && strncmp(w->explanation, "Content repeats by nature in this partition", 43) == 0);
+    KT_CHECK(d->message && strstr(d->message, "5 records at offsets") == d->message &&
+             strstr(d->message, "0 ms later (retry_without_idempotence)") != NULL);
+    KT_CHECK(d->explanation && strstr(d->explanation, "That is a client retry") != NULL &&
+             strstr(d->explanation, "Evidence: the whole batches repeated with the same client timestamps") != NULL);
     rm_free(rep);
 }
 

@@ -99,29 +99,25 @@ static void test_partition_names(void)
  * leader-epoch-checkpoint. */
 static void test_scan_logdir(void)
 {
-    if (access(CORPUS, R_OK) != 0) {
-        KT_CHECK(!"../shared/corpus is missing");
-        return;
-    }
+    KT_REQUIRE(access(CORPUS, R_OK) == 0); /* ../shared/corpus is missing */
     kl_set *s = kl_create();
+    KT_REQUIRE(s != NULL);
     KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs"), 0);
     kl_finish(s);
-    KT_EQ_INT(s->nlogdirs, 1);
+    KT_REQUIRE_EQ_INT(s->nlogdirs, 1);
     KT_EQ_INT(s->logdirs[0].nfiles, 6);
     KT_EQ_INT(s->nparts, 53);
     KT_EQ_INT(s->nproblems, 0);
     const kl_partition *p = NULL;
     for (size_t i = 0; i < s->nparts; i++)
         if (strcmp(s->parts[i].topic, "__consumer_offsets") == 0 && s->parts[i].partition == 17) p = &s->parts[i];
-    KT_CHECK(p != NULL);
-    if (p) {
-        KT_EQ_INT(p->nfiles, 6);
-        static const kl_kind order[] = { KL_SEGMENT, KL_OFFSET_INDEX, KL_TIME_INDEX, KL_SEGMENT,
-                                         KL_PRODUCER_SNAPSHOT, KL_LEADER_EPOCH };
-        for (size_t i = 0; i < 6 && i < p->nfiles; i++) KT_EQ_INT(p->files[i].kind, order[i]);
-        KT_EQ_INT(p->files[3].base_offset, 1);
-        KT_EQ_INT(p->logdir, 0);
-    }
+    KT_REQUIRE(p != NULL);
+    KT_REQUIRE_EQ_INT(p->nfiles, 6);
+    static const kl_kind order[] = { KL_SEGMENT, KL_OFFSET_INDEX, KL_TIME_INDEX, KL_SEGMENT,
+                                     KL_PRODUCER_SNAPSHOT, KL_LEADER_EPOCH };
+    for (size_t i = 0; i < 6; i++) KT_EQ_INT(p->files[i].kind, order[i]);
+    KT_EQ_INT(p->files[3].base_offset, 1);
+    KT_EQ_INT(p->logdir, 0);
     kl_free(s);
 }
 
@@ -129,7 +125,9 @@ static void test_scan_logdir(void)
  * one clear problem; a path that does not exist is a problem, not a crash. */
 static void test_scan_above_and_foreign(void)
 {
+    KT_REQUIRE(access(CORPUS, R_OK) == 0); /* ../shared/corpus is missing */
     kl_set *s = kl_create();
+    KT_REQUIRE(s != NULL);
     KT_EQ_INT(kl_add(s, CORPUS "SharaWeil__kafka-0.11.0"), 0);
     /* A folder above a log directory whose name looks like <topic>-<n>: */
     KT_EQ_INT(kl_add(s, CORPUS "Danielowo2000__BigDataTechnologies-Version-2"), 0);
@@ -156,17 +154,19 @@ static void test_scan_above_and_foreign(void)
  * partitions are not listed. */
 static void test_scan_direct(void)
 {
+    KT_REQUIRE(access(CORPUS, R_OK) == 0); /* ../shared/corpus is missing */
     kl_set *s = kl_create();
+    KT_REQUIRE(s != NULL);
     KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs/__consumer_offsets-17/00000000000000000001.log"), 0);
     KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs/__consumer_offsets-17"), 0);
     kl_finish(s);
-    KT_EQ_INT(s->nloose, 1);
+    KT_REQUIRE_EQ_INT(s->nloose, 1);
     KT_EQ_INT(s->loose[0].kind, KL_SEGMENT);
     KT_EQ_INT(s->loose[0].base_offset, 1);
-    KT_EQ_INT(s->nparts, 1);
+    KT_REQUIRE_EQ_INT(s->nparts, 1);
     KT_EQ_INT(s->parts[0].logdir, -1);
     KT_EQ_INT(s->parts[0].partition, 17);
-    KT_EQ_INT(s->nlogdirs, 1);
+    KT_REQUIRE_EQ_INT(s->nlogdirs, 1);
     KT_EQ_INT(s->parts[0].home, 0);
     KT_CHECK(s->logdirs[0].outside);
     int start = 0, parts = 0;
@@ -180,10 +180,11 @@ static void test_scan_direct(void)
     kl_free(s);
     /* Two partitions of one folder share one home. */
     s = kl_create();
+    KT_REQUIRE(s != NULL);
     KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs/__consumer_offsets-17"), 0);
     KT_EQ_INT(kl_add(s, CORPUS "DonaldY__kafka-2.7.1/kafka-logs/__consumer_offsets-18"), 0);
     kl_finish(s);
-    KT_EQ_INT(s->nparts, 2);
+    KT_REQUIRE_EQ_INT(s->nparts, 2);
     KT_EQ_INT(s->nlogdirs, 1);
     KT_EQ_INT(s->parts[0].home, 0);
     KT_EQ_INT(s->parts[1].home, 0);

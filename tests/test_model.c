@@ -6,6 +6,8 @@
 #include "kt.h"
 
 #include "report/model.h"
+#include "report/render.h"
+#include "report/types.h"
 
 /* Impacts of the kept examples of one type and severity, largest first. */
 static int kept_impacts(const rm_report *r, int64_t *out)
@@ -23,28 +25,32 @@ static int kept_impacts(const rm_report *r, int64_t *out)
 static void test_ranked(void)
 {
     rm_report *r = rm_create(3);
+    KT_REQUIRE(r != NULL);
     size_t p = rm_add_partition(r, "t", 0, "t-0");
     static const int64_t impacts[] = { 1, 5, 1, 9, 2, 5, 1 };
     for (int i = 0; i < 7; i++) {
-        rm_finding *f = rm_add_ranked(r, "duplicate", RM_WARNING, p, 10 * i, impacts[i]);
-        if (f) rm_set_message(f, "impact %" PRId64, impacts[i]);
+        rm_finding *f = rm_add_ranked(r, RT_DUPLICATE, 0, RM_WARNING, p, 10 * i, impacts[i]);
+        if (f) rm_field_int(f, "count", impacts[i]);
     }
     int64_t got[8];
-    KT_EQ_INT(kept_impacts(r, got), 3);
+    KT_REQUIRE_EQ_INT(kept_impacts(r, got), 3);
     KT_EQ_INT(got[0], 9);
     KT_EQ_INT(got[1], 5);
     KT_EQ_INT(got[2], 5);
+    KT_REQUIRE(rm_count_of(r, "duplicate") != NULL);
     KT_EQ_INT(rm_count_of(r, "duplicate")->total, 7);
     KT_EQ_INT(rm_count_of(r, "duplicate")->kept, 3);
     /* Among equals the earlier position is kept: of the two 5s, offsets 10
      * and 50, and a later 5 at a lower offset replaces neither. */
     rm_finish(r);
+    KT_REQUIRE_EQ_INT(r->nfindings, 3);
     KT_EQ_INT(r->findings[0].offset, 10);
     KT_EQ_INT(r->findings[1].offset, 30);
     KT_EQ_INT(r->findings[2].offset, 50);
-    KT_EQ_STR(r->findings[0].message, "impact 5");
+    KT_REQUIRE(r->findings[0].message != NULL);
+    KT_CHECK(strncmp(r->findings[0].message, "5 records at offsets 10..", 25) == 0);
     /* Notes never crowd out warnings: the cap is per severity. */
-    for (int i = 0; i < 5; i++) rm_add_ranked(r, "duplicate", RM_INFO, p, i, 100);
+    for (int i = 0; i < 5; i++) rm_add_ranked(r, RT_DUPLICATE, 0, RM_INFO, p, i, 100);
     KT_EQ_INT(rm_count_of(r, "duplicate")->kept_by_severity[RM_WARNING], 3);
     KT_EQ_INT(rm_count_of(r, "duplicate")->kept_by_severity[RM_INFO], 3);
     rm_free(r);
@@ -54,24 +60,26 @@ static void test_ranked(void)
 static void test_merge_ranked(void)
 {
     rm_report *one = rm_create(2), *a = rm_create(2), *b = rm_create(2);
+    KT_REQUIRE(one != NULL && a != NULL && b != NULL);
     size_t p0 = rm_add_partition(one, "t", 0, "t-0"), p1 = rm_add_partition(one, "t", 1, "t-1");
     size_t q0 = rm_add_partition(a, "t", 0, "t-0"), q1 = rm_add_partition(b, "t", 1, "t-1");
     static const int64_t im0[] = { 3, 1, 3 }, im1[] = { 4, 3, 1 };
     for (int i = 0; i < 3; i++) {
-        rm_add_ranked(one, "x", RM_ERROR, p0, i, im0[i]);
-        rm_add_ranked(a, "x", RM_ERROR, q0, i, im0[i]);
+        rm_add_ranked(one, RT_CORRUPT_BATCH, 0, RM_ERROR, p0, i, im0[i]);
+        rm_add_ranked(a, RT_CORRUPT_BATCH, 0, RM_ERROR, q0, i, im0[i]);
     }
     for (int i = 0; i < 3; i++) {
-        rm_add_ranked(one, "x", RM_ERROR, p1, i, im1[i]);
-        rm_add_ranked(b, "x", RM_ERROR, q1, i, im1[i]);
+        rm_add_ranked(one, RT_CORRUPT_BATCH, 0, RM_ERROR, p1, i, im1[i]);
+        rm_add_ranked(b, RT_CORRUPT_BATCH, 0, RM_ERROR, q1, i, im1[i]);
     }
     rm_report *merged = rm_create(2);
+    KT_REQUIRE(merged != NULL);
     KT_EQ_INT(rm_merge(merged, a), 0);
     KT_EQ_INT(rm_merge(merged, b), 0);
     rm_finish(one);
     rm_finish(merged);
-    KT_EQ_INT(merged->nfindings, 2);
-    KT_EQ_INT(one->nfindings, 2);
+    KT_REQUIRE_EQ_INT(merged->nfindings, 2);
+    KT_REQUIRE_EQ_INT(one->nfindings, 2);
     for (size_t i = 0; i < 2; i++) {
         KT_EQ_INT(merged->findings[i].partition, one->findings[i].partition);
         KT_EQ_INT(merged->findings[i].offset, one->findings[i].offset);
@@ -85,6 +93,7 @@ static void test_merge_ranked(void)
 static void test_incidents(void)
 {
     rm_report *r = rm_create(1);
+    KT_REQUIRE(r != NULL);
     size_t p0 = rm_add_partition(r, "orders", 0, "orders-0"), p1 = rm_add_partition(r, "orders", 1, "orders-1");
     rm_group retry = { "retry", 0, 60000, -1, -1, -1, -1 };
     rm_group restart = { "producer_restart", 77, -1, 4001, 4000, 0, 0 };
@@ -93,7 +102,7 @@ static void test_incidents(void)
     static const int64_t ts[] = { 0, 50000, 100000, 600000 };
     rm_finding *kept[4];
     for (int i = 0; i < 4; i++) {
-        kept[i] = rm_add_ranked(r, "duplicate", RM_WARNING, i % 2 ? p1 : p0, 10 * i, 1);
+        kept[i] = rm_add_ranked(r, RT_DUPLICATE, 0, RM_WARNING, i % 2 ? p1 : p0, 10 * i, 1);
         KT_EQ_INT(rm_group_finding(r, &retry, i % 2 ? p1 : p0, RM_WARNING, ts[i], 10 * i, 10 * i + 2, 3, kept[i]), 0);
     }
     KT_CHECK(kept[0] != NULL && kept[1] == NULL);
@@ -103,7 +112,7 @@ static void test_incidents(void)
     /* Out of time order: joins by rm_finish. */
     rm_group_finding(r, &retry, p0, RM_ERROR, 25000, 500, 500, 1, NULL);
     rm_finish(r);
-    KT_EQ_INT(r->nincidents, 3);
+    KT_REQUIRE_EQ_INT(r->nincidents, 3);
     /* Ordered by severity, then records. */
     const rm_incident *storm = &r->incidents[0], *replay = &r->incidents[1], *late = &r->incidents[2];
     KT_EQ_STR(storm->group.kind, "retry");
@@ -112,7 +121,7 @@ static void test_incidents(void)
     KT_EQ_INT(storm->records, 10);
     KT_EQ_INT(storm->first_ts, 0);
     KT_EQ_INT(storm->last_ts, 100000);
-    KT_EQ_INT(storm->nparts, 2);
+    KT_REQUIRE_EQ_INT(storm->nparts, 2);
     KT_EQ_INT(storm->parts[0].findings, 3);
     KT_EQ_INT(storm->parts[0].first_offset, 0);
     KT_EQ_INT(storm->parts[0].last_offset, 500);
@@ -125,9 +134,77 @@ static void test_incidents(void)
     KT_EQ_STR(storm->id, "I1");
     KT_EQ_STR(late->id, "I3");
     /* The kept finding names its incident. */
-    KT_EQ_INT(r->nfindings, 1);
+    KT_REQUIRE_EQ_INT(r->nfindings, 1);
     KT_EQ_STR(r->findings[0].incident, "I1");
+    /* Their words (incident_words.c). */
+    KT_EQ_STR(storm->summary, "4 retried batches landed twice between 1970-01-01 00:00:00Z and 1970-01-01 00:01:40Z "
+                              "(10 records): orders-0 (3) and orders-1 (1)");
+    KT_EQ_STR(replay->summary, "producer 4000 restarted as 4001 at 1970-01-01 00:00:05Z and replayed 7 records on "
+                               "orders-0 and 12 on orders-1");
     rm_free(r);
+}
+
+/* Findings are data: rm_finish writes their words from the type table,
+ * and a field for the words only is never rendered. */
+static void test_words(void)
+{
+    rm_report *r = rm_create(-1);
+    KT_REQUIRE(r != NULL);
+    size_t p = rm_add_partition(r, "orders", 3, "orders-3");
+    rm_finding *f = rm_add_finding(r, RT_OFFSET_REGRESSION, 0, RM_ERROR, p, 100);
+    KT_REQUIRE(f != NULL);
+    rm_field_str(f, "file", "orders-3/00000000000000000000.log");
+    rm_field_int(f, "position", 4096);
+    rm_field_int(f, "previous_last_offset", 120);
+    f = rm_add_finding(r, RT_SEQUENCE_GAP, 0, RM_WARNING, p, 200);
+    KT_REQUIRE(f != NULL);
+    f->producer_id = 7000, f->producer_epoch = 2;
+    rm_field_str(f, "file", "orders-3/00000000000000000000.log");
+    rm_field_int(f, "position", 8192);
+    rm_field_int(f, "expected_sequence", 5);
+    rm_field_int(f, "actual_sequence", 9);
+    rm_field_int(f, "missing", 4);
+    rm_field_int(f, "last_sequence", 4);
+    rm_finish(r);
+    KT_REQUIRE_EQ_INT(r->nfindings, 2);
+    KT_EQ_STR(r->findings[0].message, "batch at offset 100 does not follow the previous batch's last offset 120");
+    KT_EQ_STR(r->findings[0].explanation, rt_type_of(RT_OFFSET_REGRESSION)->variants[0].explanation);
+    KT_EQ_STR(r->findings[1].message, "producer 7000 epoch 2: sequence jumps from 4 to 9 (4 missing)");
+    char *json = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&json, &len);
+    KT_REQUIRE(m != NULL);
+    rr_json(r, m, "0.0.0");
+    fclose(m);
+    KT_CHECK(strstr(json, "\"expected_sequence\":5") != NULL);
+    KT_CHECK(strstr(json, "last_sequence") == NULL); /* for the words only */
+    KT_CHECK(strstr(json, "\"type\":\"sequence_gap\"") != NULL);
+    free(json);
+    rm_free(r);
+}
+
+/* Every template names only its type's fields (or offset, producer_id,
+ * producer_epoch), and every type reads in at least one way. */
+static void test_templates(void)
+{
+    for (int t = 0; t < RT_COUNT; t++) {
+        const rt_type *ty = rt_type_of(t);
+        KT_EQ_INT(rt_find(ty->name), t);
+        KT_CHECK(ty->words != NULL || ty->nvariants > 0);
+        KT_CHECK(ty->severities != 0 && ty->title[0] && ty->summary[0]);
+        for (int v = 0; v < ty->nvariants; v++) {
+            KT_CHECK(ty->variants[v].message && ty->variants[v].explanation && ty->variants[v].explanation[0]);
+            for (const char *c = ty->variants[v].message; c && (c = strchr(c, '{')); c++) {
+                const char *e = strchr(c, '}');
+                KT_REQUIRE(e != NULL);
+                char name[64];
+                snprintf(name, sizeof name, "%.*s", (int)(e - c - 1), c + 1);
+                bool core = !strcmp(name, "offset") || !strcmp(name, "producer_id") || !strcmp(name, "producer_epoch");
+                if (!core && !rt_field_of(t, name)) fprintf(stderr, "  %s variant %d: {%s} is no field\n", ty->name, v, name);
+                KT_CHECK(core || rt_field_of(t, name) != NULL);
+            }
+        }
+    }
 }
 
 int main(void)
@@ -135,5 +212,7 @@ int main(void)
     KT_RUN(test_ranked);
     KT_RUN(test_merge_ranked);
     KT_RUN(test_incidents);
+    KT_RUN(test_words);
+    KT_RUN(test_templates);
     return kt_done();
 }

@@ -1,13 +1,21 @@
-/* incident.c - see incident.h. */
-#include "incident.h"
-
+/*
+ * incident_words.c - one sentence per incident of a finished report
+ * (rm_finish calls rm_describe_incidents). The audit chose how findings
+ * group (rm_group): the kinds "retry", "producer_restart" and
+ * "application_resend" for duplicates (audit/duplicate.c), a finding type's
+ * name for one incident per type and partition of the rest.
+ */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "reader/text.h"
+#include "types.h"
 
-#define KI_PARTS_NAMED 4 /* partitions named in a sentence; the rest are counted */
+#define PARTS_NAMED 4 /* partitions named in a sentence; the rest are counted */
 
 /* "2016-11-18 08:12:33Z", or "an unknown time". */
 static const char *when(int64_t ms, char *buf, size_t cap)
@@ -27,13 +35,25 @@ static void span(const rm_incident *x, char *out, size_t cap)
 
 static const char *plural(int64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
 
+/* An incident's summary (printf-style); out of memory marks the report. */
+static void summary(rm_report *r, rm_incident *x, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void summary(rm_report *r, rm_incident *x, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(x->summary);
+    if (vasprintf(&x->summary, fmt, ap) < 0) x->summary = NULL;
+    va_end(ap);
+    r->oom |= !x->summary;
+}
+
 /* "7 records on orders-3 and 12 on orders-5", or with `findings`
  * "orders-0 (3) and payments-1 (2)". */
 static void where(const rm_report *r, const rm_incident *x, bool records, char *out, size_t cap)
 {
     size_t o = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < x->nparts && i < KI_PARTS_NAMED && o < cap; i++) {
+    for (size_t i = 0; i < x->nparts && i < PARTS_NAMED && o < cap; i++) {
         const rm_incident_part *q = &x->parts[i];
         const rm_partition *p = &r->partitions[q->partition];
         const char *sep = i == 0 ? "" : i + 1 == x->nparts ? " and " : ", ";
@@ -43,8 +63,8 @@ static void where(const rm_report *r, const rm_incident *x, bool records, char *
         else
             o += (size_t)snprintf(out + o, cap - o, "%s%s-%d (%" PRId64 ")", sep, p->topic, p->partition, q->findings);
     }
-    if (x->nparts > KI_PARTS_NAMED && o < cap)
-        snprintf(out + o, cap - o, " and %zu more partitions", x->nparts - KI_PARTS_NAMED);
+    if (x->nparts > PARTS_NAMED && o < cap)
+        snprintf(out + o, cap - o, " and %zu more partitions", x->nparts - PARTS_NAMED);
 }
 
 static void describe(rm_report *r, rm_incident *x)
@@ -54,20 +74,20 @@ static void describe(rm_report *r, rm_incident *x)
     span(x, t, sizeof t);
     if (strcmp(g->kind, "retry") == 0) {
         where(r, x, false, parts, sizeof parts);
-        rm_set_summary(r, x, "%" PRId64 " %s landed twice %s (%" PRId64 " %s): %s", x->findings,
+        summary(r, x, "%" PRId64 " %s landed twice %s (%" PRId64 " %s): %s", x->findings,
                        plural(x->findings, "retried batch", "retried batches"), t, x->records,
                        plural(x->records, "record", "records"), parts);
     } else if (strcmp(g->kind, "producer_restart") == 0 && g->producer_id >= 0) {
         where(r, x, true, parts, sizeof parts);
         const char *w = when(x->first_ts, at, sizeof at);
         if (g->original_producer_id == g->producer_id)
-            rm_set_summary(r, x, "producer %" PRId64 " restarted (epoch %d to %d) at %s and replayed %s", g->producer_id,
+            summary(r, x, "producer %" PRId64 " restarted (epoch %d to %d) at %s and replayed %s", g->producer_id,
                            g->original_epoch, g->epoch, w, parts);
         else if (g->original_producer_id >= 0)
-            rm_set_summary(r, x, "producer %" PRId64 " restarted as %" PRId64 " at %s and replayed %s",
+            summary(r, x, "producer %" PRId64 " restarted as %" PRId64 " at %s and replayed %s",
                            g->original_producer_id, g->producer_id, w, parts);
         else
-            rm_set_summary(r, x, "producer %" PRId64 " (a new session at %s) wrote again %s first written without a "
+            summary(r, x, "producer %" PRId64 " (a new session at %s) wrote again %s first written without a "
                               "producer id",
                            g->producer_id, w, parts);
     } else if (strcmp(g->kind, "producer_restart") == 0 || strcmp(g->kind, "application_resend") == 0) {
@@ -77,16 +97,16 @@ static void describe(rm_report *r, rm_incident *x)
         else snprintf(who, sizeof who, "a producer without idempotence");
         if (strcmp(g->kind, "producer_restart") == 0 && g->original_producer_id >= 0)
             snprintf(whose, sizeof whose, " of producer %" PRId64, g->original_producer_id);
-        rm_set_summary(r, x, "%s sent records%s again %s: %s (%" PRId64 " %s)", who, whose, t, parts, x->findings,
+        summary(r, x, "%s sent records%s again %s: %s (%" PRId64 " %s)", who, whose, t, parts, x->findings,
                        plural(x->findings, "run", "runs"));
     } else {
         where(r, x, false, parts, sizeof parts);
-        const rm_type_info *ti = rm_type_info_of(r, g->kind);
-        rm_set_summary(r, x, "%s in %s", ti ? ti->title : g->kind, parts);
+        int type = rt_find(g->kind);
+        summary(r, x, "%s in %s", type >= 0 ? rt_type_of(type)->title : g->kind, parts);
     }
 }
 
-void ka_describe_incidents(rm_report *r)
+void rm_describe_incidents(rm_report *r)
 {
     for (size_t i = 0; i < r->nincidents; i++) describe(r, &r->incidents[i]);
 }
