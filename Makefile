@@ -19,7 +19,7 @@ LDLIBS  += -lzstd -llz4 -lsnappy -lz -lcjson -lxxhash -pthread -lm
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS  += -DKAUDIT_VERSION=\"$(VERSION)\"
 
-LIB_SRC  := $(wildcard reader/*.c audit/*.c report/*.c engine/*.c)
+LIB_SRC  := $(wildcard reader/*.c audit/*.c report/*.c engine/*.c inspect/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
@@ -28,9 +28,9 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 # object, included below), so a changed header rebuilds what includes it.
 DEPFLAGS := -MMD -MP
 
-# libkaudit.a: reader, audit, report and the engine behind include/kaudit.h,
-# linked by the binary, the tests and, in sanitizer and fuzzer builds of its
-# own, their twins.
+# libkaudit.a: reader, audit, report, the engine and inspect (the dump)
+# behind include/kaudit.h, linked by the binary, the tests and, in sanitizer
+# and fuzzer builds of its own, their twins.
 B        := build
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 LIB      := $(B)/libkaudit.a
@@ -137,6 +137,7 @@ install: all $(LIB)
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libkaudit.a
 	install -m 644 include/kaudit.h $(DESTDIR)$(PREFIX)/include/kaudit/kaudit.h
 	install -m 644 report/model.h $(DESTDIR)$(PREFIX)/include/kaudit/report/model.h
+	install -m 644 report/types.h $(DESTDIR)$(PREFIX)/include/kaudit/report/types.h
 
 clean:
 	rm -rf build kaudit

@@ -369,9 +369,10 @@ int cmd_audit(int argc, char **argv)
                                                 : KAUDIT_FORMAT_TEXT;
         kaudit_error werr;
         int wrc = kaudit_render(e, format, out, color, &werr);
-        if (out != stdout && fclose(out) != 0) wrc = -1;
+        if (out != stdout && fclose(out) != 0 && wrc == 0)
+            wrc = -1, snprintf(werr.msg, sizeof werr.msg, "writing the report failed: %s", strerror(errno));
         if (wrc < 0) {
-            fprintf(stderr, "kaudit audit: writing the report failed\n");
+            fprintf(stderr, "kaudit audit: %s\n", werr.msg);
             failed = true;
         }
     }

@@ -13,6 +13,7 @@
  */
 #include "include/kaudit.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -495,5 +496,11 @@ int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudi
              : format == KAUDIT_FORMAT_HTML     ? rr_html(e->rep, f, v)
              : format == KAUDIT_FORMAT_MARKDOWN ? rr_markdown(e->rep, f, v, 10)
                                                 : rr_text(e->rep, f, v, 5, color);
-    return rc < 0 ? fail(err, KAUDIT_EWRITE, NULL, "writing the report failed") : 0;
+    /* Flushed here: a full disk behind a buffered stream shows only then. */
+    errno = 0;
+    if (fflush(f) != 0 || ferror(f)) rc = -1;
+    int why = errno;
+    return rc < 0 ? fail(err, KAUDIT_EWRITE, NULL, "writing the report failed%s%s", why ? ": " : "",
+                         why ? strerror(why) : "")
+                  : 0;
 }

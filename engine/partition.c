@@ -237,12 +237,18 @@ void ep_logdir_meta(rm_report *rep, const kl_logdir *ld)
         size_t len;
         ke_error e;
         kk_meta_properties m;
-        if (ks_read_file(ld->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) < 0) continue;
-        if (kk_meta_properties_parse(&m, buf, len, &e) == 0) {
+        if (ks_read_file(ld->files[i].path, SMALL_FILE_CAP, &buf, &len, &e) == 0 &&
+            kk_meta_properties_parse(&m, buf, len, &e) == 0) {
             char v[32];
             if (m.has_cluster_id) rm_add_meta(rep, "Cluster id (cluster.id)", m.cluster_id);
             if (m.has_broker_id) snprintf(v, sizeof v, "%d", m.broker_id), rm_add_meta(rep, "Broker id (broker.id)", v);
             if (m.has_node_id) snprintf(v, sizeof v, "%d", m.node_id), rm_add_meta(rep, "Node id (node.id)", v);
+        } else {
+            /* Not used by any check, but a broker does not start without it:
+             * said beside the facts it would have given. */
+            char v[sizeof e.msg + 48];
+            snprintf(v, sizeof v, "not readable (%s at byte %lld): %s", ke_strerror(e.code), (long long)e.pos, e.msg);
+            rm_add_meta(rep, "meta.properties", v);
         }
         free(buf);
     }

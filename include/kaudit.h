@@ -1,6 +1,7 @@
 /*
- * kaudit.h - the audit engine of kaudit: everything a front end needs to
- * audit Kafka broker data directories offline and render the result.
+ * kaudit.h - the library of kaudit: everything a front end needs to audit
+ * Kafka broker data directories offline and render the result (the audit
+ * engine, below), or to show their files readable (kaudit_dump, at the end).
  *
  * A front end (the kaudit command, a test, a compare command) fills a
  * kaudit_config, creates an engine, gives it paths, runs it, renders its
@@ -139,8 +140,8 @@ kaudit_outcome kaudit_outcome_of(const kaudit_engine *e);
 
 enum { KAUDIT_FORMAT_TEXT, KAUDIT_FORMAT_JSON, KAUDIT_FORMAT_HTML, KAUDIT_FORMAT_MARKDOWN };
 
-/* Write the report to `f` in `format` (text: `color` for ANSI colours).
- * 0, or KAUDIT_EWRITE when writing failed. */
+/* Write the report to `f` in `format` (text: `color` for ANSI colours) and
+ * flush it (not close it). 0, or KAUDIT_EWRITE when writing failed. */
 int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudit_error *err);
 
 /* The folder spills are made in (the config's tmpdir, else $TMPDIR, else
@@ -154,5 +155,100 @@ void kaudit_remove_temp_now(kaudit_engine *e);
 
 /* The library's version ("0.1.0"). */
 const char *kaudit_version(void);
+
+/* ---- dumping ------------------------------------------------------------ */
+
+/*
+ * kaudit_dump: what `kaudit dump` prints, for any front end. It reads the
+ * same paths an engine takes (log directories, partition directories,
+ * folders above them, single files), in the order of docs/dump-format.md,
+ * and writes one line per file header, batch, record, index entry, snapshot
+ * entry, checkpoint and error to a FILE:
+ *
+ *     kaudit_dump_options o;
+ *     kaudit_dump_options_init(&o);
+ *     o.format = KAUDIT_DUMP_JSONL, o.records = true;
+ *     kaudit_dump_outcome oc;
+ *     kaudit_error err;
+ *     const char *paths[] = { "/var/lib/kafka/data/orders-3" };
+ *     if (kaudit_dump(&o, paths, 1, stdout, NULL, &oc, &err) < 0) ...
+ *
+ * Like the engine it only reads, keeps no global state, never prints to
+ * stderr and never exits.
+ */
+
+/* Output of a dump: kafka-dump-log.sh's words with ISO 8601 UTC times, or
+ * one JSON object per line (the stable format of docs/dump-format.md). */
+enum { KAUDIT_DUMP_TEXT, KAUDIT_DUMP_JSONL };
+
+/* Which decoder shows an internal topic's records. AUTO picks one by topic
+ * name (__consumer_offsets, __transaction_state, __cluster_metadata) and
+ * for KRaft snapshots; the others apply to every record dumped. */
+enum {
+    KAUDIT_DECODE_NONE,
+    KAUDIT_DECODE_AUTO,
+    KAUDIT_DECODE_OFFSETS,
+    KAUDIT_DECODE_TRANSACTIONS,
+    KAUDIT_DECODE_METADATA
+};
+
+typedef struct kaudit_dump_options {
+    int format;                /* KAUDIT_DUMP_TEXT or KAUDIT_DUMP_JSONL */
+    bool records;              /* a line per record: every record is decoded and checked */
+    bool payload;              /* text: keys, values, headers and decoded internal records
+                                * (implies records; JSONL always carries them) */
+    int decode;                /* KAUDIT_DECODE_* */
+    bool verify_index;         /* check .index, .timeindex and .txnindex against the log */
+    /* Filters: batches of producer id `producer_id` when has_producer_id,
+     * batches that reach into offsets [off_lo, off_hi] (and of their
+     * records those inside it), transactional batches only, control
+     * batches only. */
+    bool has_producer_id;
+    int64_t producer_id;
+    int64_t off_lo, off_hi;
+    bool only_transactional, only_control;
+    int redact;                /* KAUDIT_REDACT_*: shown as size and keyed token instead;
+                                * internal records are then not decoded */
+    uint64_t redact_key;       /* keys the redaction tokens */
+    size_t max_entry;          /* the largest entry read (decompressed), bytes; at least 64 */
+    bool no_cache;             /* drop what was read from the page cache */
+    int live_wait_ms;          /* watch a segment's partial tail this long for a live write */
+} kaudit_dump_options;
+
+/* The defaults of `kaudit dump`: text, one line per batch, decoders by
+ * topic name, no index check, no filter (offsets INT64_MIN..INT64_MAX), no
+ * redaction, entries up to 256 MiB, a live wait of 250 ms. */
+void kaudit_dump_options_init(kaudit_dump_options *o);
+
+/* What a dump found, for the front end's exit status. */
+typedef struct kaudit_dump_outcome {
+    size_t problems;      /* errors written about the data: corrupt, truncated, mismatched, ... */
+    size_t unreadable;    /* inputs that could not be read at all (or are not Kafka's format) */
+    size_t notes;         /* files a live broker changed while they were read: said, not held
+                           * against the data */
+    int64_t batches;      /* batch lines written (after the filters) */
+    int64_t records;      /* record lines written */
+} kaudit_dump_outcome;
+
+/*
+ * Dump what is at `paths[0..npaths-1]` to `out`, with options `o`. Errors
+ * in the data are part of the dump: each is a line of `out` where it was
+ * found ("ERROR <file> at position <n>: ...", a JSONL "error" object) and
+ * is counted in *outcome; a path that cannot be read is one such line too,
+ * not a failure of the call. Through `cb` (NULL, or any member NULL):
+ * started(the bytes of every segment to read), progress(bytes read),
+ * problem(each error line's words, "<file> at position <n>: <message>"),
+ * notice(the same for a live broker's change), and cancelled, polled
+ * between batches and files. Everything is called from the calling thread.
+ *
+ * Returns 0; KAUDIT_EUSAGE for options it cannot use (a format, decoder or
+ * redaction out of range, off_lo > off_hi, max_entry under 64, no path,
+ * NULL arguments) before anything is read; KAUDIT_ENOMEM (nothing written);
+ * KAUDIT_ECANCEL when cancelled said stop, or KAUDIT_EWRITE when writing
+ * to `out` failed, both with *outcome counting what was done. `out` is
+ * flushed, never closed. `outcome` and `err` may be NULL.
+ */
+int kaudit_dump(const kaudit_dump_options *o, const char *const *paths, size_t npaths, FILE *out,
+                const kaudit_callbacks *cb, kaudit_dump_outcome *outcome, kaudit_error *err);
 
 #endif

@@ -204,5 +204,16 @@ check "symlink cycle terminates" 1 timeout 20 $K audit --format json "$tmp/logdi
 count "symlink cycle: one partition" "$tmp/out" '"path":"[^"]*orders-0","log_start' 1
 expect "paths as given" "$tmp/out" "\"path\":\"$tmp/logdir/orders-0\""
 
+# A report or dump that cannot be written whole (a full disk) is exit 2, and said.
+if [ -w /dev/full ]; then
+    check "audit to a full disk" 2 sh -c "$K audit fixtures/sample/logdir >/dev/full"
+    expect "audit says why" "$tmp/err" "writing the report failed: No space left on device"
+    check "audit -o a full disk" 2 $K audit --format json -o /dev/full fixtures/sample/logdir
+    check "dump to a full disk" 2 sh -c "$K dump --records fixtures/sample/logdir >/dev/full"
+    expect "dump says why" "$tmp/err" "writing the dump failed: No space left on device"
+else
+    fail=$((fail + 1)); echo "  FAIL /dev/full is missing: the write-failure checks cannot run"
+fi
+
 echo "kt: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
