@@ -12,7 +12,7 @@
  *     kaudit_error err;
  *     kaudit_engine *e = kaudit_create(&c, &err);
  *     if (!e || kaudit_add_path(e, "/var/lib/kafka/data", &err) < 0 || kaudit_run(e, NULL, &err) < 0) ...
- *     kaudit_render(e, KAUDIT_FORMAT_JSON, stdout, false);
+ *     kaudit_render(e, KAUDIT_FORMAT_JSON, stdout, false, &err);
  *     kaudit_free(e);
  *
  * The engine walks log directories, partition directories and segments
