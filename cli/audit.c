@@ -55,6 +55,8 @@ static const char audit_usage[] =
     "                          every finding is counted either way; -1 lists all)\n"
     "  --fail-on LEVEL         exit 1 when a finding at or above LEVEL exists:\n"
     "                          error, warning (default), info or none\n"
+    "  SOURCE_DATE_EPOCH       (environment) the report's time in seconds since 1970\n"
+    "                          instead of now: reproducible reports\n"
     "Scope:\n"
     "  --topics REGEX          only topics matching REGEX (POSIX extended, unanchored)\n"
     "  --exclude-topics REGEX  skip topics matching REGEX\n"
@@ -286,6 +288,16 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
     }
     if (o->k.redact && redact_key(o->redact_key_file, &o->k.redact_key) < 0)
         return usage_error("cannot read the redaction key", o->redact_key_file ? o->redact_key_file : "(random)");
+    /* Reproducible reports (reproducible-builds.org's convention): the
+     * report's time from SOURCE_DATE_EPOCH, seconds since the epoch. */
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    if (epoch && *epoch) {
+        char *end;
+        long long sec = strtoll(epoch, &end, 10);
+        if (*end || sec <= 0 || sec > 253402300799LL)
+            return usage_error("SOURCE_DATE_EPOCH is not a number of seconds after 1970 (up to 9999)", epoch);
+        o->k.generated_at_ms = (int64_t)sec * 1000;
+    }
     *first = optind;
     return 0;
 }

@@ -14,6 +14,7 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER; /* stderr, g_drawn, g
 static pthread_cond_t g_wake = PTHREAD_COND_INITIALIZER;
 static pthread_t g_thread;
 static bool g_running, g_stop, g_drawn;
+static int g_pct;                 /* the largest percentage drawn: the line never goes back */
 static struct timespec g_t0;
 
 static double since_start(void)
@@ -47,8 +48,14 @@ static void draw(void)
         else if (s < 3600) snprintf(left, sizeof left, ", %.0f min left", s / 60);
         else snprintf(left, sizeof left, ", %.1f h left", s / 3600);
     }
+    /* The work can grow (a partition read again after a spill): the share
+     * done then stands still until the reading catches up, rather than
+     * going back. */
     int pct = total > 0 ? (int)(done * 100 / total) : 0;
-    fprintf(stderr, "\r\033[Kkaudit: %s of %s (%d%%), %s/s%s", d, tot, pct > 100 ? 100 : pct, r, left);
+    if (pct > 100) pct = 100;
+    if (pct < g_pct) pct = g_pct;
+    g_pct = pct;
+    fprintf(stderr, "\r\033[Kkaudit: %s of %s (%d%%), %s/s%s", d, tot, pct, r, left);
     fflush(stderr);
     g_drawn = true;
 }
@@ -84,6 +91,7 @@ void pg_start(int64_t total, bool show)
     atomic_store(&g_total, total);
     clock_gettime(CLOCK_MONOTONIC, &g_t0);
     g_stop = false;
+    g_pct = 0;
     if (show && pthread_create(&g_thread, NULL, ticker, NULL) == 0) g_running = true;
 }
 

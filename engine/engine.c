@@ -135,7 +135,8 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
     e->c = *c;
     if (dup_opt(c->topics, &e->topics_src) < 0 || dup_opt(c->exclude_topics, &e->exclude_src) < 0 ||
         dup_opt(c->dup_topics, &e->dup_topics_src) < 0 || dup_opt(c->tmpdir, &e->tmpdir_src) < 0 ||
-        !(e->set = kl_create()) || !(e->rep = rm_create(c->max_examples)) || !(e->spills = sp_dir_create(c->tmpdir))) {
+        !(e->set = kl_create()) || !(e->rep = rm_create(c->max_examples)) || !(e->spills = sp_dir_create(c->tmpdir)) ||
+        (c->generated_at_ms > 0 && rm_set_generated_at(e->rep, c->generated_at_ms) < 0)) {
         fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
         kaudit_free(e);
         return NULL;

@@ -83,6 +83,8 @@ typedef struct kaudit_config {
     bool no_cache;             /* drop what was read from the page cache */
     int live_wait_ms;          /* watch a segment's partial tail this long for a live write */
     const char *tmpdir;        /* where spills go: NULL for $TMPDIR, else /tmp */
+    int64_t generated_at_ms;   /* the report's time (ms since the epoch), for reproducible
+                                * reports (SOURCE_DATE_EPOCH); 0: when it is made */
 } kaudit_config;
 
 /* The defaults of `kaudit audit`: every topic, every finding, producer

@@ -27,6 +27,17 @@ rm_report *rm_create(int64_t max_examples)
     return r;
 }
 
+int rm_set_generated_at(rm_report *r, int64_t ms)
+{
+    char buf[TX_TIME_MAX];
+    tx_time_utc(ms - ms % 1000, 0, buf, sizeof buf);
+    char *s = strdup(buf);
+    if (!s) return -1;
+    free(r->generated_at);
+    r->generated_at = s;
+    return 0;
+}
+
 static void free_finding(rm_finding *f)
 {
     free(f->message);

@@ -175,6 +175,10 @@ typedef struct rm_report {
  * NULL when out of memory. Free with rm_free. */
 rm_report *rm_create(int64_t max_examples);
 
+/* Set the report's time (ms since the epoch) instead of when it was
+ * created: reproducible reports. 0, or -1 when out of memory. */
+int rm_set_generated_at(rm_report *r, int64_t ms);
+
 /* Free a report and everything it owns. Accepts NULL. */
 void rm_free(rm_report *r);
 
