@@ -95,7 +95,7 @@ sample: all
 # once with coverage instrumentation (fuzzer-no-link), then linked into each.
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 F        := build/fuzzlib
-F_LIB_OBJ := $(LIB_SRC:%.c=$(F)/%.o)
+F_LIB_OBJ := $(filter-out $(F)/engine/% $(F)/inspect/%,$(LIB_SRC:%.c=$(F)/%.o)) # the targets parse and audit bytes
 F_LIB    := $(F)/libkaudit.a
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                -DKAUDIT_VERSION=\"$(VERSION)\"

@@ -57,15 +57,35 @@ kafka-python's own classes; nothing re-implements the record format):
     that runs past EOF. We report the unread tail as trailing_bytes.
   * Legacy v0 records have timestamp None in kafka-python; we report -1
     (Kafka's NO_TIMESTAMP).
+
+The cache (build/oracle-cache/): decoding is the slow part of the tests that
+use this oracle, and every test run decodes the same inputs again (each
+tests/test_*.py runs twice, against ./kaudit and the ASan build, and several
+suites read the same corpus). decode_file() therefore keeps what it computes
+for a file, keyed by the SHA-256 of the file's bytes and of the code that
+computes it (this file, kafka-python's codec and record modules, the
+versions of kafka-python, zstandard and Python); cached() does the same for
+other results, keyed by the digests the caller names and the caller's own
+source file. A result comes back exactly as a fresh computation gives it:
+every value handed out, fresh or not, is the stored pickle read back.
+Entries are written to a temporary file and renamed into place, so a reader
+never sees half an entry, and a per-key lock lets the plain and the ASan run
+of a suite (side by side) compute each entry once. KT_NO_CACHE=1 in the
+environment ignores the cache (neither read nor written); a cache that
+cannot be written is only slower.
 """
 
+import fcntl
 import hashlib
 import io
 import json
 import os
+import pickle
 import re
+import shutil
 import struct
 import sys
+import tempfile
 
 import kafka.codec
 import kafka.record.default_records
@@ -115,6 +135,171 @@ def zstd_decode_all_frames(payload):
             break
         out.write(chunk)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# The cache (see the module doc)
+# ---------------------------------------------------------------------------
+
+ORACLE_FILE = os.path.abspath(__file__)      # taken at import, before any chdir
+REPO = os.path.dirname(os.path.dirname(ORACLE_FILE))
+CACHE_DIR = os.path.join(REPO, "build", "oracle-cache")
+CACHE_FORMAT = b"kaudit oracle cache 1"
+_MISS = object()
+_code_digests = {}
+_cache_warned = False
+_pruned = set()
+
+
+def cache_enabled():
+    """False when KT_NO_CACHE is set (to anything but "" or "0")."""
+    return os.environ.get("KT_NO_CACHE", "") in ("", "0")
+
+
+def _library_files():
+    """The kafka-python sources this oracle runs (what decodes is part of the key)."""
+    rec = os.path.dirname(kafka.record.default_records.__file__)
+    names = sorted(n for n in os.listdir(rec) if n.endswith(".py"))
+    return [kafka.codec.__file__] + [os.path.join(rec, n) for n in names]
+
+
+def code_digest(paths=()):
+    """SHA-256 over the code that computes a cached result: this file, the
+    given source files (the computing function's module), kafka-python's
+    codec and record modules, and the versions of the libraries and Python."""
+    files = tuple(sorted({ORACLE_FILE} | {os.path.abspath(p) for p in paths}))
+    if files not in _code_digests:
+        d = hashlib.sha256(CACHE_FORMAT + b"\n")
+        for f in files + tuple(_library_files()):
+            with open(f, "rb") as fh:
+                data = fh.read()
+            d.update(b"%s %d\n" % (os.path.basename(f).encode(), len(data)))
+            d.update(data)
+        d.update(("\nkafka-python %s, zstandard %s, python %s\n"
+                  % (kafka.__version__, zstandard.__version__, sys.version)).encode())
+        _code_digests[files] = d.hexdigest()
+    return _code_digests[files]
+
+
+def _cache_warn(what, err):
+    global _cache_warned
+    if not _cache_warned:
+        sys.stderr.write("oracle: cannot %s the cache in %s (%s): computing without it\n"
+                         % (what, CACHE_DIR, err))
+        _cache_warned = True
+
+
+def _cache_read(path, key):
+    """The value stored under key at path, or _MISS (absent, unreadable, damaged)."""
+    try:
+        with open(path, "rb") as f:
+            stored_key, value = pickle.load(f)
+    except FileNotFoundError:
+        return _MISS
+    except Exception:            # damaged (e.g. a disk that filled up): computed again
+        return _MISS
+    return value if stored_key == key else _MISS
+
+
+def _prune(folder):
+    """Entries are kept per kind in one folder per version of the code
+    (<kind>/<code digest>/): once per process, remove the kind's folders of
+    other versions, which no run of this code can hit again."""
+    if folder in _pruned:
+        return
+    _pruned.add(folder)
+    parent, mine = os.path.split(folder)
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        if name != mine:
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def _cache_write(path, key, blob):
+    """Store the pickle blob atomically: a temporary file renamed into place."""
+    folder = os.path.dirname(path)
+    tmp = None
+    try:
+        _prune(folder)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as err:
+        _cache_warn("write", err)
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+class _KeyLock(object):
+    """An exclusive flock per key (striped: 256 lock files per kind), so that
+    two processes needing the same entry compute it once. No cycle of waits:
+    a compute function may only take locks of other kinds, and decode_file,
+    the kind the others use, takes none while it computes."""
+
+    def __init__(self, kind, key):
+        self.path = os.path.join(CACHE_DIR, "locks", "%s.%s.lock" % (kind, key[:2]))
+        self.fd = None
+
+    def __enter__(self):
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except OSError as err:
+            _cache_warn("lock", err)
+            if self.fd is not None:
+                os.close(self.fd)
+                self.fd = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            os.close(self.fd)      # releases the flock
+        return False
+
+
+def cached(kind, inputs, compute, code=()):
+    """compute() (a picklable value), from build/oracle-cache/ when the same
+    inputs went through the same code before.
+
+    kind names the computation (one folder); inputs is a list of strings
+    that, with the code, determine the result completely (SHA-256 digests of
+    the input files' bytes, and anything else compute() reads); code lists
+    the source files of the computing function besides this one. The value
+    returned is always the stored pickle read back, so a hit and a miss
+    give the same thing."""
+    if not cache_enabled():
+        return compute()
+    code_key = code_digest(code)
+    parts = [x.encode() for x in [kind, code_key] + list(inputs)]
+    material = b"".join(b"%d:%s\n" % (len(x), x) for x in parts)    # unambiguous
+    key = hashlib.sha256(material).hexdigest()
+    path = os.path.join(CACHE_DIR, kind, code_key[:20], key + ".pickle")
+    value = _cache_read(path, key)
+    if value is not _MISS:
+        return value
+    with _KeyLock(kind, key):
+        value = _cache_read(path, key)           # computed meanwhile by another process?
+        if value is not _MISS:
+            return value
+        blob = pickle.dumps((key, compute()), protocol=pickle.HIGHEST_PROTOCOL)
+        _cache_write(path, key, blob)
+    return pickle.loads(blob)[1]
+
+
+def sha256_file(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 _SHIMS_INSTALLED = False
@@ -353,10 +538,40 @@ def decode_bytes(data, path="<bytes>"):
     return stats
 
 
-def decode_file(path):
+def stats_state(stats):
+    """Everything a FileStats holds but its path, as plain picklable data
+    (the running digest as its hex value)."""
+    state = dict(vars(stats))
+    del state["path"]
+    state["digest"] = stats.digest.hexdigest()
+    return state
+
+
+def stats_from_state(path, state):
+    """The FileStats that stats_state() described, for `path`. The running
+    digest is recomputed from the record lines (as add_record_line made it)
+    and must give the stored value."""
+    stats = FileStats(path)
+    for name, value in state.items():
+        if name != "digest":
+            setattr(stats, name, value)
+    for line in stats.record_lines:
+        stats.digest.update(line.encode() + b"\n")
+    if stats.digest.hexdigest() != state["digest"]:
+        raise ValueError("oracle cache: the record digest of %s does not match its lines" % path)
+    return stats
+
+
+def decode_file(path, cache=True):
+    """decode_bytes() of the file's contents, through the cache (module doc)
+    unless cache is False (an input made for one run only)."""
     with open(path, "rb") as f:
         data = f.read()
-    return decode_bytes(data, path)
+    if not cache or not cache_enabled():
+        return decode_bytes(data, path)
+    state = cached("decode_file", [hashlib.sha256(data).hexdigest()],
+                   lambda: stats_state(decode_bytes(data, path)))
+    return stats_from_state(path, state)
 
 
 def _segment_key(name):

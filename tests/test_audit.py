@@ -35,8 +35,10 @@ and checks the JSON report:
   * exit status 0 or 1, and 1 when a warning or error is reported, 0 when
     nothing above "info" is (info findings do not count with the default
     --fail-on warning); nothing left out in "findings_omitted";
-  * when /usr/bin/python3 has jsonschema (Debian python3-jsonschema) and
-    docs/report.schema.json exists, the report validates against it.
+  * the report validates against docs/report.schema.json, with the
+    jsonschema module of /usr/bin/python3 (Debian python3-jsonschema, which
+    tests/deps.sh installs). A missing module or schema fails every case:
+    a test dependency that is not there is never a silent pass.
 
 Output: "  FAIL <case>: <reason>" lines on stderr, "  note <case>: ..." lines
 on stdout, then exactly one line "kt: N passed, M failed" on stdout; exit
@@ -65,8 +67,10 @@ NOTES_SHOWN = 5
 
 try:
     import jsonschema
-except ImportError:          # optional: Debian's python3-jsonschema
+except ImportError as _err:  # required: every case fails without it (check_schema)
     jsonschema = None
+    JSONSCHEMA_MISSING = ("no jsonschema module for %s (%s): install Debian's python3-jsonschema "
+                          "(sh tests/deps.sh test): the report cannot be validated" % (sys.executable, _err))
 
 
 # ---------------------------------------------------------------------------
@@ -287,7 +291,11 @@ _schema = None
 
 def check_schema(case, report):
     global _schema
-    if jsonschema is None or not os.path.exists(SCHEMA_PATH):
+    if jsonschema is None:
+        case.fail(JSONSCHEMA_MISSING)
+        return
+    if not os.path.exists(SCHEMA_PATH):
+        case.fail("no docs/report.schema.json: the report cannot be validated")
         return
     if _schema is None:
         with open(SCHEMA_PATH) as f:
@@ -369,9 +377,9 @@ def main(argv):
         harness.run("expectations", lambda case: case.fail(
             "no fixtures/expected/audit/*.json: run /usr/bin/python3 fixtures/gen_audit_fixtures.py"))
     if jsonschema is None:
-        print("  note: no jsonschema module (apt-get install python3-jsonschema): reports not validated")
+        sys.stderr.write("  FAIL jsonschema: %s\n" % JSONSCHEMA_MISSING)
     elif not os.path.exists(SCHEMA_PATH):
-        print("  note: no docs/report.schema.json: reports not validated")
+        sys.stderr.write("  FAIL schema: no docs/report.schema.json: reports not validated\n")
     wanted = argv[1:]
     for exp in cases:
         if wanted and not any(w in exp["case"] for w in wanted):

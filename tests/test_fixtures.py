@@ -33,6 +33,7 @@ tests/test_corpus.py.
 """
 
 import base64
+import functools
 import json
 import os
 import subprocess
@@ -137,26 +138,31 @@ def kaudit_problem():
     return None
 
 
-def run_kaudit(path, timeout=600):
-    """Run `kaudit dump --format jsonl --records PATH` from the repo root.
-
-    Returns (objects, exit status). Raises CaseFailed when kaudit is missing,
-    crashes, times out, or prints a line that is not a JSON object with "type".
-    """
+def run_kaudit_raw(path, timeout=600):
+    """Run `kaudit dump --format jsonl --records PATH` from the repo root
+    (PATH: one path, or a list of paths). Returns (stdout bytes, exit
+    status); raises CaseFailed when kaudit is missing, crashes or times out."""
     problem = kaudit_problem()
     if problem:
         raise CaseFailed(problem)
-    cmd = [kaudit_path(), "dump", "--format", "jsonl", "--records", path]
+    paths = [path] if isinstance(path, str) else list(path)
+    cmd = [kaudit_path(), "dump", "--format", "jsonl", "--records"] + paths
     try:
         proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise CaseFailed("kaudit timed out after %d s on %s" % (timeout, path))
+        raise CaseFailed("kaudit timed out after %d s on %s" % (timeout, short(" ".join(paths))))
     if proc.returncode < 0:
         raise CaseFailed("kaudit killed by signal %d on %s; stderr: %s"
-                         % (-proc.returncode, path, short(proc.stderr.decode("utf-8", "replace"))))
+                         % (-proc.returncode, short(" ".join(paths)), short(proc.stderr.decode("utf-8", "replace"))))
+    return proc.stdout, proc.returncode
+
+
+def parse_objects(stdout):
+    """kaudit's JSONL as objects; CaseFailed for a line that is not a JSON
+    object with "type"."""
     objects = []
-    for number, line in enumerate(proc.stdout.decode("utf-8", "surrogateescape").splitlines(), 1):
+    for number, line in enumerate(stdout.decode("utf-8", "surrogateescape").splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -166,7 +172,13 @@ def run_kaudit(path, timeout=600):
         if not isinstance(obj, dict) or "type" not in obj:
             raise CaseFailed("stdout line %d has no \"type\": %s" % (number, short(line)))
         objects.append(obj)
-    return objects, proc.returncode
+    return objects
+
+
+def run_kaudit(path, timeout=600):
+    """run_kaudit_raw, parsed: (objects, exit status)."""
+    stdout, status = run_kaudit_raw(path, timeout)
+    return parse_objects(stdout), status
 
 
 def kaudit_bytes(value):
@@ -205,6 +217,7 @@ def check_bytes(case, what, got, want):
                                                       "a JSON string" if want_str else '{"base64": ...}'))
 
 
+@functools.lru_cache(maxsize=None)     # called for every record object: remember each path
 def file_key(path):
     """'<partition dir>/<file>': how a segment is matched whatever path kaudit prints."""
     norm = os.path.normpath(path)

@@ -32,6 +32,16 @@ scripts ran, Chromium's stderr and its net log are kept next to the report
 (report-<name>.dom.html, .chromium.txt, .netlog.json); with KT_TAG set (tests/run_all.sh
 sets asan- for the ASan run) the names start report-$KT_TAG<name>.
 
+kaudit runs with SOURCE_DATE_EPOCH set, so a report is the same bytes
+whichever build made it, and what Chromium makes of a page is kept in
+build/browser-cache/<key>/ (the page itself, opened from there, and the DOM,
+stderr, net log, screenshot and exit status of its one run), keyed by the
+SHA-256 of the page's bytes, the Chromium binary (size and time) and the
+flags above: the plain and the ASan run of this suite (side by side, an
+flock per key) and later runs of an unchanged report open the browser once.
+Every check runs on every run. KT_NO_CACHE=1 opens the page where kaudit
+wrote it, as without the cache.
+
 Cases, one per check group and report (clean, full):
 
   render        kaudit exits 0 and writes the file; it begins with <!DOCTYPE
@@ -92,6 +102,8 @@ import re
 import shutil
 import signal
 import struct
+import fcntl
+import hashlib
 import subprocess
 import sys
 import tempfile
@@ -124,6 +136,9 @@ HOSTILE_HEADER_TEXT = "bold"
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+REPORT_EPOCH = "1700000000"                 # SOURCE_DATE_EPOCH for every report made here
+BROWSER_CACHE = os.path.join(REPO, "build", "browser-cache")
+BROWSER_CACHE_DAYS = 1                      # entries unused longer are removed
 
 
 def no_chromium():
@@ -249,7 +264,7 @@ def run_kaudit(args, what):
     cmd = [kaudit_path()] + args
     try:
         proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=KAUDIT_TIMEOUT)
+                              timeout=KAUDIT_TIMEOUT, env=dict(os.environ, SOURCE_DATE_EPOCH=REPORT_EPOCH))
     except subprocess.TimeoutExpired:
         raise CaseFailed("%s: kaudit timed out after %d s" % (what, KAUDIT_TIMEOUT))
     err = proc.stderr.decode("utf-8", "replace").strip()
@@ -278,6 +293,34 @@ def run_chromium(url, png, user_dir, netlog, out_path, err_path):
             proc.wait()
             reap_group(proc.pid)
             return None
+
+
+def cache_enabled():
+    return os.environ.get("KT_NO_CACHE", "") in ("", "0")
+
+
+def browser_key(page_bytes):
+    """What Chromium's view of a page depends on: its bytes, the browser, how it is run."""
+    st = os.stat(os.path.realpath(CHROMIUM))
+    d = hashlib.sha256(page_bytes)
+    d.update(("\n%d %d\n%r %r\n" % (st.st_size, st.st_mtime_ns, CHROMIUM_FLAGS, WINDOW)).encode())
+    return d.hexdigest()
+
+
+def prune_browser_cache(keep):
+    try:
+        names = os.listdir(BROWSER_CACHE)
+    except OSError:
+        return
+    old = time.time() - BROWSER_CACHE_DAYS * 86400
+    for name in names:
+        path = os.path.join(BROWSER_CACHE, name)
+        if name != keep and os.path.isdir(path) and os.path.getmtime(path) < old:
+            shutil.rmtree(path, ignore_errors=True)
+            try:
+                os.remove(path + ".lock")
+            except OSError:
+                pass
 
 
 def become_subreaper():
@@ -505,12 +548,10 @@ class Report(object):
         if problem:
             self.browser_error = problem
             return
-        profile = tempfile.mkdtemp(prefix="kaudit-html-profile-")
-        try:
-            self.chromium_rc = run_chromium(self.url, self.png, profile, self.netlog,
-                                            self.dom_path, self.err_path)
-        finally:
-            shutil.rmtree(profile, ignore_errors=True)
+        if cache_enabled():
+            self.open_cached()
+        else:
+            self.chromium_rc = self.run_browser(self.url, self.png, self.netlog, self.dom_path, self.err_path)
         self.entries = log_entries(self.err_path)
         if self.chromium_rc is None:
             self.browser_error = ("chromium did not finish within %d s (killed): an endless script, or an "
@@ -527,6 +568,49 @@ class Report(object):
             self.browser_error = "chromium's --dump-dom printed no document: %s" % short(self.dom_text, 200)
             return
         self.dom = parse_html(self.dom_text)
+
+    @staticmethod
+    def run_browser(url, png, netlog, dom_path, err_path):
+        profile = tempfile.mkdtemp(prefix="kaudit-html-profile-")
+        try:
+            return run_chromium(url, png, profile, netlog, dom_path, err_path)
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+
+    def open_cached(self):
+        """Chromium's one run on a page of these bytes (module doc), copied to
+        the artifacts; the page is opened from the cache entry, whose URL the
+        checks then use."""
+        with open(self.html_path, "rb") as f:
+            page_bytes = f.read()
+        key = browser_key(page_bytes)
+        entry = os.path.join(BROWSER_CACHE, key)
+        page = os.path.join(entry, "report.html")
+        files = {"png": "screenshot.png", "dom_path": "dom.html", "err_path": "chromium.txt",
+                 "netlog": "netlog.json"}
+        os.makedirs(BROWSER_CACHE, exist_ok=True)
+        with open(entry + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            rc_path = os.path.join(entry, "rc")
+            if not os.path.exists(rc_path):
+                shutil.rmtree(entry, ignore_errors=True)
+                os.makedirs(entry)
+                with open(page, "wb") as f:
+                    f.write(page_bytes)
+                rc = self.run_browser(file_url(page), *(os.path.join(entry, files[k])
+                                                         for k in ("png", "netlog", "dom_path", "err_path")))
+                with open(rc_path + ".tmp", "w") as f:
+                    f.write("killed" if rc is None else str(rc))
+                os.replace(rc_path + ".tmp", rc_path)
+            with open(rc_path) as f:
+                text = f.read().strip()
+            os.utime(entry)
+        self.chromium_rc = None if text == "killed" else int(text)
+        for attr, name in files.items():
+            if os.path.exists(os.path.join(entry, name)):
+                shutil.copyfile(os.path.join(entry, name), getattr(self, attr))
+        self.url = file_url(page)
+        prune_browser_cache(key)
 
     def need_dom(self):
         if self.dom is None:
