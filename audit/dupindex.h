@@ -27,7 +27,7 @@
  * earlier copy, and counts the copies put (up to four); the caller applies
  * it to the slot kq_put found.
  *
- * No I/O here: the spill's files belong to its owner (cli/spill.c), reached
+ * No I/O here: the spill's files belong to its owner (engine/spill.c), reached
  * through the kq_spill callbacks. Never prints.
  */
 #ifndef KAUDIT_AUDIT_DUPINDEX_H

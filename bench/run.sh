@@ -76,7 +76,7 @@ jn=$1; jm=$2
 echo
 echo "all codecs, $((all / 1000000)) MB: audit --jobs 1 ${j1} s ($(gbs $all $j1) GB/s), --jobs $(nproc) ${jn} s ($(gbs $all $jn) GB/s), speed-up $(ratio $j1 $jn)x, peak $((jm / 1024)) MB"
 
-# One partition alone: a spare thread reads ahead (cli/readahead.h).
+# One partition alone: a spare thread reads ahead (engine/readahead.h).
 for c in none zstd; do
     set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR"/bench-$c-0)
     r1=$1

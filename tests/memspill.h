@@ -2,9 +2,9 @@
  * memspill.h - a spill of the duplicate index (audit/dupindex.h) kept in
  * memory, for the unit tests and fuzz targets that compare a spilled index
  * with an in-memory one: the KQ_RECORD pass appends to an array, ms_resolve
- * runs kq_resolve over `nshares` shares of the fingerprints (as cli/spill.c
+ * runs kq_resolve over `nshares` shares of the fingerprints (as engine/spill.c
  * does with files) and sorts the answers into put order, and the KQ_REPLAY
- * pass reads them back. Header only; cli/spill.c is the real one.
+ * pass reads them back. Header only; engine/spill.c is the real one.
  */
 #ifndef KAUDIT_TESTS_MEMSPILL_H
 #define KAUDIT_TESTS_MEMSPILL_H

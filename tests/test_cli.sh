@@ -105,7 +105,7 @@ $K audit --format json --jobs 1 --max-examples 3 fixtures/audit $C/dschne27__kaf
 $K audit --format json --jobs 3 --max-examples 3 fixtures/audit $C/dschne27__kafka-streams 2>/dev/null | sed 's/"generated_at":"[^"]*"//' >"$tmp/j3"
 if cmp -s "$tmp/j1" "$tmp/j3" && [ -s "$tmp/j1" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL jobs: reports differ between --jobs 1 and 3"; fi
 expect "jobs report has findings" "$tmp/j1" '"id":"F1"'
-# One partition with a thread to spare reads ahead on it (cli/readahead.h):
+# One partition with a thread to spare reads ahead on it (engine/readahead.h):
 # the same report, in memory and spilled, for v1, v2 and compressed data.
 for p in $C/xpxwo100__bullShit/tmp/kafka-logs/TEST-TOPIC-0 fixtures/audit/37-large-partition/orders-0 \
          $C/dschne27__kafka-streams/broker/data/_confluent-controlcenter-7-6-1-1-MetricsAggregateStore-repartition-0; do
