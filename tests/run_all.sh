@@ -99,15 +99,18 @@ done
 for f in build/fuzz/fuzz_*; do
     [ -x "$f" ] || continue
     name=$(basename "$f")
-    # New inputs go to the artifacts folder; the kafka-python fixtures seed
-    # the parsers of segment bytes (libFuzzer reads seed folders recursively
-    # and never writes to them).
+    # New inputs go to the artifacts folder; the kafka-python fixtures'
+    # segments seed the parsers of segment bytes (libFuzzer reads seed
+    # folders recursively and never writes to them).
     seeds=
-    case $name in fuzz_batch|fuzz_segment|fuzz_codec|fuzz_audit) seeds=fixtures ;; esac
+    case $name in
+    fuzz_batch|fuzz_segment|fuzz_codec|fuzz_audit)
+        for d in segments corrupt audit sample; do [ -d "fixtures/$d" ] && seeds="$seeds ../../../fixtures/$d"; done ;;
+    esac
     mkdir -p "tests/artifacts/$name"
     submit "fuzz $name (${FUZZ_SECONDS}s)" sh -c "
         cd tests/artifacts/$name && ../../../$f -max_total_time=$FUZZ_SECONDS -timeout=10 -rss_limit_mb=2048 \
-            -print_final_stats=1 . $( [ -n "$seeds" ] && [ -d "$seeds" ] && echo "../../../$seeds" ) >log.txt 2>&1
+            -print_final_stats=1 . $seeds >log.txt 2>&1
         rc=\$?; cat log.txt | tail -n 15
         if [ \$rc -eq 0 ]; then echo 'kt: 1 passed, 0 failed'; else echo 'kt: 0 passed, 1 failed'; fi"
 done
