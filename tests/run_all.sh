@@ -104,7 +104,7 @@ for f in build/fuzz/fuzz_*; do
     # folders recursively and never writes to them).
     seeds=
     case $name in
-    fuzz_batch|fuzz_segment|fuzz_codec|fuzz_audit)
+    fuzz_batch|fuzz_segment|fuzz_codec|fuzz_audit|fuzz_dump)
         for d in segments corrupt audit sample; do [ -d "fixtures/$d" ] && seeds="$seeds ../../../fixtures/$d"; done ;;
     esac
     mkdir -p "tests/artifacts/$name"
