@@ -184,7 +184,11 @@ int kb_iter_open(kb_iter *it, kb_batch *b, kc_ctx *dc, ke_error *e)
     memset(it, 0, sizeof *it);
     it->b = b;
     it->kind = WALK_NONE;
-    if (b->magic == 2 && b->count == 0) return 0; /* emptied by the cleaner: nothing to read */
+    /* The cleaner's empty batch is a bare header (DefaultRecordBatch.
+     * writeEmptyHeader). Kafka's iterator returns nothing for count 0
+     * whatever follows, so records behind a count of 0 would be hidden from
+     * every consumer: walk them, and next_v2 says the count is wrong. */
+    if (b->magic == 2 && b->count == 0 && b->payload_len == 0) return 0;
     if (b->magic < 2 && b->codec == KC_NONE) {
         it->kind = WALK_LEGACY_SINGLE;
         return 0;
@@ -238,6 +242,9 @@ static int next_v2(kb_iter *it, kb_record *r, ke_error *e)
     int64_t at = rec_pos(it);
     const char *where = it->start_pos >= 0 ? "" : " (in the decompressed records)";
     if (idx == b->count) {
+        KE_RET_IF(b->count == 0 && kcur_left(&it->cur) != 0, e, KE_COUNT, at,
+                  "batch at offset %lld declares no records but %zu bytes of records follow its header%s",
+                  (long long)b->base_offset, kcur_left(&it->cur), where);
         KE_RET_IF(kcur_left(&it->cur) != 0, e, KE_COUNT, at,
                   "batch at offset %lld: %zu bytes left after the last of its %d records%s",
                   (long long)b->base_offset, kcur_left(&it->cur), b->count, where);
@@ -279,6 +286,21 @@ static int next_v2(kb_iter *it, kb_record *r, ke_error *e)
     KE_RET_IF(kcur_left(&c) != 0, e, KE_CORRUPT, at,
               "batch at offset %lld, record %d: %zu bytes left inside the record%s",
               (long long)b->base_offset, idx, kcur_left(&c), where);
+    /* A record's offset is baseOffset + offsetDelta (formats doc 1.6) and
+     * lies inside the batch's range: a broker assigns deltas 0..count-1
+     * (LogValidator rebuilds a compressed batch whose deltas are not), and
+     * the cleaner only removes records, so deltas stay increasing within
+     * [0, lastOffsetDelta] (1.10). Outside it a record would claim an offset
+     * of another batch. */
+    KE_RET_IF(off_delta < 0 || off_delta > b->last_offset_delta, e, KE_CORRUPT, at,
+              "batch at offset %lld, record %d: offset delta %d is outside the batch's range 0..%d (offset %lld)%s",
+              (long long)b->base_offset, idx, off_delta, b->last_offset_delta,
+              (long long)add_wrapping(b->base_offset, off_delta), where);
+    KE_RET_IF(idx > 0 && off_delta <= it->prev_delta, e, KE_CORRUPT, at,
+              "batch at offset %lld, record %d: offset delta %d does not follow the previous record's %d "
+              "(offsets inside a batch only increase)%s",
+              (long long)b->base_offset, idx, off_delta, it->prev_delta, where);
+    it->prev_delta = off_delta;
     r->offset = add_wrapping(b->base_offset, off_delta);
     /* LogAppendTime rewrites only the batch's maxTimestamp and type
      * (formats doc 1.9): the first timestamp plus each delta is still what

@@ -108,6 +108,7 @@ typedef struct kb_iter {
     const uint8_t *start;        /* first byte of the records, for positions */
     int64_t start_pos;           /* file position of `start`, or -1 when decompressed */
     int32_t index;               /* records returned so far */
+    int32_t prev_delta;          /* v2: offset delta of the previous record (index > 0) */
     int64_t legacy_base;         /* v1 wrappers: absolute offset of relative 0 */
     int kind;                    /* which walker: see batch.c */
 } kb_iter;
@@ -137,8 +138,9 @@ int kb_iter_open(kb_iter *it, kb_batch *b, kc_ctx *dc, ke_error *e);
  * are). Returns 1 for a record, 0 at the end (after checking that exactly
  * `count` records filled the records area), or a negative KE_* code: a
  * record whose length fields do not fit, a record body not consumed
- * exactly, bytes left over, fewer records than the count. After an error
- * the iterator is finished.
+ * exactly, bytes left over, fewer records than the count (KE_COUNT), a v2
+ * offset delta outside [0, lastOffsetDelta] or not above the previous
+ * record's (KE_CORRUPT). After an error the iterator is finished.
  */
 int kb_iter_next(kb_iter *it, kb_record *r, ke_error *e);
 

@@ -234,7 +234,10 @@ static int next_entry(ks_reader *r, kb_batch *b, ke_error *e)
     if (!p) KS_STOP(r, e, KE_LIVE, at, "the file shrank while being read (truncated by the broker): %lld bytes left of %lld",
                 (long long)got, (long long)r->size);
     if (got >= 8) r->err_offset = (int64_t)kbe64(p);
-    if (left < KB_HEADER_UP_TO_MAGIC && (size_now(r) > r->size || (!zeros_to_end(r, at) && grows_soon(r))))
+    /* Zeros are no proof of a crash: a batch's first bytes are zeros for
+     * any base offset below 2^24, so a write in flight may have left only
+     * those so far. Growth decides, as for any partial tail. */
+    if (left < KB_HEADER_UP_TO_MAGIC && (size_now(r) > r->size || grows_soon(r)))
         KS_STOP(r, e, KE_LIVE, at,
                 "the last entry was still being written: the file grew from %lld to %lld bytes while being read",
                 (long long)r->size, (long long)size_now(r));
@@ -254,6 +257,10 @@ static int next_entry(ks_reader *r, kb_batch *b, ke_error *e)
                     "not a Kafka segment: the bytes look like a Redpanda segment (little-endian batch "
                     "headers); skipped");
     if (size < KB_LEGACY_MIN_SIZE) {
+        if (zeros_to_end(r, at) && (size_now(r) > r->size || grows_soon(r)))
+            KS_STOP(r, e, KE_LIVE, at,
+                    "the last entry was still being written: the file grew from %lld to %lld bytes while being read",
+                    (long long)r->size, (long long)size_now(r));
         if (zeros_to_end(r, at))
             KS_STOP(r, e, KE_ZERO_FILL, at,
                         "zero-filled region of %lld bytes up to the end of the file (preallocated or "

@@ -344,6 +344,71 @@ static void test_header_rejections(void)
     KT_CHECK(strstr(e.msg, "declares 4 records but holds only 3") != NULL);
 }
 
+/* Walk the records of a V2_NONE variant parsed at file position 1000:
+ * returns the iterator's last code, *n the records it returned. */
+static int walk_variant(const uint8_t *t, size_t n, int *got, ke_error *e)
+{
+    kb_batch b;
+    kb_iter it;
+    kb_record r;
+    *got = 0;
+    if (kb_parse(t, n, 1000, &b, e) < 0 || kb_iter_open(&it, &b, NULL, e) < 0) return -100;
+    int rc;
+    while ((rc = kb_iter_next(&it, &r, e)) == 1) (*got)++;
+    return rc;
+}
+
+/* The record count agrees with the records both ways, even at 0 (Kafka's
+ * iterator hides everything behind a count of 0), and every offset delta
+ * lies in [0, lastOffsetDelta], increasing (formats doc 1.6, 1.10). In
+ * V2_NONE record 1 starts at byte 85 and record 2 at 92; each offsetDelta
+ * is the 4th byte of its record. */
+static void test_count_and_offset_deltas(void)
+{
+    uint8_t buf[256], t[256];
+    size_t n = unhex(V2_NONE, buf, sizeof buf);
+    ke_error e;
+    int got;
+    KT_REQUIRE_EQ_INT(buf[88], 0x02); /* record 1: delta 1 */
+    KT_REQUIRE_EQ_INT(buf[95], 0x04); /* record 2: delta 2 */
+
+    memcpy(t, buf, n);
+    t[60] = 0; /* count 0 over 3 records */
+    KT_EQ_INT(walk_variant(t, n, &got, &e), KE_COUNT);
+    KT_EQ_INT(got, 0);
+    KT_EQ_INT(e.pos, 1000 + 61);
+    KT_CHECK(strstr(e.msg, "declares no records but 40 bytes of records follow") != NULL);
+
+    t[11] = 61 - 12; /* the cleaner's empty batch: a bare header */
+    KT_EQ_INT(walk_variant(t, 61, &got, &e), 0);
+    KT_EQ_INT(got, 0);
+
+    memcpy(t, buf, n);
+    t[88] = 0x01; /* record 1: delta -1, the offset before the batch */
+    KT_EQ_INT(walk_variant(t, n, &got, &e), KE_CORRUPT);
+    KT_EQ_INT(got, 1);
+    KT_EQ_INT(e.pos, 1000 + 85);
+    KT_CHECK(strstr(e.msg, "record 1: offset delta -1 is outside the batch's range 0..2 (offset -1)") != NULL);
+
+    memcpy(t, buf, n);
+    t[95] = 0x06; /* record 2: delta 3, past lastOffsetDelta 2 */
+    KT_EQ_INT(walk_variant(t, n, &got, &e), KE_CORRUPT);
+    KT_EQ_INT(got, 2);
+    KT_EQ_INT(e.pos, 1000 + 92);
+
+    memcpy(t, buf, n);
+    t[95] = 0x02; /* record 2: delta 1 again */
+    KT_EQ_INT(walk_variant(t, n, &got, &e), KE_CORRUPT);
+    KT_EQ_INT(got, 2);
+    KT_CHECK(strstr(e.msg, "offset delta 1 does not follow the previous record's 1") != NULL);
+
+    memcpy(t, buf, n);
+    t[26] = 4;    /* lastOffsetDelta 4 ... */
+    t[95] = 0x08; /* ... and record 2 at delta 4: a cleaned batch's gap */
+    KT_EQ_INT(walk_variant(t, n, &got, &e), 0);
+    KT_EQ_INT(got, 3);
+}
+
 int main(void)
 {
     KT_RUN(test_varint_examples);
@@ -355,5 +420,6 @@ int main(void)
     KT_RUN(test_legacy_wrappers);
     KT_RUN(test_control);
     KT_RUN(test_header_rejections);
+    KT_RUN(test_count_and_offset_deltas);
     return kt_done();
 }

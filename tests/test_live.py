@@ -70,9 +70,133 @@ def writer(part_dir, seconds):
     seg.close()
 
 
+ZERO_HEAD_ROUNDS = 4
+ZERO_HEAD_PAUSE = 0.1    # seconds from kaudit opening the segment to the second half: inside its 250 ms watch
+
+
+def zero_head_batch(offset):
+    """A kafka-python batch at `offset` (< 2^24: its first five bytes are zeros)."""
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False, producer_id=-1,
+                                  producer_epoch=-1, base_sequence=-1, batch_size=1 << 20)
+    for i in range(3):
+        b.append(i, 1700000000000 + offset + i, b"zk-%d" % (offset + i), b"zero head %d" % (offset + i), [])
+    raw = bytearray(b.build())
+    struct.pack_into(">q", raw, 0, offset)
+    assert raw[:5] == bytes(5)
+    return bytes(raw)
+
+
+def run_json(cmd, timeout=RUN_TIMEOUT):
+    """Start cmd now; a function that waits and returns (exit status, stdout).
+    The function's `pid` is the process's."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def finish():
+        out, _ = p.communicate(timeout=timeout)
+        return p.returncode, out
+    finish.pid = p.pid
+    return finish
+
+
+def wait_opened(pids, path, timeout=10.0):
+    """Wait until every process of `pids` has `path` open (Linux /proc), or
+    has ended, or `timeout` passes: a process slow to start (ASan, a loaded
+    machine) then still meets the half-written batch."""
+    deadline = time.monotonic() + timeout
+    waiting = set(pids)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                fds = os.listdir("/proc/%d/fd" % pid)
+            except OSError:             # ended (or no /proc): nothing to wait for
+                waiting.discard(pid)
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == path:
+                        waiting.discard(pid)
+                        break
+                except OSError:
+                    pass
+        time.sleep(0.002)
+
+
+def zero_head(kaudit):
+    """A batch appended in two halves, the first its five zero bytes, while
+    audit and dump read: a write in flight (a `live` note), never a zero-filled
+    tail, round after round. Then five zero bytes that never grow: a zero-filled
+    tail still. Returns (passed, failed)."""
+    tmp = tempfile.mkdtemp(prefix="kaudit-zero-head-")
+    part = os.path.join(tmp, "orders-0")
+    os.mkdir(part)
+    log = os.path.join(part, "%020d.log" % 0)
+    passed = failed = 0
+    problems, live, runs = [], 0, 0
+    try:
+        offset = 0
+        with open(log, "ab") as f:
+            f.write(zero_head_batch(offset))
+        offset += 3
+        for _ in range(ZERO_HEAD_ROUNDS):
+            raw = zero_head_batch(offset)
+            with open(log, "ab") as f:
+                f.write(raw[:5])
+            audit = run_json([kaudit, "audit", "--format", "json", tmp])
+            dump = run_json([kaudit, "dump", "--format", "jsonl", "--records", part])
+            wait_opened((audit.pid, dump.pid), os.path.realpath(log))
+            time.sleep(ZERO_HEAD_PAUSE)
+            with open(log, "ab") as f:
+                f.write(raw[5:])
+            offset += 3
+            for name, finish in (("audit", audit), ("dump", dump)):
+                runs += 1
+                rc, out = finish()
+                if rc != 0:
+                    problems.append("%s exited %d on a sound segment" % (name, rc))
+                if name == "audit":
+                    r = json.loads(out)
+                    problems += ["audit finding: %s (%s) at %d: %s" % (f["type"], f.get("code"), f["offset"],
+                                                                       f["message"]) for f in r["findings"]]
+                    live += any("still being written" in n for x in r["partitions"] for n in x["notes"])
+                else:
+                    objs = [json.loads(line) for line in out.splitlines()]
+                    problems += ["dump error: %s: %s" % (o["code"], o["message"]) for o in objs
+                                 if o["type"] == "error" and o["code"] != "live"]
+                    live += any(o["type"] == "error" and o["code"] == "live" for o in objs)
+        # Every run meets the half-written batch: kaudit reaches the tail
+        # within the pause after opening the segment (a run that did not
+        # would read a whole batch: no note, nothing tested).
+        if problems or live != runs:
+            failed += 1
+            print("  FAIL zero head: %d of %d runs saw a write in flight; %s" % (live, runs, problems[:4]))
+        else:
+            passed += 1
+        # The same five zero bytes, never completed: a zero-filled tail (info),
+        # after the watch, in both.
+        size = os.path.getsize(log)
+        with open(log, "ab") as f:
+            f.write(bytes(5))
+        rc, out = run_json([kaudit, "audit", "--format", "json", tmp])()
+        r = json.loads(out)
+        got = [(f["type"], f["severity"], f.get("code"), f.get("position"), f.get("file")) for f in r["findings"]]
+        want = [("truncated_batch", "info", "zero_fill", size, log)]
+        rc2, out2 = run_json([kaudit, "dump", "--format", "jsonl", part])()
+        errs = [(o["code"], o["position"]) for o in map(json.loads, out2.splitlines()) if o["type"] == "error"]
+        if got == want and rc == 0 and errs == [("zero_fill", size)] and rc2 == 1:
+            passed += 1
+        else:
+            failed += 1
+            print("  FAIL zero fill: audit exit %d %s (want %s), dump exit %d %s" % (rc, got, want, rc2, errs))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return passed, failed
+
+
 def main():
     os.chdir(REPO)
     kaudit = os.environ.get("KAUDIT", "./kaudit")
+    zpassed, zfailed = zero_head(kaudit)
     tmp = tempfile.mkdtemp(prefix="kaudit-live-")
     part = os.path.join(tmp, "orders-0")
     os.mkdir(part)
@@ -88,9 +212,9 @@ def main():
             # Every other audit with a 96 KiB index: spilled, so two passes
             # over data that changes between them.
             for cmd in ([kaudit, "audit", "--format", "json", "--jobs", "2", tmp],
-                        [kaudit, "audit", "--format", "json", "--jobs", "1", "--max-memory", "96K", tmp],
+                        [kaudit, "audit", "--format", "json", "--jobs", "1", "--max-memory", "256K", tmp],
                         [kaudit, "dump", "--format", "jsonl", "--records", part]):
-                if "96K" in cmd and runs % 2:
+                if "256K" in cmd and runs % 2:
                     continue
                 try:
                     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
@@ -149,6 +273,7 @@ def main():
               "change between their passes); %d notes of live changes" % (runs, spilled, changed, notes))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    passed, failed = passed + zpassed, failed + zfailed
     print("kt: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
