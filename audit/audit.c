@@ -224,7 +224,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     ka_prod *x = ka_prod_get(p, b->producer_id);
     if (!x) return;
     if (!p->keep_binfo && b->is_transactional && p->cur_bidx != KQ_EMPTY) {
-        if (GROW(x->tb, x->ntb, x->captb) == 0) x->tb[x->ntb++] = (ka_tbatch){ p->cur_bidx, bi };
+        if (GROW_STATE(p, x->tb, x->ntb, x->captb) == 0) x->tb[x->ntb++] = (ka_tbatch){ p->cur_bidx, bi };
         else ka_oom(p, "an open transaction's batches");
     }
     /* A producer silent for longer than the expiration is forgotten (7.8). */
@@ -274,7 +274,7 @@ void ka_record(ka_partition *p, const kb_record *r)
     ka_fingerprint(p, r, &lo, &hi, &aux);
     if (p->cur.is_transactional && p->cur.producer_id >= 0) {
         ka_prod *x = ka_prod_find(p, p->cur.producer_id);
-        if (x && GROW(x->pend, x->npend, x->cappend) < 0) ka_oom(p, "an open transaction's records");
+        if (x && GROW_STATE(p, x->pend, x->npend, x->cappend) < 0) ka_oom(p, "an open transaction's records");
         else if (x) {
             ka_pending *pe = &x->pend[x->npend++];
             pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->timestamp = r->client_timestamp;

@@ -158,12 +158,22 @@ void ka_log_start(ka_partition *p, int64_t offset);
 void ka_expect_bytes(ka_partition *p, int64_t bytes);
 
 /*
- * The duplicate index may take at most `max_bytes` (0 = no limit). Past it
+ * The duplicate index, with the table of batches and the producers' state
+ * and open transactions' records, may take at most `max_bytes` (0 = no
+ * limit). Past it
  * the index stops answering (ka_index_full) and the partition is incomplete:
  * the driver audits it again with a spill (ka_index_spill). Before the
  * first batch.
  */
 void ka_index_limit(ka_partition *p, size_t max_bytes);
+
+/*
+ * The producers' state and their open transactions' records may take at
+ * most `max_bytes` (0 = no limit) on their own, for a partition audited
+ * with a spill (the limit of ka_index_limit covers them otherwise). Past
+ * it they are not kept and the partition is incomplete (ka_incomplete).
+ */
+void ka_state_limit(ka_partition *p, size_t max_bytes);
 
 /*
  * The runs of duplicates held for the end of the partition (those whose

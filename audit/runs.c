@@ -42,6 +42,8 @@ void ka_index_limit(ka_partition *p, size_t max_bytes)
     kq_set_limit(&p->q, max_bytes);
 }
 
+void ka_state_limit(ka_partition *p, size_t max_bytes) { p->state_limit = max_bytes; }
+
 int ka_index_spill(ka_partition *p, int mode, const kq_spill *spill)
 {
     p->keep_binfo = false; /* each answer carries its batch */
@@ -256,6 +258,21 @@ static void index_trouble(ka_partition *p, int rc, int64_t offset)
     p->index_stop = offset;
 }
 
+int ka_state_room(ka_partition *p, size_t more)
+{
+    size_t now = p->state_bytes + more;
+    if (p->state_limit && now > p->state_limit) return -1;
+    size_t table = p->capbinfo * sizeof(ka_binfo);
+    if (p->mem_limit && table + now + kq_bytes(&p->q) > p->mem_limit) {
+        /* The index gives way: a spill moves it to disk. */
+        if (p->index_state == KA_INDEX_OK) index_trouble(p, KQ_FULL, p->cur.base_offset);
+        return -1;
+    }
+    p->state_bytes = now;
+    if (p->mem_limit) kq_set_limit(&p->q, p->mem_limit - table - now);
+    return 0;
+}
+
 /* Room for one more entry in the batch table, which shares the index's
  * memory limit (the index gets what the table leaves). 0, or -1 when the
  * limit or memory ran out (the index then stops answering). */
@@ -263,7 +280,7 @@ int ka_binfo_room(ka_partition *p, int64_t offset)
 {
     if (p->nbinfo < p->capbinfo) return 0;
     size_t ncap = p->capbinfo ? p->capbinfo * 2 : 16;
-    if (p->mem_limit && ncap * sizeof(ka_binfo) + kq_bytes(&p->q) > p->mem_limit) {
+    if (p->mem_limit && ncap * sizeof(ka_binfo) + p->state_bytes + kq_bytes(&p->q) > p->mem_limit) {
         index_trouble(p, KQ_FULL, offset);
         return -1;
     }
@@ -274,7 +291,7 @@ int ka_binfo_room(ka_partition *p, int64_t offset)
     }
     p->binfo = nb;
     p->capbinfo = ncap;
-    if (p->mem_limit) kq_set_limit(&p->q, p->mem_limit - ncap * sizeof(ka_binfo));
+    if (p->mem_limit) kq_set_limit(&p->q, p->mem_limit - ncap * sizeof(ka_binfo) - p->state_bytes);
     return 0;
 }
 

@@ -159,7 +159,9 @@ struct ka_partition {
     size_t nbinfo, capbinfo;
     uint32_t nbatches;    /* data batches so far: the next one's index */
     ka_binfo cur_bi;      /* the current data batch, when there is no table */
-    size_t mem_limit;     /* for the index and the batch table together, 0 = none */
+    size_t mem_limit;     /* for the index, the batch table and state_bytes together, 0 = none */
+    size_t state_bytes;   /* the producers' state and their open transactions' records and batches */
+    size_t state_limit;   /* what state_bytes may reach on its own (a spill: the index is on disk), 0 = none */
     kq_index q;
     int index_state;      /* KA_INDEX_*: the duplicate index still answers, or why not */
     int64_t index_stop;   /* the offset of the first record it could not answer for */
@@ -237,6 +239,19 @@ static inline int grow_array(void **arr, size_t n, size_t *cap, size_t size)
 }
 
 #define GROW(arr, n, cap) grow_array((void **)&(arr), (n), &(cap), sizeof *(arr))
+
+/* The producers' state grows by `more` bytes: within the memory limit?
+ * 0, or -1 when it would pass it (runs.c: the index stops answering, or
+ * with a spill the partition is incomplete). */
+int ka_state_room(ka_partition *p, size_t more);
+
+/* GROW for the arrays counted in state_bytes: the growth is counted first,
+ * and refused past the limit like an allocation that failed. */
+#define GROW_STATE(p, arr, n, cap)                                                                 \
+    ((n) < (cap) ? 0                                                                               \
+     : ka_state_room((p), ((cap) ? (cap) : 16) * sizeof *(arr)) < 0                                \
+         ? -1                                                                                      \
+         : (GROW(arr, n, cap) < 0 ? ((p)->state_bytes -= ((cap) ? (cap) : 16) * sizeof *(arr), -1) : 0))
 
 static inline void ka_set_producer(rm_finding *f, int64_t pid, int32_t epoch)
 {

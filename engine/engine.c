@@ -63,13 +63,30 @@ struct kaudit_engine {
     size_t *order;              /* job indexes, largest first: the longest start first */
     size_t next;                /* next position in `order` to take, under `lock` */
     long spare;                 /* threads asked for beyond the jobs: for reading ahead, under `lock` */
-    size_t budget;              /* each job's share of max_memory */
+    size_t budget;              /* each job's share of max_memory (below) */
     pthread_mutex_t lock;
 };
 
-/* The memory a job's held duplicate runs may take: an eighth of its share
- * of the budget (on top of the index's; audit.h, ka_held_limit). */
+/*
+ * One budget, --max-memory, for everything that grows with the data. A
+ * quarter is the report's, for the findings it lists (FINDINGS_SHARE); the
+ * rest is shared equally by the jobs that run at once, so the cap holds
+ * whichever jobs run together, and each job's share (e->budget) is split:
+ *   1/2  the duplicate index with its batch table, the producers' state
+ *        and the open transactions' records (audit.h, ka_index_limit);
+ *        with a spill, half of it the spill's buffers and half the state;
+ *   1/4  the decompression buffer (kc_set_budget): a batch whose records
+ *        need more is not checked, and the report says so;
+ *   1/8  the duplicate runs held to the partition's end (ka_held_limit);
+ *   1/8  the batches read ahead (ra_threaded).
+ * What is left (a job's findings before they join the report, the names
+ * of the files) is small and fixed per job.
+ */
+#define INDEX_SHARE(e) ((e)->budget / 2)
+#define DECOMPRESS_SHARE(e) ((e)->budget / 4)
 #define HELD_SHARE(e) ((e)->budget / 8)
+#define RING_SHARE(e) ((e)->budget / 8)
+#define FINDINGS_SHARE(c) ((size_t)((c)->max_memory / 4))
 
 static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...)
@@ -277,14 +294,15 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
 static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
 {
     const char *name = j->part ? j->part->path : j->file->path;
-    bool mib = e->budget >= ((size_t)1 << 20);
+    bool mib = INDEX_SHARE(e) >= ((size_t)1 << 20);
     notice(e, "kaudit: %s: the duplicate index needs more than its %zu %s share of --max-memory; "
               "auditing it in two passes with a spill in %s",
-           name, e->budget >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_dir_base(e->spills));
+           name, INDEX_SHARE(e) >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_dir_base(e->spills));
     if (e->cb && e->cb->more_work) e->cb->more_work(e->cb->ctx, 2 * j->bytes);
-    sp_spill *sp = sp_create(e->spills, e->budget);
+    sp_spill *sp = sp_create(e->spills, INDEX_SHARE(e) / 2);
     if (!sp) return -1;
-    ep_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e) };
+    ep_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e),
+                       .state = INDEX_SHARE(e) / 2, .ring = RING_SHARE(e) };
     rm_report *scratch = NULL;
     int rc = job_pass(e, j, dc, &record, &scratch);
     rm_free(scratch);
@@ -292,7 +310,8 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
      * leaves answers the replay cannot trust: as if the spill failed. */
     if (rc == 0 && j->unchecked[0]) rc = -2;
     if (rc == 0 && sp_error(sp)[0] == '\0' && sp_resolve(sp) == 0) {
-        ep_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e) };
+        ep_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e),
+                           .state = INDEX_SHARE(e) / 2, .ring = RING_SHARE(e) };
         rc = job_pass(e, j, dc, &replay, &j->out);
         if (rc == 0 && sp_error(sp)[0] == '\0') {
             sp_free(sp);
@@ -309,7 +328,8 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
     sp_free(sp);
     notice(e, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
     snprintf(j->incomplete, sizeof j->incomplete, "%s", why);
-    ep_plan mem = { .mode = KQ_MEMORY, .limit = e->budget, .spill_failed = why, .readahead = ra, .held = HELD_SHARE(e) };
+    ep_plan mem = { .mode = KQ_MEMORY, .limit = INDEX_SHARE(e), .spill_failed = why, .readahead = ra,
+                    .held = HELD_SHARE(e), .ring = RING_SHARE(e) };
     return job_pass(e, j, dc, &mem, &j->out);
 }
 
@@ -334,8 +354,8 @@ static void give_spare(kaudit_engine *e)
 static void run_job(kaudit_engine *e, ee_job *j, kc_ctx *dc)
 {
     bool ra = take_spare(e);
-    ep_plan mem = { .mode = KQ_MEMORY, .limit = e->budget, .stop_when_full = true, .readahead = ra,
-                    .held = HELD_SHARE(e) };
+    ep_plan mem = { .mode = KQ_MEMORY, .limit = INDEX_SHARE(e), .stop_when_full = true, .readahead = ra,
+                    .held = HELD_SHARE(e), .ring = RING_SHARE(e) };
     int rc = job_pass(e, j, dc, &mem, &j->out);
     if (rc == 1 && !cancelled(e)) rc = job_spilled(e, j, dc, ra);
     if (ra) give_spare(e);
@@ -346,6 +366,7 @@ static void *worker(void *arg)
 {
     kaudit_engine *e = arg;
     kc_ctx *dc = kc_create(e->c.max_entry);
+    if (dc) kc_set_budget(dc, DECOMPRESS_SHARE(e));
     for (;;) {
         pthread_mutex_lock(&e->lock);
         size_t i = e->next < e->njobs && !cancelled(e) ? e->next++ : e->njobs;
@@ -394,7 +415,7 @@ static int run_jobs(kaudit_engine *e, long threads)
     /* Each job's duplicate index gets an equal share of the budget, so the
      * cap holds whichever jobs run together (and the report does not depend
      * on the order: a spilled partition reports the same). */
-    e->budget = (size_t)(e->c.max_memory / (threads > 0 ? threads : 1));
+    e->budget = (size_t)((e->c.max_memory - (int64_t)FINDINGS_SHARE(&e->c)) / (threads > 0 ? threads : 1));
     if (e->cb && e->cb->started) e->cb->started(e->cb->ctx, total);
     pthread_t *tid = threads > 1 ? malloc((size_t)(threads - 1) * sizeof *tid) : NULL;
     long started = 0;
@@ -493,14 +514,18 @@ int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudi
 {
     ok(err);
     const char *v = KAUDIT_VERSION;
+    errno = 0;
     int rc = format == KAUDIT_FORMAT_JSON       ? rr_json(e->rep, f, v)
              : format == KAUDIT_FORMAT_HTML     ? rr_html(e->rep, f, v)
              : format == KAUDIT_FORMAT_MARKDOWN ? rr_markdown(e->rep, f, v, 10)
                                                 : rr_text(e->rep, f, v, 5, color);
-    /* Flushed here: a full disk behind a buffered stream shows only then. */
-    errno = 0;
-    if (fflush(f) != 0 || ferror(f)) rc = -1;
+    /* Flushed here: a full disk behind a buffered stream shows only then.
+     * A write that failed while rendering (the JSON is one fwrite) left
+     * its reason in errno, and a flush with nothing left to write keeps it. */
     int why = errno;
+    errno = 0;
+    if (fflush(f) != 0) rc = -1, why = errno;
+    if (ferror(f)) rc = -1;
     return rc < 0 ? fail(err, KAUDIT_EWRITE, NULL, "writing the report failed%s%s", why ? ": " : "",
                          why ? strerror(why) : "")
                   : 0;

@@ -302,6 +302,7 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
     if (plan->mode == KQ_MEMORY) ka_index_limit(ka, plan->limit);
     else if (ka_index_spill(ka, plan->mode, plan->spill) < 0)
         rm_partition_note(rep, idx, "the spilled duplicate index could not be read back");
+    if (plan->mode != KQ_MEMORY) ka_state_limit(ka, plan->state);
     if (plan->spill_failed)
         rm_partition_note(rep, idx, "the duplicate index could not spill to disk: %s", plan->spill_failed);
     int64_t first_base = -1;
@@ -323,7 +324,7 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
     kx_txns_init(&sa.txns);
     /* With a core to spare, the segments are read and decompressed on a
      * thread of their own while this one audits. */
-    if (!plan->readahead || ra_threaded(read_partition, &sr, audit_item, &sa) < 0)
+    if (!plan->readahead || ra_threaded(read_partition, &sr, audit_item, &sa, plan->ring) < 0)
         ra_direct(read_partition, &sr, audit_item, &sa);
     kx_txns_free(&sa.txns);
     int rc = sa.stopped || cancelled(in->cb) ? 1 : 0;

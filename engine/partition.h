@@ -30,6 +30,8 @@ typedef struct ep_plan {
     const char *spill_failed; /* why a spill was not possible, noted in the report */
     bool readahead;         /* read on a thread of its own (engine/readahead.h) */
     size_t held;            /* for the duplicate runs held to the partition's end (ka_held_limit), every pass alike */
+    size_t state;           /* KQ_RECORD, KQ_REPLAY: for the producers' state (ka_state_limit) */
+    size_t ring;            /* readahead: the most the ring of batches may hold (ra_threaded) */
 } ep_plan;
 
 /* What one partition's audit needs beside its files. */

@@ -35,12 +35,15 @@ typedef struct ra_slot {
     ra_item x;
     unsigned char *buf;       /* the batch's bytes, then its decompressed records */
     size_t cap, used;
+    bool lent;                /* x points into the reader's memory: a batch too large to copy */
 } ra_slot;
 
 struct ra_ring {
     ra_slot slot[RA_SLOTS];
     size_t head, count;       /* next slot to fill is (head + count) % RA_SLOTS */
     size_t bytes;             /* batch bytes held */
+    size_t kept;              /* bytes allocated by the slots' buffers, held or not */
+    size_t max_bytes;         /* the most `kept` may stay at */
     bool done, stopped;
     bool reader_waits, auditor_waits; /* asleep on their condition */
     pthread_mutex_t lock;
@@ -98,13 +101,22 @@ static int copy_in(ra_slot *s, const ra_item *x)
  * empty. */
 #define RA_WAKE 4
 
-static bool ring_full(const ra_ring *r) { return r->count == RA_SLOTS || (r->count > 0 && r->bytes >= RA_BYTES); }
+static bool ring_full(const ra_ring *r) { return r->count == RA_SLOTS || (r->count > 0 && r->bytes >= r->max_bytes); }
+
+/* The bytes a copy of x takes (copy_in). */
+static size_t item_bytes(const ra_item *x)
+{
+    if (x->kind != RA_BATCH) return 0;
+    bool decompressed = x->orc == 0 && x->it.start_pos < 0 && x->it.start;
+    return x->b.size + (decompressed ? (size_t)(x->it.cur.end - x->it.start) : 0);
+}
 
 static int ring_emit(void *sink, const ra_item *x)
 {
     ra_ring *r = sink;
+    bool lend = item_bytes(x) > r->max_bytes;
     pthread_mutex_lock(&r->lock);
-    while (!r->stopped && ring_full(r)) {
+    while (!r->stopped && (lend ? r->count > 0 : ring_full(r))) {
         if (r->auditor_waits) pthread_cond_signal(&r->items);
         r->reader_waits = true;
         pthread_cond_wait(&r->room, &r->lock);
@@ -115,9 +127,15 @@ static int ring_emit(void *sink, const ra_item *x)
         return -1;
     }
     ra_slot *s = &r->slot[(r->head + r->count) % RA_SLOTS];
+    size_t cap = s->cap;
     pthread_mutex_unlock(&r->lock);
     /* The slot is ours until it is counted: copy without the lock. */
-    if (copy_in(s, x) < 0) {
+    s->lent = lend;
+    if (lend) {
+        s->x = *x;
+        s->used = 0;
+        s->x.it.b = &s->x.b;
+    } else if (copy_in(s, x) < 0) {
         /* Out of memory for a copy: hand the batch over as unreadable. */
         ra_item err = *x;
         err.kind = RA_PROBLEM;
@@ -130,7 +148,14 @@ static int ring_emit(void *sink, const ra_item *x)
     pthread_mutex_lock(&r->lock);
     r->count++;
     r->bytes += s->used;
-    if (r->auditor_waits && (r->count >= RA_WAKE || ring_full(r))) pthread_cond_signal(&r->items);
+    r->kept += s->cap - cap;
+    if (r->auditor_waits && (lend || r->count >= RA_WAKE || ring_full(r))) pthread_cond_signal(&r->items);
+    /* A lent batch lives in the reader's memory: wait until it is audited. */
+    while (lend && r->count > 0) {
+        r->reader_waits = true;
+        pthread_cond_wait(&r->room, &r->lock);
+        r->reader_waits = false;
+    }
     pthread_mutex_unlock(&r->lock);
     return 0;
 }
@@ -146,10 +171,11 @@ static void *producer(void *arg)
     return NULL;
 }
 
-int ra_threaded(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *cctx)
+int ra_threaded(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *cctx, size_t max_bytes)
 {
     ra_ring *r = calloc(1, sizeof *r);
     if (!r) return -1;
+    r->max_bytes = max_bytes < RA_BYTES ? max_bytes : RA_BYTES;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->room, NULL);
     pthread_cond_init(&r->items, NULL);
@@ -182,8 +208,16 @@ int ra_threaded(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *
         r->head = (r->head + 1) % RA_SLOTS;
         r->count--;
         r->bytes -= s->used;
+        /* Slots keep their buffers for the next batches, but no more than
+         * the ring may hold: a large batch's buffer goes. */
+        if (r->kept > r->max_bytes && s->cap) {
+            r->kept -= s->cap;
+            free(s->buf);
+            s->buf = NULL;
+            s->cap = 0;
+        }
         if (stop) r->stopped = true; /* the producer stops at its next item */
-        if (r->reader_waits && (stop || (r->count <= RA_SLOTS / 2 && r->bytes <= RA_BYTES / 2)))
+        if (r->reader_waits && (stop || r->count == 0 || (r->count <= RA_SLOTS / 2 && r->bytes <= r->max_bytes / 2)))
             pthread_cond_signal(&r->room);
         pthread_mutex_unlock(&r->lock);
     }

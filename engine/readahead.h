@@ -47,13 +47,16 @@ void ra_direct(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *c
 
 /*
  * Run the producer on a thread of its own and the consumer on this one,
- * with at most RA_SLOTS items and RA_BYTES of batch bytes in between (one
- * larger batch may pass alone). Returns when both are done; 0, or -1 when
- * no thread could be started (nothing was run: call ra_direct).
+ * with at most RA_SLOTS items and `max_bytes` of batch bytes in between,
+ * the buffers the ring keeps for reuse included. A batch larger than that
+ * passes alone and uncopied: the reader waits until the ring is empty,
+ * lends it, and waits again until it has been audited. Returns when both
+ * are done; 0, or -1 when no thread could be started (nothing was run:
+ * call ra_direct).
  */
-int ra_threaded(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *cctx);
+int ra_threaded(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *cctx, size_t max_bytes);
 
 #define RA_SLOTS 16
-#define RA_BYTES ((size_t)32 << 20)
+#define RA_BYTES ((size_t)32 << 20) /* the most a ring holds, whatever its budget */
 
 #endif

@@ -16,6 +16,7 @@ struct kc_ctx {
     uint8_t *buf;            /* output buffer, reused by every call */
     size_t cap;              /* bytes allocated at buf */
     size_t limit;            /* largest output we agree to produce */
+    size_t budget;           /* largest buffer we may hold (kc_set_budget), 0: the limit */
     z_stream zs;             /* gzip inflater, reset per member */
     int zs_ready;            /* zs was initialised with inflateInit2 */
     ZSTD_DCtx *zstd;         /* created on first zstd payload */
@@ -29,6 +30,8 @@ kc_ctx *kc_create(size_t limit)
     c->limit = limit ? limit : KC_DEFAULT_LIMIT;
     return c;
 }
+
+void kc_set_budget(kc_ctx *c, size_t bytes) { c->budget = bytes; }
 
 void kc_free(kc_ctx *c)
 {
@@ -54,8 +57,12 @@ static int kc_reserve(kc_ctx *c, size_t need, int64_t pos, ke_error *e)
               "decompressed size exceeds the cap of %zu bytes (decompression bomb or corrupt payload)",
               c->limit);
     if (need <= c->cap) return 0;
+    KE_RET_IF(c->budget && need > c->budget, e, KE_NOMEM, pos,
+              "decompressing needs more than the %zu KiB of memory this job may use for it (--max-memory)",
+              c->budget >> 10);
+    size_t most = c->budget && c->budget < c->limit ? c->budget : c->limit;
     size_t ncap = c->cap ? c->cap : 64 * 1024;
-    while (ncap < need) ncap = ncap > c->limit / 2 ? c->limit : ncap * 2;
+    while (ncap < need) ncap = ncap > most / 2 ? most : ncap * 2;
     uint8_t *nb = realloc(c->buf, ncap);
     KE_RET_IF(!nb, e, KE_NOMEM, pos, "out of memory growing the decompression buffer to %zu bytes", ncap);
     c->buf = nb;
@@ -69,6 +76,12 @@ static int kc_grow(kc_ctx *c, size_t used, int64_t pos, ke_error *e)
 {
     size_t want = c->cap ? c->cap * 2 : 64 * 1024;
     if (want > c->limit) want = c->limit;
+    if (c->budget && want > c->budget && used < c->limit) {
+        KE_RET_IF(used >= c->budget, e, KE_NOMEM, pos,
+                  "decompressing needs more than the %zu KiB of memory this job may use for it (--max-memory)",
+                  c->budget >> 10);
+        want = c->budget;
+    }
     KE_RET_IF(want <= used, e, KE_TOO_LARGE, pos,
               "decompressed size exceeds the cap of %zu bytes (decompression bomb or corrupt payload)",
               c->limit);

@@ -36,6 +36,15 @@ kc_ctx *kc_create(size_t limit);
 /* Free a context and its buffer. Accepts NULL. */
 void kc_free(kc_ctx *c);
 
+/*
+ * Hold the context's buffer to `bytes` (0: only the limit applies): an
+ * output that needs a larger buffer fails with KE_NOMEM (not checked for
+ * want of memory, not a defect of the data) instead of growing it. The
+ * limit still says what no data may need (KE_TOO_LARGE). For the memory
+ * budget of a caller that decompresses on several threads at once.
+ */
+void kc_set_budget(kc_ctx *c, size_t bytes);
+
 /* "none", "gzip", "snappy", "lz4", "zstd", or "unknown" for ids 5..7. */
 const char *kc_name(int codec);
 

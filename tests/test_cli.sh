@@ -111,7 +111,7 @@ for p in $C/xpxwo100__bullShit/tmp/kafka-logs/TEST-TOPIC-0 fixtures/audit/37-lar
          $C/dschne27__kafka-streams/broker/data/_confluent-controlcenter-7-6-1-1-MetricsAggregateStore-repartition-0; do
     $K audit --format json --jobs 1 --fail-on none "$p" 2>/dev/null | sed 's/"generated_at":"[^"]*"//' >"$tmp/r1"
     $K audit --format json --jobs 2 --fail-on none "$p" 2>/dev/null | sed 's/"generated_at":"[^"]*"//' >"$tmp/r2"
-    $K audit -q --format json --jobs 2 --max-memory 96K --fail-on none "$p" | sed 's/"generated_at":"[^"]*"//' >"$tmp/r3"
+    $K audit -q --format json --jobs 2 --max-memory 256K --fail-on none "$p" | sed 's/"generated_at":"[^"]*"//' >"$tmp/r3"
     if [ -s "$tmp/r1" ] && grep -q '"records":[1-9]' "$tmp/r1" && cmp -s "$tmp/r1" "$tmp/r2" && cmp -s "$tmp/r1" "$tmp/r3"; then
         pass=$((pass + 1))
     else

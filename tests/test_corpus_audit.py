@@ -187,7 +187,7 @@ def main(argv):
     # in two passes with a spill to disk (issue 5). The report must be the
     # same to the byte.
     spill = subprocess.run([kaudit, "audit", "--format", "json", "--max-examples", EXAMPLES, "--fail-on", "none",
-                            "--jobs", "1", "--max-memory", "96K", CORPUS], stdout=subprocess.PIPE,
+                            "--jobs", "1", "--max-memory", "256K", CORPUS], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE)
     spilled = set()
     for line in spill.stderr.decode("utf-8", "replace").splitlines():
@@ -204,7 +204,7 @@ def main(argv):
         passed += 1
     else:
         failed += 1
-        print("  FAIL spill: the report with --max-memory 96K %s (%d partitions spilled)"
+        print("  FAIL spill: the report with --max-memory 256K %s (%d partitions spilled)"
               % ("is the same" if same else "differs", len(spilled)))
     dup_records = collections.Counter()
     for key, p in parts.items():
@@ -244,7 +244,7 @@ def main(argv):
                                 % (dup_records[os.path.normpath(path)], want["duplicates"]))
             must = must_spill_at_96k(want["distinct"], want["data_batches"])
             if must is not None and (os.path.normpath(path) in spilled) != must:
-                problems.append("%s with --max-memory 96K though kafka-python counts %d distinct visible records "
+                problems.append("%s with --max-memory 256K though kafka-python counts %d distinct visible records "
                                 "in %d data batches" % ("spilled" if os.path.normpath(path) in spilled else "not spilled",
                                                          want["distinct"], want["data_batches"]))
             for o in others[os.path.normpath(path)]:

@@ -134,7 +134,7 @@ static void test_spill_and_jobs(void)
         kaudit_config c;
         kaudit_config_init(&c);
         c.jobs = k ? 1 : 4;
-        c.max_memory = k ? (96 << 10) : c.max_memory;
+        c.max_memory = k ? (256 << 10) : c.max_memory;
         kaudit_error err;
         kaudit_engine *e = kaudit_create(&c, &err);
         KT_REQUIRE(e != NULL);
@@ -186,7 +186,7 @@ static char *audit_all_formats(const char *path, int64_t max_memory, bool *compl
 }
 
 /* Every audit fixture through the engine, in memory and with a 96 KiB
- * index (a spill where needed), rendered in every format: the two reports
+ * index (a 256 KiB budget; a spill where needed), rendered in every format: the two reports
  * are the same bytes. Under AddressSanitizer this is also where the audit's
  * paths (every finding type, spills, every renderer) are checked for leaks,
  * in one process: tests/run_all.sh runs the kaudit processes of
@@ -204,7 +204,7 @@ static void test_every_fixture(void)
         snprintf(path, sizeof path, FIX "%s", de->d_name);
         bool complete_mem = false, complete_spill = false;
         char *mem = audit_all_formats(path, 0, &complete_mem);
-        char *spill = audit_all_formats(path, 96 << 10, &complete_spill);
+        char *spill = audit_all_formats(path, 256 << 10, &complete_spill);
         KT_CHECK(mem != NULL && spill != NULL);
         KT_CHECK(complete_mem && complete_spill);
         if (mem && spill && strcmp(mem, spill) != 0) fprintf(stderr, "  %s: the spilled report differs\n", path);
@@ -263,7 +263,7 @@ static long audit_failing(long fail_at, char **json, bool *complete)
     kaudit_config c;
     kaudit_config_init(&c);
     c.jobs = 1;
-    c.max_memory = 96 << 10; /* spilled: the second pass replays */
+    c.max_memory = 256 << 10; /* spilled: the second pass replays */
     kaudit_error err;
     kaudit_engine *e = kaudit_create(&c, &err);
     *json = NULL;

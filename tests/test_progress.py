@@ -68,7 +68,7 @@ def main():
         return 1
     tmp = tempfile.mkdtemp(prefix="kaudit-test-progress-")
     try:
-        opts = ["--jobs", "1", "--max-memory", "96K", "--fail-on", "none", "--tmpdir", tmp]
+        opts = ["--jobs", "1", "--max-memory", "256K", "--fail-on", "none", "--tmpdir", tmp]
         few = partitions(os.path.join(tmp, "few"), 10)
 
         started = time.monotonic()

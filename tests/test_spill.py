@@ -32,7 +32,7 @@ from checks import check, done
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PART = os.path.join(REPO, "..", "shared", "corpus", "xpxwo100__bullShit", "tmp", "kafka-logs", "TEST-TOPIC-0")
 KAUDIT = os.environ.get("KAUDIT", "./kaudit")
-SPILL = ["--jobs", "1", "--max-memory", "96K"]
+SPILL = ["--jobs", "1", "--max-memory", "256K"]
 
 def audit(args, tmpdir, **kw):
     env = dict(os.environ, TMPDIR=tmpdir)
