@@ -4,10 +4,12 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define KL_MAX_DEPTH 12
 
@@ -176,7 +178,22 @@ kl_kind kl_classify(const char *name, kl_kind *base_kind, int64_t *base_offset, 
     return *base_kind = KL_OTHER;
 }
 
-int kl_partition_name(const char *name, char *topic, size_t cap, int32_t *partition, const char **state)
+/* Kafka's Topic.validate: 1 to 249 of [a-zA-Z0-9._-], and not "." or "..". */
+int kl_topic_legal(const char *topic)
+{
+    size_t n = strlen(topic);
+    if (n == 0 || n > KL_TOPIC_MAX || strcmp(topic, ".") == 0 || strcmp(topic, "..") == 0) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = topic[i];
+        if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '.' && c != '_' &&
+            c != '-')
+            return 0;
+    }
+    return 1;
+}
+
+/* kl_partition_name without the check of the topic's characters. */
+static int split_partition_name(const char *name, char *topic, size_t cap, int32_t *partition, const char **state)
 {
     static const char *suffixes[] = { "-delete", "-future", "-stray" };
     char buf[512];
@@ -202,12 +219,15 @@ int kl_partition_name(const char *name, char *topic, size_t cap, int32_t *partit
     long long p = strtoll(digits, NULL, 10);
     if (p > INT32_MAX) return 0;
     *dash = '\0';
-    for (const char *c = buf; *c; c++)
-        if (isspace((unsigned char)*c)) return 0;
     if (strlen(buf) + 1 > cap) return 0;
     memcpy(topic, buf, strlen(buf) + 1);
     *partition = (int32_t)p;
     return 1;
+}
+
+int kl_partition_name(const char *name, char *topic, size_t cap, int32_t *partition, const char **state)
+{
+    return split_partition_name(name, topic, cap, partition, state) && kl_topic_legal(topic);
 }
 
 static char *join(const char *dir, const char *name)
@@ -222,8 +242,12 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
+/* Record a problem with `path`, once: a folder is listed more than once
+ * while a scan decides what it is, and the first word on a path stands. */
 static int problem(kl_set *s, const char *path, int code, const char *fmt, const char *detail)
 {
+    for (size_t i = 0; i < s->nproblems; i++)
+        if (strcmp(s->problems[i].file, path) == 0) return 0;
     ke_error e;
     ke_clear(&e);
     ke_set(&e, code, -1, fmt, detail);
@@ -264,11 +288,79 @@ static void free_entries(kl_entry *e, size_t n)
     free(e);
 }
 
+/* A directory opened for reading its entries. Like a file (reader/segment.c),
+ * with O_NOATIME where the kernel allows it (the owner, or CAP_FOWNER;
+ * EPERM otherwise): listing a directory would set its access time, and an
+ * audit changes nothing it reads. NULL with errno on failure. */
+static DIR *open_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOATIME | O_CLOEXEC);
+    if (fd < 0 && errno == EPERM) fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int why = errno;
+        close(fd);
+        errno = why;
+    }
+    return d;
+}
+
+/* A name Kafka gives the files it reads: a segment, an index, a
+ * checkpoint, ... (transient files are not read whatever they are, and a
+ * foreign one is not Kafka's). */
+static int kafka_file_name(const char *name)
+{
+    kl_kind base;
+    int64_t off;
+    int32_t ep;
+    kl_kind k = kl_classify(name, &base, &off, &ep);
+    return k != KL_OTHER && k != KL_TRANSIENT && k != KL_FOREIGN;
+}
+
+/* ... or the folders of partitions. */
+static int kafka_name(const char *name)
+{
+    char topic[512];
+    int32_t part;
+    const char *state;
+    return kafka_file_name(name) || kl_partition_name(name, topic, sizeof topic, &part, &state);
+}
+
+/* What kind of thing a stat says is neither a file nor a directory. */
+static const char *special_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+           : S_ISSOCK(m)                      ? "a socket"
+                                              : "not a regular file";
+}
+
+/*
+ * Entry `name` of `path` (at `full`) is neither a directory nor a regular
+ * file, or a link to neither (stat failed with `stat_errno`, or gave
+ * `st`). Only regular files are ever read: a FIFO would block, a device
+ * never end. One named like Kafka's is a problem, so that it cannot vanish
+ * from the report; an entry gone since readdir was removed by the broker
+ * (retention, a roll), and anything else is not Kafka's: nothing to say.
+ * 0, or KE_NOMEM.
+ */
+static int not_read(kl_set *s, const char *full, const char *name, int stat_errno, const struct stat *st)
+{
+    struct stat lst;
+    if (!kafka_name(name) || lstat(full, &lst) != 0) return 0;
+    char why[160];
+    if (stat_errno)
+        snprintf(why, sizeof why, "a symbolic link that cannot be followed (%s)", strerror(stat_errno));
+    else
+        snprintf(why, sizeof why, "%s%s", S_ISLNK(lst.st_mode) ? "a symbolic link to " : "", special_kind(st->st_mode));
+    return problem(s, full, KE_IO, "%s, not a regular file or directory: not read", why);
+}
+
 static int list_dir(kl_set *s, const char *path, kl_entry **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
-    DIR *d = opendir(path);
+    DIR *d = open_dir(path);
     if (!d) return problem(s, path, KE_IO, "cannot read directory: %s", strerror(errno));
     kl_entry *v = NULL;
     size_t n = 0;
@@ -285,13 +377,24 @@ static int list_dir(kl_set *s, const char *path, kl_entry **out, size_t *nout)
             free_entries(v, n);
             return KE_NOMEM;
         }
-        /* stat follows links; a link that points nowhere (a file retention
-         * just deleted, for instance) is simply skipped. */
-        int ok = stat(full, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode));
+        /* stat follows links, as Kafka does (a link to a regular file is
+         * read); what is neither a file nor a directory is not_read's. */
+        int serr = stat(full, &st) == 0 ? 0 : errno;
+        int ok = !serr && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode));
+        int rc = ok ? 0 : not_read(s, full, de->d_name, serr, &st);
+        /* A folder where Kafka keeps a file ("00000000000000000000.log/")
+         * is neither read as that file nor searched. */
+        if (ok && S_ISDIR(st.st_mode) && kafka_file_name(de->d_name)) {
+            ok = 0;
+            rc = problem(s, full, KE_IO, "%s", "a directory named like a file Kafka keeps there: not read");
+        }
         free(full);
         if (!ok) {
             free(e.name);
-            continue;
+            if (rc == 0) continue;
+            closedir(d);
+            free_entries(v, n);
+            return KE_NOMEM;
         }
         e.is_dir = S_ISDIR(st.st_mode);
         size_t cap = cap_of(n);
@@ -440,7 +543,7 @@ static long add_home(kl_set *s, const char *part_path)
         }
     kl_logdir ld = { real, NULL, 0, true };
     int markers = 0, rc = 0;
-    DIR *d = opendir(real);
+    DIR *d = open_dir(real);
     struct dirent *de;
     while (d && rc == 0 && (de = readdir(d)) != NULL) {
         char *full = join(real, de->d_name);
@@ -549,6 +652,16 @@ static int add_logdir(kl_scan *sc, const char *path, const kl_entry *e, size_t n
     return 0;
 }
 
+/* A name of the form <something>-<partition> (with the suffixes of
+ * kl_partition_name), whatever the topic. */
+static int named_like_partition(const char *name)
+{
+    char topic[512];
+    int32_t part;
+    const char *state;
+    return split_partition_name(name, topic, sizeof topic, &part, &state);
+}
+
 static int scan_dir(kl_scan *sc, const char *path, int depth, int *found)
 {
     kl_set *s = sc->s;
@@ -591,6 +704,19 @@ static int scan_dir(kl_scan *sc, const char *path, int depth, int *found)
                      "little-endian batches in <base>-<term>-v1.log files); skipped");
         (*found)++;
     } else {
+        /* A partition's files in a folder that is no partition directory
+         * (a topic Kafka would not accept, "my backup/"): Kafka did not make
+         * it, and its files are not audited, but they do not vanish. */
+        if (partfiles > 0) {
+            rc = problem(s, path, KE_FOREIGN, "%s",
+                         named_like_partition(base)
+                             ? "named like a partition directory, but its topic is not a name Kafka accepts "
+                               "(1 to 249 of a-z, A-Z, 0-9, '.', '_' and '-'): Kafka did not make it; its files are "
+                               "not read"
+                             : "holds a partition's files but is not named <topic>-<partition>: Kafka did not make "
+                               "it; its files are not read");
+            (*found)++;
+        }
         for (size_t i = 0; rc == 0 && i < n && depth < KL_MAX_DEPTH; i++) {
             if (!e[i].is_dir) continue;
             char *sub = join(path, e[i].name);
@@ -616,7 +742,8 @@ int kl_add(kl_set *s, const char *path)
         PUSH(s->loose, s->nloose, f);
         return 0;
     }
-    if (!S_ISDIR(st.st_mode)) return problem(s, path, KE_IO, "%s", "not a file or directory");
+    if (!S_ISDIR(st.st_mode))
+        return problem(s, path, KE_IO, "%s, not a regular file or directory: not read", special_kind(st.st_mode));
     kl_scan sc = { s, NULL, 0, 0 };
     first_visit(&sc, path);
     int found = 0;

@@ -8,10 +8,15 @@
  * before its indexes and snapshot.
  *
  * Reads directory entries and file metadata only (never file contents);
- * follows symbolic links but never enters the same directory twice, so a
- * link cycle cannot loop. Creates, locks and renames nothing. Never prints:
- * paths that cannot be read, and folders that hold another product's data
- * (Redpanda), are recorded as problems in the set.
+ * opens directories with O_NOATIME where the kernel allows it, so a scan
+ * leaves their access times as they were; follows symbolic links (Kafka
+ * does) but never enters the same directory twice, so a link cycle cannot
+ * loop. Creates, locks and renames nothing. Never prints: paths that cannot
+ * be read, folders that hold another product's data (Redpanda), and every
+ * entry named like Kafka's that will not be read (a FIFO, a device, a
+ * socket, a link that leads nowhere or in a loop, a folder holding a
+ * partition's files under a name Kafka would not give it) are recorded as
+ * problems in the set, each path once.
  */
 #ifndef KAUDIT_READER_LAYOUT_H
 #define KAUDIT_READER_LAYOUT_H
@@ -110,8 +115,18 @@ const char *kl_kind_name(kl_kind k);
  * Split a partition directory name `<topic>-<partition>` (optionally
  * `.<id>-delete`, `.<id>-future`, `.<id>-stray`) on its last '-' as Kafka
  * does. Returns 1 and fills the outputs (topic copied into `topic`, at most
- * `cap` bytes with its NUL) when the name is one, else 0.
+ * `cap` bytes with its NUL) when the name is one, else 0. A topic Kafka
+ * would not accept (kl_topic_legal) makes no partition directory: Kafka did
+ * not make it (a scan names such a folder in the set's problems when it
+ * holds a partition's files).
  */
 int kl_partition_name(const char *name, char *topic, size_t cap, int32_t *partition, const char **state);
+
+/* Kafka's longest topic name (Topic.MAX_NAME_LENGTH). */
+#define KL_TOPIC_MAX 249
+
+/* 1 when `topic` is a name Kafka accepts (Topic.validate): 1 to 249
+ * characters of [a-zA-Z0-9._-], not "." or "..". Else 0. */
+int kl_topic_legal(const char *topic);
 
 #endif

@@ -32,10 +32,15 @@ struct ks_reader {
     int nomem;           /* the window could not grow during this ks_next */
 };
 
+/* Opened without blocking: a FIFO named like a segment or an index would
+ * otherwise wait for a writer forever (the callers then refuse anything
+ * but a regular file). A regular file gets its blocking mode back. */
 static int open_ro(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
-    if (fd < 0 && errno == EPERM) fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && errno == EPERM) fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     return fd;
 }
 

@@ -79,6 +79,15 @@ static void test_partition_names(void)
         { "orders-", 0, NULL, 0, NULL },
         { "orders-99999999999", 0, NULL, 0, NULL },
         { "orders-3-delete", 0, NULL, 0, NULL }, /* no .<id> before the suffix */
+        /* Topics Kafka would not accept (Topic.validate): not a directory it made. */
+        { "bad topic-0", 0, NULL, 0, NULL },
+        { "nl\nx-0", 0, NULL, 0, NULL },
+        { "tab\tx-0", 0, NULL, 0, NULL },
+        { "a@b-0", 0, NULL, 0, NULL },
+        { "caf\xc3\xa9-0", 0, NULL, 0, NULL },
+        { ".-0", 0, NULL, 0, NULL },
+        { "..-0", 0, NULL, 0, NULL },
+        { "...-1", 1, "...", 1, "" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char topic[512];
@@ -97,6 +106,24 @@ static void test_partition_names(void)
  * folders and 6 root files (.lock included); __consumer_offsets-17 holds (ls): .index .log
  * .timeindex of segment 0, .log .snapshot of segment 1, and its
  * leader-epoch-checkpoint. */
+/* Kafka's longest topic is 249 characters; one more is not a topic. */
+static void test_partition_name_length(void)
+{
+    char name[300], topic[512];
+    int32_t part;
+    const char *state;
+    memset(name, 'a', 249);
+    strcpy(name + 249, "-7");
+    KT_EQ_INT(kl_partition_name(name, topic, sizeof topic, &part, &state), 1);
+    KT_EQ_INT(strlen(topic), 249);
+    KT_EQ_INT(part, 7);
+    memset(name, 'a', 250);
+    strcpy(name + 250, "-7");
+    KT_EQ_INT(kl_partition_name(name, topic, sizeof topic, &part, &state), 0);
+    KT_EQ_INT(kl_topic_legal("orders"), 1);
+    KT_EQ_INT(kl_topic_legal(""), 0);
+}
+
 static void test_scan_logdir(void)
 {
     KT_REQUIRE(access(CORPUS, R_OK) == 0); /* ../shared/corpus is missing */
@@ -191,6 +218,122 @@ static void test_scan_direct(void)
     kl_free(s);
 }
 
+static void touch(const char *dir, const char *name)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    if (f) fclose(f);
+}
+
+static void mk(const char *dir, const char *name)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    mkdir(p, 0755);
+}
+
+/* The problem whose path ends in `tail`, or NULL. */
+static const ke_error *problem_at(const kl_set *s, const char *tail)
+{
+    for (size_t i = 0; i < s->nproblems; i++) {
+        size_t a = strlen(s->problems[i].file), b = strlen(tail);
+        if (a >= b && strcmp(s->problems[i].file + a - b, tail) == 0) return &s->problems[i];
+    }
+    return NULL;
+}
+
+/* Every entry named like Kafka's that is not read is a problem, once: a
+ * FIFO (never opened, so never blocked on), links to devices, a link loop, a
+ * link that leads nowhere, a folder named like a segment, partition folders
+ * whose topic Kafka would not accept (a space, a newline). Files that are
+ * not Kafka's (a FIFO named "notes") and transient ones say nothing. */
+static void test_scan_unreadable_entries(void)
+{
+    char root[] = "/tmp/kaudit-test-layout-XXXXXX";
+    KT_REQUIRE(mkdtemp(root) != NULL);
+    char ld[128], part[256], p[512];
+    snprintf(ld, sizeof ld, "%s/logs", root);
+    mkdir(ld, 0755);
+    touch(ld, "meta.properties");
+    snprintf(part, sizeof part, "%s/orders-0", ld);
+    mkdir(part, 0755);
+    touch(part, "00000000000000000000.log");
+    snprintf(p, sizeof p, "%s/00000000000000000100.log", part);
+    KT_CHECK(mkfifo(p, 0644) == 0);
+    snprintf(p, sizeof p, "%s/00000000000000000000.index", part);
+    KT_CHECK(mkfifo(p, 0644) == 0);
+    snprintf(p, sizeof p, "%s/00000000000000000200.log", part);
+    KT_CHECK(symlink("/dev/zero", p) == 0);
+    snprintf(p, sizeof p, "%s/00000000000000000300.log", part);
+    KT_CHECK(symlink("/dev/urandom", p) == 0);
+    snprintf(p, sizeof p, "%s/00000000000000000400.log", part);
+    KT_CHECK(symlink("00000000000000000400.log", p) == 0);
+    snprintf(p, sizeof p, "%s/00000000000000000500.log", part);
+    KT_CHECK(symlink("nowhere", p) == 0);
+    snprintf(p, sizeof p, "%s/00000000000000000600.log", part);
+    KT_CHECK(symlink("00000000000000000000.log", p) == 0); /* to a regular file: read, as Kafka would */
+    mk(part, "00000000000000000700.log");
+    snprintf(p, sizeof p, "%s/notes", part);
+    KT_CHECK(mkfifo(p, 0644) == 0);
+    snprintf(p, sizeof p, "%s/00000000000000000800.log.deleted", part);
+    KT_CHECK(mkfifo(p, 0644) == 0);
+    mk(ld, "bad topic-0");
+    mk(ld, "nl\nx-0");
+    mk(ld, "empty topic-1");
+    snprintf(p, sizeof p, "%s/bad topic-0", ld);
+    touch(p, "00000000000000000000.log");
+    snprintf(p, sizeof p, "%s/nl\nx-0", ld);
+    touch(p, "00000000000000000000.log");
+    snprintf(p, sizeof p, "%s/gone-3", ld);
+    KT_CHECK(symlink("nowhere", p) == 0);
+
+    kl_set *s = kl_create();
+    KT_REQUIRE(s != NULL);
+    KT_EQ_INT(kl_add(s, ld), 0);
+    kl_finish(s);
+    KT_REQUIRE_EQ_INT(s->nparts, 1);
+    KT_EQ_STR(s->parts[0].topic, "orders");
+    KT_EQ_INT(s->parts[0].nfiles, 2); /* .log and the link to it */
+    static const struct { const char *tail, *words; } want[] = {
+        { "/00000000000000000100.log", "a FIFO" },
+        { "/00000000000000000000.index", "a FIFO" },
+        { "/00000000000000000200.log", "a symbolic link to a character device" },
+        { "/00000000000000000300.log", "a symbolic link to a character device" },
+        { "/00000000000000000400.log", "cannot be followed" },
+        { "/00000000000000000500.log", "cannot be followed" },
+        { "/00000000000000000700.log", "a directory named like a file" },
+        { "/bad topic-0", "not a name Kafka accepts" },
+        { "/nl\nx-0", "not a name Kafka accepts" },
+        { "/gone-3", "cannot be followed" },
+    };
+    KT_EQ_INT(s->nproblems, sizeof want / sizeof *want);
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        const ke_error *e = problem_at(s, want[i].tail);
+        KT_CHECK(e != NULL);
+        if (e) KT_CHECK(strstr(e->msg, want[i].words) != NULL);
+    }
+    kl_free(s);
+
+    /* Given directly: the same words, not "no Kafka data found". */
+    s = kl_create();
+    KT_REQUIRE(s != NULL);
+    snprintf(p, sizeof p, "%s/bad topic-0", ld);
+    KT_EQ_INT(kl_add(s, p), 0);
+    snprintf(p, sizeof p, "%s/00000000000000000100.log", part);
+    KT_EQ_INT(kl_add(s, p), 0);
+    kl_finish(s);
+    KT_EQ_INT(s->nparts, 0);
+    KT_REQUIRE_EQ_INT(s->nproblems, 2);
+    KT_CHECK(strstr(s->problems[0].msg, "not a name Kafka accepts") != NULL);
+    KT_CHECK(strstr(s->problems[1].msg, "a FIFO, not a regular file") != NULL);
+    kl_free(s);
+
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    KT_CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     KT_RUN(test_classify);
@@ -198,5 +341,7 @@ int main(void)
     KT_RUN(test_scan_logdir);
     KT_RUN(test_scan_above_and_foreign);
     KT_RUN(test_scan_direct);
+    KT_RUN(test_scan_unreadable_entries);
+    KT_RUN(test_partition_name_length);
     return kt_done();
 }
