@@ -278,7 +278,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         case O_TMPDIR: o->k.tmpdir = optarg; break;
         case 'q': o->quiet = true; break;
         case 'h':
-        case O_HELP: fputs(audit_usage, stdout); return 1;
+        case O_HELP: return 1; /* cmd_audit writes it */
         default: fputs(audit_usage, stderr); return -1;
         }
     }
@@ -344,7 +344,7 @@ int cmd_audit(int argc, char **argv)
     memset(&o, 0, sizeof o);
     int first;
     int prc = parse_audit_args(argc, argv, &o, &first);
-    if (prc != 0) return prc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+    if (prc != 0) return prc > 0 ? write_stdout("kaudit audit", audit_usage) : EXIT_USAGE;
     kaudit_error err;
     kaudit_engine *e = kaudit_create(&o.k, &err);
     if (!e) {

@@ -33,6 +33,11 @@ int parse_redact(const char *s, int *mask);
  * file cannot be read or the system has no randomness. */
 int redact_key(const char *file, uint64_t *key);
 
+/* Write `text` to stdout and flush it (help, version): EXIT_CLEAN, or
+ * EXIT_USAGE after a line on stderr, "<who>: writing to stdout failed:
+ * <reason>", when it could not be written whole (a full disk). */
+int write_stdout(const char *who, const char *text);
+
 /* Parse "A:B", "A:" or ":B" into an inclusive offset range. 0 on success. */
 int parse_range(const char *s, int64_t *lo, int64_t *hi);
 

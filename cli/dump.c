@@ -134,7 +134,7 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o, int *first_path)
             break;
         case O_REDACTKEY: o->redact_key_file = optarg; break;
         case 'h':
-        case O_HELP: fputs(dump_usage, stdout); return 1;
+        case O_HELP: return 1; /* cmd_dump writes it */
         default: fputs(dump_usage, stderr); return -1;
         }
     }
@@ -164,7 +164,7 @@ int cmd_dump(int argc, char **argv)
     dump_opts o;
     int first;
     int prc = parse_dump_args(argc, argv, &o, &first);
-    if (prc != 0) return prc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+    if (prc != 0) return prc > 0 ? write_stdout("kaudit dump", dump_usage) : EXIT_USAGE;
     kaudit_callbacks cb = { &o.quiet, cb_started, cb_progress, NULL, NULL, NULL, NULL };
     kaudit_dump_outcome oc;
     kaudit_error err;

@@ -1,4 +1,5 @@
 /* main.c - kaudit's entry point: dispatch to a command. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,20 @@ static const char usage[] =
     "Run 'kaudit COMMAND --help' for the options of a command.\n"
     "Exit codes: 0 clean, 1 problems found in the data, 2 usage error or unreadable input.\n";
 
+/* A command's exit status, unless stdout holds what could not be written
+ * and the command did not say so (each says its own write errors, and
+ * exits 2 then): never exit 0 after a lost write. */
+static int stdout_checked(int rc)
+{
+    if (rc == EXIT_USAGE) return rc;
+    errno = 0;
+    bool flushed = fflush(stdout) == 0;
+    int why = errno;
+    if (flushed && !ferror(stdout)) return rc;
+    fprintf(stderr, "kaudit: writing to stdout failed: %s\n", !flushed && why ? strerror(why) : "an error on the stream");
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -31,16 +46,12 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(usage, stdout);
-        return EXIT_CLEAN;
-    }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("kaudit %s\n", KAUDIT_VERSION);
-        return EXIT_CLEAN;
-    }
-    if (strcmp(cmd, "dump") == 0) return cmd_dump(argc - 1, argv + 1);
-    if (strcmp(cmd, "audit") == 0) return cmd_audit(argc - 1, argv + 1);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+        return write_stdout("kaudit", usage);
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
+        return write_stdout("kaudit", "kaudit " KAUDIT_VERSION "\n");
+    if (strcmp(cmd, "dump") == 0) return stdout_checked(cmd_dump(argc - 1, argv + 1));
+    if (strcmp(cmd, "audit") == 0) return stdout_checked(cmd_audit(argc - 1, argv + 1));
     fprintf(stderr, "kaudit: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }

@@ -23,6 +23,17 @@ static int parse_i64(const char *s, size_t n, int64_t *v)
     return 0;
 }
 
+int write_stdout(const char *who, const char *text)
+{
+    errno = 0;
+    bool bad = fputs(text, stdout) == EOF;
+    int why = errno;
+    if (fflush(stdout) != 0) bad = true, why = errno;
+    if (!bad && !ferror(stdout)) return EXIT_CLEAN;
+    fprintf(stderr, "%s: writing to stdout failed: %s\n", who, why ? strerror(why) : "an error on the stream");
+    return EXIT_USAGE;
+}
+
 int parse_range(const char *s, int64_t *lo, int64_t *hi)
 {
     const char *colon = strchr(s, ':');

@@ -7,7 +7,7 @@
 #   fixtures and corpus          tests/test_*.py against ./kaudit and build/asan/kaudit
 #   unit tests (C)               build/tests/test_*
 #   the same under ASan+UBSan    build/asan/tests/test_*
-#   CLI behaviour                tests/test_cli.sh
+#   CLI behaviour                tests/test_*.sh (test_cli.sh, test_writes.sh)
 #   fuzz regressions             every input in fuzz/regressions/<target>/, replayed
 #   fuzz smoke                   build/fuzz/fuzz_* for FUZZ_SECONDS each (default 3)
 #
@@ -114,7 +114,10 @@ for f in build/fuzz/fuzz_*; do
         rc=\$?; cat log.txt | tail -n 15
         if [ \$rc -eq 0 ]; then echo 'kt: 1 passed, 0 failed'; else echo 'kt: 0 passed, 1 failed'; fi"
 done
-[ -f tests/test_cli.sh ] && submit "test_cli.sh" sh tests/test_cli.sh
+# The shell suites (test_cli.sh, test_writes.sh, ...): each tests/test_*.sh.
+for t in tests/test_*.sh; do
+    [ -f "$t" ] && submit "$(basename "$t")" sh "$t"
+done
 for t in build/tests/test_*; do
     [ -x "$t" ] && submit "unit $(basename "$t")" "$t"
 done
