@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "reader/text.h"
 
 void jw_init(jw *w)
@@ -92,48 +93,77 @@ void jw_obj_end(jw *w) { close_(w, '}'); }
 void jw_arr_begin(jw *w) { open_(w, '['); }
 void jw_arr_end(jw *w) { close_(w, ']'); }
 
-/* What a byte becomes inside a JSON string: 0 itself, 1 \uXXXX, else the
- * letter after a backslash. */
-static const uint8_t esc_tab[256] = {
+/* What an ASCII byte becomes inside a JSON string: 0 itself, 1 \uXXXX,
+ * else the letter after a backslash. DEL is escaped too (report/escape.h). */
+static const uint8_t esc_tab[128] = {
     1,   1, 1, 1, 1, 1, 1, 1, 1,   't', 'n', 1, 1, 'r', 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0,   0, '"', [92] = '\\',
+    0,   0, '"', [92] = '\\', [127] = 1,
 };
 
+/*
+ * The one JSON rule for text (report/escape.h's units): a string is always
+ * well-formed UTF-8 and holds no control character raw. '"', '\' and C0
+ * controls are escaped as RFC 8259 says (\t, \n, \r, else \u00XX); DEL,
+ * C1 and bidirectional controls as \uXXXX (a reader gets the character
+ * back); a byte that is not part of well-formed UTF-8, which no JSON string
+ * can hold, as the four characters \xNN (JSON "\\xNN"), the form the
+ * text outputs show it in.
+ */
 static void escaped(jw *w, const uint8_t *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    /* At most 6 bytes out per byte in, plus the quotes: one reservation,
-     * then a plain loop into the buffer. */
+    /* At most 6 bytes out per byte in (\u00XX for one, \\xNN 5 for one,
+     * \uXXXX for two or three), plus the quotes: one reservation, then a
+     * plain loop into the buffer. */
     if (n > (SIZE_MAX - 2) / 6 || reserve(w, 6 * n + 2) < 0) {
         w->oom = 1;
         return;
     }
     char *o = w->buf + w->len;
     *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        /* Eight bytes at a time while none is below 0x20, '"' or '\\'
-         * (bit tricks: a zero byte in x ^ pattern, a byte below 0x20). */
+    for (size_t i = 0; i < n;) {
+        /* Eight bytes at a time while each is printable ASCII other than
+         * '"' and '\\' (bit tricks: a zero byte in x ^ pattern, a byte
+         * below 0x20, a byte with its high bit set). */
         while (n - i >= 8) {
             uint64_t x, ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
             memcpy(&x, s + i, 8);
-            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-            if (((x - ones * 0x20) & ~x & high) | ((q - ones) & ~q & high) | ((b - ones) & ~b & high)) break;
+            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+            if ((x & high) | ((x - ones * 0x20) & ~x & high) | ((q - ones) & ~q & high) | ((b - ones) & ~b & high) |
+                ((d - ones) & ~d & high))
+                break;
             memcpy(o, s + i, 8);
             o += 8;
             i += 8;
         }
         if (i == n) break;
-        uint8_t c = s[i], e = esc_tab[c];
-        if (!e) {
+        uint8_t c = s[i];
+        if (c < 0x80 && !esc_tab[c]) {
             *o++ = (char)c;
-        } else if (e == 1) {
-            memcpy(o, "\\u00", 4);
-            o[4] = hex[c >> 4], o[5] = hex[c & 15];
+            i++;
+            continue;
+        }
+        if (c < 0x80 && esc_tab[c] > 1) {
+            o[0] = '\\', o[1] = (char)esc_tab[c];
+            o += 2;
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        int kind = es_unit(s + i, n - i, &len, &cp);
+        if (kind == ES_PLAIN) {
+            memcpy(o, s + i, len);
+            o += len;
+        } else if (kind == ES_CONTROL) {
+            o[0] = '\\', o[1] = 'u';
+            o[2] = hex[cp >> 12 & 15], o[3] = hex[cp >> 8 & 15], o[4] = hex[cp >> 4 & 15], o[5] = hex[cp & 15];
             o += 6;
         } else {
-            o[0] = '\\', o[1] = (char)e;
-            o += 2;
+            o[0] = '\\', o[1] = '\\', o[2] = 'x', o[3] = hex[c >> 4], o[4] = hex[c & 15];
+            o += 5;
         }
+        i += len;
     }
     *o++ = '"';
     w->len = (size_t)(o - w->buf);
@@ -199,8 +229,26 @@ void jw_str(jw *w, const char *s)
 
 void jw_raw(jw *w, const char *json)
 {
+    static const char hex[] = "0123456789abcdef";
     sep(w);
-    put(w, json, strlen(json));
+    /* Pre-rendered JSON (cJSON's) leaves DEL, C1 and bidirectional controls
+     * raw: well-formed JSON can hold them only inside strings, where the
+     * rule above writes them as \uXXXX. JSON whitespace stays as it is. */
+    const uint8_t *s = (const uint8_t *)json;
+    size_t n = strlen(json), i = 0;
+    while (i < n) {
+        size_t k = es_plain_span(s + i, n - i);
+        put(w, (const char *)s + i, k);
+        if ((i += k) == n) break;
+        size_t len;
+        uint32_t cp;
+        int kind = es_unit(s + i, n - i, &len, &cp);
+        char u[8] = { '\\', 'u', hex[cp >> 12 & 15], hex[cp >> 8 & 15], hex[cp >> 4 & 15], hex[cp & 15] };
+        if (kind == ES_INVALID) put(w, "\\\\x", 3), put(w, u + 4, 2); /* not JSON: shown as \\xNN */
+        else if (cp == '\t' || cp == '\n' || cp == '\r') putc_(w, (char)cp);
+        else put(w, u, 6);
+        i += len;
+    }
 }
 
 int jw_utf8_valid(const uint8_t *p, size_t n) { return tx_utf8_valid(p, n); }

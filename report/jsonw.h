@@ -2,10 +2,14 @@
  * jsonw.h - a small streaming JSON writer.
  *
  * Owns: jw, an output buffer that collects one JSON value (typically one
- * line of JSONL) and writes it to a FILE. Strings are escaped per RFC 8259;
- * byte strings that are not valid UTF-8 are written as {"base64": "..."}.
- * Knows nothing about Kafka. Commas between members and elements are
- * inserted automatically.
+ * line of JSONL) and writes it to a FILE. Every string it writes is
+ * well-formed UTF-8 with no control character raw, whatever bytes it is
+ * given: the one JSON rule (jsonw.c, on report/escape.h's units) escapes
+ * C0 controls as RFC 8259 says, DEL, C1 and bidirectional controls as
+ * \uXXXX, and writes each byte that is not part of well-formed UTF-8 as
+ * the text \xNN; byte strings (jw_bytes) that are not valid UTF-8 are
+ * written as {"base64": "..."} instead. Knows nothing about Kafka. Commas
+ * between members and elements are inserted automatically.
  */
 #ifndef KAUDIT_REPORT_JSONW_H
 #define KAUDIT_REPORT_JSONW_H
@@ -45,11 +49,14 @@ void jw_uint(jw *w, uint64_t v);
 void jw_double(jw *w, double v);
 void jw_bool(jw *w, bool v);
 void jw_null(jw *w);
-/* A NUL-terminated string (assumed UTF-8 text we produced). */
+/* A NUL-terminated string of any bytes (names and paths from the data
+ * too), as a JSON string under the rule above. */
 void jw_str(jw *w, const char *s);
-/* Bytes: null when p is NULL, a string when valid UTF-8, else {"base64":..}. */
+/* Bytes: null when p is NULL, a string when valid UTF-8 (controls escaped
+ * by the rule above), else {"base64":..}. */
 void jw_bytes(jw *w, const uint8_t *p, int64_t len);
-/* Pre-rendered JSON text, inserted as one value. */
+/* Pre-rendered JSON text (cJSON's), inserted as one value; DEL, C1 and
+ * bidirectional controls in it (inside its strings) become \uXXXX. */
 void jw_raw(jw *w, const char *json);
 
 /* Shorthands: key then value. */
