@@ -170,7 +170,7 @@ static int parse_size(const char *s, int64_t *bytes)
 
 static int usage_error(const char *msg, const char *arg)
 {
-    fprintf(stderr, "kaudit audit: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    pg_say(false, "kaudit audit: %s%s%s", msg, arg ? ": " : "", arg ? arg : "");
     return -1;
 }
 
@@ -348,7 +348,7 @@ int cmd_audit(int argc, char **argv)
     kaudit_error err;
     kaudit_engine *e = kaudit_create(&o.k, &err);
     if (!e) {
-        fprintf(stderr, "kaudit audit: %s%s%s\n", err.msg, err.file[0] ? ": " : "", err.file);
+        pg_say(false, "kaudit audit: %s%s%s", err.msg, err.file[0] ? ": " : "", err.file);
         return EXIT_USAGE;
     }
     g_engine = e;
@@ -356,7 +356,7 @@ int cmd_audit(int argc, char **argv)
     bool failed = false;
     for (int i = first; i < argc; i++) {
         if (kaudit_add_path(e, argv[i], &err) == 0) continue;
-        fprintf(stderr, "kaudit audit: %s: %s\n", err.msg, err.file);
+        pg_say(false, "kaudit audit: %s: %s", err.msg, err.file); /* a path: escaped */
         if (err.code == KAUDIT_EUSAGE) {
             g_engine = NULL;
             kaudit_free(e);
@@ -369,7 +369,7 @@ int cmd_audit(int argc, char **argv)
     pg_stop();
     FILE *out = stdout;
     if (o.out_path && !(out = fopen(o.out_path, "w"))) {
-        fprintf(stderr, "kaudit audit: cannot write %s: %s\n", o.out_path, strerror(errno));
+        pg_say(false, "kaudit audit: cannot write %s: %s", o.out_path, strerror(errno));
         failed = true;
         out = NULL;
     }
@@ -384,7 +384,7 @@ int cmd_audit(int argc, char **argv)
         if (out != stdout && fclose(out) != 0 && wrc == 0)
             wrc = -1, snprintf(werr.msg, sizeof werr.msg, "writing the report failed: %s", strerror(errno));
         if (wrc < 0) {
-            fprintf(stderr, "kaudit audit: %s\n", werr.msg);
+            pg_say(false, "kaudit audit: %s", werr.msg);
             failed = true;
         }
     }
@@ -392,7 +392,7 @@ int cmd_audit(int argc, char **argv)
     int rc = failed || oom || oc.problems > 0 || oc.incomplete > 0 ? EXIT_USAGE
              : o.fail_on >= 0 && oc.worst >= o.fail_on          ? EXIT_PROBLEMS
                                                                 : EXIT_CLEAN;
-    if (oom) fprintf(stderr, "kaudit audit: %s\n", err.msg);
+    if (oom) pg_say(false, "kaudit audit: %s", err.msg);
     if (oc.incomplete)
         fprintf(stderr, "kaudit audit: %zu partition%s not fully checked for duplicates (see the report)\n",
                 oc.incomplete, oc.incomplete == 1 ? "" : "s");

@@ -63,13 +63,13 @@ static const char dump_usage[] =
 
 static int usage_error(const char *msg)
 {
-    fprintf(stderr, "kaudit dump: %s\n", msg);
+    pg_say(false, "kaudit dump: %s", msg);
     return -1;
 }
 
 static int usage_error_arg(const char *msg, const char *arg)
 {
-    fprintf(stderr, "kaudit dump: %s '%s'\n", msg, arg);
+    pg_say(false, "kaudit dump: %s '%s'", msg, arg);
     return -1;
 }
 
@@ -171,13 +171,13 @@ int cmd_dump(int argc, char **argv)
     int rc = kaudit_dump(&o.k, (const char *const *)(argv + first), (size_t)(argc - first), stdout, &cb, &oc, &err);
     pg_stop();
     if (rc == KAUDIT_ENOMEM || rc == KAUDIT_EUSAGE) {
-        fprintf(stderr, "kaudit: %s\n", err.msg);
+        pg_say(false, "kaudit: %s", err.msg);
         return EXIT_USAGE;
     }
     /* A dump that could not be written whole (a full disk) is no dump:
      * said, and exit 2 whatever was read. */
     if (rc == KAUDIT_EWRITE) {
-        fprintf(stderr, "kaudit dump: %s\n", err.msg);
+        pg_say(false, "kaudit dump: %s", err.msg); /* may quote a path: escaped */
         return EXIT_USAGE;
     }
     if (oc.problems || oc.unreadable)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report/escape.h"
 
 static const char usage[] =
     "kaudit " KAUDIT_VERSION " - offline inspector and duplicate auditor for Kafka broker logs\n"
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return write_stdout("kaudit", "kaudit " KAUDIT_VERSION "\n");
     if (strcmp(cmd, "dump") == 0) return stdout_checked(cmd_dump(argc - 1, argv + 1));
     if (strcmp(cmd, "audit") == 0) return stdout_checked(cmd_audit(argc - 1, argv + 1));
-    fprintf(stderr, "kaudit: unknown command '%s'\n\n%s", cmd, usage);
+    fputs("kaudit: unknown command '", stderr);
+    es_fputs(cmd, stderr); /* what was typed, maybe a pasted name: escaped */
+    fprintf(stderr, "'\n\n%s", usage);
     return EXIT_USAGE;
 }

@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+
+#include "report/escape.h"
 
 #define PG_TICK_MS 200
 
@@ -102,14 +105,26 @@ void pg_add_total(int64_t bytes) { atomic_fetch_add_explicit(&g_total, bytes, me
 void pg_say(bool quiet, const char *fmt, ...)
 {
     if (quiet) return;
-    pthread_mutex_lock(&g_lock);
-    erase();
+    /* The line quotes paths and names from the data: formatted first, then
+     * written in report/escape.h's text form, so none drives the terminal. */
+    char small[512], *line = small;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if (n < 0) small[0] = '\0';
+    if (n >= (int)sizeof small && (line = malloc((size_t)n + 1))) {
+        va_start(ap, fmt);
+        vsnprintf(line, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (!line) line = small; /* out of memory: the line cut short */
+    pthread_mutex_lock(&g_lock);
+    erase();
+    es_fputs(line, stderr);
     fputc('\n', stderr);
     pthread_mutex_unlock(&g_lock);
+    if (line != small) free(line);
 }
 
 void pg_stop(void)

@@ -23,7 +23,9 @@ void pg_add(int64_t bytes);
 void pg_add_total(int64_t bytes);
 
 /* Print a line on stderr (printf-style, a newline is added), above the
- * progress line when there is one; silent when `quiet`. */
+ * progress line when there is one; silent when `quiet`. The formatted line
+ * is written in report/escape.h's text form (controls and bytes that are
+ * not UTF-8 as \xNN): use it for every line that quotes a path or name. */
 void pg_say(bool quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Stop the ticker and erase the line. Safe without pg_start. */

@@ -9,6 +9,7 @@
 #include "reader/codec.h"
 #include "reader/cursor.h"
 #include "reader/text.h"
+#include "report/escape.h"
 
 void in_printer_init(in_printer *p, FILE *out, bool jsonl, bool payload, int redact, uint64_t redact_key)
 {
@@ -41,17 +42,16 @@ static const char *time_text(int64_t ms, char *buf, size_t cap)
     return buf;
 }
 
-/* Bytes for a human: as they are when printable UTF-8 text, else with
- * every unprintable byte as \xNN (and '\' as \\). NULL prints "null". */
+/* Bytes for a human: as they are when printable UTF-8 text (nothing
+ * report/escape.h escapes, and no '\'), else byte by byte: printable ASCII
+ * as it is, '\' as \\, every other byte as \xNN. NULL prints "null". */
 static void put_bytes(FILE *f, const uint8_t *p, int64_t len)
 {
     if (!p || len < 0) {
         fputs("null", f);
         return;
     }
-    int text = jw_utf8_valid(p, (size_t)len);
-    for (int64_t i = 0; text && i < len; i++)
-        if (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\') text = 0;
+    bool text = es_plain_span(p, (size_t)len) == (size_t)len && !memchr(p, '\\', (size_t)len);
     if (text) {
         fwrite(p, 1, (size_t)len, f);
         return;
@@ -132,9 +132,14 @@ void in_print_error(in_printer *p, const ke_error *e)
         jw_flush_line(w, p->out);
         return;
     }
-    const char *label = e->code == KE_LIVE ? "NOTE" : "ERROR";
-    if (e->pos >= 0) fprintf(p->out, "%s %s at position %" PRId64 ": %s\n", label, file, e->pos, e->msg);
-    else fprintf(p->out, "%s %s: %s\n", label, file, e->msg);
+    /* Names and paths from the data, and words quoting them, go out in
+     * report/escape.h's text form here and below. */
+    fprintf(p->out, "%s ", e->code == KE_LIVE ? "NOTE" : "ERROR");
+    es_fputs(file, p->out);
+    if (e->pos >= 0) fprintf(p->out, " at position %" PRId64, e->pos);
+    fputs(": ", p->out);
+    es_fputs(e->msg, p->out);
+    fputc('\n', p->out);
 }
 
 void in_print_file(in_printer *p, const kl_file *f, const char *topic)
@@ -152,7 +157,7 @@ void in_print_file(in_printer *p, const kl_file *f, const char *topic)
         jw_flush_line(w, p->out);
         return;
     }
-    fprintf(p->out, "Dumping %s\n", f->path);
+    fputs("Dumping ", p->out), es_fputs(f->path, p->out), fputc('\n', p->out);
     if (f->kind == KL_SEGMENT) fprintf(p->out, "Log starting offset: %" PRId64 "\n", f->base_offset);
     else if (f->kind == KL_KRAFT_SNAPSHOT && f->base_offset >= 0)
         fprintf(p->out, "Snapshot end offset: %" PRId64 ", epoch: %d\n", f->base_offset, f->epoch);
@@ -162,8 +167,9 @@ void in_print_file(in_printer *p, const kl_file *f, const char *topic)
 void in_print_transient(in_printer *p, const kl_file *f)
 {
     if (p->jsonl) return;
-    fprintf(p->out, "Skipping %s: a %s file the broker is replacing or deleting (transient)\n", f->path,
-            kl_kind_name(f->base_kind));
+    fputs("Skipping ", p->out);
+    es_fputs(f->path, p->out);
+    fprintf(p->out, ": a %s file the broker is replacing or deleting (transient)\n", kl_kind_name(f->base_kind));
 }
 
 /* ---- batches and records ---------------------------------------------------- */
@@ -308,11 +314,11 @@ static void record_text(in_printer *p, const kb_batch *b, const kb_record *r, in
     if (p->payload && (dkey || dval)) {
         char *s;
         if (dkey && (s = cJSON_PrintUnformatted(dkey))) {
-            fprintf(f, " key: %s", s);
+            fputs(" key: ", f), es_fputs(s, f);
             free(s);
         }
         if (dval && (s = cJSON_PrintUnformatted(dval))) {
-            fprintf(f, " payload: %s", s);
+            fputs(" payload: ", f), es_fputs(s, f);
             free(s);
         }
     } else if (p->payload && !control) {
@@ -396,7 +402,7 @@ void in_print_txn_entry(in_printer *p, const char *file, const ki_txn_entry *e, 
 
 void in_print_index_empty(in_printer *p, const char *file)
 {
-    if (!p->jsonl) fprintf(p->out, "%s is empty.\n", file);
+    if (!p->jsonl) es_fputs(file, p->out), fputs(" is empty.\n", p->out);
 }
 
 void in_print_index_tail(in_printer *p, size_t free_slots, size_t tail_bytes)
@@ -439,7 +445,7 @@ void in_print_snapshot_entry(in_printer *p, const char *file, const kp_entry *e)
 
 void in_print_snapshot_empty(in_printer *p, const char *file)
 {
-    if (!p->jsonl) fprintf(p->out, "%s has no producer entries.\n", file);
+    if (!p->jsonl) es_fputs(file, p->out), fputs(" has no producer entries.\n", p->out);
 }
 
 /* ---- checkpoints and properties ------------------------------------------- */
@@ -456,7 +462,8 @@ void in_print_checkpoint(in_printer *p, const char *file, const char *name, cons
         for (size_t i = 0; i < c->n; i++) {
             const kk_entry *x = &c->entries[i];
             if (c->kind == KK_LEADER_EPOCH) fprintf(f, "epoch: %d startOffset: %" PRId64 "\n", x->epoch, x->offset);
-            else fprintf(f, "topic: %s partition: %d offset: %" PRId64 "\n", x->topic, x->partition, x->offset);
+            else fputs("topic: ", f), es_fputs(x->topic, f),
+                fprintf(f, " partition: %d offset: %" PRId64 "\n", x->partition, x->offset);
         }
         return;
     }
@@ -486,7 +493,9 @@ void in_print_checkpoint(in_printer *p, const char *file, const char *name, cons
 void in_print_partition_metadata(in_printer *p, const char *file, const char *name, const kk_partition_metadata *m)
 {
     if (!p->jsonl) {
-        fprintf(p->out, "version: %d topic_id: %s\n", m->version, m->topic_id);
+        fprintf(p->out, "version: %d topic_id: ", m->version);
+        es_fputs(m->topic_id, p->out);
+        fputc('\n', p->out);
         return;
     }
     line_begin(p, "checkpoint", file);
@@ -503,7 +512,7 @@ void in_print_meta_properties(in_printer *p, const char *file, const char *name,
     if (!p->jsonl) {
         FILE *f = p->out;
         fprintf(f, "version: %d", m->version);
-        if (m->has_cluster_id) fprintf(f, " cluster.id: %s", m->cluster_id);
+        if (m->has_cluster_id) fputs(" cluster.id: ", f), es_fputs(m->cluster_id, f);
         if (m->has_broker_id) fprintf(f, " broker.id: %d", m->broker_id);
         if (m->has_node_id) fprintf(f, " node.id: %d", m->node_id);
         if (m->has_directory_id) fprintf(f, " directory.id: %s", u);
@@ -542,7 +551,7 @@ void in_print_quorum_state(in_printer *p, const char *file, const char *name, co
     if (!p->jsonl) {
         FILE *f = p->out;
         fprintf(f, "quorum state:");
-        if (m->has_cluster_id) fprintf(f, " clusterId: %s", m->cluster_id);
+        if (m->has_cluster_id) fputs(" clusterId: ", f), es_fputs(m->cluster_id, f);
         if (m->has_leader_id) fprintf(f, " leaderId: %d", m->leader_id);
         if (m->has_leader_epoch) fprintf(f, " leaderEpoch: %d", m->leader_epoch);
         if (m->has_voted_id) fprintf(f, " votedId: %d", m->voted_id);

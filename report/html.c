@@ -2,7 +2,10 @@
  * html.c - the report as one self-contained HTML page for people: inline
  * CSS, inline SVG, one small inline script (sorting and filtering), no
  * request to any other file or host. Everything that comes from the log
- * (topics, keys, values, paths, messages) is escaped as text.
+ * (topics, keys, values, paths, messages) is escaped as text: first to
+ * escape.h's text form (controls and bytes that are not UTF-8 as \xNN,
+ * since HTML has no reference for most of them and maps C1 ones to other
+ * characters), then HTML's own characters as entities.
  * See render.h; the DOM is a contract tested in tests/test_html.py.
  */
 #include <inttypes.h>
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "reader/text.h"
 #include "render.h"
 #include "types.h"
@@ -17,14 +21,20 @@
 /* Text content or attribute value, escaped. */
 static void esc(FILE *f, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
+    const uint8_t *p = (const uint8_t *)s;
+    for (size_t n = s ? strlen(s) : 0, i = 0, len; i < n; i += len) {
+        uint32_t cp;
+        if (es_unit(p + i, n - i, &len, &cp) != ES_PLAIN) {
+            es_fwrite(p + i, len, f);
+            continue;
+        }
+        switch (s[i]) {
         case '&': fputs("&amp;", f); break;
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
         case '"': fputs("&quot;", f); break;
         case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
+        default: fwrite(s + i, 1, len, f);
         }
     }
 }

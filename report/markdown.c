@@ -1,21 +1,31 @@
 /* markdown.c - the report as Markdown for a ticket or a pull request; see
  * render.h. Text from the log is made inert: table cells escape '|', and
- * previews sit in code spans sized to outlast the backticks they contain. */
+ * previews sit in code spans sized to outlast the backticks they contain.
+ * Controls and bytes that are not UTF-8 are first written as \xNN
+ * (escape.h), so nothing from the log reaches the page raw. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "render.h"
 
-/* Plain text in a Markdown table cell or line. */
+/* Plain text in a Markdown table cell or line: the text form of escape.h
+ * (its \xNN written as \\xNN, Markdown's literal backslash), then
+ * Markdown's own characters escaped. */
 static void md_text(FILE *f, const char *s)
 {
-    for (; s && *s; s++) {
-        if (*s == '|' || *s == '\\' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '>' || *s == '[' ||
-            *s == ']')
+    const uint8_t *p = (const uint8_t *)s;
+    for (size_t n = s ? strlen(s) : 0, i = 0, len; i < n; i += len) {
+        uint32_t cp;
+        if (es_unit(p + i, n - i, &len, &cp) != ES_PLAIN) {
+            for (size_t j = 0; j < len; j++) fprintf(f, "\\\\x%02x", p[i + j]);
+            continue;
+        }
+        char c = s[i];
+        if (c == '|' || c == '\\' || c == '*' || c == '_' || c == '`' || c == '<' || c == '>' || c == '[' || c == ']')
             fputc('\\', f);
-        if (*s == '\n') fputc(' ', f);
-        else fputc(*s, f);
+        fwrite(s + i, 1, len, f);
     }
 }
 
@@ -29,7 +39,15 @@ static void md_code(FILE *f, const char *s)
     }
     for (int i = 0; i <= longest; i++) fputc('`', f);
     fputc(' ', f);
-    for (const char *p = s; p && *p; p++) fputc(*p == '|' ? '/' : (*p == '\n' ? ' ' : *p), f);
+    /* A code span shows a backslash as it is: escape.h's text form, with
+     * '|' (which would end the cell even here) as '/'. */
+    const uint8_t *u = (const uint8_t *)s;
+    for (size_t n = s ? strlen(s) : 0, i = 0, len; i < n; i += len) {
+        uint32_t cp;
+        if (es_unit(u + i, n - i, &len, &cp) != ES_PLAIN) es_fwrite(u + i, len, f);
+        else if (s[i] == '|') fputc('/', f);
+        else fwrite(s + i, 1, len, f);
+    }
     fputc(' ', f);
     for (int i = 0; i <= longest; i++) fputc('`', f);
 }

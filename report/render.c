@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "jsonw.h"
 
 static void json_fields(jw *w, const rm_finding *x)
@@ -243,8 +244,10 @@ static void text_duplicates(const rm_report *r, FILE *f)
         for (size_t k = 0; k < r->npartitions && !twin; k++)
             twin = &r->partitions[k] != p && r->partitions[k].partition == p->partition &&
                    strcmp(r->partitions[k].topic, p->topic) == 0;
-        fprintf(f, "  %s-%d", p->topic, p->partition);
-        if (twin) fprintf(f, " (%s)", p->path);
+        fputs("  ", f);
+        es_fputs(p->topic, f);
+        fprintf(f, "-%d", p->partition);
+        if (twin) fputs(" (", f), es_fputs(p->path, f), fputc(')', f);
         fputs(": ", f);
         if (delivery) {
             fprintf(f, "%" PRId64 " delivery duplicate%s (", delivery, delivery == 1 ? "" : "s");
@@ -364,17 +367,25 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
     fprintf(f, ".\nAudited %zu partition%s, %" PRId64 " segments, %" PRId64 " batches, %" PRId64
                " records, %" PRId64 " bytes (kaudit %s, %s).\n",
             r->npartitions, r->npartitions == 1 ? "" : "s", segments, batches, records, bytes, version, r->generated_at);
-    for (size_t i = 0; i < r->nproblems; i++) fprintf(f, "Not audited: %s\n", r->problems[i]);
+    /* Names, paths and the words that quote them are escaped (escape.h):
+     * a topic or directory name from the data cannot drive the terminal. */
+    for (size_t i = 0; i < r->nproblems; i++) fputs("Not audited: ", f), es_fputs(r->problems[i], f), fputc('\n', f);
     for (size_t i = 0; i < r->npartitions; i++)
-        for (size_t k = 0; k < r->partitions[i].nnotes; k++)
-            fprintf(f, "Note: %s-%d: %s\n", r->partitions[i].topic, r->partitions[i].partition,
-                    r->partitions[i].notes[k]);
+        for (size_t k = 0; k < r->partitions[i].nnotes; k++) {
+            fputs("Note: ", f);
+            es_fputs(r->partitions[i].topic, f);
+            fprintf(f, "-%d: ", r->partitions[i].partition);
+            es_fputs(r->partitions[i].notes[k], f);
+            fputc('\n', f);
+        }
     if (r->ncounts == 0) return ferror(f) ? -1 : 0;
     if (r->nincidents) fprintf(f, "\nIncidents:\n");
     for (size_t i = 0; i < r->nincidents && i < 10; i++) {
         const rm_incident *x = &r->incidents[i];
-        fprintf(f, "  %-4s %s%-7s%s %s\n", x->id, ansi(color, sev_ansi(x->severity)), rm_severity_name(x->severity),
-                ansi(color, C_RESET), x->summary ? x->summary : "");
+        fprintf(f, "  %-4s %s%-7s%s ", x->id, ansi(color, sev_ansi(x->severity)), rm_severity_name(x->severity),
+                ansi(color, C_RESET));
+        es_fputs(x->summary, f);
+        fputc('\n', f);
     }
     if (r->nincidents > 10) fprintf(f, "  ... and %zu more (see --format json)\n", r->nincidents - 10);
     fprintf(f, "\n%-34s %8s %8s %8s\n", "finding", "error", "warning", "info");
@@ -387,7 +398,7 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
     for (size_t i = 0; i < ntr; i++) {
         char line[600];
         rr_repeat_line(&tr[i], line, sizeof line);
-        fprintf(f, "  %s\n", line);
+        fputs("  ", f), es_fputs(line, f), fputc('\n', f);
     }
     text_duplicates(r, f);
     size_t *idx = r->nfindings ? malloc(r->nfindings * sizeof *idx) : NULL;
@@ -402,9 +413,12 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
             for (size_t k = 0; k < n && shown < per_type; k++) {
                 const rm_finding *x = &r->findings[idx[k]];
                 const rm_partition *p = &r->partitions[x->partition];
-                fprintf(f, "  %-5s %s%-7s%s %s-%d @%" PRId64 ": %s\n", x->id, ansi(color, sev_ansi(x->severity)),
-                        rm_severity_name(x->severity), ansi(color, C_RESET), p->topic, p->partition, x->offset,
-                        x->message ? x->message : "");
+                fprintf(f, "  %-5s %s%-7s%s ", x->id, ansi(color, sev_ansi(x->severity)),
+                        rm_severity_name(x->severity), ansi(color, C_RESET));
+                es_fputs(p->topic, f);
+                fprintf(f, "-%d @%" PRId64 ": ", p->partition, x->offset);
+                es_fputs(x->message, f);
+                fputc('\n', f);
                 shown++;
             }
         }
