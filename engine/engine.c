@@ -448,6 +448,16 @@ static int run_jobs(kaudit_engine *e, long threads)
     return rc;
 }
 
+/* A leftover spill directory that holds an audited path is kept: the
+ * audit writes nothing where it reads. */
+static bool holds_input(const char *dir, void *ctx)
+{
+    const rm_report *r = ctx;
+    for (size_t i = 0; i < r->ninputs; i++)
+        if (path_within(r->inputs[i], dir)) return true;
+    return false;
+}
+
 int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
 {
     ok(err);
@@ -456,6 +466,10 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     e->cb = cb;
     kl_set *set = e->set;
     kl_finish(set);
+    size_t swept = sp_dir_sweep(e->spills, holds_input, e->rep);
+    if (swept)
+        notice(e, "kaudit: removed %zu empty spill director%s left in %s by audits that were killed", swept,
+               swept == 1 ? "y" : "ies", sp_dir_base(e->spills));
     if (e->c.redact) {
         char what[64];
         snprintf(what, sizeof what, "%s%s%s%s%s", e->c.redact & KAUDIT_REDACT_KEYS ? "keys" : "",

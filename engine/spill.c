@@ -8,9 +8,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,10 +22,15 @@
 
 /* ---- the private directory ----------------------------------------------- */
 
+/* The private directory's name: the prefix, then mkdtemp's 6 characters. */
+#define SP_DIR_PREFIX "kaudit-spill-"
+
 struct sp_dir {
     char base[PATH_MAX - 64];   /* where it is made */
     char path[PATH_MAX];        /* the directory, once made */
     volatile sig_atomic_t made; /* it exists */
+    int lock_fd;                /* the directory, open and locked (flock) while it exists: the
+                                 * sign that its run is alive (sp_dir_sweep); -1 when none */
     atomic_int busy;            /* a thread is making the directory or a named file in it */
     pthread_mutex_t lock;
 };
@@ -38,6 +46,7 @@ sp_dir *sp_dir_create(const char *base)
     const char *env = getenv("TMPDIR");
     const char *b = base && *base ? base : env && *env ? env : "/tmp";
     snprintf(d->base, sizeof d->base, "%s", b);
+    d->lock_fd = -1;
     pthread_mutex_init(&d->lock, NULL);
     return d;
 }
@@ -54,11 +63,105 @@ void sp_dir_free(sp_dir *d)
 {
     if (!d) return;
     sp_dir_remove_now(d);
+    if (d->lock_fd >= 0) close(d->lock_fd); /* removed first, while still locked */
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
 
 const char *sp_dir_base(const sp_dir *d) { return d->base; }
+
+/* SP_DIR_PREFIX and mkdtemp's 6 characters, or "spill-" and mkstemp's: a
+ * name of ours. */
+static bool our_name(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n) != 0 || strlen(name + n) != 6) return false;
+    for (const char *c = name + n; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) return false;
+    return true;
+}
+
+/* Empty the locked leftover `fd` of the spill files a killed run left
+ * (named ones, killed between mkstemp and unlink): true when it held
+ * nothing else, so it can go. */
+static bool empty_leftover(int fd)
+{
+    int dfd = dup(fd);
+    DIR *dir = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!dir) {
+        if (dfd >= 0) close(dfd);
+        return false;
+    }
+    bool ours = true;
+    struct dirent *de;
+    while (ours && (de = readdir(dir)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        struct stat st;
+        ours = our_name(de->d_name, "spill-") && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+               S_ISREG(st.st_mode) && st.st_uid == geteuid();
+    }
+    rewinddir(dir);
+    while (ours && (de = readdir(dir)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) unlinkat(fd, de->d_name, 0);
+    closedir(dir);
+    return ours;
+}
+
+size_t sp_dir_sweep(const sp_dir *d, bool (*keep)(const char *path, void *ctx), void *ctx)
+{
+    DIR *dir = opendir(d->base);
+    if (!dir) return 0;
+    size_t removed = 0;
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL) {
+        if (!our_name(de->d_name, SP_DIR_PREFIX)) continue;
+        char path[PATH_MAX];
+        struct stat st, at;
+        if (snprintf(path, sizeof path, "%s/%s", d->base, de->d_name) >= (int)sizeof path) continue;
+        if ((d->made && strcmp(path, d->path) == 0) || lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) ||
+            st.st_uid != geteuid() || (st.st_mode & 077) || (keep && keep(path, ctx)))
+            continue;
+        /* Locked: a live run's (or one being made). Else its run is gone. */
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &at) == 0 && at.st_dev == st.st_dev &&
+            at.st_ino == st.st_ino && empty_leftover(fd) && rmdir(path) == 0)
+            removed++;
+        close(fd);
+    }
+    closedir(dir);
+    return removed;
+}
+
+/*
+ * Make the private directory and lock it (flock on the directory itself,
+ * so it stays empty) for as long as it exists: a SIGKILL leaves the
+ * directory, and the lock dies with the process, so a later run's
+ * sp_dir_sweep knows it for a leftover. A sweep that took the directory
+ * between mkdtemp and the lock (it holds the lock, or the directory is
+ * gone once we have it) is answered with a new one. Where a filesystem
+ * has no flock (ENOLCK, EINVAL), the directory is kept unlocked: a sweep
+ * cannot lock it either, so never removes it. 0, or -1 with errno.
+ */
+static int make_dir(sp_dir *d)
+{
+    for (int tries = 0; tries < 16; tries++) {
+        snprintf(d->path, sizeof d->path, "%s/" SP_DIR_PREFIX "XXXXXX", d->base);
+        if (!mkdtemp(d->path)) return -1; /* mkdtemp makes it 0700 */
+        int fd = open(d->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue; /* swept already */
+        int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+        struct stat a, b;
+        if ((locked || errno != EWOULDBLOCK) && fstat(fd, &a) == 0 && stat(d->path, &b) == 0 &&
+            a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+            d->lock_fd = fd;
+            return 0;
+        }
+        close(fd);
+    }
+    errno = EAGAIN;
+    return -1;
+}
 
 /* A new scratch file with no name in directory d: O_TMPFILE, or a name
  * removed at once. */
@@ -74,8 +177,7 @@ static int scratch_open(sp_dir *d, char *err, size_t cap)
     pthread_mutex_lock(&d->lock);
     atomic_store(&d->busy, 1);
     if (!d->made) {
-        snprintf(d->path, sizeof d->path, "%s/kaudit-XXXXXX", d->base);
-        if (!mkdtemp(d->path)) { /* mkdtemp makes it 0700 */
+        if (make_dir(d) < 0) {
             snprintf(err, cap, "cannot make a private directory in %s: %s", d->base, strerror(errno));
             atomic_store(&d->busy, 0);
             pthread_mutex_unlock(&d->lock);
@@ -97,6 +199,8 @@ static int scratch_open(sp_dir *d, char *err, size_t cap)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return fd;
 }
+
+int sp_scratch(sp_dir *d, char *err, size_t cap) { return scratch_open(d, err, cap); }
 
 /* ---- buffered record files -------------------------------------------------- */
 

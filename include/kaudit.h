@@ -124,7 +124,10 @@ void kaudit_free(kaudit_engine *e);
 int kaudit_add_path(kaudit_engine *e, const char *path, kaudit_error *err);
 
 /* Audit everything added, once, into the report. 0, or KAUDIT_ENOMEM or
- * KAUDIT_ECANCEL (the report then holds what was done). */
+ * KAUDIT_ECANCEL (the report then holds what was done). First it removes
+ * from the temporary folder the empty private directories (kaudit-spill-*,
+ * this user's) that killed runs left: a live run's is locked and kept
+ * (engine/spill.h, sp_dir_sweep); a notice says how many. */
 int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err);
 
 /* The report (after kaudit_run): the model every renderer reads. */

@@ -155,6 +155,85 @@ def test_unwritable_tmpdir(tmp):
     check("no duplicate claimed past the limit", r["summary"]["findings_by_severity"]["warning"] == 0)
 
 
+def blocked_spilling_run(tmp, name):
+    """An audit that has spilled and waits, its directory made, to open a
+    FIFO nobody reads yet: (process, its private directory, the FIFO)."""
+    fifo = os.path.join(tmp, name + ".fifo")
+    os.mkfifo(fifo)
+    before = set(private_dirs(tmp))
+    env = dict(os.environ, TMPDIR=tmp)
+    proc = subprocess.Popen([KAUDIT, "audit", "-q"] + SPILL + ["--fail-on", "none", "-o", fifo, PART], cwd=REPO,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.time() + 60
+    while time.time() < end and proc.poll() is None:
+        new = set(private_dirs(tmp)) - before
+        if new:
+            return proc, os.path.join(tmp, new.pop()), fifo
+        time.sleep(0.002)
+    return proc, None, fifo
+
+
+def test_kill9_leftover(tmp):
+    """SIGKILL leaves the empty private directory (no handler runs); the
+    next audit removes it, and nothing else: not a live run's directory,
+    not what is not ours."""
+    # The live run first: each run sweeps as it starts.
+    live, alive, fifo2 = blocked_spilling_run(tmp, "live")
+    check("a live run's private directory", alive is not None)
+    killed, gone, fifo1 = blocked_spilling_run(tmp, "killed")
+    check("SIGKILL: a private directory while spilling", gone is not None)
+    time.sleep(0.5)  # done with the work, blocked on the FIFO
+    killed.kill()
+    check("SIGKILL: died of it", killed.wait(timeout=60) == -signal.SIGKILL)
+    check("SIGKILL leaves the empty private directory", gone is not None and os.listdir(gone) == [],
+          str(os.listdir(tmp)))
+    # A run killed between making a named spill file and unlinking it:
+    # its directory holds a spill file.
+    named = os.path.join(tmp, "kaudit-spill-Ab12Cd")
+    os.mkdir(named, 0o700)
+    open(os.path.join(named, "spill-Zz9Yy8"), "wb").write(b"x" * 96)
+    # What is not ours to remove: a folder with other files, one open to
+    # others, a link, a name that is not ours.
+    foreign = {
+        "kaudit-spill-Other1": ("dir", 0o700, "notes"),
+        "kaudit-spill-Open22": ("dir", 0o755, None),
+        "kaudit-spill-Pipe33": ("dir", 0o700, "spill-Fifo44"),
+        "kaudit-spill-toolong": ("dir", 0o700, None),
+        "kaudit-other": ("dir", 0o700, None),
+        "kaudit-spill-Link55": ("link", 0, None),
+    }
+    for name, (kind, mode, inside) in foreign.items():
+        p = os.path.join(tmp, name)
+        if kind == "link":
+            os.symlink(named if os.path.isdir(named) else tmp, p)
+            continue
+        os.mkdir(p)
+        os.chmod(p, mode)
+        if inside == "spill-Fifo44":
+            os.mkfifo(os.path.join(p, inside))
+        elif inside:
+            open(os.path.join(p, inside), "wb").write(b"mine")
+    after = audit(["--fail-on", "none", os.path.join(REPO, "fixtures", "sample", "logdir")], tmp)
+    check("the next audit runs", after.returncode == 0, "exit %d: %s" % (after.returncode, after.stderr[-300:]))
+    check("the next audit removed the killed run's directory", gone is not None and not os.path.exists(gone))
+    check("... and the one with a spill file left in it", not os.path.exists(named))
+    check("... and says so", b"removed 2 empty spill directories" in after.stderr, after.stderr.decode()[-300:])
+    check("the live run's directory is untouched", alive is not None and os.path.isdir(alive))
+    for name in foreign:
+        check("%s is untouched" % name, os.path.lexists(os.path.join(tmp, name)))
+    check("kaudit-spill-Other1 still holds its file", os.listdir(os.path.join(tmp, "kaudit-spill-Other1")) == ["notes"])
+    # The live run goes on and finishes: its report whole, its directory gone.
+    with open(fifo2, "rb") as f:
+        report = f.read()
+    rc = live.wait(timeout=120)
+    check("the live run finishes (exit 0)", rc == 0, "exit %d" % rc)
+    check("the live run's report is whole", report.startswith(b"Found ") and b"TEST-TOPIC-0" in report,
+          repr(report[:200]))
+    check("the live run removed its own directory", alive is not None and not os.path.exists(alive))
+    for f in (fifo1, fifo2):
+        os.unlink(f)
+
+
 def test_tmpdir_inside(tmp):
     tree = os.path.join(tmp, "logs")
     shutil.copytree(PART, os.path.join(tree, "TEST-TOPIC-0"))
@@ -175,7 +254,7 @@ def main():
         print("  FAIL corpus partition missing: %s" % PART)
         print("kt: 0 passed, 1 failed")
         return 1
-    cases = [test_same_report, test_error_exit, test_unwritable_tmpdir, test_tmpdir_inside]
+    cases = [test_same_report, test_error_exit, test_unwritable_tmpdir, test_tmpdir_inside, test_kill9_leftover]
     cases += [lambda t, s=s: test_signal_while_waiting(t, s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)]
     cases += [lambda t, s=s: test_signal_mid_spill(t, s) for s in (signal.SIGTERM, signal.SIGINT)]
     for fn in cases:
