@@ -119,6 +119,15 @@ for p in $C/xpxwo100__bullShit/tmp/kafka-logs/TEST-TOPIC-0 fixtures/audit/37-lar
     fi
 done
 check "audit bad jobs" 2 $K audit --jobs 0 $S
+expect "audit bad jobs: the range said" "$tmp/err" "--jobs needs a number from 1 to 1024: 0"
+check "audit too many jobs" 2 $K audit --jobs 5000 $S
+expect "audit too many jobs: the range said" "$tmp/err" "--jobs needs a number from 1 to 1024: 5000"
+# The most jobs on three partitions: three threads audit (the rest read
+# ahead), and the report is the one of a single job.
+$K audit --format json --jobs 1 --fail-on none $S 2>/dev/null | sed 's/"generated_at":"[^"]*"//' >"$tmp/jobs1"
+check "audit --jobs 1024" 0 $K audit --format json --jobs 1024 --fail-on none $S
+sed -i 's/"generated_at":"[^"]*"//' "$tmp/out"
+if [ -s "$tmp/jobs1" ] && cmp -s "$tmp/jobs1" "$tmp/out"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL --jobs 1024: the report differs from --jobs 1"; fi
 check "audit bad regex" 2 $K audit --topics '(' $S
 check "audit bad time" 2 $K audit --since yesterday $S
 check "audit bad duration" 2 $K audit --producer-expiration 3weeks $S

@@ -6,6 +6,7 @@
 #include "kt.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 
@@ -156,6 +157,52 @@ static void test_spill_and_jobs(void)
     KT_REQUIRE(out[0] && out[1]);
     KT_EQ_STR(strstr(out[0], "\"inputs\""), strstr(out[1], "\"inputs\""));
     free(out[0]), free(out[1]);
+}
+
+/* The JSON report of the sample's three partitions on `jobs` threads (NULL
+ * on failure), from "inputs" on (generated_at differs). */
+static char *audit_jobs(long jobs)
+{
+    kaudit_config c;
+    kaudit_config_init(&c);
+    c.jobs = jobs;
+    kaudit_error err;
+    kaudit_engine *e = kaudit_create(&c, &err);
+    if (!e) return NULL;
+    seen s;
+    kaudit_callbacks cb = callbacks(&s);
+    char *out = NULL;
+    size_t len;
+    FILE *m = open_memstream(&out, &len);
+    bool ok = m && kaudit_add_path(e, "fixtures/sample/logdir", &err) == 0 && kaudit_run(e, &cb, &err) == 0 &&
+              kaudit_outcome_of(e).complete && kaudit_report(e)->npartitions == 3 &&
+              kaudit_render(e, KAUDIT_FORMAT_JSON, m, false, &err) == 0;
+    if (m) fclose(m);
+    kaudit_free(e);
+    if (!ok || !out || !strstr(out, "\"inputs\"")) {
+        free(out);
+        return NULL;
+    }
+    char *from = strdup(strstr(out, "\"inputs\""));
+    free(out);
+    return from;
+}
+
+/* No fixed limit on threads: far more jobs than partitions (5000, LONG_MAX)
+ * start as many threads as there are partitions (the rest read ahead), and
+ * 0 (one per CPU) or less than 1 (one) too; the report is the same. */
+static void test_jobs_capped(void)
+{
+    char *one = audit_jobs(1);
+    KT_REQUIRE(one != NULL);
+    static const long jobs[] = { 2, 3, 4, 64, 5000, LONG_MAX, 0, -1, LONG_MIN };
+    for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++) {
+        char *other = audit_jobs(jobs[i]);
+        KT_CHECK(other != NULL);
+        if (other) KT_EQ_STR(other, one);
+        free(other);
+    }
+    free(one);
 }
 
 /* One audit of `path` in every format, concatenated (NULL on failure). */
@@ -322,6 +369,7 @@ int main(void)
     KT_RUN(test_audit_one);
     KT_RUN(test_problems_and_usage);
     KT_RUN(test_spill_and_jobs);
+    KT_RUN(test_jobs_capped);
     KT_RUN(test_cancel);
     KT_RUN(test_every_fixture);
 #ifndef __SANITIZE_ADDRESS__
