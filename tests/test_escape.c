@@ -7,7 +7,9 @@
 
 #include <stdbool.h>
 
+#include "reader/text.h"
 #include "report/escape.h"
+#include "report/jsonw.h"
 
 /* es_fwrite of n bytes, as a C string into out (cap bytes). */
 static const char *text_form(const void *p, size_t n, char *out, size_t cap)
@@ -153,6 +155,55 @@ static void test_write_failure(void)
     fclose(f);
 }
 
+/* Random strings made of pieces the rule cares about: the text form is all
+ * plain units, reads back to the input (when it holds no '\\'), and the
+ * JSON writer's string is well-formed UTF-8 with nothing raw either. */
+static void test_random_strings(void)
+{
+    static const char *piece[] = { "a", "Z", " ", "\\", "\"", "\x1b", "[2J", "\x07", "\n", "\t", "\x7f",
+                                   "\xc2\x9b", "\x9b", "\xc2", "\xe2\x80\xae", "\xe2\x80", "\xe2\x81\xa6",
+                                   "\xd8\x9c", "\xff", "\xfe", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xf0\x9f",
+                                   "\xed\xa0\x80", "\xc0\xaf", "\xe2\x82\xac" };
+    const size_t npiece = sizeof piece / sizeof *piece;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    int bad = 0;
+    jw w;
+    jw_init(&w);
+    for (int round = 0; round < 20000 && !bad; round++) {
+        char in[256], out[1200];
+        size_t n = 0;
+        for (int k = (int)(x % 12); k >= 0; k--) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+            const char *q = piece[x % npiece];
+            memcpy(in + n, q, strlen(q));
+            n += strlen(q);
+        }
+        in[n] = '\0';
+        FILE *f = fmemopen(out, sizeof out, "w");
+        if (!f || es_fwrite(in, n, f) != 0) bad = 1;
+        if (f) fclose(f);
+        size_t m = strlen(out);
+        if (es_plain_span((const uint8_t *)out, m) != m) bad = 2;
+        if (!memchr(in, '\\', n)) { /* \xNN back to its byte */
+            char back[256];
+            size_t b = 0;
+            for (size_t i = 0; i < m; b++)
+                if (out[i] == '\\') back[b] = (char)strtol((char[3]){ out[i + 2], out[i + 3], 0 }, NULL, 16), i += 4;
+                else back[b] = out[i++];
+            if (b != n || memcmp(back, in, n) != 0) bad = 3;
+        }
+        jw_free(&w);
+        jw_init(&w);
+        jw_str(&w, in);
+        if (w.oom || !tx_utf8_valid((const uint8_t *)w.buf, w.len) ||
+            es_plain_span((const uint8_t *)w.buf, w.len) != w.len)
+            bad = 4;
+        if (bad) KT_FAIL_("round %d, rule %d: input of %zu bytes", round, bad, n);
+    }
+    KT_EQ_INT(bad, 0);
+    jw_free(&w);
+}
+
 int main(void)
 {
     KT_RUN(test_units);
@@ -160,5 +211,6 @@ int main(void)
     KT_RUN(test_plain_span);
     KT_RUN(test_text_form);
     KT_RUN(test_write_failure);
+    KT_RUN(test_random_strings);
     return kt_done();
 }
