@@ -140,6 +140,7 @@ install: all $(LIB)
 	install -m 644 include/kaudit.h $(DESTDIR)$(PREFIX)/include/kaudit/kaudit.h
 	install -m 644 report/model.h $(DESTDIR)$(PREFIX)/include/kaudit/report/model.h
 	install -m 644 report/types.h $(DESTDIR)$(PREFIX)/include/kaudit/report/types.h
+	install -m 644 report/escape.h $(DESTDIR)$(PREFIX)/include/kaudit/report/escape.h
 
 clean:
 	rm -rf build kaudit

@@ -94,7 +94,12 @@ typedef struct kaudit_config {
 void kaudit_config_init(kaudit_config *c);
 
 /* What the engine says while it runs (any member may be NULL; called from
- * the engine's threads, so they must be thread-safe). */
+ * the engine's threads, so they must be thread-safe). Notice and problem
+ * lines, like the report model's strings, quote paths and names from the
+ * data as they are, controls and bytes that are not UTF-8 included: a front
+ * end escapes them before a terminal or a page sees them, e.g. with
+ * es_fputs of report/escape.h (installed beside this header), as kaudit's
+ * own command line does; kaudit_render's outputs are escaped already. */
 typedef struct kaudit_callbacks {
     void *ctx;
     void (*started)(void *ctx, int64_t total_bytes);           /* the work ahead */
