@@ -27,6 +27,7 @@
 #include "engine/spill.h"
 #include "reader/layout.h"
 #include "reader/walk.h"
+#include "report/listing.h"
 #include "report/render.h"
 
 #ifndef KAUDIT_VERSION
@@ -40,6 +41,7 @@ typedef struct ee_job {
     int64_t bytes;              /* its segments' size: the cost estimate */
     rm_report *out;             /* this job's own report, merged in order later */
     int failed;
+    bool done;                  /* audited; merged into the report once every job before it is */
     char incomplete[512];       /* why its duplicates were not checked to the end, or "" */
     char unchecked[320];        /* why something else was not checked (ka_incomplete), or "" */
 } ee_job;
@@ -64,7 +66,16 @@ struct kaudit_engine {
     size_t next;                /* next position in `order` to take, under `lock` */
     long spare;                 /* threads asked for beyond the jobs: for reading ahead, under `lock` */
     size_t budget;              /* each job's share of max_memory (below) */
+    long threads;               /* jobs at once */
+    size_t merged;              /* jobs merged into the report, in job order, under `lock` */
+    bool merge_failed;          /* out of memory merging, under `lock` */
     pthread_mutex_t lock;
+    /* the scratch file of the findings listed past the report's share
+     * (report/listing.h), made on first use in the private directory */
+    rm_spill listing;
+    int listing_fd;
+    uint64_t listing_end;
+    pthread_mutex_t listing_lock;
 };
 
 /*
@@ -87,6 +98,47 @@ struct kaudit_engine {
 #define HELD_SHARE(e) ((e)->budget / 8)
 #define RING_SHARE(e) ((e)->budget / 8)
 #define FINDINGS_SHARE(c) ((size_t)((c)->max_memory / 4))
+
+/* ---- the findings' scratch file (rm_spill) ---------------------------------------- */
+
+static int listing_reserve(void *ctx, uint64_t n, uint64_t *pos)
+{
+    kaudit_engine *e = ctx;
+    pthread_mutex_lock(&e->listing_lock);
+    char why[512];
+    if (e->listing_fd < 0 && (e->listing_fd = sp_scratch(e->spills, why, sizeof why)) < 0) {
+        pthread_mutex_unlock(&e->listing_lock);
+        return -1;
+    }
+    *pos = e->listing_end;
+    e->listing_end += n;
+    pthread_mutex_unlock(&e->listing_lock);
+    return 0;
+}
+
+static int listing_write(void *ctx, uint64_t pos, const void *buf, size_t n)
+{
+    const kaudit_engine *e = ctx;
+    for (const char *p = buf; n > 0;) {
+        ssize_t w = pwrite(e->listing_fd, p, n, (off_t)pos);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w, n -= (size_t)w, pos += (uint64_t)w;
+    }
+    return 0;
+}
+
+static int listing_read(void *ctx, uint64_t pos, void *buf, size_t n)
+{
+    const kaudit_engine *e = ctx;
+    for (char *p = buf; n > 0;) {
+        ssize_t got = pread(e->listing_fd, p, n, (off_t)pos);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return -1;
+        p += got, n -= (size_t)got, pos += (uint64_t)got;
+    }
+    return 0;
+}
 
 static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...)
@@ -166,6 +218,10 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
         kaudit_free(e);
         return NULL;
     }
+    pthread_mutex_init(&e->listing_lock, NULL);
+    e->listing_fd = -1;
+    e->listing = (rm_spill){ e, listing_reserve, listing_write, listing_read };
+    rm_set_spill(e->rep, &e->listing, FINDINGS_SHARE(c) / 2);
     ka_options_init(&e->rules);
     e->rules.producer_expiration_ms = c->producer_expiration_ms;
     e->rules.txn_max_timeout_ms = c->txn_max_timeout_ms;
@@ -189,6 +245,10 @@ void kaudit_free(kaudit_engine *e)
     free(e->topics_src), free(e->exclude_src), free(e->dup_topics_src), free(e->tmpdir_src);
     kl_free(e->set);
     rm_free(e->rep);
+    if (e->listing.ctx) {
+        if (e->listing_fd >= 0) close(e->listing_fd);
+        pthread_mutex_destroy(&e->listing_lock);
+    }
     sp_dir_free(e->spills);
     pthread_mutex_destroy(&e->lock);
     free(e);
@@ -274,6 +334,7 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
 {
     rm_free(*out);
     if (!(*out = rm_create(e->c.max_examples))) return -1;
+    rm_set_spill(*out, &e->listing, FINDINGS_SHARE(&e->c) / 2 / (size_t)e->threads);
     ep_input in = { &e->rules, &e->c, e->cb, e->set, NULL, 0, NULL, NULL, 0, j->part, j->bytes };
     char topic[512];
     if (j->part) {
@@ -362,6 +423,32 @@ static void run_job(kaudit_engine *e, ee_job *j, kc_ctx *dc)
     j->failed = rc < 0;
 }
 
+/* Merge job j's report into the engine's and say what it could not check. */
+static void merge_job(kaudit_engine *e, ee_job *j)
+{
+    if (j->out && rm_merge(e->rep, j->out) < 0) e->merge_failed = true;
+    rm_free(j->out);
+    j->out = NULL;
+    /* An audit that could not check everything is not a clean one. */
+    const char *name = j->part ? j->part->path : j->file->path;
+    if (j->incomplete[0]) {
+        rm_add_problem(e->rep, "%s: duplicates not checked to the end: the index outgrew --max-memory and could not spill (%s)",
+                       name, j->incomplete);
+        e->incomplete++;
+    } else if (j->unchecked[0]) {
+        rm_add_problem(e->rep, "%s: not fully checked: %s", name, j->unchecked);
+        e->incomplete++;
+    }
+}
+
+/* Merge the jobs done, in job order, as far as every job before them is
+ * done: the report is then the same whatever the threads, and a job's own
+ * report is freed as soon as it can be. Under e->lock. */
+static void merge_done(kaudit_engine *e)
+{
+    while (e->merged < e->njobs && e->jobs[e->merged].done) merge_job(e, &e->jobs[e->merged++]);
+}
+
 static void *worker(void *arg)
 {
     kaudit_engine *e = arg;
@@ -375,6 +462,17 @@ static void *worker(void *arg)
         ee_job *j = &e->jobs[e->order ? e->order[i] : i];
         if (dc) run_job(e, j, dc);
         else j->failed = 1;
+        /* A report that waits for the jobs before it keeps only its
+         * examples in memory (when it lists every finding). */
+        size_t at = (size_t)(j - e->jobs);
+        pthread_mutex_lock(&e->lock);
+        bool waits = at != e->merged;
+        pthread_mutex_unlock(&e->lock);
+        if (waits && j->out) rm_spill_now(j->out);
+        pthread_mutex_lock(&e->lock);
+        j->done = true;
+        merge_done(e);
+        pthread_mutex_unlock(&e->lock);
     }
     kc_free(dc);
     return NULL;
@@ -415,7 +513,8 @@ static int run_jobs(kaudit_engine *e, long threads)
     /* Each job's duplicate index gets an equal share of the budget, so the
      * cap holds whichever jobs run together (and the report does not depend
      * on the order: a spilled partition reports the same). */
-    e->budget = (size_t)((e->c.max_memory - (int64_t)FINDINGS_SHARE(&e->c)) / (threads > 0 ? threads : 1));
+    e->threads = threads > 0 ? threads : 1;
+    e->budget = (size_t)((e->c.max_memory - (int64_t)FINDINGS_SHARE(&e->c)) / e->threads);
     if (e->cb && e->cb->started) e->cb->started(e->cb->ctx, total);
     pthread_t *tid = threads > 1 ? malloc((size_t)(threads - 1) * sizeof *tid) : NULL;
     long started = 0;
@@ -424,25 +523,11 @@ static int run_jobs(kaudit_engine *e, long threads)
     worker(e); /* the calling thread works too */
     for (long t = 0; t < started; t++) pthread_join(tid[t], NULL);
     free(tid);
-    int rc = 0;
-    for (size_t i = 0; i < e->njobs; i++) {
-        ee_job *j = &e->jobs[i];
-        if (j->out && rm_merge(e->rep, j->out) < 0) rc = -1;
-        if (j->failed) rc = -1;
-        rm_free(j->out);
-        j->out = NULL;
-        /* An audit that could not check everything is not a clean one. */
-        const char *name = j->part ? j->part->path : j->file->path;
-        if (j->incomplete[0]) {
-            rm_add_problem(e->rep,
-                           "%s: duplicates not checked to the end: the index outgrew --max-memory and could not spill (%s)",
-                           name, j->incomplete);
-            e->incomplete++;
-        } else if (j->unchecked[0]) {
-            rm_add_problem(e->rep, "%s: not fully checked: %s", name, j->unchecked);
-            e->incomplete++;
-        }
-    }
+    /* Every job is done or was never started (cancelled): what is left. */
+    for (size_t i = 0; i < e->njobs; i++) e->jobs[i].done = true;
+    merge_done(e);
+    int rc = e->merge_failed ? -1 : 0;
+    for (size_t i = 0; i < e->njobs; i++) rc = e->jobs[i].failed ? -1 : rc;
     free(e->order);
     e->order = NULL;
     return rc;

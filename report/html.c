@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "listing.h"
 #include "reader/text.h"
 #include "render.h"
 #include "types.h"
@@ -297,17 +298,31 @@ static int64_t next_of(int64_t off) { return off < INT64_MAX ? off + 1 : off; }
 /* One partition: a lane per producer id over the offset range, each
  * finding a marker on its producer's lane (or the log's), duplicates as an
  * arc from the original to the copy, open transactions as a bar. */
-static void timeline(const rm_report *r, FILE *f, size_t pi)
+/* The offsets a partition's timeline spans: its log, and every finding of
+ * it with the originals duplicates point back to. */
+typedef struct tl_span {
+    bool any;              /* the partition has findings: it gets a timeline */
+    int64_t lo, hi;
+} tl_span;
+
+static void span_add(const rm_report *r, tl_span *s, const rm_finding *x)
+{
+    const rm_partition *p = &r->partitions[x->partition];
+    if (!s->any) {
+        s->any = true;
+        s->lo = p->log_start_offset < 0 ? 0 : p->log_start_offset, s->hi = p->log_end_offset;
+    }
+    int64_t o = field_int(x, "original_offset", x->offset);
+    if (o >= 0 && o < s->lo) s->lo = o;
+    if (x->offset >= s->hi) s->hi = next_of(x->offset);
+}
+
+/* Partition pi's timeline over `span`, drawing the findings from *cur on
+ * while they are pi's (they come in report order: rm_iter). */
+static void timeline(const rm_report *r, FILE *f, size_t pi, const tl_span *span, rm_iter *it, const rm_finding **cur)
 {
     const rm_partition *p = &r->partitions[pi];
-    int64_t lo = p->log_start_offset < 0 ? 0 : p->log_start_offset, hi = p->log_end_offset;
-    for (size_t i = 0; i < r->nfindings; i++) {
-        const rm_finding *x = &r->findings[i];
-        if (x->partition != pi) continue;
-        int64_t o = field_int(x, "original_offset", x->offset);
-        if (o >= 0 && o < lo) lo = o;
-        if (x->offset >= hi) hi = next_of(x->offset);
-    }
+    int64_t lo = span->lo, hi = span->hi;
     if (hi <= lo) hi = next_of(lo);
     size_t lanes = p->nproducers < 12 ? p->nproducers : 12;
     int top = 46, lane_h = 22, left = 170, width = 1000 - left - 20;
@@ -332,9 +347,9 @@ static void timeline(const rm_report *r, FILE *f, size_t pi)
     if (p->nproducers > lanes)
         fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#475467\">+%zu more producers</text>\n", left,
                 top + lane_h * (int)(lanes + 1) + 9, p->nproducers - lanes);
-    for (size_t i = 0; i < r->nfindings; i++) {
-        const rm_finding *x = &r->findings[i];
-        if (x->partition != pi || x->offset < 0) continue;
+    for (; *cur && (*cur)->partition == pi; *cur = rm_iter_next(it)) {
+        const rm_finding *x = *cur;
+        if (x->offset < 0) continue;
         int ly = top;
         for (size_t k = 0; k < lanes; k++)
             if (p->producers[k].producer_id == x->producer_id) ly = top + lane_h * (int)(k + 1);
@@ -368,6 +383,25 @@ static void timeline(const rm_report *r, FILE *f, size_t pi)
     when(f, p->max_timestamp);
     fputs("</text>\n</svg>\n", f);
 #undef X
+}
+
+/* A timeline per partition with findings: one pass over every finding for
+ * the spans, one to draw (from memory or the spill alike). */
+static void timelines(const rm_report *r, FILE *f)
+{
+    tl_span *span = calloc(r->npartitions + 1, sizeof *span);
+    rm_iter *it = span ? rm_iter_open(r, false) : NULL;
+    const rm_finding *x;
+    while (it && (x = rm_iter_next(it))) span_add(r, &span[x->partition], x);
+    rm_iter_close(it);
+    it = span ? rm_iter_open(r, false) : NULL;
+    x = it ? rm_iter_next(it) : NULL;
+    while (x) {
+        size_t pi = x->partition;
+        timeline(r, f, pi, &span[pi], it, &x);
+    }
+    rm_iter_close(it);
+    free(span);
 }
 
 static void finding_card(const rm_report *r, FILE *f, const rm_finding *x)
@@ -473,8 +507,9 @@ static void findings_table(const rm_report *r, FILE *f, const char **order, int 
           "<th class=\"num\">partition</th><th class=\"num\">offset</th><th class=\"num\">producer</th><th>message</th>"
           "</tr></thead><tbody>\n",
           f);
-    for (size_t i = 0; i < r->nfindings; i++) {
-        const rm_finding *x = &r->findings[i];
+    rm_iter *it = rm_iter_open(r, true);
+    const rm_finding *x;
+    for (size_t i = 0; it && (x = rm_iter_next(it)); i++) {
         const rm_partition *p = &r->partitions[x->partition];
         fprintf(f, "<tr data-id=\"%s\" data-type=\"%s\" data-severity=\"%s\" data-topic=\"", x->id, x->type,
                 rm_severity_name(x->severity));
@@ -491,6 +526,7 @@ static void findings_table(const rm_report *r, FILE *f, const char **order, int 
         esc(f, x->message);
         fputs("</td></tr>\n", f);
     }
+    rm_iter_close(it);
     fputs("</tbody></table></section>\n", f);
 }
 
@@ -516,11 +552,7 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
               "partition's offsets. Dots are findings (red error, orange warning, blue info; click one); arcs join a "
               "duplicate to its original; a shaded bar is a transaction left open.</p>\n",
               f);
-        for (size_t i = 0; i < r->npartitions; i++) {
-            bool any = false;
-            for (size_t k = 0; k < r->nfindings && !any; k++) any = r->findings[k].partition == i;
-            if (any) timeline(r, f, i);
-        }
+        timelines(r, f);
     }
     size_t *idx = r->nfindings ? malloc(r->nfindings * sizeof *idx) : NULL;
     for (int t = 0; t < n; t++) {
@@ -535,10 +567,17 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
             fputs("</p>\n", f);
         }
         /* The most severe first, as people read them; the largest first. */
+        int64_t cards = 0;
         for (int s = RM_ERROR; s >= RM_INFO && idx; s--) {
             size_t k = rr_ranked(r, order[t], s, idx);
             for (size_t i = 0; i < k; i++) finding_card(r, f, &r->findings[idx[i]]);
+            cards += (int64_t)k;
         }
+        /* Listed past the report's memory: the largest as cards, all in the table. */
+        if (rm_spilled(r) && cards < c->kept)
+            fprintf(f, "<p class=\"omitted\">The %" PRId64 " largest shown here; all %" PRId64 " %s findings are in "
+                       "the table below.</p>\n",
+                    cards, c->kept, order[t]);
         if (c->total > c->kept)
             fprintf(f, "<p class=\"omitted\">%" PRId64 " more %s finding%s counted but not listed "
                        "(--max-examples).</p>\n",

@@ -73,6 +73,14 @@ int jw_flush_line(jw *w, FILE *f)
     return rc;
 }
 
+int jw_flush(jw *w, FILE *f)
+{
+    size_t n = fwrite(w->buf, 1, w->len, f);
+    int rc = n == w->len && !w->oom ? 0 : -1;
+    w->len = 0;
+    return rc;
+}
+
 static void open_(jw *w, char c)
 {
     sep(w);

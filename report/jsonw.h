@@ -37,6 +37,11 @@ void jw_free(jw *w);
 /* Write what was built to `f` followed by a newline, and start again. */
 int jw_flush_line(jw *w, FILE *f);
 
+/* Write what is buffered to f at any depth (a long document written as it
+ * goes; the rest follows): 0, or -1 when writing failed or memory ran out.
+ * The buffer is emptied. */
+int jw_flush(jw *w, FILE *f);
+
 void jw_obj_begin(jw *w);
 void jw_obj_end(jw *w);
 void jw_arr_begin(jw *w);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "listing.h"
 #include "reader/text.h"
 #include "types.h"
 
@@ -38,7 +39,7 @@ int rm_set_generated_at(rm_report *r, int64_t ms)
     return 0;
 }
 
-static void free_finding(rm_finding *f)
+void rm_finding_free(rm_finding *f)
 {
     free(f->message);
     free(f->explanation);
@@ -57,7 +58,7 @@ void rm_free(rm_report *r)
         for (size_t k = 0; k < r->partitions[i].nnotes; k++) free(r->partitions[i].notes[k]);
         free(r->partitions[i].notes);
     }
-    for (size_t i = 0; i < r->nfindings; i++) free_finding(&r->findings[i]);
+    for (size_t i = 0; i < r->nfindings; i++) rm_finding_free(&r->findings[i]);
     for (int i = 0; i < r->ncounts; i++)
         for (int k = 0; k < 3; k++) free(r->counts[i].slots[k]);
     for (size_t i = 0; i < r->nincidents; i++) {
@@ -69,6 +70,7 @@ void rm_free(rm_report *r)
     free(r->problems);
     free(r->partitions);
     free(r->findings);
+    rm_listing_free(r);
     for (size_t i = 0; i < r->nmeta; i++) {
         free(r->meta[i].key);
         free(r->meta[i].value);
@@ -180,7 +182,7 @@ static rm_count *count_of(rm_report *r, const char *type)
  * in the report (partition, offset), then added first. An order on
  * positions, not on arrival, so that the examples kept do not depend on
  * the order in which an audit decided its findings or merged its jobs. */
-static bool better(const rm_finding *a, const rm_finding *b)
+bool rm_better(const rm_finding *a, const rm_finding *b)
 {
     if (a->impact != b->impact) return a->impact > b->impact;
     if (a->partition != b->partition) return a->partition < b->partition;
@@ -193,7 +195,7 @@ static size_t find_worst(const rm_report *r, const rm_count *c, int severity)
 {
     size_t w = 0;
     for (size_t i = 1; i < (size_t)c->kept_by_severity[severity]; i++)
-        if (better(&r->findings[c->slots[severity][w]], &r->findings[c->slots[severity][i]])) w = i;
+        if (rm_better(&r->findings[c->slots[severity][w]], &r->findings[c->slots[severity][i]])) w = i;
     return w;
 }
 
@@ -203,7 +205,7 @@ static size_t find_worst(const rm_report *r, const rm_count *c, int severity)
  * slot of the worst example when `want` is better (that example is freed),
  * else NULL. The slot is returned cleared but for those fields.
  */
-static rm_finding *place(rm_report *r, rm_count *c, const rm_finding *want)
+static rm_finding *place(rm_report *r, rm_count *c, const rm_finding *want, bool counted)
 {
     int sev = want->severity;
     bool capped = r->max_examples >= 0;
@@ -211,8 +213,8 @@ static rm_finding *place(rm_report *r, rm_count *c, const rm_finding *want)
         if (r->max_examples == 0) return NULL;
         size_t w = c->worst[sev];
         rm_finding *victim = &r->findings[c->slots[sev][w]];
-        if (!better(want, victim)) return NULL;
-        free_finding(victim);
+        if (!rm_better(want, victim)) return NULL;
+        rm_finding_free(victim);
         *victim = *want;
         c->worst[sev] = find_worst(r, c, sev);
         return victim;
@@ -231,13 +233,13 @@ static rm_finding *place(rm_report *r, rm_count *c, const rm_finding *want)
     size_t at = r->nfindings++;
     rm_finding *f = &r->findings[at];
     *f = *want;
-    c->kept++;
+    c->kept += !counted;
     if (capped) {
         size_t pos = (size_t)c->kept_by_severity[sev];
         c->slots[sev][pos] = at;
-        if (pos == 0 || better(&r->findings[c->slots[sev][c->worst[sev]]], f)) c->worst[sev] = pos;
+        if (pos == 0 || rm_better(&r->findings[c->slots[sev][c->worst[sev]]], f)) c->worst[sev] = pos;
     }
-    c->kept_by_severity[sev]++;
+    c->kept_by_severity[sev] += !counted;
     return f;
 }
 
@@ -247,6 +249,7 @@ rm_finding *rm_add_ranked(rm_report *r, int tid, int variant, int severity, size
     const rt_type *t = rt_type_of(tid);
     assert(t->severities & (1u << severity)); /* report/types.c says which severities a type may have */
     const char *type = t->name;
+    rm_listing_check(r); /* the findings held are complete: written past the share */
     rm_count *c = count_of(r, type);
     if (!c) return r->oom = true, NULL; /* more types than RM_MAX_TYPES: a bug, said as lost */
     c->total++;
@@ -265,7 +268,7 @@ rm_finding *rm_add_ranked(rm_report *r, int tid, int variant, int severity, size
     want.impact = impact;
     want.group_ts = -1;
     want.seq = r->next_seq++;
-    return place(r, c, &want);
+    return place(r, c, &want, false);
 }
 
 rm_finding *rm_add_finding(rm_report *r, int tid, int variant, int severity, size_t partition, int64_t offset)
@@ -400,6 +403,7 @@ void rm_field_str(rm_finding *f, const char *key, const char *s)
 {
     rm_field *x = new_field(f, key, RM_STR);
     if (x && !(x->s = strdup(s ? s : ""))) f->lost = true;
+    if (x && x->s) f->str_bytes += strlen(x->s) + 1;
 }
 
 void rm_partition_note(rm_report *r, size_t part, const char *fmt, ...)
@@ -451,17 +455,28 @@ int rm_merge(rm_report *dst, rm_report *src)
             d->by_severity[k] += s->by_severity[k];
             dst->by_severity[k] += s->by_severity[k];
         }
+        /* Listing every finding, src listed what it kept, spilled or not. */
+        if (dst->max_examples < 0) {
+            d->kept += s->kept;
+            for (int k = 0; k < 3; k++) d->kept_by_severity[k] += s->kept_by_severity[k];
+        }
     }
-    /* Then the kept examples, in src's order, ranked against dst's. */
+    /* src's spilled findings follow dst's (listing.h); then the kept
+     * examples, in src's order, ranked against dst's. Insertion order
+     * continues after dst's. */
+    uint64_t seq_base = dst->next_seq;
+    dst->next_seq += src->next_seq;
+    if (rm_listing_merge(dst, src, base, seq_base) < 0) dst->oom = true;
     for (size_t i = 0; i < src->nfindings; i++) {
         rm_finding s = src->findings[i];
         s.partition += base;
-        s.seq = dst->next_seq++;
+        s.seq += seq_base;
         rm_count *d = count_of(dst, s.type);
-        rm_finding *x = d ? place(dst, d, &s) : NULL;
-        if (!x) free_finding(&s);
+        rm_finding *x = d ? place(dst, d, &s, dst->max_examples < 0) : NULL;
+        if (!x) rm_finding_free(&s);
     }
     src->nfindings = 0;
+    rm_listing_check(dst);
     /* And the incidents, joined by rm_finish. */
     for (size_t i = 0; i < src->nincidents; i++) {
         rm_incident *s = &src->incidents[i];
@@ -482,9 +497,10 @@ int rm_merge(rm_report *dst, rm_report *src)
     return 0;
 }
 
-static int cmp_finding(const void *a, const void *b)
+static int cmp_finding(const void *a, const void *b) { return rm_cmp_findings(a, b); }
+
+int rm_cmp_findings(const rm_finding *x, const rm_finding *y)
 {
-    const rm_finding *x = a, *y = b;
     if (x->partition != y->partition) return x->partition < y->partition ? -1 : 1;
     if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
     int c = strcmp(x->type, y->type);
@@ -539,7 +555,7 @@ static void join_incidents(rm_report *r)
 
 /* The incident holding a grouped finding: the last of its kind and key
  * starting at or before its time (joined incidents never overlap). */
-static const rm_incident *incident_of(rm_incident **by_time, size_t n, const rm_finding *f)
+const rm_incident *rm_incident_lookup(rm_incident *const *by_time, size_t n, const rm_finding *f)
 {
     rm_incident want;
     want.group = f->group;
@@ -559,19 +575,26 @@ static int cmp_ptr_time(const void *a, const void *b)
     return cmp_incident_time(*(rm_incident *const *)a, *(rm_incident *const *)b);
 }
 
+rm_incident **rm_incidents_by_time(const rm_report *r)
+{
+    rm_incident **by_time = r->nincidents ? malloc(r->nincidents * sizeof *by_time) : NULL;
+    if (!by_time) return NULL;
+    for (size_t i = 0; i < r->nincidents; i++) by_time[i] = &r->incidents[i];
+    qsort(by_time, r->nincidents, sizeof *by_time, cmp_ptr_time);
+    return by_time;
+}
+
 /* Link every kept finding to its incident (numbered already). */
 static void link_incidents(rm_report *r)
 {
-    rm_incident **by_time = r->nincidents ? malloc(r->nincidents * sizeof *by_time) : NULL;
+    rm_incident **by_time = rm_incidents_by_time(r);
     if (!by_time) {
         r->oom |= r->nincidents > 0;
         return;
     }
-    for (size_t i = 0; i < r->nincidents; i++) by_time[i] = &r->incidents[i];
-    qsort(by_time, r->nincidents, sizeof *by_time, cmp_ptr_time);
     for (size_t i = 0; i < r->nfindings; i++) {
         rm_finding *f = &r->findings[i];
-        const rm_incident *x = f->group.kind ? incident_of(by_time, r->nincidents, f) : NULL;
+        const rm_incident *x = f->group.kind ? rm_incident_lookup(by_time, r->nincidents, f) : NULL;
         if (x) snprintf(f->incident, sizeof f->incident, "%s", x->id);
     }
     free(by_time);
@@ -593,8 +616,13 @@ static void write_words(rm_report *r)
 void rm_finish(rm_report *r)
 {
     for (size_t i = 0; i < r->nfindings; i++) r->oom |= r->findings[i].lost;
-    if (r->nfindings > 1) qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
-    for (size_t i = 0; i < r->nfindings; i++) snprintf(r->findings[i].id, sizeof r->findings[i].id, "F%zu", i + 1);
+    rm_listing_check(r);
+    if (rm_spilled(r)) {
+        rm_listing_finish(r); /* the examples, with their ids in the whole list */
+    } else {
+        if (r->nfindings > 1) qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
+        for (size_t i = 0; i < r->nfindings; i++) snprintf(r->findings[i].id, sizeof r->findings[i].id, "F%zu", i + 1);
+    }
     join_incidents(r);
     if (r->nincidents > 1) qsort(r->incidents, r->nincidents, sizeof *r->incidents, cmp_incident_rank);
     for (size_t i = 0; i < r->nincidents; i++) {

@@ -71,6 +71,8 @@ typedef struct rm_finding {
     rm_group group;        /* its incident's kind and key, kind NULL when none */
     int64_t group_ts;      /* its time for the incident's clustering, -1 unknown */
     bool lost;             /* a text or field of it could not be allocated (rm_finish: r->oom) */
+    bool written;          /* in the report's spill already (listing.h): kept in memory as an example */
+    size_t str_bytes;      /* the bytes its strings take (the report's memory share) */
 } rm_finding;
 
 /* A partition's share of an incident. */
@@ -149,6 +151,23 @@ typedef struct rm_count {
     size_t worst[3];       /* ... and the position in slots of the one to replace first */
 } rm_count;
 
+/* A scratch file the engine owns, for the findings a report lists past its
+ * memory share (listing.h). Every call is thread-safe; 0, or -1 on failure. */
+typedef struct rm_spill {
+    void *ctx;
+    int (*reserve)(void *ctx, uint64_t n, uint64_t *pos); /* n bytes at the end, for this caller */
+    int (*write)(void *ctx, uint64_t pos, const void *buf, size_t n);
+    int (*read)(void *ctx, uint64_t pos, void *buf, size_t n);
+} rm_spill;
+
+/* Findings written to the spill in report order (listing.c). */
+typedef struct rm_run {
+    uint64_t pos, bytes, count;
+    size_t part_lo, part_hi;   /* the partitions it covers, as this report numbers them */
+    size_t part_shift;         /* added to the partition written */
+    uint64_t seq_shift;        /* added to the seq written */
+} rm_run;
+
 typedef struct rm_report {
     char *generated_at;    /* ISO 8601 UTC */
     char **inputs;
@@ -169,6 +188,13 @@ typedef struct rm_report {
     rm_incident *incidents; /* every grouped finding counted; joined and numbered by rm_finish */
     size_t nincidents, capincidents;
     bool oom;              /* an allocation failed: something was counted but not kept, or lost */
+    /* the listing past the memory share (listing.h) */
+    const rm_spill *spill; /* NULL: every kept finding stays in memory */
+    size_t spill_budget;   /* bytes of findings held before they are written */
+    size_t held_bytes;     /* bytes of findings[0, accounted) */
+    size_t accounted;
+    rm_run *runs;
+    size_t nruns, capruns;
 } rm_report;
 
 /* A new empty report keeping `max_examples` findings per type (< 0: all).

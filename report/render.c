@@ -8,6 +8,7 @@
 
 #include "escape.h"
 #include "jsonw.h"
+#include "listing.h"
 
 static void json_fields(jw *w, const rm_finding *x)
 {
@@ -165,10 +166,12 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
     for (size_t i = 0; i < r->nincidents; i++) json_incident(&w, r, &r->incidents[i]);
     jw_arr_end(&w);
 
+    /* Every finding listed, from memory or the spill (listing.h). */
     jw_key(&w, "findings");
     jw_arr_begin(&w);
-    for (size_t i = 0; i < r->nfindings; i++) {
-        const rm_finding *x = &r->findings[i];
+    rm_iter *it = rm_iter_open(r, true);
+    const rm_finding *x;
+    while (it && (x = rm_iter_next(it))) {
         const rm_partition *p = &r->partitions[x->partition];
         jw_obj_begin(&w);
         jw_kstr(&w, "id", x->id);
@@ -187,7 +190,10 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
         jw_kstr(&w, "explanation", x->explanation ? x->explanation : "");
         json_fields(&w, x);
         jw_obj_end(&w);
+        if (w.len > (64 << 10) && jw_flush(&w, f) < 0) break; /* a long list is written as it goes */
     }
+    bool listed = it && !rm_iter_failed(it);
+    rm_iter_close(it);
     jw_arr_end(&w);
 
     /* Counted but not listed: the examples beyond --max-examples. */
@@ -199,7 +205,7 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
     jw_obj_end(&w);
     int rc = jw_flush_line(&w, f);
     jw_free(&w);
-    return rc;
+    return listed && !ferror(f) ? rc : -1;
 }
 
 /* Records counted under a tally name, or under every name but it. */

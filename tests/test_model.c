@@ -5,6 +5,7 @@
  */
 #include "kt.h"
 
+#include "report/listing.h"
 #include "report/model.h"
 #include "report/render.h"
 #include "report/types.h"
@@ -207,6 +208,154 @@ static void test_templates(void)
     }
 }
 
+/* ---- the listing past the memory share (report/listing.h) ---------------- */
+
+/* An rm_spill over a growing buffer, failing when told. */
+typedef struct mem_spill {
+    unsigned char *buf;
+    uint64_t end, cap;
+    bool fail;
+} mem_spill;
+
+static int ms_reserve(void *ctx, uint64_t n, uint64_t *pos)
+{
+    mem_spill *m = ctx;
+    if (m->fail) return -1;
+    if (m->end + n > m->cap) {
+        uint64_t ncap = (m->end + n) * 2;
+        unsigned char *nb = realloc(m->buf, ncap);
+        if (!nb) return -1;
+        m->buf = nb, m->cap = ncap;
+    }
+    *pos = m->end;
+    m->end += n;
+    return 0;
+}
+
+static int ms_write(void *ctx, uint64_t pos, const void *buf, size_t n)
+{
+    mem_spill *m = ctx;
+    if (m->fail || pos + n > m->end) return -1;
+    memcpy(m->buf + pos, buf, n);
+    return 0;
+}
+
+static int ms_read(void *ctx, uint64_t pos, void *buf, size_t n)
+{
+    mem_spill *m = ctx;
+    if (pos + n > m->end) return -1;
+    memcpy(buf, m->buf + pos, n);
+    return 0;
+}
+
+/* Partition k's findings, in an order the report must sort: duplicates of
+ * impacts 1..n at falling offsets, a corrupt_file with no offset, and
+ * every third duplicate grouped into a retry incident. */
+static void fill(rm_report *r, size_t part, int n)
+{
+    rm_group retry = { "retry", 7, 60000, -1, -1, -1, -1 };
+    for (int i = n; i > 0; i--) {
+        rm_finding *f = rm_add_ranked(r, RT_DUPLICATE, 0, i % 5 ? RM_INFO : RM_WARNING, part, 1000 + 10 * i, i);
+        if (!f) continue;
+        rm_field_int(f, "count", i);
+        rm_field_int(f, "original_offset", 10 * i);
+        rm_field_str(f, "class", i % 2 ? "retry_without_idempotence" : "natural_repeat");
+        if (i % 3 == 0) rm_group_finding(r, &retry, part, f->severity, 1000 * i, f->offset, f->offset, i, f);
+    }
+    rm_finding *c = rm_add_finding(r, RT_CORRUPT_FILE, RTV_FILE_INDEX, RM_WARNING, part, -1);
+    if (c) rm_field_str(c, "file", "00000000000000000000.index");
+}
+
+/* Every finding as one line: what rm_iter gives, ids, incidents and words. */
+static char *listing(const rm_report *r)
+{
+    size_t cap = 1 << 20, len = 0;
+    char *out = malloc(cap);
+    rm_iter *it = rm_iter_open(r, true);
+    const rm_finding *f;
+    while (out && it && (f = rm_iter_next(it))) {
+        const rm_field *cls = rm_find_field(f, "class");
+        int n = snprintf(out + len, cap - len, "%s %s p%zu @%lld %s %s %s|%s\n", f->id, f->type, f->partition,
+                         (long long)f->offset, f->incident, cls ? cls->s : "-", f->message, f->explanation);
+        if (n < 0 || (size_t)n >= cap - len) return free(out), rm_iter_close(it), NULL;
+        len += (size_t)n;
+    }
+    KT_CHECK(it && !rm_iter_failed(it));
+    rm_iter_close(it);
+    return out;
+}
+
+/* Listing every finding through a spill gives the same list (ids,
+ * incidents, words) as in memory, with jobs merged in any state, and the
+ * examples kept in memory are the best of each type with their ids. */
+static void test_listing_spilled(void)
+{
+    mem_spill ms = { 0 };
+    rm_spill ops = { &ms, ms_reserve, ms_write, ms_read };
+    rm_report *plain = rm_create(-1), *spilled = rm_create(-1);
+    KT_REQUIRE(plain && spilled);
+    rm_set_spill(spilled, &ops, 4096);
+    for (int k = 0; k < 6; k++) {
+        rm_report *a = rm_create(-1), *b = rm_create(-1);
+        KT_REQUIRE(a && b);
+        if (k % 2) rm_set_spill(b, &ops, 2048); /* some jobs spill on their own, some not */
+        size_t pa = rm_add_partition(a, "t", k, "t-k"), pb = rm_add_partition(b, "t", k, "t-k");
+        fill(a, pa, 40 + k * 13);
+        fill(b, pb, 40 + k * 13);
+        if (k == 3) KT_EQ_INT(rm_spill_now(b), 0); /* a finished job waiting for the ones before it */
+        KT_EQ_INT(rm_merge(plain, a), 0);
+        KT_EQ_INT(rm_merge(spilled, b), 0);
+        rm_free(a), rm_free(b);
+    }
+    rm_finish(plain);
+    rm_finish(spilled);
+    KT_CHECK(!rm_spilled(plain));
+    KT_CHECK(rm_spilled(spilled));
+    KT_CHECK(!plain->oom && !spilled->oom);
+    char *x = listing(plain), *y = listing(spilled);
+    KT_REQUIRE(x && y);
+    KT_CHECK(strlen(x) > 10000);
+    KT_CHECK(strcmp(x, y) == 0);
+    KT_EQ_INT(rm_count_of(spilled, "duplicate")->kept, rm_count_of(plain, "duplicate")->kept);
+    KT_EQ_INT(rm_count_of(spilled, "duplicate")->total, rm_count_of(spilled, "duplicate")->kept);
+    /* The examples in memory: at most RM_SPILLED_EXAMPLES per type and
+     * severity, the largest, each with its id in the whole list. */
+    size_t warn = 0;
+    int64_t least = INT64_MAX;
+    for (size_t i = 0; i < spilled->nfindings; i++) {
+        const rm_finding *f = &spilled->findings[i];
+        if (f->tid != RT_DUPLICATE || f->severity != RM_WARNING) continue;
+        warn++;
+        if (f->impact < least) least = f->impact;
+        char want[64];
+        snprintf(want, sizeof want, "%s duplicate p%zu @%lld ", f->id, f->partition, (long long)f->offset);
+        KT_CHECK(strstr(y, want) != NULL);
+        KT_CHECK(f->message != NULL);
+    }
+    KT_EQ_INT(warn, (size_t)rm_count_of(spilled, "duplicate")->by_severity[RM_WARNING] < RM_SPILLED_EXAMPLES
+                        ? (size_t)rm_count_of(spilled, "duplicate")->by_severity[RM_WARNING]
+                        : RM_SPILLED_EXAMPLES);
+    KT_CHECK(least >= 5);
+    free(x), free(y);
+    rm_free(plain), rm_free(spilled);
+    free(ms.buf);
+}
+
+/* A spill that fails loses findings, and the report says so (oom). */
+static void test_listing_spill_fails(void)
+{
+    mem_spill ms = { .fail = true };
+    rm_spill ops = { &ms, ms_reserve, ms_write, ms_read };
+    rm_report *r = rm_create(-1);
+    KT_REQUIRE(r != NULL);
+    rm_set_spill(r, &ops, 1024);
+    fill(r, rm_add_partition(r, "t", 0, "t-0"), 50);
+    rm_finish(r);
+    KT_CHECK(r->oom);
+    KT_CHECK(rm_count_of(r, "duplicate")->kept < rm_count_of(r, "duplicate")->total);
+    rm_free(r);
+}
+
 int main(void)
 {
     KT_RUN(test_ranked);
@@ -214,5 +363,7 @@ int main(void)
     KT_RUN(test_incidents);
     KT_RUN(test_words);
     KT_RUN(test_templates);
+    KT_RUN(test_listing_spilled);
+    KT_RUN(test_listing_spill_fails);
     return kt_done();
 }
