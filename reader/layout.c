@@ -548,7 +548,11 @@ static long add_home(kl_set *s, const char *part_path)
     while (d && rc == 0 && (de = readdir(d)) != NULL) {
         char *full = join(real, de->d_name);
         struct stat st;
-        bool file = full && stat(full, &st) == 0 && S_ISREG(st.st_mode);
+        int serr = full && stat(full, &st) != 0 ? errno : 0;
+        bool file = full && !serr && S_ISREG(st.st_mode);
+        /* A checkpoint that is not a file: said, as in a log directory. */
+        if (full && !file && is_logdir_marker(de->d_name) && (serr || !S_ISDIR(st.st_mode)))
+            rc = not_read(s, full, de->d_name, serr, &st);
         free(full);
         if (!file || !is_logdir_marker(de->d_name)) continue;
         kl_file f;

@@ -315,6 +315,18 @@ static void test_scan_unreadable_entries(void)
     }
     kl_free(s);
 
+    /* A partition given directly: its log directory's checkpoint, a FIFO, is said too. */
+    snprintf(p, sizeof p, "%s/log-start-offset-checkpoint", ld);
+    KT_CHECK(mkfifo(p, 0644) == 0);
+    s = kl_create();
+    KT_REQUIRE(s != NULL);
+    snprintf(p, sizeof p, "%s/orders-0", ld);
+    KT_EQ_INT(kl_add(s, p), 0);
+    kl_finish(s);
+    KT_EQ_INT(s->nparts, 1);
+    KT_CHECK(problem_at(s, "/logs/log-start-offset-checkpoint") != NULL);
+    kl_free(s);
+
     /* Given directly: the same words, not "no Kafka data found". */
     s = kl_create();
     KT_REQUIRE(s != NULL);
