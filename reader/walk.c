@@ -4,11 +4,27 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct kw_walk {
     ks_reader *r;
+    int64_t seg_base;    /* the base offset the segment's name gives, -1 when not named like one */
 };
+
+/* The base offset in a segment's name (20 digits, ".log"), or -1. */
+static int64_t name_base(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    s = s ? s + 1 : path;
+    if (strlen(s) != 24 || strcmp(s + 20, ".log") != 0) return -1;
+    int64_t v = 0;
+    for (int i = 0; i < 20; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (INT64_MAX - (s[i] - '0')) / 10) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
 
 kw_walk *kw_open(const char *path, size_t max_entry, bool no_cache, int live_wait_ms, ke_error *e)
 {
@@ -28,6 +44,7 @@ kw_walk *kw_open(const char *path, size_t max_entry, bool no_cache, int live_wai
     }
     ks_set_live_wait(r, live_wait_ms);
     w->r = r;
+    w->seg_base = name_base(path);
     return w;
 }
 
@@ -49,6 +66,25 @@ int kw_next(kw_walk *w, kb_batch *b, ke_error *e, int64_t *entry_offset)
     if (rc < 0) {
         *entry_offset = ks_error_offset(w->r);
         return KW_ERROR;
+    }
+    /* A segment holds offsets from its base (its name) to base + 2^31 - 1:
+     * indexes store them as 32-bit deltas, and log recovery throws
+     * LogSegmentOffsetOverflowException for a batch whose last offset is
+     * outside (LogSegment.recover, after the checksum). No broker appends
+     * below a segment's base either: it is named after its first offset. */
+    int64_t rel_first, rel_last;
+    if (b->crc_valid && w->seg_base >= 0 &&
+        (__builtin_sub_overflow(b->base_offset, w->seg_base, &rel_first) ||
+         __builtin_sub_overflow(b->last_offset, w->seg_base, &rel_last) || rel_first < 0 || rel_last < 0 ||
+         rel_last > INT32_MAX)) {
+        ke_set(e, KE_CORRUPT, b->pos,
+               "batch at offset %" PRId64 ": offsets %" PRId64 "..%" PRId64 " lie outside the segment's %" PRId64
+               "..%" PRId64 " (an index holds offsets as 31-bit deltas from the base; log recovery throws on it)",
+               b->base_offset, b->base_offset, b->last_offset, w->seg_base,
+               w->seg_base > INT64_MAX - INT32_MAX ? INT64_MAX : w->seg_base + INT32_MAX);
+        e->file = ks_path(w->r);
+        *entry_offset = b->base_offset;
+        return KW_BAD_CRC;
     }
     if (b->crc_valid) return KW_BATCH;
     ke_set(e, KE_CRC, b->pos, "checksum mismatch (%s stored 0x%08x, computed 0x%08x) in the batch at offset %" PRId64,

@@ -45,7 +45,8 @@ int64_t kw_size(const kw_walk *w);
 enum {
     KW_END = 0,      /* no more readable entries */
     KW_BATCH = 1,    /* an entry whose checksum matches */
-    KW_BAD_CRC = 2,  /* an entry whose checksum does not: *e says so (KE_CRC), with both values */
+    KW_BAD_CRC = 2,  /* an entry shown but not trusted: its checksum does not match (KE_CRC, with
+                      * both values), or its offsets lie outside its segment's (KE_CORRUPT) */
     KW_ERROR = -1    /* an entry that could not be read: *e; reading goes on where it can */
 };
 
