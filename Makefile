@@ -123,7 +123,7 @@ fuzz-long: fuzz
 # The builds, then the suites, both on every CPU (tests/run_all.sh).
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 check: deps-test
-	@$(MAKE) --no-print-directory -j$(NPROC) kaudit $(TESTS) $(A)/kaudit $(A_TESTS) $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory -j$(NPROC) kaudit $(TESTS) $(A)/kaudit $(A_TESTS) $(FUZZ_BIN) $(B)/tests/peakrss
 	@bash tests/run_all.sh
 
 bench: all

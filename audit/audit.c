@@ -103,11 +103,20 @@ void ka_partition_free(ka_partition *p)
     free(p);
 }
 
+bool ka_over_budget_only(const ka_partition *p)
+{
+    return p->over_budget && !p->oom && p->index_state == KA_INDEX_OK;
+}
+
 const char *ka_incomplete(const ka_partition *p, char *buf, size_t cap)
 {
     if (p->oom)
         snprintf(buf, cap, "out of memory: %" PRId64 " allocation%s failed (%s first), so not everything was checked",
                  p->oom, p->oom == 1 ? "" : "s", p->oom_what);
+    else if (p->over_budget)
+        snprintf(buf, cap, "%s outgrew its share of --max-memory (%zu KiB for the producers' state and open "
+                           "transactions' records): %" PRId64 " not kept, so not everything was checked",
+                 p->over_what, (p->state_limit ? p->state_limit : p->mem_limit) >> 10, p->over_budget);
     else if (p->index_state == KA_INDEX_ERROR)
         snprintf(buf, cap, "duplicates not checked from offset %" PRId64 ": out of memory, or the spill to disk failed",
                  p->index_stop);
@@ -224,8 +233,8 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     ka_prod *x = ka_prod_get(p, b->producer_id);
     if (!x) return;
     if (!p->keep_binfo && b->is_transactional && p->cur_bidx != KQ_EMPTY) {
-        if (GROW_STATE(p, x->tb, x->ntb, x->captb) == 0) x->tb[x->ntb++] = (ka_tbatch){ p->cur_bidx, bi };
-        else ka_oom(p, "an open transaction's batches");
+        if (GROW_STATE(p, x->tb, x->ntb, x->captb, "an open transaction's batches") == 0)
+            x->tb[x->ntb++] = (ka_tbatch){ p->cur_bidx, bi };
     }
     /* A producer silent for longer than the expiration is forgotten (7.8). */
     if (x->known && x->txn_first < 0 && x->last_ts >= 0 && wsub(b->max_timestamp, x->last_ts) >= p->o->producer_expiration_ms)
@@ -274,8 +283,7 @@ void ka_record(ka_partition *p, const kb_record *r)
     ka_fingerprint(p, r, &lo, &hi, &aux);
     if (p->cur.is_transactional && p->cur.producer_id >= 0) {
         ka_prod *x = ka_prod_find(p, p->cur.producer_id);
-        if (x && GROW_STATE(p, x->pend, x->npend, x->cappend) < 0) ka_oom(p, "an open transaction's records");
-        else if (x) {
+        if (x && GROW_STATE(p, x->pend, x->npend, x->cappend, "an open transaction's records") == 0) {
             ka_pending *pe = &x->pend[x->npend++];
             pe->lo = lo, pe->hi = hi, pe->offset = r->offset, pe->timestamp = r->client_timestamp;
             pe->batch = p->cur_bidx, pe->aux = aux;

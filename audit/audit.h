@@ -203,6 +203,11 @@ bool ka_index_full(const ka_partition *p);
  */
 const char *ka_incomplete(const ka_partition *p, char *buf, size_t cap);
 
+/* Was the partition incomplete only because its state outgrew its share
+ * of the memory (ka_state_limit), with no allocation failed and the index
+ * answering? Then another pass with the same limits gives the same. */
+bool ka_over_budget_only(const ka_partition *p);
+
 /*
  * Will the index pass its limit before the end, if it keeps growing as it
  * did over the `fraction` (0 to 1) of the partition read so far? A guess

@@ -43,8 +43,7 @@ ka_prod *ka_prod_get(ka_partition *p, int64_t pid)
     if (x) return x;
     if ((p->nprods + 1) * 2 > p->pmap_cap) {
         size_t ncap = p->pmap_cap ? p->pmap_cap * 2 : 64;
-        if (ka_state_room(p, (ncap - p->pmap_cap) * sizeof *p->pmap) < 0)
-            return ka_oom(p, "the state of a producer (over --max-memory)"), NULL;
+        if (ka_state_room(p, (ncap - p->pmap_cap) * sizeof *p->pmap, "the state of a producer") < 0) return NULL;
         uint32_t *nm = calloc(ncap, sizeof *nm);
         if (!nm) return ka_oom(p, "the state of a producer"), NULL;
         free(p->pmap);
@@ -52,7 +51,7 @@ ka_prod *ka_prod_get(ka_partition *p, int64_t pid)
         p->pmap_cap = ncap;
         for (size_t i = 0; i < p->nprods; i++) p->pmap[pmap_slot(p, p->prods[i].pid)] = (uint32_t)i + 1;
     }
-    if (GROW_STATE(p, p->prods, p->nprods, p->capprods) < 0) return ka_oom(p, "the state of a producer"), NULL;
+    if (GROW_STATE(p, p->prods, p->nprods, p->capprods, "the state of a producer") < 0) return NULL;
     x = &p->prods[p->nprods];
     memset(x, 0, sizeof *x);
     x->pid = pid;

@@ -258,15 +258,22 @@ static void index_trouble(ka_partition *p, int rc, int64_t offset)
     p->index_stop = offset;
 }
 
-int ka_state_room(ka_partition *p, size_t more)
+/* A growth of the state refused at its limit: said by ka_incomplete. */
+static int over_budget(ka_partition *p, const char *what)
+{
+    if (!p->over_budget++) p->over_what = what;
+    return -1;
+}
+
+int ka_state_room(ka_partition *p, size_t more, const char *what)
 {
     size_t now = p->state_bytes + more;
-    if (p->state_limit && now > p->state_limit) return -1;
+    if (p->state_limit && now > p->state_limit) return over_budget(p, what);
     size_t table = p->capbinfo * sizeof(ka_binfo);
     if (p->mem_limit && table + now + kq_bytes(&p->q) > p->mem_limit) {
         /* The index gives way: a spill moves it to disk. */
         if (p->index_state == KA_INDEX_OK) index_trouble(p, KQ_FULL, p->cur.base_offset);
-        return -1;
+        return over_budget(p, what);
     }
     p->state_bytes = now;
     if (p->mem_limit) kq_set_limit(&p->q, p->mem_limit - table - now);

@@ -209,6 +209,8 @@ struct ka_partition {
     int64_t log_start;    /* from log-start-offset-checkpoint, -1 when unknown */
 
     int64_t oom;          /* allocations that failed: what they were for is not fully checked */
+    int64_t over_budget;  /* growths of the state refused at its memory limit (ka_state_room) ... */
+    const char *over_what; /* ... the first of them for this */
     const char *oom_what; /* the first of them */
     int64_t expect_bytes; /* the partition's segment bytes (ka_expect_bytes), 0 unknown */
     int64_t seg_done;     /* bytes of the segments before the current one */
@@ -240,18 +242,21 @@ static inline int grow_array(void **arr, size_t n, size_t *cap, size_t size)
 
 #define GROW(arr, n, cap) grow_array((void **)&(arr), (n), &(cap), sizeof *(arr))
 
-/* The producers' state grows by `more` bytes: within the memory limit?
- * 0, or -1 when it would pass it (runs.c: the index stops answering, or
- * with a spill the partition is incomplete). */
-int ka_state_room(ka_partition *p, size_t more);
+/* The producers' state grows by `more` bytes for `what`: within the
+ * memory limit? 0, or -1 when it would pass it, counted (ka_incomplete);
+ * with an index in memory, the index gives way first (a spill follows). */
+int ka_state_room(ka_partition *p, size_t more, const char *what);
 
-/* GROW for the arrays counted in state_bytes: the growth is counted first,
- * and refused past the limit like an allocation that failed. */
-#define GROW_STATE(p, arr, n, cap)                                                                 \
+/* GROW for the arrays counted in state_bytes: the growth is counted first
+ * and may be refused at the limit (ka_state_room); an allocation that
+ * fails is counted too (ka_oom). 0, or -1 when the element has no room. */
+#define GROW_STATE(p, arr, n, cap, what)                                                           \
     ((n) < (cap) ? 0                                                                               \
-     : ka_state_room((p), ((cap) ? (cap) : 16) * sizeof *(arr)) < 0                                \
+     : ka_state_room((p), ((cap) ? (cap) : 16) * sizeof *(arr), (what)) < 0                        \
          ? -1                                                                                      \
-         : (GROW(arr, n, cap) < 0 ? ((p)->state_bytes -= ((cap) ? (cap) : 16) * sizeof *(arr), -1) : 0))
+         : (GROW(arr, n, cap) < 0                                                                  \
+                ? ((p)->state_bytes -= ((cap) ? (cap) : 16) * sizeof *(arr), ka_oom((p), (what)))  \
+                : 0))
 
 static inline void ka_set_producer(rm_finding *f, int64_t pid, int32_t epoch)
 {

@@ -356,7 +356,7 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
 {
     const char *name = j->part ? j->part->path : j->file->path;
     bool mib = INDEX_SHARE(e) >= ((size_t)1 << 20);
-    notice(e, "kaudit: %s: the duplicate index needs more than its %zu %s share of --max-memory; "
+    notice(e, "kaudit: %s: the duplicate index and the producers' state need more than their %zu %s share of --max-memory; "
               "auditing it in two passes with a spill in %s",
            name, INDEX_SHARE(e) >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_dir_base(e->spills));
     if (e->cb && e->cb->more_work) e->cb->more_work(e->cb->ctx, 2 * j->bytes);
@@ -370,11 +370,12 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
     /* A recording pass that could not record everything (out of memory)
      * leaves answers the replay cannot trust: as if the spill failed. */
     if (rc == 0 && j->unchecked[0]) rc = -2;
+    if (rc == 2) rc = 0; /* the state outgrew its share: the replay says so, the spill is sound */
     if (rc == 0 && sp_error(sp)[0] == '\0' && sp_resolve(sp) == 0) {
         ep_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e),
                            .state = INDEX_SHARE(e) / 2, .ring = RING_SHARE(e) };
         rc = job_pass(e, j, dc, &replay, &j->out);
-        if (rc == 0 && sp_error(sp)[0] == '\0') {
+        if ((rc == 0 || rc == 2) && sp_error(sp)[0] == '\0') {
             sp_free(sp);
             return 0;
         }

@@ -333,6 +333,7 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
         char buf[256];
         const char *w = ka_incomplete(ka, buf, sizeof buf);
         if (w) snprintf(why, cap, "%s", w);
+        if (w && ka_over_budget_only(ka)) rc = 2;
     }
     ka_partition_free(ka);
     return rc;

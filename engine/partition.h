@@ -52,8 +52,10 @@ typedef struct ep_input {
 /* Audit `in` into `rep` (a new partition of it) with its index kept as
  * `plan` says, decompressing into `dc`. 0; 1 when the plan said to stop at
  * the memory limit and it was reached, or when cancelled (the partition is
- * then incomplete); -1 when out of memory. When it returns 0 but could not
- * check everything (ka_incomplete), `why` (cap bytes) says why, else "". */
+ * then incomplete); -1 when out of memory. When it returns 0 or 2 but could
+ * not check everything (ka_incomplete), `why` (cap bytes) says why, else
+ * "": 2 when only because the producers' state outgrew its share (the
+ * same in every pass with the same plan). */
 int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep, char *why, size_t cap);
 
 /* The bytes of the segment files (KL_SEGMENT) among `n` files, as stat
