@@ -176,16 +176,20 @@ def oracle_distinct(pdir):
     return len(pairs), batches
 
 
-def must_spill_at_96k(distinct, batches):
-    """Whether a 96 KiB limit must (True), must not (False) or may (None)
-    spill. The limit covers the index (32-byte slots at a load of at most
-    3/4, while growing both old and new table) and the batch table (48 bytes
-    a batch): more than 1,536 distinct records or 1,024 batches cannot fit;
-    up to 768 and 512 always do (the table reserved up front has at least
-    1,024 slots, at most a third of the limit, and 512 batches take 24 KiB)."""
-    if distinct > 1536 or batches > 1024:
+def must_spill(distinct, batches, limit_kib=96):
+    """Whether an index share of `limit_kib` KiB (half of a job's share of
+    --max-memory: 96 KiB at --max-memory 256K with one job) must (True),
+    must not (False) or may (None) spill. The limit covers the index
+    (32-byte slots at a load of at most 3/4, while growing both old and new
+    table) and the batch table (48 bytes a batch): at 96 KiB, more than
+    1,536 distinct records or 1,024 batches cannot fit; up to 768 and 512
+    always do (the table reserved up front has at least 1,024 slots, at most
+    a third of the limit, and 512 batches take 24 KiB); the bounds grow with
+    the limit."""
+    k = limit_kib / 96.0
+    if distinct > 1536 * k or batches > 1024 * k:
         return True
-    if distinct <= 768 and batches <= 512:
+    if distinct <= 768 * k and batches <= 512 * k:
         return False
     return None
 
@@ -333,7 +337,7 @@ def audit_case(case, exp, notes_out):
 
     # The same audit with 96 KiB for the duplicate index and the batch table
     # (--max-memory 256K at --jobs 1: a quarter is the findings, half the rest the index)
-    # (see must_spill_at_96k): larger partitions are audited in two passes
+    # (see must_spill): larger partitions are audited in two passes
     # with a spill to disk (issue 5), and the report must not change by a byte.
     err = []
     spilled, spilled_status = run_audit(exp["dir"], extra=["--jobs", "1", "--max-memory", "256K"], stderr_out=err)
@@ -341,7 +345,7 @@ def audit_case(case, exp, notes_out):
     case.check(spilled == report, "the report with --max-memory 256K (spilled) differs from the one in memory")
     case.eq("exit status with --max-memory 256K", spilled_status, status)
     distinct, batches = oracle_distinct(os.path.join(REPO, exp["partition_dir"]))
-    want = must_spill_at_96k(distinct, batches)
+    want = must_spill(distinct, batches)
     if want is not None:
         case.eq("spilled with --max-memory 256K (kafka-python: %d distinct records, %d batches)"
                 % (distinct, batches), "two passes" in err[0], want)

@@ -132,7 +132,7 @@ def test_unwritable_tmpdir(tmp):
     check("the report says where duplicate checks stopped",
           any("duplicates not checked from offset" in n for n in notes), str(notes))
     # Where the 96 KiB stop: 768 distinct records in 512 batches always fit
-    # (test_audit.must_spill_at_96k), 1,537 or 1,025 never do. So the index
+    # (test_audit.must_spill), 1,537 or 1,025 never do. So the index
     # stops after the first such record or batch, and at or before the
     # second; kafka-python says where those are.
     sys.path.insert(0, os.path.join(REPO, "tests"))
