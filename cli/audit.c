@@ -104,7 +104,9 @@ static const char audit_usage[] =
     "\n"
     "Exit codes: 0 no finding at or above --fail-on, 1 such findings, 2 could not\n"
     "run (usage error, or an input that could not be read at all) or could not\n"
-    "finish (a partition's duplicates not checked to the end: no disk for a spill).\n";
+    "finish (something not checked: no disk for a spill, memory --max-memory or\n"
+    "the system could not give, a file named like Kafka's that is not one), or\n"
+    "the report could not be written (a full disk).\n";
 
 /* "1d", "36h", "90m", "30s", "500ms" or plain milliseconds. */
 static int parse_duration(const char *s, int64_t *ms)

@@ -24,7 +24,8 @@ static const char usage[] =
     "is safe to run on a live broker.\n"
     "\n"
     "Run 'kaudit COMMAND --help' for the options of a command.\n"
-    "Exit codes: 0 clean, 1 problems found in the data, 2 usage error or unreadable input.\n";
+    "Exit codes: 0 clean, 1 problems found in the data, 2 usage error, input not read\n"
+    "or not fully checked, or output not written.\n";
 
 /* A command's exit status, unless stdout holds what could not be written
  * and the command did not say so (each says its own write errors, and

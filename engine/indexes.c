@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "reader/segment.h"
@@ -50,6 +51,11 @@ static void load_one(const char *log_path, int64_t base, const char *ext, ki_kin
     strcpy(s->path + n - 4, ext);
     size_t len;
     ke_error e;
+    /* Something named like the index that is not a file (a FIFO, a device,
+     * a link to one) is in the report's problems already (reader/layout.c
+     * lists it): not read, and not said twice. */
+    struct stat st;
+    if (stat(s->path, &st) == 0 && !S_ISREG(st.st_mode)) return;
     if (ks_read_file(s->path, INDEX_FILE_CAP, &s->buf, &len, &e) < 0) {
         /* A missing index is normal (copied directories, active segments). */
         s->failed = e.code != KE_IO || access(s->path, F_OK) == 0;
