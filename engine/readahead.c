@@ -101,7 +101,12 @@ static int copy_in(ra_slot *s, const ra_item *x)
  * empty. */
 #define RA_WAKE 4
 
-static bool ring_full(const ra_ring *r) { return r->count == RA_SLOTS || (r->count > 0 && r->bytes >= r->max_bytes); }
+/* No room for an item of `need` bytes: the ring holds at most max_bytes of
+ * items, and one item larger than that only alone (lent, ring_emit). */
+static bool ring_full(const ra_ring *r, size_t need)
+{
+    return r->count == RA_SLOTS || (r->count > 0 && r->bytes + need > r->max_bytes);
+}
 
 /* The bytes a copy of x takes (copy_in). */
 static size_t item_bytes(const ra_item *x)
@@ -114,9 +119,10 @@ static size_t item_bytes(const ra_item *x)
 static int ring_emit(void *sink, const ra_item *x)
 {
     ra_ring *r = sink;
-    bool lend = item_bytes(x) > r->max_bytes;
+    size_t need = item_bytes(x);
+    bool lend = need > r->max_bytes;
     pthread_mutex_lock(&r->lock);
-    while (!r->stopped && (lend ? r->count > 0 : ring_full(r))) {
+    while (!r->stopped && (lend ? r->count > 0 : ring_full(r, need))) {
         if (r->auditor_waits) pthread_cond_signal(&r->items);
         r->reader_waits = true;
         pthread_cond_wait(&r->room, &r->lock);
@@ -127,6 +133,16 @@ static int ring_emit(void *sink, const ra_item *x)
         return -1;
     }
     ra_slot *s = &r->slot[(r->head + r->count) % RA_SLOTS];
+    /* Room for the copy within max_bytes: the buffers the empty slots keep
+     * for reuse go first (they are the reader's until counted). */
+    for (size_t k = r->count + 1; !lend && k < RA_SLOTS && r->kept + (need > s->cap ? need - s->cap : 0) > r->max_bytes;
+         k++) {
+        ra_slot *e = &r->slot[(r->head + k) % RA_SLOTS];
+        r->kept -= e->cap;
+        free(e->buf);
+        e->buf = NULL;
+        e->cap = 0;
+    }
     size_t cap = s->cap;
     pthread_mutex_unlock(&r->lock);
     /* The slot is ours until it is counted: copy without the lock. */
@@ -149,7 +165,7 @@ static int ring_emit(void *sink, const ra_item *x)
     r->count++;
     r->bytes += s->used;
     r->kept += s->cap - cap;
-    if (r->auditor_waits && (lend || r->count >= RA_WAKE || ring_full(r))) pthread_cond_signal(&r->items);
+    if (r->auditor_waits && (lend || r->count >= RA_WAKE || ring_full(r, 0))) pthread_cond_signal(&r->items);
     /* A lent batch lives in the reader's memory: wait until it is audited. */
     while (lend && r->count > 0) {
         r->reader_waits = true;
