@@ -191,29 +191,26 @@ def system_limit():
 def listing():
     tmp = tempfile.mkdtemp(prefix="kaudit-memory-")
     try:
-        copies = 2 if ASAN else 4
+        copies = 1 if ASAN else 2
         for i in range(copies):
             dst = os.path.join(tmp, "metrics-%d" % i)
             os.makedirs(dst)
             for f in os.listdir(CORPUS_PART):
                 shutil.copy(os.path.join(CORPUS_PART, f), dst)
         out = os.path.join(tmp, "report.json")
-        one = os.path.join(tmp, "one.json")
-        rc1, _, err1, _ = run(["audit", "--format", "json", "--max-examples", "-1", "--fail-on", "none",
-                               os.path.join(tmp, "metrics-0")], out_path=one)
-        each = len(report_of(open(one, "rb").read()).get("findings", []))
-        check("listing: one copy has thousands of findings", each > 10000, "%d (exit %d %s)" % (each, rc1, err1[-200:]))
         rc, _, err, mib = run(["audit", "--format", "json", "--max-examples", "-1", "--max-memory", "16M",
                                "--fail-on", "none", "--tmpdir", tmp] + [os.path.join(tmp, "metrics-%d" % i)
                                                                         for i in range(copies)], out_path=out)
         check("listing: exit 0", rc == 0, "exit %d %s" % (rc, err[-300:]))
         data = open(out, "rb").read()
         ids = re.findall(rb'\{"id":"F(\d+)"', data)
-        check("listing: every finding listed, numbered in order", len(ids) == copies * each and
-              ids == [str(i + 1).encode() for i in range(len(ids))], "%d listed, %d expected" % (len(ids), copies * each))
         rep = report_of(data)
+        counted = sum(rep.get("summary", {}).get("findings_by_severity", {}).values())
+        check("listing: tens of thousands of findings", counted > 20000 * copies, str(counted))
+        check("listing: every finding counted is listed, numbered in order", len(ids) == counted and
+              ids == [str(i + 1).encode() for i in range(len(ids))], "%d listed, %d counted" % (len(ids), counted))
         check("listing: nothing omitted", rep.get("findings_omitted") == {}, str(rep.get("findings_omitted")))
-        under("listing --max-examples -1 (%d findings)" % (copies * each), mib, 16)
+        under("listing --max-examples -1 (%d findings)" % counted, mib, 16)
         check("listing: the spill is gone", not [d for d in os.listdir(tmp) if d.startswith("kaudit-")],
               str(os.listdir(tmp)))
     finally:
