@@ -141,6 +141,7 @@ install: all $(LIB)
 	install -m 644 report/model.h $(DESTDIR)$(PREFIX)/include/kaudit/report/model.h
 	install -m 644 report/types.h $(DESTDIR)$(PREFIX)/include/kaudit/report/types.h
 	install -m 644 report/escape.h $(DESTDIR)$(PREFIX)/include/kaudit/report/escape.h
+	install -m 644 report/listing.h $(DESTDIR)$(PREFIX)/include/kaudit/report/listing.h
 
 clean:
 	rm -rf build kaudit

@@ -78,7 +78,9 @@ typedef struct kaudit_config {
     int redact;                /* KAUDIT_REDACT_* */
     uint64_t redact_key;       /* keys the redaction tokens */
     long jobs;                 /* threads; 0: one per online CPU */
-    int64_t max_memory;        /* bytes for every job's duplicate index together */
+    int64_t max_memory;        /* bytes for all that grows with the data: the jobs' indexes,
+                                * state, decompression and read-ahead, and the listed
+                                * findings (engine/engine.c says how it is shared) */
     size_t max_entry;          /* the largest entry read (decompressed), bytes */
     bool no_cache;             /* drop what was read from the page cache */
     int live_wait_ms;          /* watch a segment's partial tail this long for a live write */
@@ -135,7 +137,11 @@ int kaudit_add_path(kaudit_engine *e, const char *path, kaudit_error *err);
  * (engine/spill.h, sp_dir_sweep); a notice says how many. */
 int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err);
 
-/* The report (after kaudit_run): the model every renderer reads. */
+/* The report (after kaudit_run): the model every renderer reads. Its
+ * `findings` are the examples kept; every finding listed (all of them with
+ * max_examples < 0, spilled to the temporary folder past the report's
+ * share of max_memory) is read in report order through rm_iter
+ * (report/listing.h), as the JSON renderer does. */
 const rm_report *kaudit_report(const kaudit_engine *e);
 
 /* What the front end needs for its exit status. */
