@@ -7,7 +7,9 @@
  * recording every lookup, kq_resolve, a pass replaying the answers; the
  * spill is kept in memory here) must give the same JSON report (runs held
  * for the partition's end, some decided early for want of room, included),
- * and one with a tiny memory limit must stop cleanly. */
+ * and one with a tiny memory limit must stop cleanly. And the report that
+ * lists every finding gives the same JSON when its list is spilled (in
+ * memory here) past a budget of a few findings (report/listing.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,9 @@
 #include "audit/indexcheck.h"
 #include "fuzz/memfd.h"
 #include "reader/segment.h"
+#include "report/listing.h"
 #include "report/render.h"
+#include "tests/memlisting.h"
 #include "tests/memspill.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,6 +33,7 @@ static FILE *devnull;
 static void on_index(void *arg, const ke_error *e, int64_t offset) { ka_index_problem(arg, e, offset); }
 
 static ms_spill spill; /* reused from input to input */
+static ml_spill listing;
 
 static void check(int ok)
 {
@@ -36,13 +41,19 @@ static void check(int ok)
 }
 
 /* Audit the segment at `path` with the index in `mode`; the JSON report
- * (without its generated_at) in *json, or NULL when not wanted. */
-static void audit(const char *path, int mode, size_t limit, char **json)
+ * (without its generated_at) in *json, or NULL when not wanted. With
+ * `list_all` every finding is kept, spilled past `list_budget` bytes when
+ * that is not 0. */
+static void audit(const char *path, int mode, size_t limit, char **json, bool list_all, size_t list_budget)
 {
     ka_options o;
     ka_options_init(&o);
     o.producer_expiration_ms = 1000; /* make expiry reachable */
-    rm_report *r = rm_create(8);
+    rm_report *r = rm_create(list_all ? -1 : 8);
+    if (list_budget) {
+        ml_init(&listing);
+        rm_set_spill(r, &listing.ops, list_budget);
+    }
     size_t idx = rm_add_partition(r, "orders", 0, path);
     ka_partition *ka = ka_partition_create(&o, r, idx, "orders");
     ka_held_limit(ka, 8 << 10); /* a few runs held to the end: the rest decided early, alike in every mode */
@@ -85,7 +96,7 @@ static void audit(const char *path, int mode, size_t limit, char **json)
         rr_json(r, m, "0.0.0");
         fclose(m);
     }
-    if (mode == KQ_MEMORY && !limit) {
+    if (mode == KQ_MEMORY && !limit && !list_all) {
         rr_text(r, devnull, "0.0.0", 5, true);
         rr_html(r, devnull, "0.0.0");
         rr_markdown(r, devnull, "0.0.0", 5);
@@ -102,16 +113,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fd < 0) return 0;
 
     char *mem = NULL, *replayed = NULL;
-    audit(path, KQ_MEMORY, 0, &mem);
+    audit(path, KQ_MEMORY, 0, &mem, false, 0);
     if (!spill.ops.put) ms_init(&spill);
     ms_clear(&spill);
-    audit(path, KQ_RECORD, 0, NULL);
+    audit(path, KQ_RECORD, 0, NULL, false, 0);
     check(ms_resolve(&spill, 1) == 0);
-    audit(path, KQ_REPLAY, 0, &replayed);
+    audit(path, KQ_REPLAY, 0, &replayed, false, 0);
     check(mem && replayed && strcmp(mem, replayed) == 0);
     free(mem);
     free(replayed);
-    audit(path, KQ_MEMORY, 64 << 10, NULL);
+    audit(path, KQ_MEMORY, 64 << 10, NULL, false, 0);
+    /* Every finding listed, in memory and spilled. */
+    char *all = NULL, *spilled = NULL;
+    audit(path, KQ_MEMORY, 0, &all, true, 0);
+    audit(path, KQ_MEMORY, 0, &spilled, true, 2048);
+    check(all && spilled && strcmp(all, spilled) == 0);
+    free(all);
+    free(spilled);
     close(fd);
     return 0;
 }

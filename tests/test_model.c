@@ -6,6 +6,7 @@
 #include "kt.h"
 
 #include "report/listing.h"
+#include "tests/memlisting.h"
 #include "report/model.h"
 #include "report/render.h"
 #include "report/types.h"
@@ -210,44 +211,6 @@ static void test_templates(void)
 
 /* ---- the listing past the memory share (report/listing.h) ---------------- */
 
-/* An rm_spill over a growing buffer, failing when told. */
-typedef struct mem_spill {
-    unsigned char *buf;
-    uint64_t end, cap;
-    bool fail;
-} mem_spill;
-
-static int ms_reserve(void *ctx, uint64_t n, uint64_t *pos)
-{
-    mem_spill *m = ctx;
-    if (m->fail) return -1;
-    if (m->end + n > m->cap) {
-        uint64_t ncap = (m->end + n) * 2;
-        unsigned char *nb = realloc(m->buf, ncap);
-        if (!nb) return -1;
-        m->buf = nb, m->cap = ncap;
-    }
-    *pos = m->end;
-    m->end += n;
-    return 0;
-}
-
-static int ms_write(void *ctx, uint64_t pos, const void *buf, size_t n)
-{
-    mem_spill *m = ctx;
-    if (m->fail || pos + n > m->end) return -1;
-    memcpy(m->buf + pos, buf, n);
-    return 0;
-}
-
-static int ms_read(void *ctx, uint64_t pos, void *buf, size_t n)
-{
-    mem_spill *m = ctx;
-    if (pos + n > m->end) return -1;
-    memcpy(buf, m->buf + pos, n);
-    return 0;
-}
-
 /* Partition k's findings, in an order the report must sort: duplicates of
  * impacts 1..n at falling offsets, a corrupt_file with no offset, and
  * every third duplicate grouped into a retry incident. */
@@ -290,15 +253,16 @@ static char *listing(const rm_report *r)
  * examples kept in memory are the best of each type with their ids. */
 static void test_listing_spilled(void)
 {
-    mem_spill ms = { 0 };
-    rm_spill ops = { &ms, ms_reserve, ms_write, ms_read };
+    ml_spill ms = { 0 };
+    ml_init(&ms);
+    const rm_spill *ops = &ms.ops;
     rm_report *plain = rm_create(-1), *spilled = rm_create(-1);
     KT_REQUIRE(plain && spilled);
-    rm_set_spill(spilled, &ops, 4096);
+    rm_set_spill(spilled, ops, 4096);
     for (int k = 0; k < 6; k++) {
         rm_report *a = rm_create(-1), *b = rm_create(-1);
         KT_REQUIRE(a && b);
-        if (k % 2) rm_set_spill(b, &ops, 2048); /* some jobs spill on their own, some not */
+        if (k % 2) rm_set_spill(b, ops, 2048); /* some jobs spill on their own, some not */
         size_t pa = rm_add_partition(a, "t", k, "t-k"), pb = rm_add_partition(b, "t", k, "t-k");
         fill(a, pa, 40 + k * 13);
         fill(b, pb, 40 + k * 13);
@@ -338,17 +302,18 @@ static void test_listing_spilled(void)
     KT_CHECK(least >= 5);
     free(x), free(y);
     rm_free(plain), rm_free(spilled);
-    free(ms.buf);
+    ml_free(&ms);
 }
 
 /* A spill that fails loses findings, and the report says so (oom). */
 static void test_listing_spill_fails(void)
 {
-    mem_spill ms = { .fail = true };
-    rm_spill ops = { &ms, ms_reserve, ms_write, ms_read };
+    ml_spill ms = { 0 };
+    ml_init(&ms);
+    ms.fail = true;
     rm_report *r = rm_create(-1);
     KT_REQUIRE(r != NULL);
-    rm_set_spill(r, &ops, 1024);
+    rm_set_spill(r, &ms.ops, 1024);
     fill(r, rm_add_partition(r, "t", 0, "t-0"), 50);
     rm_finish(r);
     KT_CHECK(r->oom);
