@@ -13,6 +13,7 @@
 #include <xxhash.h>
 
 #include "report/types.h"
+#include "groups.h"
 #include "state.h"
 
 /* An allocation for `what` failed: the partition's report is incomplete
@@ -72,6 +73,10 @@ ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t inde
         return NULL;
     }
     p->coordinator = ka_topic_coordinator(topic);
+    if (strcmp(topic, "__consumer_offsets") == 0 && !(p->groups = kg_create())) {
+        ka_partition_free(p);
+        return NULL;
+    }
     p->rule = o->dup_topics && regexec(o->dup_topics, topic, 0, NULL, 0) == 0 ? NULL : ka_topic_repetition_rule(topic);
     p->internal = p->rule && strcmp(p->rule, "internal") == 0;
     p->max_ple = -1;
@@ -89,6 +94,7 @@ void ka_partition_free(ka_partition *p)
         free(p->snaps[i].file);
         free(p->snaps[i].e);
     }
+    kg_free(p->groups);
     free(p->prods);
     free(p->pmap);
     free(p->binfo);
@@ -273,6 +279,7 @@ void ka_record(ka_partition *p, const kb_record *r)
         }
         return;
     }
+    if (p->groups && r->offset >= p->log_start) kg_record(p, p->groups, r);
     rm_partition *rp = &p->r->partitions[p->index];
     rp->records++;
     /* Below the log start offset a record is gone for every reader: it is
@@ -336,7 +343,10 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
         if (p->ctrl_bad) rm_field_str(f, "detail", p->ctrl_msg);
         else rm_field_str(f, "control_type", kb_control_name(p->ctrl_type));
     }
-    if (b->is_control && b->producer_id >= 0 && b->count > 0 && txn_marker && !p->ctrl_bad) ka_marker(p);
+    if (b->is_control && b->producer_id >= 0 && b->count > 0 && txn_marker && !p->ctrl_bad) {
+        ka_marker(p);
+        kg_marker(p, p->groups, b->producer_id, p->ctrl_type == KB_CTRL_COMMIT);
+    }
     /* An exact sequence repeat whose records differ is not a retry. */
     if (p->cur_repeat && p->cur_repeat_unseen)
         rm_partition_note(p->r, p->index,
@@ -431,6 +441,7 @@ void ka_file_problem(ka_partition *p, const ke_error *e, int kind)
 void ka_partition_end(ka_partition *p)
 {
     ka_dup_end(p);
+    kg_end(p, p->groups);
     if (p->index_state == KA_INDEX_CHANGED)
         rm_partition_note(p->r, p->index,
                           "duplicates not checked from offset %" PRId64 ": the data changed between the two passes "

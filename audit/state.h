@@ -208,6 +208,7 @@ struct ka_partition {
     size_t nsnaps, next_snap;
     int64_t log_start;    /* from log-start-offset-checkpoint, -1 when unknown */
 
+    struct kg_state *groups; /* __consumer_offsets: the consumer groups' replay (groups.h), else NULL */
     int64_t oom;          /* allocations that failed: what they were for is not fully checked */
     int64_t over_budget;  /* growths of the state refused at its memory limit (ka_state_room) ... */
     const char *over_what; /* ... the first of them for this */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "audit/groups.h"
 #include "engine/partition.h"
 #include "engine/spill.h"
 #include "reader/layout.h"
@@ -589,6 +590,7 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     int rc = !e->jobs || run_jobs(e, threads < 1 ? 1 : threads) < 0 ? KAUDIT_ENOMEM : 0;
     free(e->jobs);
     e->jobs = NULL;
+    kg_check_positions(e->rep); /* consumer groups against the partitions they read */
     rm_finish(e->rep);
     e->cb = NULL;
     if (e->rep->oom && rc == 0) rc = KAUDIT_ENOMEM; /* something counted was not kept: not complete */

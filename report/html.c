@@ -476,6 +476,89 @@ static void incidents(const rm_report *r, FILE *f)
     fputs("</tbody></table></section>\n", f);
 }
 
+/* One event of a group's history: a GroupMetadata record, or a commit that
+ * went back (a kept finding). */
+typedef struct gevent {
+    int64_t ts;
+    const rm_generation *gen;
+    const rm_finding *back;
+} gevent;
+
+static int cmp_gevent(const void *a, const void *b)
+{
+    const gevent *x = a, *y = b;
+    if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
+    return (x->back != NULL) - (y->back != NULL); /* a rebalance before the commit at the same time */
+}
+
+#define GROUPS_SHOWN 200
+
+/* Consumer groups: a line each, and for those whose commits went back,
+ * their history in time order, rebalances beside the commits, so that a
+ * reader sees what came before each one. */
+static void groups(const rm_report *r, FILE *f)
+{
+    if (!r->ngroups) return;
+    fputs("<section id=\"groups\"><h2>Consumer groups</h2>\n<p class=\"intro\">Replayed from the "
+          "<code>__consumer_offsets</code> partitions audited: each group's generations (a rebalance starts one; "
+          "0 members: the group was empty) and its committed offsets.</p>\n<table><thead><tr><th>group</th>"
+          "<th>coordinator partition</th><th class=\"num\">generations</th><th class=\"num\">commits</th>"
+          "<th class=\"num\">went back</th><th class=\"num\">partitions read</th></tr></thead><tbody>\n",
+          f);
+    for (size_t i = 0; i < r->ngroups && i < GROUPS_SHOWN; i++) {
+        const rm_cgroup *g = &r->groups[i];
+        const rm_partition *p = &r->partitions[g->partition];
+        fputs("<tr><td>", f);
+        esc(f, g->name);
+        if (g->deleted) fputs(" (deleted)", f);
+        fputs("</td><td>", f);
+        esc(f, p->topic);
+        fprintf(f, "-%d</td><td class=\"num\">%" PRId64 "</td><td class=\"num\">%" PRId64 "</td><td class=\"num\">%" PRId64
+                   "</td><td class=\"num\">%zu</td></tr>\n",
+                p->partition, g->gens_total, g->commits, g->regressions, g->npos);
+    }
+    fputs("</tbody></table>\n", f);
+    if (r->ngroups > GROUPS_SHOWN)
+        fprintf(f, "<p class=\"omitted\">%zu more groups in the JSON report.</p>\n", r->ngroups - GROUPS_SHOWN);
+    for (size_t i = 0; i < r->ngroups; i++) {
+        const rm_cgroup *g = &r->groups[i];
+        if (!g->regressions) continue;
+        size_t n = 0, cap = g->ngens + r->nfindings;
+        gevent *ev = malloc((cap ? cap : 1) * sizeof *ev);
+        if (!ev) continue;
+        for (size_t k = 0; k < g->ngens; k++) ev[n++] = (gevent){ g->gens[k].timestamp, &g->gens[k], NULL };
+        for (size_t k = 0; k < r->nfindings; k++) {
+            const rm_finding *x = &r->findings[k];
+            const rm_field *name = rm_find_field(x, "group");
+            if (x->tid != RT_CONSUMER_OFFSET_REGRESSION || x->partition != g->partition || !name || !name->s ||
+                strcmp(name->s, g->name) != 0)
+                continue;
+            ev[n++] = (gevent){ field_int(x, "commit_timestamp", -1), NULL, x };
+        }
+        qsort(ev, n, sizeof *ev, cmp_gevent);
+        fputs("<h3>", f);
+        esc(f, g->name);
+        fputs("</h3>\n<ul class=\"history\">\n", f);
+        for (size_t k = 0; k < n; k++) {
+            fputs("<li>", f);
+            when(f, ev[k].ts);
+            if (ev[k].gen && ev[k].gen->members == 0)
+                fprintf(f, " &mdash; generation %d: empty (no members)", ev[k].gen->generation);
+            else if (ev[k].gen)
+                fprintf(f, " &mdash; generation %d: %d member%s (a rebalance)", ev[k].gen->generation,
+                        ev[k].gen->members, ev[k].gen->members == 1 ? "" : "s");
+            else {
+                fprintf(f, " &mdash; <a href=\"#%s\">%s</a> ", ev[k].back->id, ev[k].back->id);
+                esc(f, ev[k].back->message);
+            }
+            fputs("</li>\n", f);
+        }
+        fputs("</ul>\n", f);
+        free(ev);
+    }
+    fputs("</section>\n", f);
+}
+
 /* How each topic's content repeats: why its repeats are or are not alarms. */
 static void repeats(const rm_report *r, FILE *f)
 {
@@ -544,6 +627,7 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
     incidents(r, f);
     audited(r, f, version);
     repeats(r, f);
+    groups(r, f);
     if (n) {
         fputs("<h2 id=\"overview\">Findings by type</h2>\n", f);
         counts_table(r, f, order, n);

@@ -2,8 +2,10 @@
  * incident_words.c - one sentence per incident of a finished report
  * (rm_finish calls rm_describe_incidents). The audit chose how findings
  * group (rm_group): the kinds "retry", "producer_restart" and
- * "application_resend" for duplicates (audit/duplicate.c), a finding type's
- * name for one incident per type and partition of the rest.
+ * "application_resend" for duplicates (audit/duplicate.c), "consumer_reset"
+ * for a consumer group going back across its partitions (audit/groups.c),
+ * a finding type's name for one incident per type and partition of the
+ * rest.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -99,6 +101,21 @@ static void describe(rm_report *r, rm_incident *x)
             snprintf(whose, sizeof whose, " of producer %" PRId64, g->original_producer_id);
         summary(r, x, "%s sent records%s again %s: %s (%" PRId64 " %s)", who, whose, t, parts, x->findings,
                        plural(x->findings, "run", "runs"));
+    } else if (strcmp(g->kind, "consumer_reset") == 0) {
+        /* The group's name is its findings' (a kept one linked to it). */
+        const char *name = NULL;
+        for (size_t i = 0; i < r->nfindings && !name; i++)
+            if (strcmp(r->findings[i].incident, x->id) == 0) {
+                const rm_field *n = rm_find_field(&r->findings[i], "group");
+                name = n && n->kind == RM_STR ? n->s : NULL;
+            }
+        char who[300];
+        if (name) snprintf(who, sizeof who, "consumer group %s", name);
+        else snprintf(who, sizeof who, "a consumer group");
+        where(r, x, false, parts, sizeof parts);
+        summary(r, x, "%s went back %s on %" PRId64 " %s: %" PRId64 " %s delivered to it again (commits in %s)", who, t,
+                x->findings, plural(x->findings, "partition", "partitions"), x->records,
+                plural(x->records, "record", "records"), parts);
     } else {
         where(r, x, false, parts, sizeof parts);
         int type = rt_find(g->kind);

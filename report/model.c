@@ -66,6 +66,14 @@ void rm_free(rm_report *r)
         free(r->incidents[i].summary);
     }
     free(r->incidents);
+    for (size_t i = 0; i < r->ngroups; i++) {
+        rm_cgroup *g = &r->groups[i];
+        for (size_t k = 0; k < g->npos; k++) free(g->pos[k].topic);
+        free(g->pos);
+        free(g->gens);
+        free(g->name);
+    }
+    free(r->groups);
     free(r->inputs);
     free(r->problems);
     free(r->partitions);
@@ -78,6 +86,23 @@ void rm_free(rm_report *r)
     free(r->meta);
     free(r->generated_at);
     free(r);
+}
+
+rm_cgroup *rm_add_group(rm_report *r, const char *name, size_t part)
+{
+    if (r->ngroups == r->capgroups) {
+        size_t ncap = r->capgroups ? r->capgroups * 2 : 8;
+        rm_cgroup *n = realloc(r->groups, ncap * sizeof *n);
+        if (!n) return r->oom = true, NULL;
+        r->groups = n;
+        r->capgroups = ncap;
+    }
+    rm_cgroup *g = &r->groups[r->ngroups];
+    memset(g, 0, sizeof *g);
+    g->partition = part;
+    if (!(g->name = strdup(name))) return r->oom = true, NULL;
+    r->ngroups++;
+    return g;
 }
 
 void rm_add_meta(rm_report *r, const char *key, const char *value)
@@ -494,6 +519,18 @@ int rm_merge(rm_report *dst, rm_report *src)
         free(s->summary);
     }
     src->nincidents = 0;
+    /* And the consumer groups, after dst's. */
+    if (src->ngroups) {
+        rm_cgroup *ng = realloc(dst->groups, (dst->ngroups + src->ngroups) * sizeof *ng);
+        if (!ng) return dst->oom = true, -1;
+        dst->groups = ng;
+        for (size_t i = 0; i < src->ngroups; i++) {
+            ng[dst->ngroups] = src->groups[i];
+            ng[dst->ngroups++].partition += base;
+        }
+        dst->capgroups = dst->ngroups;
+        src->ngroups = 0;
+    }
     return 0;
 }
 

@@ -151,6 +151,37 @@ typedef struct rm_count {
     size_t worst[3];       /* ... and the position in slots of the one to replace first */
 } rm_count;
 
+/* A consumer group as its coordinator's log tells it (audit/groups.h). */
+typedef struct rm_generation {
+    int32_t generation;
+    int64_t timestamp;     /* when the group entered it (currentStateTimestamp, else the record's), ms */
+    int32_t members;       /* 0: the group was empty */
+    int64_t offset;        /* of its GroupMetadata record */
+} rm_generation;
+
+typedef struct rm_position {
+    char *topic;           /* owned */
+    int32_t partition;
+    int64_t offset;        /* committed: the next offset the group reads */
+    int64_t commit_timestamp; /* -1 when unknown */
+    int64_t record_offset; /* of the commit in the coordinator's log */
+} rm_position;
+
+#define RM_MAX_GENERATIONS 64 /* kept per group, the latest; the rest counted */
+
+typedef struct rm_cgroup {
+    char *name;            /* owned */
+    size_t partition;      /* its __consumer_offsets partition (index into rm_report.partitions) */
+    bool deleted;          /* its GroupMetadata was removed (a tombstone): the group was deleted */
+    int64_t commits;       /* offset commits applied */
+    int64_t regressions;   /* of them, going backwards */
+    rm_generation *gens;   /* in log order, at most RM_MAX_GENERATIONS (the latest) */
+    size_t ngens;
+    int64_t gens_total;    /* GroupMetadata records seen */
+    rm_position *pos;      /* its last committed offsets, by topic and partition */
+    size_t npos;
+} rm_cgroup;
+
 /* A scratch file the engine owns, for the findings a report lists past its
  * memory share (listing.h). Every call is thread-safe; 0, or -1 on failure. */
 typedef struct rm_spill {
@@ -188,6 +219,8 @@ typedef struct rm_report {
     rm_incident *incidents; /* every grouped finding counted; joined and numbered by rm_finish */
     size_t nincidents, capincidents;
     bool oom;              /* an allocation failed: something was counted but not kept, or lost */
+    rm_cgroup *groups;     /* consumer groups, in partition order (audit/groups.h) */
+    size_t ngroups, capgroups;
     /* the listing past the memory share (listing.h) */
     const rm_spill *spill; /* NULL: every kept finding stays in memory */
     size_t spill_budget;   /* bytes of findings held before they are written */
@@ -255,6 +288,11 @@ void rm_partition_note(rm_report *r, size_t part, const char *fmt, ...) __attrib
 /* Count `findings` findings covering `records` records under `name` (a
  * literal) in partition `part`'s duplicate tally. */
 void rm_tally_duplicates(rm_report *r, size_t part, const char *name, int64_t findings, int64_t records);
+
+/* A new consumer group of partition `part` (its name copied), zeroed; NULL
+ * when out of memory (r->oom). Its arrays are the caller's to fill with
+ * malloc'ed memory the report then owns. */
+rm_cgroup *rm_add_group(rm_report *r, const char *name, size_t part);
 
 /* Record a fact about the audited data once (copied; duplicates ignored). */
 void rm_add_meta(rm_report *r, const char *key, const char *value);

@@ -23,6 +23,50 @@ static void json_fields(jw *w, const rm_finding *x)
     }
 }
 
+static void json_group(jw *w, const rm_report *r, const rm_cgroup *g)
+{
+    const rm_partition *p = &r->partitions[g->partition];
+    jw_obj_begin(w);
+    jw_kstr(w, "group", g->name);
+    jw_kstr(w, "topic", p->topic);
+    jw_kint(w, "partition", p->partition);
+    jw_kstr(w, "path", p->path);
+    jw_kbool(w, "deleted", g->deleted);
+    jw_kint(w, "commits", g->commits);
+    jw_kint(w, "regressions", g->regressions);
+    jw_kint(w, "generations_seen", g->gens_total);
+    jw_key(w, "generations");
+    jw_arr_begin(w);
+    for (size_t k = 0; k < g->ngens; k++) {
+        const rm_generation *x = &g->gens[k];
+        jw_obj_begin(w);
+        jw_kint(w, "generation", x->generation);
+        jw_kint(w, "timestamp", x->timestamp);
+        jw_kint(w, "members", x->members);
+        jw_kint(w, "offset", x->offset);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "committed");
+    jw_arr_begin(w);
+    for (size_t k = 0; k < g->npos; k++) {
+        const rm_position *q = &g->pos[k];
+        jw_obj_begin(w);
+        jw_kstr(w, "topic", q->topic);
+        jw_kint(w, "partition", q->partition);
+        jw_kint(w, "offset", q->offset);
+        if (q->commit_timestamp >= 0) jw_kint(w, "commit_timestamp", q->commit_timestamp);
+        else {
+            jw_key(w, "commit_timestamp");
+            jw_null(w);
+        }
+        jw_kint(w, "record_offset", q->record_offset);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
 static void json_partition(jw *w, const rm_partition *p)
 {
     jw_obj_begin(w);
@@ -202,6 +246,12 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
     for (int i = 0; i < r->ncounts; i++)
         if (r->counts[i].total > r->counts[i].kept) jw_kint(&w, r->counts[i].type, r->counts[i].total - r->counts[i].kept);
     jw_obj_end(&w);
+
+    /* Consumer groups, as their coordinators' logs tell them. */
+    jw_key(&w, "groups");
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < r->ngroups; i++) json_group(&w, r, &r->groups[i]);
+    jw_arr_end(&w);
     jw_obj_end(&w);
     int rc = jw_flush_line(&w, f);
     jw_free(&w);

@@ -434,6 +434,84 @@ static const rt_variant timestamp_anomaly_words[] = {
       "retention and lookups rely on it. Consumers seeking by time may miss these records." },
 };
 
+/* ---- consumer groups (audit/groups.c) ------------------------------------------- */
+
+/* Where a group's committed offset stands: the group, the partition it
+ * reads, and the commit's time. */
+#define CONSUMED { "group", RM_STR, RT_ALWAYS }, { "consumed_topic", RM_STR, RT_ALWAYS }, \
+                 { "consumed_partition", RM_INT, RT_ALWAYS }
+
+static const rt_field consumer_regression_fields[] = {
+    CONSUMED,
+    { "from_offset", RM_INT, RT_ALWAYS },
+    { "to_offset", RM_INT, RT_ALWAYS },
+    { "records", RM_INT, RT_ALWAYS },
+    { "commit_timestamp", RM_INT, RT_ALWAYS }, /* null when the value has none */
+    { "context", RM_STR, RT_ALWAYS },
+    { "generation", RM_INT, RT_ALWAYS },       /* null when no GroupMetadata of the group came before */
+    { "previous_generation", RM_INT, 0 },      /* the generation at the previous commit, when it differs */
+    { "metadata", RM_STR, 0 },
+    { "transactional", RM_BOOL, 0 },           /* a transactional offset commit, applied at its COMMIT */
+    END
+};
+
+#define SAFE_CONSUMER                                                                                           \
+    " An application is safe from it only when processing a record twice does no harm: side effects keyed by "  \
+    "something that survives restarts (the record's topic, partition and offset, or a business key), or a "    \
+    "transaction that commits the offsets with the results (read_committed consumers downstream)."
+
+static const rt_variant consumer_regression_words[] = {
+    [RTV_CONSUMER_EMPTY] =
+        { "group {group} went back on {consumed_topic}-{consumed_partition} from offset {from_offset} to "
+          "{to_offset} while it had no members: {records} records delivered to it again",
+          "The group's committed position moved backwards while the group was empty: an operator reset "
+          "(kafka-consumer-groups --reset-offsets, or a client that assigned the partition and committed an "
+          "earlier offset). Every record between the two positions is processed again by the group's next "
+          "consumers." SAFE_CONSUMER },
+    [RTV_CONSUMER_REBALANCE] =
+        { "group {group} went back on {consumed_topic}-{consumed_partition} from offset {from_offset} to "
+          "{to_offset} after a rebalance (generation {generation}): {records} records delivered to it again",
+          "The group rebalanced between the two commits, and the later commit is lower: a member that lost the "
+          "partition committed late (a zombie of an older generation, or a commit of what it had read before "
+          "the revocation), or the new owner started from an older position. The records between the two "
+          "positions are processed again." SAFE_CONSUMER },
+    [RTV_CONSUMER_SEEK] =
+        { "group {group} went back on {consumed_topic}-{consumed_partition} from offset {from_offset} to "
+          "{to_offset}: {records} records delivered to it again",
+          "The group's committed position moved backwards with no rebalance and no reset in between: the "
+          "application sought back (seek, a restored position, a commit of a stale offset). The records between "
+          "the two positions are processed again." SAFE_CONSUMER },
+};
+
+static const rt_field consumer_range_fields[] = {
+    CONSUMED,
+    { "committed_offset", RM_INT, RT_ALWAYS },
+    { "log_start_offset", RM_INT, RT_ALWAYS },
+    { "log_end_offset", RM_INT, RT_ALWAYS },
+    { "records", RM_INT, RT_ALWAYS },
+    { "commit_timestamp", RM_INT, RT_ALWAYS },
+    { "position", RM_STR, RT_ALWAYS },
+    { "coordinator_path", RM_STR, RT_ALWAYS }, /* the __consumer_offsets partition holding the commit */
+    END
+};
+
+static const rt_variant consumer_range_words[] = {
+    [RTV_CONSUMER_BELOW] =
+        { "group {group}'s committed offset {committed_offset} on {consumed_topic}-{consumed_partition} lies below "
+          "the log start {log_start_offset}: {records} records removed before it read them",
+          "Retention or DeleteRecords removed records the group had not read yet: its consumers find their "
+          "position gone and reset (auto.offset.reset), so those records are never processed by this group. A "
+          "group must keep up with retention, or retention must be longer than the longest time the group may "
+          "stop." },
+    [RTV_CONSUMER_ABOVE] =
+        { "group {group}'s committed offset {committed_offset} on {consumed_topic}-{consumed_partition} lies past "
+          "the log end {log_end_offset}",
+          "A committed position beyond the last offset of the partition does not exist: the group's consumers "
+          "reset (auto.offset.reset) when they start there, to the earliest offset (records processed again) or "
+          "to the latest (records skipped). It follows a commit of a made-up offset, a topic deleted and created "
+          "again, or a copy of this partition that lags the leader (a follower's log end is behind the leader's)." },
+};
+
 /* ---- the table ----------------------------------------------------------------- */
 
 int rt_duplicate_words(const rm_finding *f, char **message, char **explanation); /* duplicate_words.c */
@@ -545,6 +623,17 @@ static const rt_type types[RT_COUNT] = {
         "timestamp_anomaly", "Timestamp anomalies",
         "A record newer than its batch's maximum timestamp: time lookups and time-based retention may miss it.",
         SEV(RM_WARNING), timestamp_anomaly_fields, WORDS(timestamp_anomaly_words) },
+    [RT_CONSUMER_OFFSET_REGRESSION] = {
+        "consumer_offset_regression", "Consumer groups processing records again",
+        "A consumer group's committed offset (in __consumer_offsets) went backwards: the records between the two "
+        "positions reach the group's application a second time. At-least-once delivery made visible.",
+        SEV(RM_WARNING), consumer_regression_fields, WORDS(consumer_regression_words) },
+    [RT_CONSUMER_OFFSET_OUT_OF_RANGE] = {
+        "consumer_offset_out_of_range", "Consumer groups outside their partition",
+        "A consumer group's last committed offset lies outside the partition's records: below the log start "
+        "(records deleted before the group read them, lost to it) or past the log end (a position that does not "
+        "exist).",
+        SEV(RM_WARNING) | SEV(RM_ERROR), consumer_range_fields, WORDS(consumer_range_words) },
 };
 
 const rt_type *rt_type_of(int id)

@@ -42,6 +42,8 @@ typedef enum rt_id {
     RT_RECORD_COUNT_MISMATCH,
     RT_CORRUPT_FILE,
     RT_TIMESTAMP_ANOMALY,
+    RT_CONSUMER_OFFSET_REGRESSION,
+    RT_CONSUMER_OFFSET_OUT_OF_RANGE,
     RT_COUNT
 } rt_id;
 
@@ -55,6 +57,8 @@ enum { RTV_TRUNCATED_PARTIAL, RTV_TRUNCATED_ZEROS };            /* truncated_bat
 enum { RTV_COUNT_HEADER, RTV_COUNT_RECORDS };                  /* record_count_mismatch */
 enum { RTV_FILE_SNAPSHOT, RTV_FILE_LEADER_EPOCH, RTV_FILE_LEADER_EPOCH_ORDER, RTV_FILE_LOG_START,
        RTV_FILE_INDEX };                                       /* corrupt_file */
+enum { RTV_CONSUMER_EMPTY, RTV_CONSUMER_REBALANCE, RTV_CONSUMER_SEEK }; /* consumer_offset_regression */
+enum { RTV_CONSUMER_BELOW, RTV_CONSUMER_ABOVE };                /* consumer_offset_out_of_range */
 
 /* How a field of a type is carried. */
 enum {

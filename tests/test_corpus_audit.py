@@ -76,6 +76,42 @@ DELIVERY_DUPLICATES = {
 }
 
 
+def consumer_regressions():
+    """The consumer offset regressions the lab's clients made (truth.json of
+    each kafka-2.1.1-lab scenario: group, topic-partition, from and to, as the
+    clients committed them): the scenario's folder (relative to the corpus)
+    -> {(group, topic, partition, from, to)}, found in whichever of its
+    __consumer_offsets partitions holds the group."""
+    out = collections.defaultdict(set)
+    lab = os.path.join(CORPUS, "kafka-2.1.1-lab")
+    for scenario in sorted(os.listdir(lab)) if os.path.isdir(lab) else []:
+        try:
+            truth = json.load(open(os.path.join(lab, scenario, "truth.json")))
+        except (OSError, ValueError):
+            continue
+        want = set()
+        for p in truth.get("partitions", {}).values():
+            for x in p.get("consumer_offset_regressions", []):
+                topic, part = x["topic_partition"].rsplit("-", 1)
+                want.add((x["group"], topic, int(part), x["from"], x["to"]))
+        if want:
+            out[os.path.join("kafka-2.1.1-lab", scenario)] = want
+    return out
+
+
+def scenario_of(rel):
+    """The lab scenario folder holding a path relative to the corpus, or the path."""
+    parts = rel.split(os.sep)
+    return os.path.join(*parts[:2]) if parts[0] == "kafka-2.1.1-lab" and len(parts) > 1 else rel
+
+
+CONSUMER_REGRESSIONS = consumer_regressions()
+
+
+def consumer_key(f):
+    return (f["group"], f["consumed_topic"], f["consumed_partition"], f["from_offset"], f["to_offset"])
+
+
 def partition_dirs():
     """Kafka partition folders of the corpus: named <topic>-<n>, holding segments."""
     out = []
@@ -212,9 +248,12 @@ def main(argv):
         dup_records[key] = sum(t["records"] for t in p["duplicates"].values())
     others = collections.defaultdict(list)
     delivery = collections.defaultdict(set)
+    consumers = collections.defaultdict(set)
     for f in report["findings"]:
         key = os.path.normpath(f["path"])
-        if f["type"] == "duplicate":
+        if f["type"] == "consumer_offset_regression":
+            consumers[scenario_of(os.path.relpath(key, os.path.normpath(CORPUS)))].add(consumer_key(f))
+        elif f["type"] == "duplicate":
             if f.get("rule") and f["severity"] != "info":
                 others[key].append("duplicate warning in a %s topic at %d" % (f["rule"], f["offset"]))
             elif f["severity"] != "info":
@@ -250,6 +289,7 @@ def main(argv):
                                                          want["distinct"], want["data_batches"]))
             for o in others[os.path.normpath(path)]:
                 problems.append("unexpected finding: " + o)
+
             want_dups = DELIVERY_DUPLICATES.get(rel, set())
             got_dups = delivery[os.path.normpath(path)]
             for d in sorted(got_dups - want_dups):
@@ -262,6 +302,15 @@ def main(argv):
                 print("  FAIL %s: %s" % (rel, p))
         else:
             passed += 1
+    # Consumer groups going back: exactly those the lab's clients made, and
+    # none anywhere else in the corpus.
+    for where in sorted(set(consumers) | set(CONSUMER_REGRESSIONS)) if not wanted else []:
+        if consumers.get(where, set()) == CONSUMER_REGRESSIONS.get(where, set()):
+            passed += 1
+        else:
+            failed += 1
+            print("  FAIL consumer offset regressions in %s: %s; the clients made %s"
+                  % (where, sorted(consumers.get(where, set())), sorted(CONSUMER_REGRESSIONS.get(where, set()))))
     # Every partition directory given alone (one audit, each path named):
     # the checkpoints of the folder it sits in still apply.
     dirs = [d for d in partition_dirs() if not wanted or any(w in os.path.relpath(d, CORPUS) for w in wanted)]
@@ -275,6 +324,9 @@ def main(argv):
                 continue
             rel = os.path.relpath(os.path.normpath(f["path"]), os.path.normpath(CORPUS))
             key = (f["offset"], f.get("count"), f.get("original_offset"), f.get("class"))
+            if f["type"] == "consumer_offset_regression" and \
+                    consumer_key(f) in CONSUMER_REGRESSIONS.get(scenario_of(rel), set()):
+                continue
             if f["type"] != "duplicate" or key not in DELIVERY_DUPLICATES.get(rel, set()):
                 wrong.append("%s: %s at %d: %s" % (rel, f["type"], f["offset"], f["message"]))
         if len(alone_report["partitions"]) != len(dirs):
