@@ -20,6 +20,8 @@ typedef struct kg_group {
     int64_t commits, regressions;
     rm_generation gens[RM_MAX_GENERATIONS]; /* a ring of the latest */
     int64_t ngens;         /* seen; the latest min(ngens, RM_MAX_GENERATIONS) are in gens */
+    rm_regression *backs;  /* its commits that went back (in scope), for kg_findings */
+    size_t nbacks, capbacks;
 } kg_group;
 
 /* A committed position: group, topic and partition. */
@@ -60,7 +62,11 @@ kg_state *kg_create(void) { return calloc(1, sizeof(kg_state)); }
 void kg_free(kg_state *g)
 {
     if (!g) return;
-    for (size_t i = 0; i < g->ngroups; i++) free(g->groups[i].name);
+    for (size_t i = 0; i < g->ngroups; i++) {
+        for (size_t k = 0; k < g->groups[i].nbacks; k++) free(g->groups[i].backs[k].topic), free(g->groups[i].backs[k].metadata);
+        free(g->groups[i].backs);
+        free(g->groups[i].name);
+    }
     for (size_t i = 0; i < g->npos; i++) free(g->pos[i].topic);
     for (size_t i = 0; i < g->npend; i++) free(g->pend[i].topic), free(g->pend[i].metadata);
     free(g->groups);
@@ -192,32 +198,25 @@ static void apply_commit(ka_partition *p, kg_state *g, uint32_t gi, const char *
         int variant = grp->have_meta && grp->empty ? RTV_CONSUMER_EMPTY
                       : rebalanced                ? RTV_CONSUMER_REBALANCE
                                                   : RTV_CONSUMER_SEEK;
-        static const char *const context[] = { "group_empty", "rebalance", "seek" };
-        /* Not ka_emit: its incident is the group's (below), not the partition's. */
+        /* Kept to be a finding once the partition it reads is audited too
+         * (kg_findings): it then says what the group got again. */
         int64_t ts = commit_ts >= 0 ? commit_ts : p->cur.max_timestamp;
         if (!ka_in_scope(p, record_offset, ts)) goto moved;
-        rm_finding *f = rm_add_finding(p->r, RT_CONSUMER_OFFSET_REGRESSION, variant, RM_WARNING, p->index, record_offset);
-        if (f) {
-            rm_field_str(f, "group", grp->name);
-            rm_field_str(f, "consumed_topic", topic);
-            rm_field_int(f, "consumed_partition", partition);
-            rm_field_int(f, "from_offset", x->offset);
-            rm_field_int(f, "to_offset", offset);
-            rm_field_int(f, "records", wsub(x->offset, offset));
-            if (commit_ts >= 0) rm_field_int(f, "commit_timestamp", commit_ts);
-            else rm_field_null(f, "commit_timestamp");
-            rm_field_str(f, "context", context[variant]);
-            if (grp->have_meta) rm_field_int(f, "generation", grp->generation);
-            else rm_field_null(f, "generation");
-            if (x->generation >= 0 && x->generation != grp->generation)
-                rm_field_int(f, "previous_generation", x->generation);
-            if (metadata && *metadata) rm_field_str(f, "metadata", metadata);
-            if (transactional) rm_field_bool(f, "transactional", true);
+        if (GROW(grp->backs, grp->nbacks, grp->capbacks) < 0) {
+            ka_oom(p, "a consumer group's commits that went back");
+            goto moved;
         }
-        /* One reset of a group across its partitions is one incident. */
-        rm_group grp_of = { "consumer_reset", hash_str(grp->name, 7), 60000, -1, -1, -1, -1 };
-        rm_group_finding(p->r, &grp_of, p->index, RM_WARNING, ts, record_offset, record_offset,
-                         wsub(x->offset, offset), f);
+        rm_regression *b = &grp->backs[grp->nbacks];
+        *b = (rm_regression){ strdup(topic), partition, x->offset, offset, commit_ts, ts, record_offset, variant,
+                              grp->have_meta ? grp->generation : -1,
+                              x->generation >= 0 && x->generation != grp->generation ? x->generation : -1,
+                              metadata && *metadata ? strdup(metadata) : NULL, transactional };
+        if (!b->topic || (metadata && *metadata && !b->metadata)) {
+            free(b->topic), free(b->metadata);
+            ka_oom(p, "a consumer group's commits that went back");
+            goto moved;
+        }
+        grp->nbacks++;
     }
 moved:
     x->live = true;
@@ -366,6 +365,8 @@ void kg_end(ka_partition *p, kg_state *g)
         rm_cgroup *c = rm_add_group(p->r, x->name, p->index);
         if (!c) return;
         c->deleted = x->deleted;
+        c->backs = g->groups[i].backs, c->nbacks = g->groups[i].nbacks; /* moved */
+        g->groups[i].backs = NULL, g->groups[i].nbacks = 0;
         c->commits = x->commits;
         c->regressions = x->regressions;
         c->gens_total = x->ngens;
@@ -423,10 +424,65 @@ static size_t consumed(const rm_report *r, size_t home, const rm_position *q)
     return copies == 1 ? found : (size_t)-1;
 }
 
-void kg_check_positions(rm_report *r)
+/* The regression b of group c (coordinator partition c->partition) as a
+ * finding, with what the consumed partition `at` holds in [to, from) when
+ * it is audited and `range` could read it. */
+static void regression_finding(rm_report *r, const rm_cgroup *c, const rm_regression *b, size_t at,
+                               kg_range_fn range, void *ctx)
+{
+    static const char *const context[] = { "group_empty", "rebalance", "seek" };
+    rm_finding *f = rm_add_finding(r, RT_CONSUMER_OFFSET_REGRESSION, b->variant, RM_WARNING, c->partition,
+                                   b->record_offset);
+    if (f) {
+        rm_field_str(f, "group", c->name);
+        rm_field_str(f, "consumed_topic", b->topic);
+        rm_field_int(f, "consumed_partition", b->partition);
+        rm_field_int(f, "from_offset", b->from);
+        rm_field_int(f, "to_offset", b->to);
+        rm_field_int(f, "records", wsub(b->from, b->to));
+        if (b->commit_timestamp >= 0) rm_field_int(f, "commit_timestamp", b->commit_timestamp);
+        else rm_field_null(f, "commit_timestamp");
+        rm_field_str(f, "context", context[b->variant]);
+        if (b->generation >= 0) rm_field_int(f, "generation", b->generation);
+        else rm_field_null(f, "generation");
+        if (b->previous_generation >= 0) rm_field_int(f, "previous_generation", b->previous_generation);
+        if (b->metadata) rm_field_str(f, "metadata", b->metadata);
+        if (b->transactional) rm_field_bool(f, "transactional", true);
+        kg_range got;
+        if (at != (size_t)-1 && range && range(ctx, at, b->to, b->from, &got)) {
+            rm_field_str(f, "consumed_path", r->partitions[at].path);
+            rm_field_int(f, "redelivered_records", got.records);
+            if (got.records > 0) {
+                rm_field_int(f, "redelivered_first_timestamp", got.first_ts);
+                rm_field_int(f, "redelivered_last_timestamp", got.last_ts);
+            }
+            /* The same events reaching the application twice by two paths:
+             * delivery duplicates of the producer side among them. */
+            int64_t dups = 0;
+            for (size_t i = 0; i < r->nfindings; i++) {
+                const rm_finding *d = &r->findings[i];
+                const rm_field *last = rm_find_field(d, "last_offset");
+                if (d->tid != RT_DUPLICATE || d->partition != at || d->severity < RM_WARNING || !last) continue;
+                int64_t lo = d->offset > b->to ? d->offset : b->to, hi = last->i + 1 < b->from ? last->i + 1 : b->from;
+                if (hi > lo) dups += hi - lo;
+            }
+            rm_field_int(f, "producer_duplicates", dups);
+        }
+    }
+    /* One reset of a group across its partitions is one incident. */
+    rm_group g = { "consumer_reset", hash_str(c->name, 7), 60000, -1, -1, -1, -1 };
+    rm_group_finding(r, &g, c->partition, RM_WARNING, b->ts, b->record_offset, b->record_offset, wsub(b->from, b->to),
+                     f);
+}
+
+void kg_findings(rm_report *r, kg_range_fn range, void *ctx)
 {
     for (size_t i = 0; i < r->ngroups; i++) {
         const rm_cgroup *c = &r->groups[i];
+        for (size_t k = 0; k < c->nbacks; k++) {
+            rm_position q = { c->backs[k].topic, c->backs[k].partition, 0, -1, -1 };
+            regression_finding(r, c, &c->backs[k], consumed(r, c->partition, &q), range, ctx);
+        }
         for (size_t k = 0; k < c->npos; k++) {
             const rm_position *q = &c->pos[k];
             size_t at = consumed(r, c->partition, q);

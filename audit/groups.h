@@ -8,10 +8,11 @@
  * records; a null value forgets it, a null GroupMetadata value forgets the
  * group), and the transactional offset commits of each producer held until
  * its COMMIT (applied) or ABORT (dropped) marker. A commit below the
- * position before it is a consumer_offset_regression finding, with what
- * the group was doing then (empty, rebalanced, neither). At the end the
- * groups and their last positions go to the report (rm_cgroup), where
- * kg_check_positions compares them with the consumed partitions audited.
+ * position before it is kept with what the group was doing then (empty,
+ * rebalanced, neither). At the end the groups, their last positions and
+ * their commits that went back go to the report (rm_cgroup), where
+ * kg_findings, once every partition is audited, makes them findings beside
+ * the partitions the groups read.
  *
  * Every group lives in one partition of `__consumer_offsets` (the hash of
  * its id), with its commits and the markers of the transactions that commit
@@ -44,13 +45,26 @@ void kg_marker(struct ka_partition *p, kg_state *g, int64_t pid, bool commit);
  * positions into the report (rm_cgroup). */
 void kg_end(struct ka_partition *p, kg_state *g);
 
+/* What a consumed partition holds in offsets [lo, hi): its data records
+ * and the first and last of their timestamps. */
+typedef struct kg_range {
+    int64_t records;
+    int64_t first_ts, last_ts;
+} kg_range;
+
+/* Read partition `part` of the report (an index into its partitions) for
+ * [lo, hi): true with *out, false when it cannot be read. */
+typedef bool (*kg_range_fn)(void *ctx, size_t part, int64_t lo, int64_t hi, kg_range *out);
+
 /*
- * After every partition is in report r: each group's last committed
- * offset against the partition it reads, when that partition was audited
- * (in the coordinator's log directory, else the one copy audited): below
- * its log start or past its log end is a consumer_offset_out_of_range
- * finding.
+ * After every partition is in report r, its consumer groups' findings:
+ * each commit that went back (consumer_offset_regression), with, when the
+ * partition it reads is audited (in the coordinator's log directory, else
+ * the one copy audited), the records delivered again and their time span
+ * (read through `range`, NULL for none) and the delivery duplicates listed
+ * among them; each group's last committed offset below that partition's
+ * log start or past its log end (consumer_offset_out_of_range).
  */
-void kg_check_positions(rm_report *r);
+void kg_findings(rm_report *r, kg_range_fn range, void *ctx);
 
 #endif

@@ -535,6 +535,67 @@ static int run_jobs(kaudit_engine *e, long threads)
     return rc;
 }
 
+/* ---- consumer groups: what a partition holds in a range ---------------------------- */
+
+/* kg_range_fn: read report partition `part`'s segments for offsets [lo, hi)
+ * (the records a consumer group got again): its data records and their
+ * first and last timestamps. Only the segments that can hold the range are
+ * read. False when the partition's files are not known here or a segment
+ * cannot be read. */
+static bool read_range(void *ctx, size_t part, int64_t lo, int64_t hi, kg_range *out)
+{
+    kaudit_engine *e = ctx;
+    const char *path = e->rep->partitions[part].path;
+    const kl_partition *kp = NULL;
+    for (size_t i = 0; i < e->set->nparts && !kp; i++)
+        if (strcmp(e->set->parts[i].path, path) == 0) kp = &e->set->parts[i];
+    if (!kp || lo >= hi) return false;
+    kc_ctx *dc = kc_create(e->c.max_entry);
+    if (!dc) return false;
+    kc_set_budget(dc, DECOMPRESS_SHARE(e));
+    *out = (kg_range){ 0, -1, -1 };
+    bool ok = true;
+    for (size_t i = 0; i < kp->nfiles && ok; i++) {
+        const kl_file *f = &kp->files[i];
+        if (f->kind != KL_SEGMENT || f->base_offset >= hi) continue;
+        /* The next segment's base offset bounds this one's. */
+        int64_t next = INT64_MAX;
+        for (size_t k = i + 1; k < kp->nfiles && next == INT64_MAX; k++)
+            if (kp->files[k].kind == KL_SEGMENT) next = kp->files[k].base_offset;
+        if (next <= lo) continue;
+        ke_error err;
+        int64_t entry;
+        kw_walk *w = kw_open(f->path, e->c.max_entry, e->c.no_cache, 0, &err);
+        if (!w) {
+            ok = false;
+            break;
+        }
+        kb_batch b;
+        int got;
+        while ((got = kw_next(w, &b, &err, &entry)) != KW_END) {
+            if (got != KW_BATCH || b.is_control || b.last_offset < lo) continue;
+            if (b.base_offset >= hi) break;
+            kb_iter it;
+            kb_record rec;
+            if (kw_records(w, &b, &it, dc, &err) != 0) {
+                ok = false;
+                break;
+            }
+            int rc;
+            while ((rc = kb_iter_next(&it, &rec, &err)) == 1) {
+                if (rec.offset < lo || rec.offset >= hi) continue;
+                out->records++;
+                if (rec.timestamp >= 0 && (out->first_ts < 0 || rec.timestamp < out->first_ts)) out->first_ts = rec.timestamp;
+                if (rec.timestamp > out->last_ts) out->last_ts = rec.timestamp;
+            }
+            if (rc < 0) ok = false;
+        }
+        kw_close(w);
+    }
+    kc_free(dc);
+    return ok;
+}
+
 /* A leftover spill directory that holds an audited path is kept: the
  * audit writes nothing where it reads. */
 static bool holds_input(const char *dir, void *ctx)
@@ -590,7 +651,7 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     int rc = !e->jobs || run_jobs(e, threads < 1 ? 1 : threads) < 0 ? KAUDIT_ENOMEM : 0;
     free(e->jobs);
     e->jobs = NULL;
-    kg_check_positions(e->rep); /* consumer groups against the partitions they read */
+    kg_findings(e->rep, read_range, e); /* consumer groups against the partitions they read */
     rm_finish(e->rep);
     e->cb = NULL;
     if (e->rep->oom && rc == 0) rc = KAUDIT_ENOMEM; /* something counted was not kept: not complete */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "audit/groups.h"
 #include "audit/indexcheck.h"
 #include "fuzz/memfd.h"
 #include "reader/segment.h"
@@ -44,6 +45,8 @@ static void check(int ok)
  * (without its generated_at) in *json, or NULL when not wanted. With
  * `list_all` every finding is kept, spilled past `list_budget` bytes when
  * that is not 0. */
+static const char *topic = "orders"; /* or __consumer_offsets: the groups' replay (audit/groups.h) */
+
 static void audit(const char *path, int mode, size_t limit, char **json, bool list_all, size_t list_budget)
 {
     ka_options o;
@@ -54,8 +57,8 @@ static void audit(const char *path, int mode, size_t limit, char **json, bool li
         ml_init(&listing);
         rm_set_spill(r, &listing.ops, list_budget);
     }
-    size_t idx = rm_add_partition(r, "orders", 0, path);
-    ka_partition *ka = ka_partition_create(&o, r, idx, "orders");
+    size_t idx = rm_add_partition(r, topic, 0, path);
+    ka_partition *ka = ka_partition_create(&o, r, idx, topic);
     ka_held_limit(ka, 8 << 10); /* a few runs held to the end: the rest decided early, alike in every mode */
     if (mode == KQ_MEMORY) ka_index_limit(ka, limit);
     else check(ka_index_spill(ka, mode, &spill.ops) == 0);
@@ -86,6 +89,7 @@ static void audit(const char *path, int mode, size_t limit, char **json, bool li
     ka_partition_end(ka);
     ka_partition_free(ka);
     kx_txns_free(&txns);
+    kg_findings(r, NULL, NULL);
     rm_finish(r);
     if (json) {
         free(r->generated_at);
@@ -109,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!dc) dc = kc_create((size_t)4 << 20);
     if (!devnull) devnull = fopen("/dev/null", "w");
     char path[64];
+    /* The last byte picks the topic: every input meets the groups' replay too. */
+    topic = size && (data[size - 1] & 1) ? "__consumer_offsets" : "orders";
     int fd = fz_memfd(data, size, path);
     if (fd < 0) return 0;
 

@@ -70,6 +70,8 @@ void rm_free(rm_report *r)
         rm_cgroup *g = &r->groups[i];
         for (size_t k = 0; k < g->npos; k++) free(g->pos[k].topic);
         free(g->pos);
+        for (size_t k = 0; k < g->nbacks; k++) free(g->backs[k].topic), free(g->backs[k].metadata);
+        free(g->backs);
         free(g->gens);
         free(g->name);
     }

@@ -169,6 +169,22 @@ typedef struct rm_position {
 
 #define RM_MAX_GENERATIONS 64 /* kept per group, the latest; the rest counted */
 
+/* A commit that went back (audit/groups.c), made a finding once every
+ * partition is audited (kg_findings), with what the partition it reads
+ * holds between the two offsets. */
+typedef struct rm_regression {
+    char *topic;           /* owned */
+    int32_t partition;
+    int64_t from, to;      /* the position before, and the lower one committed */
+    int64_t commit_timestamp; /* -1 when the value has none */
+    int64_t ts;            /* for --since/--until and incidents: the commit's, else its batch's */
+    int64_t record_offset; /* of the commit in the coordinator's log */
+    int variant;           /* RTV_CONSUMER_*: what the group was doing */
+    int32_t generation, previous_generation; /* -1 when unknown / the same */
+    char *metadata;        /* the commit's, owned; NULL when empty */
+    bool transactional;
+} rm_regression;
+
 typedef struct rm_cgroup {
     char *name;            /* owned */
     size_t partition;      /* its __consumer_offsets partition (index into rm_report.partitions) */
@@ -180,6 +196,8 @@ typedef struct rm_cgroup {
     int64_t gens_total;    /* GroupMetadata records seen */
     rm_position *pos;      /* its last committed offsets, by topic and partition */
     size_t npos;
+    rm_regression *backs;  /* its commits that went back, in log order (in --offsets/--since/--until) */
+    size_t nbacks;
 } rm_cgroup;
 
 /* A scratch file the engine owns, for the findings a report lists past its

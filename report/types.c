@@ -452,6 +452,12 @@ static const rt_field consumer_regression_fields[] = {
     { "previous_generation", RM_INT, 0 },      /* the generation at the previous commit, when it differs */
     { "metadata", RM_STR, 0 },
     { "transactional", RM_BOOL, 0 },           /* a transactional offset commit, applied at its COMMIT */
+    /* when the partition read is audited: what it holds in [to_offset, from_offset) */
+    { "consumed_path", RM_STR, 0 },
+    { "redelivered_records", RM_INT, 0 },
+    { "redelivered_first_timestamp", RM_INT, 0 },
+    { "redelivered_last_timestamp", RM_INT, 0 },
+    { "producer_duplicates", RM_INT, 0 },       /* records among them listed as delivery duplicates */
     END
 };
 
