@@ -489,7 +489,10 @@ void kg_findings(rm_report *r, kg_range_fn range, void *ctx)
             if (at == (size_t)-1) continue;
             const rm_partition *x = &r->partitions[at];
             if (x->log_end_offset < 0) continue; /* no batch: nothing to compare with */
-            bool below = q->offset < x->log_start_offset, above = q->offset > x->log_end_offset;
+            /* The broker's log start, not the first batch: in a compacted
+             * log a position in the cleaned gap before it is read on. */
+            int64_t start = x->kafka_log_start >= 0 ? x->kafka_log_start : x->log_start_offset;
+            bool below = q->offset < start, above = q->offset > x->log_end_offset;
             if (!below && !above) continue;
             rm_finding *f = rm_add_finding(r, RT_CONSUMER_OFFSET_OUT_OF_RANGE,
                                            below ? RTV_CONSUMER_BELOW : RTV_CONSUMER_ABOVE, below ? RM_ERROR : RM_WARNING,
@@ -499,12 +502,12 @@ void kg_findings(rm_report *r, kg_range_fn range, void *ctx)
             rm_field_str(f, "consumed_topic", q->topic);
             rm_field_int(f, "consumed_partition", q->partition);
             rm_field_int(f, "committed_offset", q->offset);
-            rm_field_int(f, "log_start_offset", x->log_start_offset);
+            rm_field_int(f, "log_start_offset", start);
             rm_field_int(f, "log_end_offset", x->log_end_offset);
-            rm_field_int(f, "records", below ? wsub(x->log_start_offset, q->offset) : wsub(q->offset, x->log_end_offset));
+            rm_field_int(f, "records", below ? wsub(start, q->offset) : wsub(q->offset, x->log_end_offset));
             if (q->commit_timestamp >= 0) rm_field_int(f, "commit_timestamp", q->commit_timestamp);
             else rm_field_null(f, "commit_timestamp");
-            rm_field_str(f, "position", below ? "below_log_start" : "above_log_end");
+            rm_field_str(f, "direction", below ? "below_log_start" : "above_log_end");
             rm_field_str(f, "coordinator_path", r->partitions[c->partition].path);
         }
     }

@@ -255,10 +255,11 @@ void ep_logdir_meta(rm_report *rep, const kl_logdir *ld)
 }
 
 /* The partition's entry in its log directory's log-start-offset-checkpoint
- * (the folder it sits in when it was given alone). */
-static void audit_log_start(ka_partition *ka, const kl_set *set, const kl_partition *p)
+ * (the folder it sits in when it was given alone): its offset, or -1. */
+static int64_t audit_log_start(ka_partition *ka, const kl_set *set, const kl_partition *p)
 {
-    if (p->home < 0) return;
+    int64_t start = -1;
+    if (p->home < 0) return start;
     const kl_logdir *ld = &set->logdirs[p->home];
     for (size_t i = 0; i < ld->nfiles; i++) {
         const char *name = strrchr(ld->files[i].path, '/');
@@ -266,18 +267,19 @@ static void audit_log_start(ka_partition *ka, const kl_set *set, const kl_partit
         uint8_t *buf;
         size_t len;
         ke_error e;
-        if (read_small(ka, ld->files[i].path, KA_FILE_LOG_START, &buf, &len) < 0) return;
+        if (read_small(ka, ld->files[i].path, KA_FILE_LOG_START, &buf, &len) < 0) return start;
         kk_checkpoint *c = NULL;
         if (kk_checkpoint_parse(&c, KK_OFFSETS, buf, len, &e) == 0) {
             for (size_t j = 0; j < c->n; j++)
                 if (strcmp(c->entries[j].topic, p->topic) == 0 && c->entries[j].partition == p->partition)
-                    ka_log_start(ka, c->entries[j].offset);
+                    ka_log_start(ka, start = c->entries[j].offset);
         } else {
             not_parsed(ka, ld->files[i].path, &e, KA_FILE_LOG_START);
         }
         kk_checkpoint_free(c);
         free(buf);
     }
+    return start;
 }
 
 int64_t ep_segment_bytes(const kl_file *files, size_t n)
@@ -308,11 +310,15 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
     int64_t first_base = -1;
     for (size_t i = 0; i < in->nfiles && first_base < 0; i++)
         if (in->files[i].kind == KL_SEGMENT) first_base = in->files[i].base_offset;
+    int64_t ckpt = -1;
     if (in->part) {
         audit_snapshots(ka, in->part, first_base < 0 ? INT64_MAX : first_base);
         audit_leader_epochs(ka, in->part);
-        audit_log_start(ka, in->set, in->part);
+        ckpt = audit_log_start(ka, in->set, in->part);
     }
+    /* Where the broker would start this log (Log.loadSegments: the first
+     * segment's base offset, raised to the checkpoint's). */
+    rep->partitions[idx].kafka_log_start = first_base < 0 ? -1 : ckpt > first_base ? ckpt : first_base;
     ka_expect_bytes(ka, in->bytes);
     seg_reader sr = { in, dc };
     seg_auditor sa;

@@ -319,14 +319,18 @@ static void span_add(const rm_report *r, tl_span *s, const rm_finding *x)
 
 /* Partition pi's timeline over `span`, drawing the findings from *cur on
  * while they are pi's (they come in report order: rm_iter). */
-static void timeline(const rm_report *r, FILE *f, size_t pi, const tl_span *span, rm_iter *it, const rm_finding **cur)
+static void timeline(const rm_report *r, FILE *f, size_t pi, const tl_span *span, rm_iter *it, const rm_finding **cur,
+                     const rm_finding *const *backs, size_t nbacks)
 {
     const rm_partition *p = &r->partitions[pi];
     int64_t lo = span->lo, hi = span->hi;
     if (hi <= lo) hi = next_of(lo);
     size_t lanes = p->nproducers < 12 ? p->nproducers : 12;
     int top = 46, lane_h = 22, left = 170, width = 1000 - left - 20;
-    int h = top + lane_h * (int)(lanes + 1) + 30;
+    /* Below the producers, a lane for the consumer groups that went back
+     * over this partition's offsets. */
+    int extra = nbacks ? 1 + (p->nproducers > lanes) : 0;
+    int h = top + lane_h * (int)(lanes + 1 + (size_t)extra) + 30;
 #define X(off) xpos((off), lo, hi, left, width)
     fprintf(f, "<svg class=\"timeline\" data-topic=\"");
     esc(f, p->topic);
@@ -371,7 +375,25 @@ static void timeline(const rm_report *r, FILE *f, size_t pi, const tl_span *span
                     ly, X(hi) - X(x->offset) + 1, col);
         fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"%s\" stroke=\"#fff\"/></a>\n", X(x->offset), ly + 5, col);
     }
-    int ay = top + lane_h * (int)(lanes + 1) + 14;
+    if (nbacks) {
+        int gy = top + lane_h * (int)(lanes + (size_t)extra);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">groups</text>"
+                   "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"#f2f4f7\"/>\n",
+                left - 8, gy + 9, left, gy, width);
+        for (size_t k = 0; k < nbacks; k++) {
+            const rm_finding *x = backs[k];
+            const rm_field *g = rm_find_field(x, "group");
+            int x0 = X(field_int(x, "from_offset", 0)), x1 = X(field_int(x, "to_offset", 0)), mid = (x0 + x1) / 2;
+            fprintf(f, "<a href=\"#%s\"><title>%s: group ", x->id, x->id);
+            esc(f, g && g->s ? g->s : "?");
+            fprintf(f, " went back from offset %" PRId64 " to %" PRId64 "</title><path d=\"M%d %d Q%d %d %d %d\" "
+                       "fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" marker-end=\"none\"/><circle cx=\"%d\" "
+                       "cy=\"%d\" r=\"5\" fill=\"%s\" stroke=\"#fff\"/></a>\n",
+                    field_int(x, "from_offset", 0), field_int(x, "to_offset", 0), x0, gy + 5, mid, gy + 22, x1, gy + 5,
+                    sev_color(x->severity), x1, gy + 5, sev_color(x->severity));
+        }
+    }
+    int ay = top + lane_h * (int)(lanes + 1 + (size_t)extra) + 14;
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#475467\">offset %" PRId64 "</text>"
                "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">offset %" PRId64 "</text>\n",
             left, ay, lo, left + width, ay, hi > INT64_MIN ? hi - 1 : hi);
@@ -387,21 +409,58 @@ static void timeline(const rm_report *r, FILE *f, size_t pi, const tl_span *span
 
 /* A timeline per partition with findings: one pass over every finding for
  * the spans, one to draw (from memory or the spill alike). */
+/* The partition a consumer_offset_regression's group reads, when it was
+ * audited (its consumed_path), else (size_t)-1. */
+static size_t consumed_at(const rm_report *r, const rm_finding *x)
+{
+    const rm_field *path = x->tid == RT_CONSUMER_OFFSET_REGRESSION ? rm_find_field(x, "consumed_path") : NULL;
+    for (size_t i = 0; path && path->s && i < r->npartitions; i++)
+        if (strcmp(r->partitions[i].path, path->s) == 0) return i;
+    return (size_t)-1;
+}
+
 static void timelines(const rm_report *r, FILE *f)
 {
     tl_span *span = calloc(r->npartitions + 1, sizeof *span);
-    rm_iter *it = span ? rm_iter_open(r, false) : NULL;
+    /* Consumer groups going back over a partition's offsets (the examples
+     * kept), drawn on that partition's timeline: backs[first[pi]..). */
+    size_t *first = calloc(r->npartitions + 2, sizeof *first), *at = malloc((r->nfindings + 1) * sizeof *at);
+    const rm_finding **backs = malloc((r->nfindings + 1) * sizeof *backs);
+    if (!span || !first || !at || !backs) goto out;
+    for (size_t k = 0; k < r->nfindings; k++)
+        if ((at[k] = consumed_at(r, &r->findings[k])) != (size_t)-1) first[at[k] + 2]++;
+    for (size_t pi = 0; pi < r->npartitions; pi++) first[pi + 2] += first[pi + 1];
+    for (size_t k = 0; k < r->nfindings; k++) { /* in report order within each partition */
+        if (at[k] == (size_t)-1) continue;
+        const rm_finding *x = &r->findings[k];
+        backs[first[at[k] + 1]++] = x;
+        tl_span *s = &span[at[k]];
+        int64_t from = field_int(x, "from_offset", 0), to = field_int(x, "to_offset", 0);
+        if (!s->any) {
+            const rm_partition *p = &r->partitions[at[k]];
+            s->any = true;
+            s->lo = p->log_start_offset < 0 ? 0 : p->log_start_offset, s->hi = p->log_end_offset;
+        }
+        if (to < s->lo) s->lo = to < 0 ? 0 : to;
+        if (from >= s->hi) s->hi = next_of(from);
+    }
+    rm_iter *it = rm_iter_open(r, false);
     const rm_finding *x;
     while (it && (x = rm_iter_next(it))) span_add(r, &span[x->partition], x);
     rm_iter_close(it);
-    it = span ? rm_iter_open(r, false) : NULL;
+    it = rm_iter_open(r, false);
     x = it ? rm_iter_next(it) : NULL;
-    while (x) {
-        size_t pi = x->partition;
-        timeline(r, f, pi, &span[pi], it, &x);
+    for (size_t pi = 0; pi < r->npartitions; pi++) {
+        if (!span[pi].any) continue;
+        /* Its own findings come from the iterator while they are pi's. */
+        timeline(r, f, pi, &span[pi], it, &x, backs + first[pi], first[pi + 1] - first[pi]);
     }
     rm_iter_close(it);
+out:
     free(span);
+    free(first);
+    free(at);
+    free(backs);
 }
 
 static void finding_card(const rm_report *r, FILE *f, const rm_finding *x)

@@ -176,7 +176,7 @@ size_t rm_add_partition(rm_report *r, const char *topic, int32_t partition, cons
     np->topic = strdup(topic);
     np->path = strdup(path);
     np->partition = partition;
-    np->log_start_offset = np->log_end_offset = -1;
+    np->log_start_offset = np->log_end_offset = np->kafka_log_start = -1;
     np->min_timestamp = np->max_timestamp = -1;
     if (!np->topic || !np->path) {
         free(np->topic);

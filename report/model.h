@@ -125,6 +125,8 @@ typedef struct rm_partition {
     int32_t partition;
     char *path;
     int64_t log_start_offset, log_end_offset; /* -1 when the log holds no batch */
+    int64_t kafka_log_start; /* the broker's log start: max(first segment's base offset, log-start-offset-
+                              * checkpoint), below the first batch in a compacted log; -1 no segment */
     int64_t segments, batches, records, control_records, bytes;
     rm_producer *producers;
     size_t nproducers;

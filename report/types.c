@@ -496,7 +496,7 @@ static const rt_field consumer_range_fields[] = {
     { "log_end_offset", RM_INT, RT_ALWAYS },
     { "records", RM_INT, RT_ALWAYS },
     { "commit_timestamp", RM_INT, RT_ALWAYS },
-    { "position", RM_STR, RT_ALWAYS },
+    { "direction", RM_STR, RT_ALWAYS },        /* below_log_start or above_log_end */
     { "coordinator_path", RM_STR, RT_ALWAYS }, /* the __consumer_offsets partition holding the commit */
     END
 };
