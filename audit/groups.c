@@ -22,6 +22,8 @@ typedef struct kg_group {
     int64_t ngens;         /* seen; the latest min(ngens, RM_MAX_GENERATIONS) are in gens */
     rm_regression *backs;  /* its commits that went back (in scope), for kg_findings */
     size_t nbacks, capbacks;
+    char **members;        /* the member ids of its latest GroupMetadata, sorted */
+    size_t nmembers;
 } kg_group;
 
 /* A committed position: group, topic and partition. */
@@ -65,6 +67,8 @@ void kg_free(kg_state *g)
     for (size_t i = 0; i < g->ngroups; i++) {
         for (size_t k = 0; k < g->groups[i].nbacks; k++) free(g->groups[i].backs[k].topic), free(g->groups[i].backs[k].metadata);
         free(g->groups[i].backs);
+        for (size_t k = 0; k < g->groups[i].nmembers; k++) free(g->groups[i].members[k]);
+        free(g->groups[i].members);
         free(g->groups[i].name);
     }
     for (size_t i = 0; i < g->npos; i++) free(g->pos[i].topic);
@@ -273,6 +277,43 @@ static void offset_commit(ka_partition *p, kg_state *g, const cJSON *kd, const k
     cJSON_Delete(v);
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The member ids of a GroupMetadata value's members, sorted, in *out (the
+ * caller frees them); how many, or -1 when out of memory. */
+static long member_ids(const cJSON *members, char ***out)
+{
+    int n = cJSON_GetArraySize(members);
+    char **ids = n > 0 ? calloc((size_t)n, sizeof *ids) : NULL;
+    if (n > 0 && !ids) return -1;
+    long k = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, members) {
+        const char *id = str_of(m, "memberId");
+        if (!id) continue;
+        if (!(ids[k] = strdup(id))) {
+            while (k > 0) free(ids[--k]);
+            free(ids);
+            return -1;
+        }
+        k++;
+    }
+    if (k > 1) qsort(ids, (size_t)k, sizeof *ids, cmp_str);
+    *out = ids;
+    return k;
+}
+
+/* Members in sorted a and not in sorted b. */
+static int32_t not_in(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    int32_t n = 0;
+    for (size_t i = 0, j = 0; i < na; i++) {
+        while (j < nb && strcmp(b[j], a[i]) < 0) j++;
+        n += j == nb || strcmp(b[j], a[i]) != 0;
+    }
+    return n;
+}
+
 static void group_metadata(ka_partition *p, kg_state *g, const cJSON *kd, const kb_record *r)
 {
     const char *group = str_of(kd, "group");
@@ -301,12 +342,25 @@ static void group_metadata(ka_partition *p, kg_state *g, const cJSON *kd, const 
     int_of(d, "generation", &gen);
     if (!int_of(d, "currentStateTimestamp", &ts) || ts < 0) ts = r->timestamp;
     int members = cJSON_GetArraySize(item(d, "members"));
+    /* Who joined and who left since its previous GroupMetadata. */
+    char **ids = NULL;
+    long nids = member_ids(item(d, "members"), &ids);
+    int32_t joined = 0, left = 0;
+    if (nids < 0) {
+        ka_oom(p, "a consumer group's members");
+    } else {
+        joined = not_in(ids, (size_t)nids, grp->members, grp->nmembers);
+        left = not_in(grp->members, grp->nmembers, ids, (size_t)nids);
+        for (size_t k = 0; k < grp->nmembers; k++) free(grp->members[k]);
+        free(grp->members);
+        grp->members = ids, grp->nmembers = (size_t)nids;
+    }
     grp->deleted = false;
     grp->have_meta = true;
     grp->empty = members == 0;
     grp->generation = (int32_t)gen;
     rm_generation *slot = &grp->gens[grp->ngens % RM_MAX_GENERATIONS];
-    *slot = (rm_generation){ (int32_t)gen, ts, members, r->offset };
+    *slot = (rm_generation){ (int32_t)gen, ts, members, joined, left, r->offset };
     grp->ngens++;
     cJSON_Delete(v);
 }

@@ -601,11 +601,13 @@ static void groups(const rm_report *r, FILE *f)
         for (size_t k = 0; k < n; k++) {
             fputs("<li>", f);
             when(f, ev[k].ts);
-            if (ev[k].gen && ev[k].gen->members == 0)
-                fprintf(f, " &mdash; generation %d: empty (no members)", ev[k].gen->generation);
-            else if (ev[k].gen)
-                fprintf(f, " &mdash; generation %d: %d member%s (a rebalance)", ev[k].gen->generation,
-                        ev[k].gen->members, ev[k].gen->members == 1 ? "" : "s");
+            const rm_generation *x = ev[k].gen;
+            if (x && x->members == 0)
+                fprintf(f, " &mdash; generation %d: empty (%d member%s left)", x->generation, x->left,
+                        x->left == 1 ? "" : "s");
+            else if (x)
+                fprintf(f, " &mdash; generation %d: %d member%s (a rebalance: %d joined, %d left)", x->generation,
+                        x->members, x->members == 1 ? "" : "s", x->joined, x->left);
             else {
                 fprintf(f, " &mdash; <a href=\"#%s\">%s</a> ", ev[k].back->id, ev[k].back->id);
                 esc(f, ev[k].back->message);

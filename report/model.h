@@ -158,6 +158,7 @@ typedef struct rm_generation {
     int32_t generation;
     int64_t timestamp;     /* when the group entered it (currentStateTimestamp, else the record's), ms */
     int32_t members;       /* 0: the group was empty */
+    int32_t joined, left;  /* members not in the group's previous GroupMetadata, and gone since it */
     int64_t offset;        /* of its GroupMetadata record */
 } rm_generation;
 

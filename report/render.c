@@ -43,6 +43,8 @@ static void json_group(jw *w, const rm_report *r, const rm_cgroup *g)
         jw_kint(w, "generation", x->generation);
         jw_kint(w, "timestamp", x->timestamp);
         jw_kint(w, "members", x->members);
+        jw_kint(w, "joined", x->joined);
+        jw_kint(w, "left", x->left);
         jw_kint(w, "offset", x->offset);
         jw_obj_end(w);
     }

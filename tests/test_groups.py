@@ -366,6 +366,15 @@ def check_lab():
           short([describe(f) for f in got if f.get("type") == OUT_OF_RANGE]))
     check("lab: no other consumer finding type", all(f.get("type") in (REGRESSION, OUT_OF_RANGE) for f in got),
           short(sorted({f.get("type") for f in got})))
+    # The groups' histories (README: one consumer of billing-svc read to the
+    # end and left, the operator reset the empty group, a consumer read
+    # again and left; analytics read once): members, who joined and left.
+    history = {g.get("group"): [(x.get("generation"), x.get("members"), x.get("joined"), x.get("left"))
+                                for x in g.get("generations", [])] for g in report.get("groups", [])}
+    check("lab: billing-svc's generations", history.get("billing-svc") ==
+          [(1, 1, 1, 0), (2, 0, 0, 1), (3, 1, 1, 0), (4, 0, 0, 1)], short(history.get("billing-svc")))
+    check("lab: analytics' generations", history.get("analytics") == [(1, 1, 1, 0), (2, 0, 0, 1)],
+          short(history.get("analytics")))
 
     # Every field, as the reference replay reads the bytes (itself checked against truth.json).
     if gen_groups is None:
