@@ -425,6 +425,12 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
     fprintf(f, ".\nAudited %zu partition%s, %" PRId64 " segments, %" PRId64 " batches, %" PRId64
                " records, %" PRId64 " bytes (kaudit %s, %s).\n",
             r->npartitions, r->npartitions == 1 ? "" : "s", segments, batches, records, bytes, version, r->generated_at);
+    if (r->ngroups) {
+        size_t back = 0;
+        for (size_t i = 0; i < r->ngroups; i++) back += r->groups[i].regressions > 0;
+        fprintf(f, "Replayed %zu consumer group%s from __consumer_offsets (%zu went back).\n", r->ngroups,
+                r->ngroups == 1 ? "" : "s", back);
+    }
     /* Names, paths and the words that quote them are escaped (escape.h):
      * a topic or directory name from the data cannot drive the terminal. */
     for (size_t i = 0; i < r->nproblems; i++) fputs("Not audited: ", f), es_fputs(r->problems[i], f), fputc('\n', f);
