@@ -25,6 +25,7 @@
 #include "audit/audit.h"
 #include "audit/groups.h"
 #include "engine/partition.h"
+#include "engine/replicas.h"
 #include "engine/spill.h"
 #include "reader/layout.h"
 #include "reader/walk.h"
@@ -652,6 +653,7 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     free(e->jobs);
     e->jobs = NULL;
     kg_findings(e->rep, read_range, e); /* consumer groups against the partitions they read */
+    er_compare(e->set, e->rep, e->c.max_entry, e->c.no_cache); /* copies of a partition on several brokers */
     rm_finish(e->rep);
     e->cb = NULL;
     if (e->rep->oom && rc == 0) rc = KAUDIT_ENOMEM; /* something counted was not kept: not complete */

@@ -518,6 +518,49 @@ static const rt_variant consumer_range_words[] = {
           "again, or a copy of this partition that lags the leader (a follower's log end is behind the leader's)." },
 };
 
+/* ---- replicas (engine/replicas.c) -------------------------------------------------- */
+
+#define REPLICA { "other_path", RM_STR, RT_ALWAYS }, { "broker_id", RM_INT, RT_ALWAYS }, \
+                { "other_broker_id", RM_INT, RT_ALWAYS } /* broker ids null when unknown */
+
+static const rt_field replica_divergence_fields[] = {
+    REPLICA,
+    { "diverge_offset", RM_INT, RT_ALWAYS },
+    { "leader_epoch", RM_INT, RT_ALWAYS },
+    { "other_leader_epoch", RM_INT, RT_ALWAYS },
+    { "records_only_here", RM_INT, RT_ALWAYS },
+    { "records_only_other", RM_INT, RT_ALWAYS },
+    { "log_end_offset", RM_INT, RT_ALWAYS },
+    { "other_log_end_offset", RM_INT, RT_ALWAYS },
+    END
+};
+
+static const rt_variant replica_divergence_words[] = {
+    { "this copy and the one in {other_path} part at offset {diverge_offset} (leader epochs {leader_epoch} and "
+      "{other_leader_epoch}): {records_only_here} records only here, {records_only_other} only there",
+      "A follower appends its leader's batches as they are, so the copies of a partition agree batch for batch. "
+      "Here they hold different batches at the same offsets: the log forked, after an unclean leader election (a "
+      "replica outside the ISR became leader and wrote over offsets the old leader had written) or a copy "
+      "restored from a backup and written again. When the brokers meet again, the copy that is not the leader's "
+      "truncates to the divergence point (KIP-101, KIP-279) and its records past it are gone; those the old "
+      "leader acknowledged (acks=1, or an ISR shrunk to it alone) were lost to their producers' consumers." },
+};
+
+static const rt_field replica_behind_fields[] = {
+    REPLICA,
+    { "log_end_offset", RM_INT, RT_ALWAYS },
+    { "other_log_end_offset", RM_INT, RT_ALWAYS },
+    { "records_behind", RM_INT, RT_ALWAYS },
+    END
+};
+
+static const rt_variant replica_behind_words[] = {
+    { "this copy ends at offset {log_end_offset}, {records_behind} records behind the one in {other_path}, and "
+      "agrees with it up to there",
+      "A follower behind its leader, or a copy taken before the other: every batch it holds is the other copy's. "
+      "Normal on a live cluster; a copy that stays behind is out of the ISR." },
+};
+
 /* ---- the table ----------------------------------------------------------------- */
 
 int rt_duplicate_words(const rm_finding *f, char **message, char **explanation); /* duplicate_words.c */
@@ -640,6 +683,15 @@ static const rt_type types[RT_COUNT] = {
         "(records deleted before the group read them, lost to it) or past the log end (a position that does not "
         "exist).",
         SEV(RM_WARNING) | SEV(RM_ERROR), consumer_range_fields, WORDS(consumer_range_words) },
+    [RT_REPLICA_DIVERGENCE] = {
+        "replica_divergence", "Replicas that forked",
+        "Two brokers' copies of a partition hold different batches at the same offsets: what each holds alone, and "
+        "which leader epochs wrote it.",
+        SEV(RM_ERROR), replica_divergence_fields, WORDS(replica_divergence_words) },
+    [RT_REPLICA_BEHIND] = {
+        "replica_behind", "Replicas behind another",
+        "A broker's copy of a partition that agrees with another copy but ends earlier.",
+        SEV(RM_INFO), replica_behind_fields, WORDS(replica_behind_words) },
 };
 
 const rt_type *rt_type_of(int id)

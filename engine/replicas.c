@@ -1,0 +1,234 @@
+/* replicas.c - see replicas.h. */
+#include "replicas.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reader/checkpoint.h"
+#include "reader/segment.h"
+#include "reader/walk.h"
+#include "report/types.h"
+
+/* meta.properties is small. */
+#define META_CAP ((size_t)1 << 20)
+
+/* One copy of a topic-partition. */
+typedef struct er_copy {
+    const kl_partition *kp;
+    size_t idx;                /* in the report's partitions */
+    int32_t broker;            /* broker.id (else node.id) of its log directory, -1 unknown */
+    char cluster[KK_STR_MAX];  /* cluster.id of its log directory, "" unknown */
+} er_copy;
+
+/* A copy's batch headers in offset order, across its segments. */
+typedef struct er_stream {
+    const kl_partition *kp;
+    size_t max_entry;
+    bool no_cache;
+    size_t next_file;          /* the next file to open */
+    kw_walk *w;
+    kb_batch b;                /* the current batch: header fields only (its pointers are stale) */
+    bool have;
+    bool failed;               /* a segment could not be opened */
+} er_stream;
+
+static void st_close(er_stream *s)
+{
+    kw_close(s->w);
+    s->w = NULL;
+}
+
+/* The next batch whose checksum matches into s->b; false at the end. */
+static bool st_next(er_stream *s)
+{
+    s->have = false;
+    for (;;) {
+        while (!s->w) {
+            if (s->next_file >= s->kp->nfiles) return false;
+            const kl_file *f = &s->kp->files[s->next_file++];
+            if (f->kind != KL_SEGMENT) continue;
+            ke_error e;
+            if (!(s->w = kw_open(f->path, s->max_entry, s->no_cache, 0, &e))) s->failed = true;
+        }
+        ke_error e;
+        int64_t entry;
+        int got;
+        while ((got = kw_next(s->w, &s->b, &e, &entry)) != KW_END)
+            if (got == KW_BATCH) return s->have = true;
+        st_close(s);
+    }
+}
+
+/* Do two batches agree, as a follower's copy of the leader's must? */
+static bool same_batch(const kb_batch *a, const kb_batch *b)
+{
+    return a->base_offset == b->base_offset && a->last_offset == b->last_offset &&
+           a->partition_leader_epoch == b->partition_leader_epoch && a->crc == b->crc;
+}
+
+/* Data records of s from its current batch on, at offsets >= from. */
+static int64_t records_from(er_stream *s, int64_t from)
+{
+    int64_t n = 0;
+    for (bool more = s->have; more; more = st_next(s))
+        if (!s->b.is_control && s->b.base_offset >= from) n += s->b.count;
+    return n;
+}
+
+/* The broker and cluster of copy c's log directory (meta.properties). */
+static void identify(const kl_set *set, er_copy *c)
+{
+    c->broker = -1;
+    c->cluster[0] = '\0';
+    if (c->kp->home < 0) return;
+    const kl_logdir *ld = &set->logdirs[c->kp->home];
+    for (size_t i = 0; i < ld->nfiles; i++) {
+        if (ld->files[i].kind != KL_META_PROPERTIES) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        kk_meta_properties m;
+        if (ks_read_file(ld->files[i].path, META_CAP, &buf, &len, &e) < 0) return;
+        if (kk_meta_properties_parse(&m, buf, len, &e) == 0) {
+            c->broker = m.has_broker_id ? m.broker_id : m.has_node_id ? m.node_id : -1;
+            if (m.has_cluster_id) snprintf(c->cluster, sizeof c->cluster, "%s", m.cluster_id);
+        }
+        free(buf);
+        return;
+    }
+}
+
+static void field_broker(rm_finding *f, const char *key, int32_t id)
+{
+    if (id >= 0) rm_field_int(f, key, id);
+    else rm_field_null(f, key);
+}
+
+/* Compare copy c with the reference copy ref. When their log directories
+ * do not name one cluster (a 2.x broker's meta.properties may hold no
+ * cluster.id), they are taken for copies of one log only if they agree on
+ * the first batch both hold: partitions of the same name on two clusters'
+ * brokers are two logs, not a fork. */
+static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t max_entry, bool no_cache)
+{
+    bool same_cluster = c->cluster[0] && strcmp(c->cluster, ref->cluster) == 0;
+    const rm_partition *mine = &r->partitions[c->idx], *theirs = &r->partitions[ref->idx];
+    er_stream a = { c->kp, max_entry, no_cache, 0, NULL, { 0 }, false, false };
+    er_stream b = { ref->kp, max_entry, no_cache, 0, NULL, { 0 }, false, false };
+    st_next(&a);
+    st_next(&b);
+    /* From the offsets both hold: retention may have removed more of one. */
+    while (a.have && b.have && a.b.last_offset < b.b.base_offset) st_next(&a);
+    while (a.have && b.have && b.b.last_offset < a.b.base_offset) st_next(&b);
+    if (!same_cluster && a.have && b.have && !same_batch(&a.b, &b.b)) {
+        rm_partition_note(r, c->idx,
+                          "not compared with %s: their log directories name no common cluster.id and they share no "
+                          "batch, so the bytes cannot tell whether they are copies of one log",
+                          theirs->path);
+        st_close(&a);
+        st_close(&b);
+        return;
+    }
+    while (a.have && b.have && same_batch(&a.b, &b.b)) st_next(&a), st_next(&b);
+    if (a.failed || b.failed) {
+        rm_partition_note(r, c->idx, "not compared with the copy in %s: a segment could not be read", theirs->path);
+    } else if (a.have && b.have) {
+        /* A fork: different batches where the copies should agree. */
+        int64_t at = a.b.base_offset < b.b.base_offset ? a.b.base_offset : b.b.base_offset;
+        int32_t epoch = a.b.partition_leader_epoch, other_epoch = b.b.partition_leader_epoch;
+        int64_t here = records_from(&a, at), there = records_from(&b, at);
+        rm_finding *f = rm_add_finding(r, RT_REPLICA_DIVERGENCE, 0, RM_ERROR, c->idx, at);
+        if (f) {
+            rm_field_str(f, "other_path", theirs->path);
+            field_broker(f, "broker_id", c->broker);
+            field_broker(f, "other_broker_id", ref->broker);
+            rm_field_int(f, "diverge_offset", at);
+            rm_field_int(f, "leader_epoch", epoch);
+            rm_field_int(f, "other_leader_epoch", other_epoch);
+            rm_field_int(f, "records_only_here", here);
+            rm_field_int(f, "records_only_other", there);
+            rm_field_int(f, "log_end_offset", mine->log_end_offset);
+            rm_field_int(f, "other_log_end_offset", theirs->log_end_offset);
+        }
+        const char *path = theirs->path;
+        rm_group g = { "replica_divergence", 0, -1, -1, -1, -1, -1 };
+        for (const char *p = path; *p; p++) g.key = (g.key ^ (unsigned char)*p) * 1099511628211ULL;
+        rm_group_finding(r, &g, c->idx, RM_ERROR, -1, at, at, here, f);
+    } else if (b.have) {
+        /* This copy ends where the reference goes on: a follower behind. */
+        int64_t end = mine->log_end_offset;
+        int64_t behind = records_from(&b, end);
+        rm_finding *f = rm_add_finding(r, RT_REPLICA_BEHIND, 0, RM_INFO, c->idx, end);
+        if (f) {
+            rm_field_str(f, "other_path", theirs->path);
+            field_broker(f, "broker_id", c->broker);
+            field_broker(f, "other_broker_id", ref->broker);
+            rm_field_int(f, "log_end_offset", end);
+            rm_field_int(f, "other_log_end_offset", theirs->log_end_offset);
+            rm_field_int(f, "records_behind", behind);
+        }
+    } else {
+        rm_partition_note(r, c->idx, "agrees batch for batch with the copy in %s", theirs->path);
+    }
+    st_close(&a);
+    st_close(&b);
+}
+
+static int cmp_copy(const void *x, const void *y)
+{
+    const er_copy *a = x, *b = y;
+    int c = strcmp(a->kp->topic, b->kp->topic);
+    if (c) return c;
+    if (a->kp->partition != b->kp->partition) return a->kp->partition < b->kp->partition ? -1 : 1;
+    return strcmp(a->kp->path, b->kp->path);
+}
+
+int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache)
+{
+    if (set->nparts < 2) return 0;
+    er_copy *all = calloc(set->nparts, sizeof *all);
+    if (!all) return r->oom = true, -1;
+    size_t n = 0;
+    for (size_t i = 0; i < set->nparts; i++) {
+        const kl_partition *kp = &set->parts[i];
+        if (kp->state[0]) continue; /* a -delete, -future or -stray copy is not a replica */
+        for (size_t k = 0; k < r->npartitions; k++)
+            if (strcmp(r->partitions[k].path, kp->path) == 0) {
+                all[n++] = (er_copy){ kp, k, -1, "" };
+                break;
+            }
+    }
+    qsort(all, n, sizeof *all, cmp_copy);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(all[j].kp->topic, all[i].kp->topic) == 0 && all[j].kp->partition == all[i].kp->partition)
+            j++;
+        if (j - i > 1) {
+            /* Copies of one cluster: those whose log directories name the
+             * same cluster.id, or none (then compare() asks for a shared
+             * batch); a partition of the same name on another cluster's
+             * broker is another log. Within each, the reference is the copy
+             * reaching furthest, the first on a tie. */
+            for (size_t k = i; k < j; k++) identify(set, &all[k]);
+            for (size_t k = i; k < j; k++) {
+                bool first = true;
+                size_t ref = k;
+                for (size_t m = i; m < j; m++) {
+                    if (strcmp(all[m].cluster, all[k].cluster) != 0 && all[m].cluster[0] && all[k].cluster[0]) continue;
+                    if (m < k) first = false;
+                    if (r->partitions[all[m].idx].log_end_offset > r->partitions[all[ref].idx].log_end_offset) ref = m;
+                }
+                if (!first) continue; /* compared from the first copy of its cluster */
+                for (size_t m = i; m < j; m++)
+                    if (m != ref && (strcmp(all[m].cluster, all[k].cluster) == 0 || !all[m].cluster[0] ||
+                                     !all[k].cluster[0]))
+                        compare(r, &all[m], &all[ref], max_entry, no_cache);
+            }
+        }
+        i = j;
+    }
+    free(all);
+    return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * replicas.h - the copies of one topic-partition that several brokers' log
+ * directories hold, compared batch by batch.
+ *
+ * In Kafka's replication a follower appends the leader's batches as they
+ * are (ReplicaFetcherThread: the fetched records go to the log unchanged),
+ * so two copies agree batch for batch: base offset, last offset, partition
+ * leader epoch, CRC. Where they stop agreeing, the log forked (an unclean
+ * leader election, a copy restored from a backup and written again) or one
+ * copy simply ends earlier (a follower behind the leader, or one that
+ * truncated and has not caught up). The copy reaching furthest is the
+ * reference; every other copy of the partition is compared with it, over
+ * the offsets both hold (retention may have removed more on one broker).
+ *
+ * Owns: the comparison's reads (segment walks of batch headers, no record
+ * decompressed). Adds replica_divergence and replica_behind findings and
+ * notes to the report; prints nothing.
+ */
+#ifndef KAUDIT_ENGINE_REPLICAS_H
+#define KAUDIT_ENGINE_REPLICAS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reader/layout.h"
+#include "report/model.h"
+
+/*
+ * Compare every topic-partition held by more than one log directory of
+ * `set` (its partitions as report r lists them, matched by path), reading
+ * segments with entries up to `max_entry` bytes (`no_cache`: dropped from
+ * the page cache after). 0, or -1 when out of memory (r->oom says it too).
+ */
+int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache);
+
+#endif
