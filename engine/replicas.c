@@ -1,6 +1,7 @@
 /* replicas.c - see replicas.h. */
 #include "replicas.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,29 @@ static bool same_batch(const kb_batch *a, const kb_batch *b)
            a->partition_leader_epoch == b->partition_leader_epoch && a->crc == b->crc;
 }
 
+/*
+ * May a and b, different, still be one log's two copies? The log cleaner
+ * runs on each broker on its own (compacted topics, __consumer_offsets):
+ * it rewrites a batch without some of its records (keeping its base offset,
+ * leader epoch and producer fields) or drops it whole, at different times
+ * on different brokers. Within one leader epoch there was one leader, so
+ * two copies cannot fork there; a fork shows as different leader epochs.
+ * Returns 0 when they conflict, else which to step past: 3 both (the same
+ * batch cleaned differently), 1 a (a batch the other cleaned away), 2 b.
+ */
+static int cleaned_apart(const kb_batch *a, const kb_batch *b)
+{
+    if (a->partition_leader_epoch != b->partition_leader_epoch) return 0;
+    if (a->base_offset == b->base_offset)
+        return a->producer_id == b->producer_id && a->producer_epoch == b->producer_epoch &&
+                       a->base_sequence == b->base_sequence && a->is_control == b->is_control
+                   ? 3
+                   : 0;
+    if (a->last_offset < b->base_offset) return 1;
+    if (b->last_offset < a->base_offset) return 2;
+    return 0;
+}
+
 /* Data records of s from its current batch on, at offsets >= from. */
 static int64_t records_from(er_stream *s, int64_t from)
 {
@@ -131,7 +155,14 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
         st_close(&b);
         return;
     }
-    while (a.have && b.have && same_batch(&a.b, &b.b)) st_next(&a), st_next(&b);
+    int64_t cleaned = 0; /* batches told apart by the cleaners alone */
+    while (a.have && b.have) {
+        int step = same_batch(&a.b, &b.b) ? 3 : cleaned_apart(&a.b, &b.b);
+        if (!step) break;
+        cleaned += step != 3 || !same_batch(&a.b, &b.b);
+        if (step & 1) st_next(&a);
+        if (step & 2) st_next(&b);
+    }
     if (a.failed || b.failed) {
         rm_partition_note(r, c->idx, "not compared with the copy in %s: a segment could not be read", theirs->path);
     } else if (a.have && b.have) {
@@ -169,6 +200,11 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
             rm_field_int(f, "other_log_end_offset", theirs->log_end_offset);
             rm_field_int(f, "records_behind", behind);
         }
+    } else if (cleaned) {
+        rm_partition_note(r, c->idx,
+                          "agrees with the copy in %s but for %" PRId64 " batches the two brokers' log cleaners "
+                          "left differently (same leader epochs)",
+                          theirs->path, cleaned);
     } else {
         rm_partition_note(r, c->idx, "agrees batch for batch with the copy in %s", theirs->path);
     }
