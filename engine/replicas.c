@@ -92,13 +92,46 @@ static int cleaned_apart(const kb_batch *a, const kb_batch *b)
     return 0;
 }
 
-/* Data records of s from its current batch on, at offsets >= from. */
-static int64_t records_from(er_stream *s, int64_t from)
+#define ER_PRODUCERS 8 /* named per side of a fork; the rest summed */
+
+/* Records of a copy's tail by producer id (-1: no idempotence). */
+typedef struct er_tally {
+    int64_t pid[ER_PRODUCERS], n[ER_PRODUCERS];
+    int used;
+    int64_t others, transactional;
+} er_tally;
+
+/* Data records of s from its current batch on, at offsets >= from, counted
+ * into t (NULL: not). */
+static int64_t records_from(er_stream *s, int64_t from, er_tally *t)
 {
     int64_t n = 0;
-    for (bool more = s->have; more; more = st_next(s))
-        if (!s->b.is_control && s->b.base_offset >= from) n += s->b.count;
+    for (bool more = s->have; more; more = st_next(s)) {
+        if (s->b.is_control || s->b.base_offset < from) continue;
+        n += s->b.count;
+        if (!t) continue;
+        if (s->b.is_transactional) t->transactional += s->b.count;
+        int k = 0;
+        while (k < t->used && t->pid[k] != s->b.producer_id) k++;
+        if (k == t->used && k < ER_PRODUCERS) t->pid[t->used++] = s->b.producer_id, t->n[k] = 0;
+        if (k < t->used) t->n[k] += s->b.count;
+        else t->others += s->b.count;
+    }
     return n;
+}
+
+/* "producer 1000: 39, producer 1001: 12, others: 3" into out. */
+static void tally_words(const er_tally *t, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int k = 0; k < t->used && o < cap; k++) {
+        if (t->pid[k] >= 0)
+            o += (size_t)snprintf(out + o, cap - o, "%sproducer %" PRId64 ": %" PRId64, k ? ", " : "", t->pid[k], t->n[k]);
+        else
+            o += (size_t)snprintf(out + o, cap - o, "%swithout producer id: %" PRId64, k ? ", " : "", t->n[k]);
+    }
+    if (t->others && o < cap) snprintf(out + o, cap - o, ", other producers: %" PRId64, t->others);
 }
 
 /* The broker and cluster of copy c's log directory (meta.properties). */
@@ -169,7 +202,8 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
         /* A fork: different batches where the copies should agree. */
         int64_t at = a.b.base_offset < b.b.base_offset ? a.b.base_offset : b.b.base_offset;
         int32_t epoch = a.b.partition_leader_epoch, other_epoch = b.b.partition_leader_epoch;
-        int64_t here = records_from(&a, at), there = records_from(&b, at);
+        er_tally th = { .used = 0 }, to = { .used = 0 };
+        int64_t here = records_from(&a, at, &th), there = records_from(&b, at, &to);
         rm_finding *f = rm_add_finding(r, RT_REPLICA_DIVERGENCE, 0, RM_ERROR, c->idx, at);
         if (f) {
             rm_field_str(f, "other_path", theirs->path);
@@ -180,6 +214,13 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
             rm_field_int(f, "other_leader_epoch", other_epoch);
             rm_field_int(f, "records_only_here", here);
             rm_field_int(f, "records_only_other", there);
+            char words[400];
+            tally_words(&th, words, sizeof words);
+            if (here) rm_field_str(f, "producers_only_here", words);
+            tally_words(&to, words, sizeof words);
+            if (there) rm_field_str(f, "producers_only_other", words);
+            rm_field_int(f, "transactional_only_here", th.transactional);
+            rm_field_int(f, "transactional_only_other", to.transactional);
             rm_field_int(f, "log_end_offset", mine->log_end_offset);
             rm_field_int(f, "other_log_end_offset", theirs->log_end_offset);
         }
@@ -190,7 +231,7 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
     } else if (b.have) {
         /* This copy ends where the reference goes on: a follower behind. */
         int64_t end = mine->log_end_offset;
-        int64_t behind = records_from(&b, end);
+        int64_t behind = records_from(&b, end, NULL);
         rm_finding *f = rm_add_finding(r, RT_REPLICA_BEHIND, 0, RM_INFO, c->idx, end);
         if (f) {
             rm_field_str(f, "other_path", theirs->path);

@@ -532,6 +532,10 @@ static const rt_field replica_divergence_fields[] = {
     { "records_only_other", RM_INT, RT_ALWAYS },
     { "log_end_offset", RM_INT, RT_ALWAYS },
     { "other_log_end_offset", RM_INT, RT_ALWAYS },
+    { "producers_only_here", RM_STR, 0 },       /* whose records they are: "producer 1000: 39, ..." */
+    { "producers_only_other", RM_STR, 0 },
+    { "transactional_only_here", RM_INT, RT_ALWAYS }, /* of them, in transactional batches */
+    { "transactional_only_other", RM_INT, RT_ALWAYS },
     END
 };
 
