@@ -620,6 +620,72 @@ static void groups(const rm_report *r, FILE *f)
     fputs("</section>\n", f);
 }
 
+/* Copies of a partition on two brokers that part or lag: a strip each, the
+ * common prefix and each copy's own tail along the offsets. */
+static void replicas(const rm_report *r, FILE *f)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const rm_finding *x = &r->findings[i];
+        if (x->tid != RT_REPLICA_DIVERGENCE && x->tid != RT_REPLICA_BEHIND) continue;
+        if (!any) {
+            fputs("<section id=\"replicas\"><h2>Replicas</h2>\n<p class=\"intro\">Copies of a partition on several "
+                  "brokers, compared batch by batch: the offsets they share (grey), and what each holds alone past "
+                  "the point where they part.</p>\n",
+                  f);
+            any = true;
+        }
+        const rm_partition *p = &r->partitions[x->partition];
+        const rm_field *other = rm_find_field(x, "other_path");
+        bool fork = x->tid == RT_REPLICA_DIVERGENCE;
+        int64_t split = fork ? field_int(x, "diverge_offset", 0) : field_int(x, "log_end_offset", 0);
+        int64_t end = field_int(x, "log_end_offset", 0), oend = field_int(x, "other_log_end_offset", 0);
+        int64_t lo = p->log_start_offset < 0 ? 0 : p->log_start_offset, hi = end > oend ? end : oend;
+        if (hi <= lo) hi = lo + 1;
+        int left = 170, width = 1000 - left - 20;
+#define SX(off) xpos((off), lo, hi, left, width)
+        fputs("<h3>", f);
+        esc(f, p->topic);
+        fprintf(f, "-%d: <a href=\"#%s\">%s</a> %s at offset %" PRId64 "</h3>\n", p->partition, x->id, x->id,
+                fork ? "the copies part" : "one copy is behind", split);
+        fprintf(f, "<svg class=\"replicas\" viewBox=\"0 0 1000 84\" role=\"img\" aria-label=\"replicas\">\n");
+        const char *names[2] = { p->path, other && other->s ? other->s : "?" };
+        int64_t ends[2] = { end, oend };
+        for (int row = 0; row < 2; row++) {
+            int y = 10 + row * 30;
+            int64_t broker = field_int(x, row ? "other_broker_id" : "broker_id", -1);
+            if (broker >= 0)
+                fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">broker %" PRId64
+                           "</text>",
+                        left - 8, y + 13, broker);
+            else
+                fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">%s</text>",
+                        left - 8, y + 13, row ? "other copy" : "this copy");
+            fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"#d0d5dd\"><title>", SX(lo), y,
+                    SX(split) - SX(lo) + 1);
+            esc(f, names[row]);
+            fprintf(f, ": offsets %" PRId64 "..%" PRId64 " shared</title></rect>", lo, split - 1);
+            if (ends[row] > split) {
+                fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"%s\"><title>", SX(split), y,
+                        SX(ends[row]) - SX(split) + 1, fork ? (row ? "#fda29b" : "#fec84b") : "#b2ddff");
+                esc(f, names[row]);
+                fprintf(f, ": offsets %" PRId64 "..%" PRId64 " %s</title></rect>", split, ends[row] - 1,
+                        fork ? "only here" : "ahead");
+            }
+            fputc('\n', f);
+        }
+        fprintf(f, "<text x=\"%d\" y=\"78\" font-size=\"11\" fill=\"#475467\">offset %" PRId64 "</text><text x=\"%d\" "
+                   "y=\"78\" font-size=\"11\" text-anchor=\"middle\" fill=\"#475467\">%" PRId64 "</text><text x=\"%d\" "
+                   "y=\"78\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">offset %" PRId64 "</text></svg>\n",
+                left, lo, SX(split), split, left + width, hi - 1);
+#undef SX
+        fputs("<p>", f);
+        esc(f, x->message ? x->message : "");
+        fputs("</p>\n", f);
+    }
+    if (any) fputs("</section>\n", f);
+}
+
 /* How each topic's content repeats: why its repeats are or are not alarms. */
 static void repeats(const rm_report *r, FILE *f)
 {
@@ -688,6 +754,7 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
     incidents(r, f);
     audited(r, f, version);
     repeats(r, f);
+    replicas(r, f);
     groups(r, f);
     if (n) {
         fputs("<h2 id=\"overview\">Findings by type</h2>\n", f);
