@@ -21,6 +21,8 @@ typedef struct er_copy {
     size_t idx;                /* in the report's partitions */
     int32_t broker;            /* broker.id (else node.id) of its log directory, -1 unknown */
     char cluster[KK_STR_MAX];  /* cluster.id of its log directory, "" unknown */
+    int64_t hw;                /* its high watermark (replication-offset-checkpoint), -1 unknown */
+    bool truncating;           /* it holds .deleted segments: the broker is truncating or deleting it */
 } er_copy;
 
 /* A copy's batch headers in offset order, across its segments. */
@@ -134,12 +136,42 @@ static void tally_words(const er_tally *t, char *out, size_t cap)
     if (t->others && o < cap) snprintf(out + o, cap - o, ", other producers: %" PRId64, t->others);
 }
 
-/* The broker and cluster of copy c's log directory (meta.properties). */
+/* Copy c's high watermark from its log directory's
+ * replication-offset-checkpoint (what the partition's leader had
+ * committed when this broker last wrote it), -1 when none. */
+static int64_t high_watermark(const kl_logdir *ld, const kl_partition *kp)
+{
+    int64_t hw = -1;
+    for (size_t i = 0; i < ld->nfiles; i++) {
+        const char *name = strrchr(ld->files[i].path, '/');
+        if (!name || strcmp(name + 1, "replication-offset-checkpoint") != 0) continue;
+        uint8_t *buf;
+        size_t len;
+        ke_error e;
+        if (ks_read_file(ld->files[i].path, META_CAP, &buf, &len, &e) < 0) return hw;
+        kk_checkpoint *c = NULL;
+        if (kk_checkpoint_parse(&c, KK_OFFSETS, buf, len, &e) == 0)
+            for (size_t j = 0; j < c->n; j++)
+                if (strcmp(c->entries[j].topic, kp->topic) == 0 && c->entries[j].partition == kp->partition)
+                    hw = c->entries[j].offset;
+        kk_checkpoint_free(c);
+        free(buf);
+    }
+    return hw;
+}
+
+/* The broker and cluster of copy c's log directory (meta.properties), its
+ * high watermark, and whether it holds segments being deleted. */
 static void identify(const kl_set *set, er_copy *c)
 {
     c->broker = -1;
     c->cluster[0] = '\0';
+    c->hw = -1;
+    c->truncating = false;
+    for (size_t i = 0; i < c->kp->nfiles; i++)
+        c->truncating |= c->kp->files[i].kind == KL_TRANSIENT && c->kp->files[i].base_kind == KL_SEGMENT;
     if (c->kp->home < 0) return;
+    c->hw = high_watermark(&set->logdirs[c->kp->home], c->kp);
     const kl_logdir *ld = &set->logdirs[c->kp->home];
     for (size_t i = 0; i < ld->nfiles; i++) {
         if (ld->files[i].kind != KL_META_PROPERTIES) continue;
@@ -155,6 +187,12 @@ static void identify(const kl_set *set, er_copy *c)
         free(buf);
         return;
     }
+}
+
+static void field_offset(rm_finding *f, const char *key, int64_t v)
+{
+    if (v >= 0) rm_field_int(f, key, v);
+    else rm_field_null(f, key);
 }
 
 static void field_broker(rm_finding *f, const char *key, int32_t id)
@@ -221,6 +259,13 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
             if (there) rm_field_str(f, "producers_only_other", words);
             rm_field_int(f, "transactional_only_here", th.transactional);
             rm_field_int(f, "transactional_only_other", to.transactional);
+            field_offset(f, "high_watermark", c->hw);
+            field_offset(f, "other_high_watermark", ref->hw);
+            /* Offsets past the divergence that a copy's broker had seen
+             * committed (acknowledged to acks=all producers): lost with
+             * that copy's tail. */
+            rm_field_int(f, "committed_offsets_only_here", c->hw > at ? c->hw - at : 0);
+            rm_field_int(f, "committed_offsets_only_other", ref->hw > at ? ref->hw - at : 0);
             rm_field_int(f, "log_end_offset", mine->log_end_offset);
             rm_field_int(f, "other_log_end_offset", theirs->log_end_offset);
         }
@@ -240,6 +285,11 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
             rm_field_int(f, "log_end_offset", end);
             rm_field_int(f, "other_log_end_offset", theirs->log_end_offset);
             rm_field_int(f, "records_behind", behind);
+            field_offset(f, "high_watermark", c->hw);
+            field_offset(f, "other_high_watermark", ref->hw);
+            /* Truncating (.deleted segments, the rename before deletion) or
+             * below the committed point another broker saw: not a mere lag. */
+            rm_field_bool(f, "truncating", c->truncating);
         }
     } else if (cleaned) {
         rm_partition_note(r, c->idx,
@@ -273,7 +323,7 @@ int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache)
         if (kp->state[0]) continue; /* a -delete, -future or -stray copy is not a replica */
         for (size_t k = 0; k < r->npartitions; k++)
             if (strcmp(r->partitions[k].path, kp->path) == 0) {
-                all[n++] = (er_copy){ kp, k, -1, "" };
+                all[n++] = (er_copy){ kp, k, -1, "", -1, false };
                 break;
             }
     }

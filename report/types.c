@@ -536,6 +536,10 @@ static const rt_field replica_divergence_fields[] = {
     { "producers_only_other", RM_STR, 0 },
     { "transactional_only_here", RM_INT, RT_ALWAYS }, /* of them, in transactional batches */
     { "transactional_only_other", RM_INT, RT_ALWAYS },
+    { "high_watermark", RM_INT, RT_ALWAYS },    /* each broker's replication-offset-checkpoint, null unknown */
+    { "other_high_watermark", RM_INT, RT_ALWAYS },
+    { "committed_offsets_only_here", RM_INT, RT_ALWAYS }, /* past the divergence, below the high watermark */
+    { "committed_offsets_only_other", RM_INT, RT_ALWAYS },
     END
 };
 
@@ -555,6 +559,9 @@ static const rt_field replica_behind_fields[] = {
     { "log_end_offset", RM_INT, RT_ALWAYS },
     { "other_log_end_offset", RM_INT, RT_ALWAYS },
     { "records_behind", RM_INT, RT_ALWAYS },
+    { "high_watermark", RM_INT, RT_ALWAYS },
+    { "other_high_watermark", RM_INT, RT_ALWAYS },
+    { "truncating", RM_BOOL, RT_ALWAYS },       /* .deleted segments: the broker is truncating it */
     END
 };
 
