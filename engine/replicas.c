@@ -201,6 +201,13 @@ static void field_broker(rm_finding *f, const char *key, int32_t id)
     else rm_field_null(f, key);
 }
 
+/* A copy's log end offset as the broker has it: past its last batch, or for
+ * a copy holding none its first segment's base offset (0 without one). */
+static int64_t log_end(const rm_partition *p)
+{
+    return p->log_end_offset >= 0 ? p->log_end_offset : p->kafka_log_start >= 0 ? p->kafka_log_start : 0;
+}
+
 /* Compare copy c with the reference copy ref. When their log directories
  * do not name one cluster (a 2.x broker's meta.properties may hold no
  * cluster.id), they are taken for copies of one log only if they agree on
@@ -266,8 +273,8 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
              * that copy's tail. */
             rm_field_int(f, "committed_offsets_only_here", c->hw > at ? c->hw - at : 0);
             rm_field_int(f, "committed_offsets_only_other", ref->hw > at ? ref->hw - at : 0);
-            rm_field_int(f, "log_end_offset", mine->log_end_offset);
-            rm_field_int(f, "other_log_end_offset", theirs->log_end_offset);
+            rm_field_int(f, "log_end_offset", log_end(mine));
+            rm_field_int(f, "other_log_end_offset", log_end(theirs));
         }
         const char *path = theirs->path;
         rm_group g = { "replica_divergence", 0, -1, -1, -1, -1, -1 };
@@ -275,7 +282,7 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
         rm_group_finding(r, &g, c->idx, RM_ERROR, -1, at, at, here, f);
     } else if (b.have) {
         /* This copy ends where the reference goes on: a follower behind. */
-        int64_t end = mine->log_end_offset;
+        int64_t end = log_end(mine);
         int64_t behind = records_from(&b, end, NULL);
         rm_finding *f = rm_add_finding(r, RT_REPLICA_BEHIND, 0, RM_INFO, c->idx, end);
         if (f) {
@@ -283,7 +290,7 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
             field_broker(f, "broker_id", c->broker);
             field_broker(f, "other_broker_id", ref->broker);
             rm_field_int(f, "log_end_offset", end);
-            rm_field_int(f, "other_log_end_offset", theirs->log_end_offset);
+            rm_field_int(f, "other_log_end_offset", log_end(theirs));
             rm_field_int(f, "records_behind", behind);
             field_offset(f, "high_watermark", c->hw);
             field_offset(f, "other_high_watermark", ref->hw);
@@ -345,7 +352,7 @@ int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache)
                 for (size_t m = i; m < j; m++) {
                     if (strcmp(all[m].cluster, all[k].cluster) != 0 && all[m].cluster[0] && all[k].cluster[0]) continue;
                     if (m < k) first = false;
-                    if (r->partitions[all[m].idx].log_end_offset > r->partitions[all[ref].idx].log_end_offset) ref = m;
+                    if (log_end(&r->partitions[all[m].idx]) > log_end(&r->partitions[all[ref].idx])) ref = m;
                 }
                 if (!first) continue; /* compared from the first copy of its cluster */
                 for (size_t m = i; m < j; m++)
