@@ -130,6 +130,8 @@ const char *ka_incomplete(const ka_partition *p, char *buf, size_t cap)
     return buf;
 }
 
+void ka_light(ka_partition *p) { p->light = true; }
+
 int ka_control_type(const ka_partition *p) { return p->cur.is_control ? p->ctrl_type : KB_CTRL_UNKNOWN; }
 
 void ka_segment(ka_partition *p, int64_t bytes)
@@ -221,6 +223,7 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
         }
     }
 
+    if (p->light) return; /* producers and duplicates: the copy audited in full */
     ka_binfo bi = { b->producer_id, b->base_offset, b->max_timestamp, -1, b->base_sequence, b->crc,
                     b->producer_epoch, b->is_transactional, b->count };
     p->cur_bidx = KQ_EMPTY;
@@ -279,12 +282,12 @@ void ka_record(ka_partition *p, const kb_record *r)
         }
         return;
     }
-    if (p->groups && r->offset >= p->log_start) kg_record(p, p->groups, r);
+    if (p->groups && r->offset >= p->log_start && !p->light) kg_record(p, p->groups, r);
     rm_partition *rp = &p->r->partitions[p->index];
     rp->records++;
     /* Below the log start offset a record is gone for every reader: it is
      * neither a duplicate nor the original of one. */
-    if (p->cur_bidx == KQ_EMPTY || r->offset < p->log_start) return;
+    if (p->light || p->cur_bidx == KQ_EMPTY || r->offset < p->log_start) return;
     uint64_t lo, hi;
     uint32_t aux;
     ka_fingerprint(p, r, &lo, &hi, &aux);
@@ -343,7 +346,7 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
         if (p->ctrl_bad) rm_field_str(f, "detail", p->ctrl_msg);
         else rm_field_str(f, "control_type", kb_control_name(p->ctrl_type));
     }
-    if (b->is_control && b->producer_id >= 0 && b->count > 0 && txn_marker && !p->ctrl_bad) {
+    if (b->is_control && b->producer_id >= 0 && b->count > 0 && txn_marker && !p->ctrl_bad && !p->light) {
         ka_marker(p);
         kg_marker(p, p->groups, b->producer_id, p->ctrl_type == KB_CTRL_COMMIT);
     }

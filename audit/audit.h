@@ -216,6 +216,15 @@ bool ka_over_budget_only(const ka_partition *p);
  */
 bool ka_index_outgrows(const ka_partition *p, double fraction);
 
+/*
+ * Audit this partition for the integrity of its own bytes only (checksums,
+ * structure, offsets, leader epochs, timestamps, indexes, files): another
+ * broker's copy of it is audited in full, so its producers, duplicates,
+ * transactions, snapshots and consumer groups, which would only repeat
+ * that copy's, are not. Before the first batch.
+ */
+void ka_light(ka_partition *p);
+
 /* A segment starts (for counts). */
 void ka_segment(ka_partition *p, int64_t bytes);
 

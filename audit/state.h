@@ -148,6 +148,7 @@ struct ka_partition {
     bool coordinator;     /* no sequence checks (7.1) */
     const char *rule;     /* why repetition is normal in this topic, or NULL */
     bool internal;        /* a topic only brokers write (rule "internal") */
+    bool light;           /* another broker's copy is audited in full: integrity only here (ka_light) */
 
     ka_prod *prods;
     size_t nprods, capprods;

@@ -40,6 +40,7 @@
 typedef struct ee_job {
     const kl_partition *part;   /* NULL for a loose segment */
     const kl_file *file;        /* the loose segment */
+    const char *full_copy;      /* another broker's copy of the partition audited in full, or NULL */
     int64_t bytes;              /* its segments' size: the cost estimate */
     rm_report *out;             /* this job's own report, merged in order later */
     int failed;
@@ -337,7 +338,7 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
     rm_free(*out);
     if (!(*out = rm_create(e->c.max_examples))) return -1;
     rm_set_spill(*out, &e->listing, FINDINGS_SHARE(&e->c) / 2 / (size_t)e->threads);
-    ep_input in = { &e->rules, &e->c, e->cb, e->set, NULL, 0, NULL, NULL, 0, j->part, j->bytes };
+    ep_input in = { &e->rules, &e->c, e->cb, e->set, NULL, 0, NULL, NULL, 0, j->part, j->bytes, j->full_copy };
     char topic[512];
     if (j->part) {
         in.topic = j->part->topic, in.partition = j->part->partition, in.path = j->part->path;
@@ -646,8 +647,18 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
         loose_partition(f->path, topic, sizeof topic, &part);
         if ((f->kind == KL_SEGMENT || f->kind == KL_OTHER) && topic_selected(e, topic)) e->jobs[e->njobs++].file = f;
     }
+    /* Copies of one partition on several brokers of one cluster: one in
+     * full, the others for their integrity (engine/replicas.h). */
+    long *full = calloc(set->nparts + 1, sizeof *full);
+    if (full && er_plan(set, full) < 0) free(full), full = NULL;
     for (size_t i = 0; e->jobs && i < set->nparts; i++)
-        if (topic_selected(e, set->parts[i].topic)) e->jobs[e->njobs++].part = &set->parts[i];
+        if (topic_selected(e, set->parts[i].topic)) {
+            ee_job *j = &e->jobs[e->njobs++];
+            j->part = &set->parts[i];
+            j->full_copy = full && full[i] >= 0 && topic_selected(e, set->parts[full[i]].topic) ? set->parts[full[i]].path
+                                                                                                : NULL;
+        }
+    free(full);
     long threads = e->c.jobs ? e->c.jobs : sysconf(_SC_NPROCESSORS_ONLN);
     int rc = !e->jobs || run_jobs(e, threads < 1 ? 1 : threads) < 0 ? KAUDIT_ENOMEM : 0;
     free(e->jobs);

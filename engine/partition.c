@@ -307,6 +307,13 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
     if (plan->mode != KQ_MEMORY) ka_state_limit(ka, plan->state);
     if (plan->spill_failed)
         rm_partition_note(rep, idx, "the duplicate index could not spill to disk: %s", plan->spill_failed);
+    if (in->full_copy) {
+        ka_light(ka);
+        rm_partition_note(rep, idx,
+                          "audited for the integrity of its bytes only: its producers, duplicates, transactions and "
+                          "consumer groups are those of the copy audited in full, %s (engine/replicas.h)",
+                          in->full_copy);
+    }
     int64_t first_base = -1;
     for (size_t i = 0; i < in->nfiles && first_base < 0; i++)
         if (in->files[i].kind == KL_SEGMENT) first_base = in->files[i].base_offset;

@@ -47,6 +47,8 @@ typedef struct ep_input {
     size_t nfiles;
     const kl_partition *part;        /* NULL for a segment given alone */
     int64_t bytes;                   /* its segments' size */
+    const char *full_copy;           /* another broker's copy audited in full: integrity only here
+                                      * (ka_light), NULL for a full audit */
 } ep_input;
 
 /* Audit `in` into `rep` (a new partition of it) with its index kept as

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "reader/checkpoint.h"
 #include "reader/segment.h"
 #include "reader/walk.h"
@@ -308,6 +310,60 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
     }
     st_close(&a);
     st_close(&b);
+}
+
+static int cmp_copy(const void *x, const void *y);
+
+/* The base offset and size of a copy's last segment (-1, 0 when none). */
+static void last_segment(const kl_partition *kp, int64_t *base, int64_t *size)
+{
+    *base = -1, *size = 0;
+    for (size_t i = 0; i < kp->nfiles; i++)
+        if (kp->files[i].kind == KL_SEGMENT && kp->files[i].base_offset >= *base) {
+            struct stat st;
+            *base = kp->files[i].base_offset;
+            *size = stat(kp->files[i].path, &st) == 0 ? st.st_size : 0;
+        }
+}
+
+int er_plan(const kl_set *set, long *full)
+{
+    for (size_t i = 0; i < set->nparts; i++) full[i] = -1;
+    if (set->nparts < 2) return 0;
+    er_copy *all = calloc(set->nparts, sizeof *all);
+    if (!all) return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < set->nparts; i++)
+        if (!set->parts[i].state[0]) all[n++] = (er_copy){ &set->parts[i], i, -1, "", -1, false };
+    qsort(all, n, sizeof *all, cmp_copy);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(all[j].kp->topic, all[i].kp->topic) == 0 && all[j].kp->partition == all[i].kp->partition)
+            j++;
+        for (size_t k = i; j - i > 1 && k < j; k++) identify(set, &all[k]);
+        /* Per cluster named: one copy in full. Copies of unnamed clusters
+         * may be two logs: each is audited in full. */
+        for (size_t k = i; j - i > 1 && k < j; k++) {
+            if (!all[k].cluster[0]) continue;
+            size_t best = k;
+            int64_t bb, bs;
+            last_segment(all[k].kp, &bb, &bs);
+            bool first = true;
+            for (size_t m = i; m < j; m++) {
+                if (m == k || strcmp(all[m].cluster, all[k].cluster) != 0) continue;
+                if (m < k) first = false;
+                int64_t mb, ms;
+                last_segment(all[m].kp, &mb, &ms);
+                if (mb > bb || (mb == bb && ms > bs)) best = m, bb = mb, bs = ms;
+            }
+            if (!first) continue;
+            for (size_t m = i; m < j; m++)
+                if (m != best && strcmp(all[m].cluster, all[k].cluster) == 0) full[all[m].idx] = (long)all[best].idx;
+        }
+        i = j;
+    }
+    free(all);
+    return 0;
 }
 
 static int cmp_copy(const void *x, const void *y)

@@ -33,4 +33,16 @@
  */
 int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache);
 
+/*
+ * Which copies to audit in full: for every topic-partition that log
+ * directories of one cluster (the same cluster.id in meta.properties) hold
+ * more than once, the copy likely to reach furthest (the highest base
+ * offset of a last segment, then the larger last segment, then path order)
+ * is audited in full and the others for integrity only (ka_light): the
+ * same records are not audited twice. full[i] (set->nparts of them) is the
+ * index of the copy audited in full for part i, or -1 when part i is. 0, or
+ * -1 out of memory (then every copy is audited in full).
+ */
+int er_plan(const kl_set *set, long *full);
+
 #endif

@@ -277,7 +277,9 @@ def check_notes(name, report, agreeing, all_copies):
         p = parts.get(path)
         if p is None:
             continue              # reported by check_copies
-        notes = [n for n in p.get("notes") or [] if isinstance(n, str)]
+        # (A copy audited for its integrity only names the copy audited in
+        # full: a note of another kind, checked in check_audited_once.)
+        notes = [n for n in p.get("notes") or [] if isinstance(n, str) and not n.startswith(INTEGRITY_ONLY)]
         naming = sorted({other for other in set(real(c) for c in all_copies) - {path}
                          if any(shown.get(other, "\0") in n for n in notes)})
         if path in want:
@@ -303,6 +305,34 @@ def check_copies(name, report, copies):
                 continue          # a copy without a batch: the partitions[] convention is not this test's
             check("%s: %s %s" % (name, c["path"], key), p.get(key) == c[key],
                   "report has %s, expected %d" % (short(p.get(key)), c[key]))
+
+
+INTEGRITY_ONLY = "audited for the integrity of its bytes only"
+
+
+def check_audited_once(name, report, exp):
+    """Copies of one topic-partition whose log directories name one cluster:
+    exactly one audited in full, each other copy noted as integrity-only
+    naming it, and producers summarised on that one only."""
+    parts = partitions_by_path(report)
+    by_tp = {}
+    for c in exp["copies"]:
+        p = parts.get(real(c["path"]))
+        if p is not None and c.get("broker_id") is not None:
+            by_tp.setdefault((p["topic"], p["partition"]), []).append(p)
+    for (topic, partition), ps in sorted(by_tp.items()):
+        if len(ps) < 2:
+            continue
+        full = [p for p in ps if not any(n.startswith(INTEGRITY_ONLY) for n in p.get("notes", []))]
+        check("%s: %s-%d audited in full once" % (name, topic, partition), len(full) == 1,
+              "in full: %s" % short([rel(p["path"]) for p in full]))
+        for p in ps:
+            if full and p is not full[0]:
+                n = [x for x in p.get("notes", []) if x.startswith(INTEGRITY_ONLY)]
+                check("%s: %s names the copy audited in full" % (name, rel(p["path"])),
+                      len(n) == 1 and full[0]["path"] in n[0], short(n))
+                check("%s: %s summarises no producer (they are the full copy's)" % (name, rel(p["path"])),
+                      not p.get("producers"), short(p.get("producers")))
 
 
 def no_other_warnings(name, report):
@@ -356,6 +386,7 @@ def audit_scenario(name, exp):
     no_other_warnings(name, report)
     check_copies(name, report, exp["copies"])
     check_notes(name, report, [(n["path"], n["other_path"]) for n in exp["notes"]], copies)
+    check_audited_once(name, report, exp)
 
     _, status, err = audit(exp["dirs"], fail_on=None)
     check("%s: audit exit status with the default --fail-on" % name, status == exp["exit_status"],
