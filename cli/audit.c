@@ -341,13 +341,35 @@ static void cb_more(void *ctx, int64_t bytes) { (void)ctx, pg_add_total(bytes); 
 static void cb_notice(void *ctx, const char *line) { pg_say(*(bool *)ctx, "%s", line); }
 static void cb_problem(void *ctx, const char *line) { (void)ctx, pg_say(false, "kaudit audit: %s", line); }
 
-int cmd_audit(int argc, char **argv)
+static const char compare_usage[] =
+    "Usage: kaudit compare [OPTIONS] PATH...\n"
+    "\n"
+    "Compare the copies of each partition that several brokers' log directories\n"
+    "hold (give each broker's log directory, or a folder above them): where the\n"
+    "copies fork (an unclean leader election, a restored backup), each side's\n"
+    "leader epochs there and the records each holds alone, whose they are and\n"
+    "which were committed; a copy behind another. Each copy is checked for the\n"
+    "integrity of its bytes; producers, duplicates, transactions and consumer\n"
+    "groups are kaudit audit's (which compares the copies too).\n"
+    "\n"
+    "Options: those of kaudit audit (kaudit audit --help).\n";
+
+static int run_audit(int argc, char **argv, bool compare);
+
+int cmd_audit(int argc, char **argv) { return run_audit(argc, argv, false); }
+
+int cmd_compare(int argc, char **argv) { return run_audit(argc, argv, true); }
+
+static int run_audit(int argc, char **argv, bool compare)
 {
     audit_opts o;
     memset(&o, 0, sizeof o);
     int first;
     int prc = parse_audit_args(argc, argv, &o, &first);
-    if (prc != 0) return prc > 0 ? write_stdout("kaudit audit", audit_usage) : EXIT_USAGE;
+    if (prc != 0)
+        return prc > 0 ? write_stdout(compare ? "kaudit compare" : "kaudit audit", compare ? compare_usage : audit_usage)
+                       : EXIT_USAGE;
+    o.k.compare_only = compare;
     kaudit_error err;
     kaudit_engine *e = kaudit_create(&o.k, &err);
     if (!e) {
@@ -387,7 +409,7 @@ int cmd_audit(int argc, char **argv)
         if (out != stdout && fclose(out) != 0 && wrc == 0)
             wrc = -1, snprintf(werr.msg, sizeof werr.msg, "writing the report failed: %s", strerror(errno));
         if (wrc < 0) {
-            pg_say(false, "kaudit audit: %s", werr.msg);
+            pg_say(false, "%s: %s", compare ? "kaudit compare" : "kaudit audit", werr.msg);
             failed = true;
         }
     }

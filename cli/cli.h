@@ -23,6 +23,9 @@ enum { EXIT_CLEAN = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
 
 int cmd_dump(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+/* `kaudit compare`: kaudit audit's options, on the topic-partitions several
+ * log directories hold (kaudit_config.compare_only). */
+int cmd_compare(int argc, char **argv);
 
 /* --redact: "keys", "values", "headers" or a comma list of them, into
  * KA_REDACT_* bits. 0, or -1 for anything else. */

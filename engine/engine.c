@@ -41,6 +41,7 @@ typedef struct ee_job {
     const kl_partition *part;   /* NULL for a loose segment */
     const kl_file *file;        /* the loose segment */
     const char *full_copy;      /* another broker's copy of the partition audited in full, or NULL */
+    bool light;                 /* kaudit compare: integrity only, every copy */
     int64_t bytes;              /* its segments' size: the cost estimate */
     rm_report *out;             /* this job's own report, merged in order later */
     int failed;
@@ -325,6 +326,17 @@ static void loose_partition(const char *path, char *topic, size_t cap, int32_t *
     *part = -1;
 }
 
+/* kaudit compare: is part i's topic-partition held by another directory too? */
+static bool held_twice(const kl_set *set, size_t i)
+{
+    const kl_partition *p = &set->parts[i];
+    for (size_t k = 0; k < set->nparts; k++)
+        if (k != i && set->parts[k].partition == p->partition && strcmp(set->parts[k].topic, p->topic) == 0 &&
+            !set->parts[k].state[0])
+            return !p->state[0];
+    return false;
+}
+
 static bool topic_selected(const kaudit_engine *e, const char *topic)
 {
     if (e->have_topics && regexec(&e->topics, topic, 0, NULL, 0) != 0) return false;
@@ -338,7 +350,8 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
     rm_free(*out);
     if (!(*out = rm_create(e->c.max_examples))) return -1;
     rm_set_spill(*out, &e->listing, FINDINGS_SHARE(&e->c) / 2 / (size_t)e->threads);
-    ep_input in = { &e->rules, &e->c, e->cb, e->set, NULL, 0, NULL, NULL, 0, j->part, j->bytes, j->full_copy };
+    ep_input in = { &e->rules, &e->c, e->cb, e->set, NULL, 0, NULL, NULL, 0, j->part, j->bytes, j->full_copy,
+                    j->light };
     char topic[512];
     if (j->part) {
         in.topic = j->part->topic, in.partition = j->part->partition, in.path = j->part->path;
@@ -645,15 +658,17 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
         char topic[512];
         int32_t part;
         loose_partition(f->path, topic, sizeof topic, &part);
-        if ((f->kind == KL_SEGMENT || f->kind == KL_OTHER) && topic_selected(e, topic)) e->jobs[e->njobs++].file = f;
+        if ((f->kind == KL_SEGMENT || f->kind == KL_OTHER) && topic_selected(e, topic) && !e->c.compare_only)
+            e->jobs[e->njobs++].file = f;
     }
     /* Copies of one partition on several brokers of one cluster: one in
      * full, the others for their integrity (engine/replicas.h). */
     long *full = calloc(set->nparts + 1, sizeof *full);
     if (full && er_plan(set, full) < 0) free(full), full = NULL;
     for (size_t i = 0; e->jobs && i < set->nparts; i++)
-        if (topic_selected(e, set->parts[i].topic)) {
+        if (topic_selected(e, set->parts[i].topic) && (!e->c.compare_only || held_twice(set, i))) {
             ee_job *j = &e->jobs[e->njobs++];
+            j->light = e->c.compare_only;
             j->part = &set->parts[i];
             j->full_copy = full && full[i] >= 0 && topic_selected(e, set->parts[full[i]].topic) ? set->parts[full[i]].path
                                                                                                 : NULL;

@@ -307,7 +307,11 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
     if (plan->mode != KQ_MEMORY) ka_state_limit(ka, plan->state);
     if (plan->spill_failed)
         rm_partition_note(rep, idx, "the duplicate index could not spill to disk: %s", plan->spill_failed);
-    if (in->full_copy) {
+    if (in->light) {
+        ka_light(ka);
+        rm_partition_note(rep, idx, "compared with the other copies and checked for the integrity of its bytes "
+                                    "(kaudit compare: no producer, duplicate, transaction or group audit)");
+    } else if (in->full_copy) {
         ka_light(ka);
         rm_partition_note(rep, idx,
                           "audited for the integrity of its bytes only: its producers, duplicates, transactions and "

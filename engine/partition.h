@@ -49,6 +49,7 @@ typedef struct ep_input {
     int64_t bytes;                   /* its segments' size */
     const char *full_copy;           /* another broker's copy audited in full: integrity only here
                                       * (ka_light), NULL for a full audit */
+    bool light;                      /* integrity only, whatever the other copies (kaudit compare) */
 } ep_input;
 
 /* Audit `in` into `rep` (a new partition of it) with its index kept as

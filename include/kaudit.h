@@ -87,6 +87,10 @@ typedef struct kaudit_config {
     const char *tmpdir;        /* where spills go: NULL for $TMPDIR, else /tmp */
     int64_t generated_at_ms;   /* the report's time (ms since the epoch), for reproducible
                                 * reports (SOURCE_DATE_EPOCH); 0: when it is made */
+    bool compare_only;         /* kaudit compare: only the topic-partitions held in more than
+                                * one log directory, each copy checked for the integrity of its
+                                * bytes and compared with the others (engine/replicas.h); no
+                                * producer, duplicate, transaction or consumer group audit */
 } kaudit_config;
 
 /* The defaults of `kaudit audit`: every topic, every finding, producer

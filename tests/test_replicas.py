@@ -417,6 +417,36 @@ def variant_parent(name, exp):
     check_notes(what, report, [(n["path"], n["other_path"]) for n in exp["notes"]], [c["path"] for c in exp["copies"]])
 
 
+def variant_compare(name, exp):
+    """kaudit compare: the same replica findings as the audit, on the copies
+    alone (every topic-partition listed is held by two directories at least),
+    each checked for its integrity only."""
+    status, out, err = run(["compare", "--format", "json", "--max-examples", "1000", "--fail-on", "none"]
+                           + list(exp["dirs"]))
+    what = "%s (kaudit compare)" % name
+    try:
+        report = json.loads(out.decode("utf-8"))
+    except ValueError as exc:
+        check("%s: a JSON report" % what, False, "%s; stderr: %s" % (exc, short(err)))
+        return
+    check("%s: exit status" % what, status == 0, "exit %d; stderr: %s" % (status, short(err)))
+    check_schema(what, report)
+    match_findings(what, replica_findings(report), exp["findings"], empty_copy_hint)
+    held = {}
+    for c in exp["copies"]:
+        p = os.path.basename(c["path"])
+        held[p] = held.get(p, 0) + 1
+    listed = sorted(os.path.basename(p["path"]) for p in report.get("partitions", []))
+    check("%s: only the partitions held twice" % what,
+          listed == sorted(b for c in exp["copies"] for b in [os.path.basename(c["path"])] if held[b] > 1),
+          short(listed))
+    check("%s: no producer, duplicate or transaction audit" % what,
+          all(not p.get("producers") for p in report.get("partitions", [])) and
+          not [f for f in report.get("findings", []) if f.get("type") in ("duplicate", "sequence_gap",
+                                                                           "open_transaction")],
+          short([describe(f) for f in report.get("findings", [])]))
+
+
 def variant_single(name, exp):
     """A topic-partition in one log directory only is not compared."""
     for d in exp["dirs"]:
@@ -669,7 +699,7 @@ def main():
           and any(e["notes"] for e in expectations), "")
     for exp in expectations:
         name = exp["case"]
-        steps = [reference_scenario, audit_scenario, variant_order, variant_single]
+        steps = [reference_scenario, audit_scenario, variant_order, variant_single, variant_compare]
         if name == "unclean-fork":
             steps.append(variant_parent)
         for fn in steps:

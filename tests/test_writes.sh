@@ -25,7 +25,7 @@ lost() {
     rc=$?
     [ "$rc" -eq 2 ] && ok || ko "$name: exit $rc, wanted 2"
     lines=$(grep -c . "$tmp/err")
-    if [ "$lines" -eq 1 ] && grep -Eq "^kaudit( audit| dump)?: writing .*failed: $reason\$" "$tmp/err"; then
+    if [ "$lines" -eq 1 ] && grep -Eq "^kaudit( audit| dump| compare)?: writing .*failed: $reason\$" "$tmp/err"; then
         ok
     else
         ko "$name: wanted one line on stderr naming '$reason', got $lines:"
@@ -59,6 +59,12 @@ for f in text json html markdown; do
 done
 # A small report (nothing selected: a few hundred bytes) fails only when flushed.
 lost "small audit >/dev/full" "$FULL" sh -c "$K audit -q --topics '^none$' $S >/dev/full"
+# compare: two brokers' copies, every format.
+R="fixtures/replicas/unclean-fork/broker1 fixtures/replicas/unclean-fork/broker2"
+for f in text json html markdown; do
+    lost "compare $f >/dev/full" "$FULL" sh -c "$K compare -q --fail-on none --format $f $R >/dev/full"
+    lost "compare $f -o /dev/full" "$FULL" $K compare -q --fail-on none --format $f -o /dev/full $R
+done
 
 # dump: both formats, batches, records and payloads, a partition, one file, index checks.
 for f in text jsonl; do
@@ -73,7 +79,8 @@ lost "dump of an index >/dev/full" "$FULL" sh -c "$K dump -q $S/orders-0/0000000
 lost "dump of a checkpoint >/dev/full" "$FULL" sh -c "$K dump -q $S/recovery-point-offset-checkpoint >/dev/full"
 
 # Help and version, of kaudit and of each command.
-for args in --help -h help --version version "audit --help" "audit -h" "dump --help" "dump -h"; do
+for args in --help -h help --version version "audit --help" "audit -h" "dump --help" "dump -h" "compare --help" \
+    "compare -h"; do
     fine "kaudit $args" $K $args
     lost "kaudit $args >/dev/full" "$FULL" sh -c "$K $args >/dev/full"
     lost "kaudit $args, stdout closed" "$CLOSED" sh -c "$K $args >&-"
