@@ -24,6 +24,7 @@
 
 #include "audit/audit.h"
 #include "audit/groups.h"
+#include "engine/api_error.h"
 #include "engine/partition.h"
 #include "engine/replicas.h"
 #include "engine/spill.h"
@@ -144,24 +145,6 @@ static int listing_read(void *ctx, uint64_t pos, void *buf, size_t n)
     return 0;
 }
 
-static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...)
-{
-    if (!err) return code;
-    err->code = code;
-    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-    err->pos = -1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-static void ok(kaudit_error *err)
-{
-    if (err) memset(err, 0, sizeof *err), err->pos = -1;
-}
 
 const char *kaudit_version(void) { return KAUDIT_VERSION; }
 
@@ -191,7 +174,7 @@ static int compile(kaudit_engine *e, const char *src, regex_t *re, bool *have, c
 {
     if (!src) return 0;
     if (regcomp(re, src, REG_EXTENDED | REG_NOSUB) != 0)
-        return fail(err, KAUDIT_EUSAGE, src, "%s: not a POSIX extended regular expression", what);
+        return ae_fail(err, KAUDIT_EUSAGE, src, "%s: not a POSIX extended regular expression", what);
     (void)e;
     *have = true;
     return 0;
@@ -199,10 +182,10 @@ static int compile(kaudit_engine *e, const char *src, regex_t *re, bool *have, c
 
 kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
 {
-    ok(err);
+    ae_clear(err);
     kaudit_engine *e = calloc(1, sizeof *e);
     if (!e) {
-        fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
+        ae_fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
         return NULL;
     }
     e->c = *c;
@@ -210,7 +193,7 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
         dup_opt(c->dup_topics, &e->dup_topics_src) < 0 || dup_opt(c->tmpdir, &e->tmpdir_src) < 0 ||
         !(e->set = kl_create()) || !(e->rep = rm_create(c->max_examples)) || !(e->spills = sp_dir_create(c->tmpdir)) ||
         (c->generated_at_ms > 0 && rm_set_generated_at(e->rep, c->generated_at_ms) < 0)) {
-        fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
+        ae_fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
         kaudit_free(e);
         return NULL;
     }
@@ -269,12 +252,12 @@ static bool path_within(const char *inner, const char *outer)
 
 int kaudit_add_path(kaudit_engine *e, const char *path, kaudit_error *err)
 {
-    ok(err);
+    ae_clear(err);
     if (path_within(sp_dir_base(e->spills), path))
-        return fail(err, KAUDIT_EUSAGE, sp_dir_base(e->spills),
+        return ae_fail(err, KAUDIT_EUSAGE, sp_dir_base(e->spills),
                     "spills would go inside an audited directory; give --tmpdir elsewhere");
     if (rm_add_input(e->rep, path) < 0 || kl_add(e->set, path) == KE_NOMEM)
-        return fail(err, KAUDIT_ENOMEM, path, "out of memory");
+        return ae_fail(err, KAUDIT_ENOMEM, path, "out of memory");
     return 0;
 }
 
@@ -623,8 +606,8 @@ static bool holds_input(const char *dir, void *ctx)
 
 int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
 {
-    ok(err);
-    if (e->ran) return fail(err, KAUDIT_EUSAGE, NULL, "an engine runs once");
+    ae_clear(err);
+    if (e->ran) return ae_fail(err, KAUDIT_EUSAGE, NULL, "an engine runs once");
     e->ran = true;
     e->cb = cb;
     kl_set *set = e->set;
@@ -685,11 +668,11 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     if (e->rep->oom && rc == 0) rc = KAUDIT_ENOMEM; /* something counted was not kept: not complete */
     if (rc < 0) {
         e->failed = true;
-        return fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
+        return ae_fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
     }
     if (cb && cb->cancelled && cb->cancelled(cb->ctx)) {
         e->failed = true;
-        return fail(err, KAUDIT_ECANCEL, NULL, "cancelled");
+        return ae_fail(err, KAUDIT_ECANCEL, NULL, "cancelled");
     }
     return 0;
 }
@@ -703,7 +686,7 @@ kaudit_outcome kaudit_outcome_of(const kaudit_engine *e)
 
 int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudit_error *err)
 {
-    ok(err);
+    ae_clear(err);
     const char *v = KAUDIT_VERSION;
     errno = 0;
     int rc = format == KAUDIT_FORMAT_JSON       ? rr_json(e->rep, f, v)
@@ -717,7 +700,7 @@ int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudi
     errno = 0;
     if (fflush(f) != 0) rc = -1, why = errno;
     if (ferror(f)) rc = -1;
-    return rc < 0 ? fail(err, KAUDIT_EWRITE, NULL, "writing the report failed%s%s", why ? ": " : "",
+    return rc < 0 ? ae_fail(err, KAUDIT_EWRITE, NULL, "writing the report failed%s%s", why ? ": " : "",
                          why ? strerror(why) : "")
                   : 0;
 }

@@ -9,13 +9,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "audit/audit.h"
+#include "engine/api_error.h"
 #include "inspect/batches.h"
 #include "inspect/files.h"
 #include "reader/layout.h"
@@ -38,24 +38,6 @@ void kaudit_dump_options_init(kaudit_dump_options *o)
     o->live_wait_ms = KW_LIVE_WAIT_MS;
 }
 
-static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(kaudit_error *err, int code, const char *file, const char *fmt, ...)
-{
-    if (!err) return code;
-    err->code = code;
-    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-    err->pos = -1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-static void ok(kaudit_error *err)
-{
-    if (err) memset(err, 0, sizeof *err), err->pos = -1;
-}
 
 /* ---- reporting ------------------------------------------------------------------ */
 
@@ -203,27 +185,27 @@ static void dump_set(in_dump *d, const kl_set *set)
 static int check_options(const kaudit_dump_options *o, const char *const *paths, size_t npaths, FILE *out,
                          kaudit_error *err)
 {
-    if (!o || !out || (npaths && !paths)) return fail(err, KAUDIT_EUSAGE, NULL, "no options, paths or output stream");
-    if (npaths == 0) return fail(err, KAUDIT_EUSAGE, NULL, "no path given");
+    if (!o || !out || (npaths && !paths)) return ae_fail(err, KAUDIT_EUSAGE, NULL, "no options, paths or output stream");
+    if (npaths == 0) return ae_fail(err, KAUDIT_EUSAGE, NULL, "no path given");
     for (size_t i = 0; i < npaths; i++)
-        if (!paths[i]) return fail(err, KAUDIT_EUSAGE, NULL, "path %zu is NULL", i);
+        if (!paths[i]) return ae_fail(err, KAUDIT_EUSAGE, NULL, "path %zu is NULL", i);
     if (o->format != KAUDIT_DUMP_TEXT && o->format != KAUDIT_DUMP_JSONL)
-        return fail(err, KAUDIT_EUSAGE, NULL, "unknown format %d", o->format);
+        return ae_fail(err, KAUDIT_EUSAGE, NULL, "unknown format %d", o->format);
     if (o->decode < KAUDIT_DECODE_NONE || o->decode > KAUDIT_DECODE_METADATA)
-        return fail(err, KAUDIT_EUSAGE, NULL, "unknown decoder %d", o->decode);
+        return ae_fail(err, KAUDIT_EUSAGE, NULL, "unknown decoder %d", o->decode);
     if (o->off_lo > o->off_hi)
-        return fail(err, KAUDIT_EUSAGE, NULL, "offsets %" PRId64 ":%" PRId64 " are not a range", o->off_lo, o->off_hi);
+        return ae_fail(err, KAUDIT_EUSAGE, NULL, "offsets %" PRId64 ":%" PRId64 " are not a range", o->off_lo, o->off_hi);
     if (o->redact & ~(KAUDIT_REDACT_KEYS | KAUDIT_REDACT_VALUES | KAUDIT_REDACT_HEADERS))
-        return fail(err, KAUDIT_EUSAGE, NULL, "unknown redaction 0x%x", (unsigned)o->redact);
-    if (o->max_entry < 64) return fail(err, KAUDIT_EUSAGE, NULL, "max_entry %zu is under 64 bytes", o->max_entry);
-    if (o->live_wait_ms < 0) return fail(err, KAUDIT_EUSAGE, NULL, "live_wait_ms %d is negative", o->live_wait_ms);
+        return ae_fail(err, KAUDIT_EUSAGE, NULL, "unknown redaction 0x%x", (unsigned)o->redact);
+    if (o->max_entry < 64) return ae_fail(err, KAUDIT_EUSAGE, NULL, "max_entry %zu is under 64 bytes", o->max_entry);
+    if (o->live_wait_ms < 0) return ae_fail(err, KAUDIT_EUSAGE, NULL, "live_wait_ms %d is negative", o->live_wait_ms);
     return 0;
 }
 
 int kaudit_dump(const kaudit_dump_options *o, const char *const *paths, size_t npaths, FILE *out,
                 const kaudit_callbacks *cb, kaudit_dump_outcome *outcome, kaudit_error *err)
 {
-    ok(err);
+    ae_clear(err);
     if (outcome) memset(outcome, 0, sizeof *outcome);
     int rc = check_options(o, paths, npaths, out, err);
     if (rc < 0) return rc;
@@ -239,13 +221,13 @@ int kaudit_dump(const kaudit_dump_options *o, const char *const *paths, size_t n
     if (!d.dc || !set) {
         kc_free(d.dc);
         kl_free(set);
-        return fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
+        return ae_fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
     }
     for (size_t i = 0; i < npaths; i++) {
         if (kl_add(set, paths[i]) == 0) continue;
         kc_free(d.dc);
         kl_free(set);
-        return fail(err, KAUDIT_ENOMEM, paths[i], "out of memory scanning %s", paths[i]);
+        return ae_fail(err, KAUDIT_ENOMEM, paths[i], "out of memory scanning %s", paths[i]);
     }
     kl_finish(set);
     in_printer_init(&d.p, out, opts.format == KAUDIT_DUMP_JSONL, opts.payload, opts.redact, opts.redact_key);
@@ -264,8 +246,8 @@ int kaudit_dump(const kaudit_dump_options *o, const char *const *paths, size_t n
     in_printer_free(&d.p);
     if (outcome) *outcome = d.oc;
     if (write_failed)
-        return fail(err, KAUDIT_EWRITE, NULL, "writing the dump failed%s%s", write_errno ? ": " : "",
+        return ae_fail(err, KAUDIT_EWRITE, NULL, "writing the dump failed%s%s", write_errno ? ": " : "",
                     write_errno ? strerror(write_errno) : "");
-    if (d.stop) return fail(err, KAUDIT_ECANCEL, NULL, "cancelled");
+    if (d.stop) return ae_fail(err, KAUDIT_ECANCEL, NULL, "cancelled");
     return 0;
 }
