@@ -309,17 +309,6 @@ static void loose_partition(const char *path, char *topic, size_t cap, int32_t *
     *part = -1;
 }
 
-/* kaudit compare: is part i's topic-partition held by another directory too? */
-static bool held_twice(const kl_set *set, size_t i)
-{
-    const kl_partition *p = &set->parts[i];
-    for (size_t k = 0; k < set->nparts; k++)
-        if (k != i && set->parts[k].partition == p->partition && strcmp(set->parts[k].topic, p->topic) == 0 &&
-            !set->parts[k].state[0])
-            return !p->state[0];
-    return false;
-}
-
 static bool topic_selected(const kaudit_engine *e, const char *topic)
 {
     if (e->have_topics && regexec(&e->topics, topic, 0, NULL, 0) != 0) return false;
@@ -646,10 +635,16 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     }
     /* Copies of one partition on several brokers of one cluster: one in
      * full, the others for their integrity (engine/replicas.h). */
+    int rc_plan = 0;
     long *full = calloc(set->nparts + 1, sizeof *full);
-    if (full && er_plan(set, full) < 0) free(full), full = NULL;
+    bool *twice = calloc(set->nparts + 1, sizeof *twice);
+    if (!full || !twice || er_plan(set, full, twice) < 0) {
+        free(full), free(twice);
+        full = NULL, twice = NULL;
+        rc_plan = e->c.compare_only ? KAUDIT_ENOMEM : 0; /* compare cannot tell which to compare */
+    }
     for (size_t i = 0; e->jobs && i < set->nparts; i++)
-        if (topic_selected(e, set->parts[i].topic) && (!e->c.compare_only || held_twice(set, i))) {
+        if (topic_selected(e, set->parts[i].topic) && (!e->c.compare_only || (twice && twice[i]))) {
             ee_job *j = &e->jobs[e->njobs++];
             j->light = e->c.compare_only;
             j->part = &set->parts[i];
@@ -657,8 +652,9 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
                                                                                                 : NULL;
         }
     free(full);
+    free(twice);
     long threads = e->c.jobs ? e->c.jobs : sysconf(_SC_NPROCESSORS_ONLN);
-    int rc = !e->jobs || run_jobs(e, threads < 1 ? 1 : threads) < 0 ? KAUDIT_ENOMEM : 0;
+    int rc = !e->jobs || run_jobs(e, threads < 1 ? 1 : threads) < 0 ? KAUDIT_ENOMEM : rc_plan;
     free(e->jobs);
     e->jobs = NULL;
     kg_findings(e->rep, read_range, e); /* consumer groups against the partitions they read */

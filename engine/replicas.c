@@ -138,33 +138,49 @@ static void tally_words(const er_tally *t, char *out, size_t cap)
     if (t->others && o < cap) snprintf(out + o, cap - o, ", other producers: %" PRId64, t->others);
 }
 
-/* Copy c's high watermark from its log directory's
- * replication-offset-checkpoint (what the partition's leader had
- * committed when this broker last wrote it), -1 when none. */
-static int64_t high_watermark(const kl_logdir *ld, const kl_partition *kp)
+/* What a log directory says of itself, read once per comparison: its
+ * broker and cluster (meta.properties) and its high watermarks
+ * (replication-offset-checkpoint: what each partition's leader had
+ * committed when this broker last wrote it). */
+typedef struct er_dir {
+    bool read;
+    int32_t broker;            /* broker.id, else node.id; -1 unknown */
+    char cluster[KK_STR_MAX];  /* cluster.id, "" unknown */
+    kk_checkpoint *hw;         /* NULL when none or unreadable */
+} er_dir;
+
+static void dir_read(const kl_logdir *ld, er_dir *d)
 {
-    int64_t hw = -1;
+    d->read = true;
+    d->broker = -1;
     for (size_t i = 0; i < ld->nfiles; i++) {
         const char *name = strrchr(ld->files[i].path, '/');
-        if (!name || strcmp(name + 1, "replication-offset-checkpoint") != 0) continue;
+        bool meta = ld->files[i].kind == KL_META_PROPERTIES;
+        if (!meta && (!name || strcmp(name + 1, "replication-offset-checkpoint") != 0)) continue;
         uint8_t *buf;
         size_t len;
         ke_error e;
-        if (ks_read_file(ld->files[i].path, META_CAP, &buf, &len, &e) < 0) return hw;
-        kk_checkpoint *c = NULL;
-        if (kk_checkpoint_parse(&c, KK_OFFSETS, buf, len, &e) == 0)
-            for (size_t j = 0; j < c->n; j++)
-                if (strcmp(c->entries[j].topic, kp->topic) == 0 && c->entries[j].partition == kp->partition)
-                    hw = c->entries[j].offset;
-        kk_checkpoint_free(c);
+        if (ks_read_file(ld->files[i].path, META_CAP, &buf, &len, &e) < 0) continue;
+        kk_meta_properties m;
+        if (meta && kk_meta_properties_parse(&m, buf, len, &e) == 0) {
+            d->broker = m.has_broker_id ? m.broker_id : m.has_node_id ? m.node_id : -1;
+            if (m.has_cluster_id) snprintf(d->cluster, sizeof d->cluster, "%s", m.cluster_id);
+        } else if (!meta && !d->hw && kk_checkpoint_parse(&d->hw, KK_OFFSETS, buf, len, &e) < 0) {
+            d->hw = NULL;
+        }
         free(buf);
     }
-    return hw;
 }
 
-/* The broker and cluster of copy c's log directory (meta.properties), its
- * high watermark, and whether it holds segments being deleted. */
-static void identify(const kl_set *set, er_copy *c)
+static void dirs_free(er_dir *dirs, size_t n)
+{
+    for (size_t i = 0; dirs && i < n; i++) kk_checkpoint_free(dirs[i].hw);
+    free(dirs);
+}
+
+/* The broker and cluster of copy c's log directory, its high watermark,
+ * and whether it holds segments being deleted. */
+static void identify(const kl_set *set, er_dir *dirs, er_copy *c)
 {
     c->broker = -1;
     c->cluster[0] = '\0';
@@ -173,22 +189,13 @@ static void identify(const kl_set *set, er_copy *c)
     for (size_t i = 0; i < c->kp->nfiles; i++)
         c->truncating |= c->kp->files[i].kind == KL_TRANSIENT && c->kp->files[i].base_kind == KL_SEGMENT;
     if (c->kp->home < 0) return;
-    c->hw = high_watermark(&set->logdirs[c->kp->home], c->kp);
-    const kl_logdir *ld = &set->logdirs[c->kp->home];
-    for (size_t i = 0; i < ld->nfiles; i++) {
-        if (ld->files[i].kind != KL_META_PROPERTIES) continue;
-        uint8_t *buf;
-        size_t len;
-        ke_error e;
-        kk_meta_properties m;
-        if (ks_read_file(ld->files[i].path, META_CAP, &buf, &len, &e) < 0) return;
-        if (kk_meta_properties_parse(&m, buf, len, &e) == 0) {
-            c->broker = m.has_broker_id ? m.broker_id : m.has_node_id ? m.node_id : -1;
-            if (m.has_cluster_id) snprintf(c->cluster, sizeof c->cluster, "%s", m.cluster_id);
-        }
-        free(buf);
-        return;
-    }
+    er_dir *d = &dirs[c->kp->home];
+    if (!d->read) dir_read(&set->logdirs[c->kp->home], d);
+    c->broker = d->broker;
+    snprintf(c->cluster, sizeof c->cluster, "%s", d->cluster);
+    for (size_t j = 0; d->hw && j < d->hw->n; j++)
+        if (strcmp(d->hw->entries[j].topic, c->kp->topic) == 0 && d->hw->entries[j].partition == c->kp->partition)
+            c->hw = d->hw->entries[j].offset;
 }
 
 static void field_offset(rm_finding *f, const char *key, int64_t v)
@@ -326,21 +333,42 @@ static void last_segment(const kl_partition *kp, int64_t *base, int64_t *size)
         }
 }
 
-int er_plan(const kl_set *set, long *full)
+/* The partitions of set (not -delete, -future or -stray copies: not
+ * replicas) sorted by topic, partition and path, their idx the index in
+ * set->parts, into *out (the caller frees it, and the directories' cache
+ * *dirs with dirs_free); how many, or (size_t)-1 out of memory. */
+static size_t copies_of(const kl_set *set, er_copy **out, er_dir **dirs)
 {
-    for (size_t i = 0; i < set->nparts; i++) full[i] = -1;
-    if (set->nparts < 2) return 0;
-    er_copy *all = calloc(set->nparts, sizeof *all);
-    if (!all) return -1;
+    *out = calloc(set->nparts + 1, sizeof **out);
+    *dirs = calloc(set->nlogdirs + 1, sizeof **dirs);
+    if (!*out || !*dirs) return free(*out), free(*dirs), (size_t)-1;
     size_t n = 0;
     for (size_t i = 0; i < set->nparts; i++)
-        if (!set->parts[i].state[0]) all[n++] = (er_copy){ &set->parts[i], i, -1, "", -1, false };
-    qsort(all, n, sizeof *all, cmp_copy);
+        if (!set->parts[i].state[0]) (*out)[n++] = (er_copy){ &set->parts[i], i, -1, "", -1, false };
+    qsort(*out, n, sizeof **out, cmp_copy);
+    return n;
+}
+
+/* The end of the run of copies of all[i]'s topic-partition. */
+static size_t same_partition(const er_copy *all, size_t n, size_t i)
+{
+    size_t j = i + 1;
+    while (j < n && strcmp(all[j].kp->topic, all[i].kp->topic) == 0 && all[j].kp->partition == all[i].kp->partition)
+        j++;
+    return j;
+}
+
+int er_plan(const kl_set *set, long *full, bool *twice)
+{
+    for (size_t i = 0; i < set->nparts; i++) full[i] = -1, twice[i] = false;
+    if (set->nparts < 2) return 0;
+    er_copy *all;
+    er_dir *dirs;
+    size_t n = copies_of(set, &all, &dirs);
+    if (n == (size_t)-1) return -1;
     for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && strcmp(all[j].kp->topic, all[i].kp->topic) == 0 && all[j].kp->partition == all[i].kp->partition)
-            j++;
-        for (size_t k = i; j - i > 1 && k < j; k++) identify(set, &all[k]);
+        size_t j = same_partition(all, n, i);
+        for (size_t k = i; j - i > 1 && k < j; k++) twice[all[k].idx] = true, identify(set, dirs, &all[k]);
         /* Per cluster named: one copy in full. Copies of unnamed clusters
          * may be two logs: each is audited in full. */
         for (size_t k = i; j - i > 1 && k < j; k++) {
@@ -363,6 +391,7 @@ int er_plan(const kl_set *set, long *full)
         i = j;
     }
     free(all);
+    dirs_free(dirs, set->nlogdirs);
     return 0;
 }
 
@@ -378,30 +407,30 @@ static int cmp_copy(const void *x, const void *y)
 int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache)
 {
     if (set->nparts < 2) return 0;
-    er_copy *all = calloc(set->nparts, sizeof *all);
-    if (!all) return r->oom = true, -1;
-    size_t n = 0;
-    for (size_t i = 0; i < set->nparts; i++) {
-        const kl_partition *kp = &set->parts[i];
-        if (kp->state[0]) continue; /* a -delete, -future or -stray copy is not a replica */
-        for (size_t k = 0; k < r->npartitions; k++)
-            if (strcmp(r->partitions[k].path, kp->path) == 0) {
-                all[n++] = (er_copy){ kp, k, -1, "", -1, false };
-                break;
-            }
-    }
-    qsort(all, n, sizeof *all, cmp_copy);
+    er_copy *all;
+    er_dir *dirs;
+    size_t n = copies_of(set, &all, &dirs);
+    if (n == (size_t)-1) return r->oom = true, -1;
     for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && strcmp(all[j].kp->topic, all[i].kp->topic) == 0 && all[j].kp->partition == all[i].kp->partition)
-            j++;
-        if (j - i > 1) {
+        size_t end = same_partition(all, n, i), j = end;
+        /* Copies held more than once and audited (in the report): their
+         * idx becomes their index there. */
+        size_t kept = i;
+        for (size_t k = i; j - i > 1 && k < j; k++)
+            for (size_t x = 0; x < r->npartitions; x++)
+                if (strcmp(r->partitions[x].path, all[k].kp->path) == 0) {
+                    all[kept] = all[k];
+                    all[kept++].idx = x;
+                    break;
+                }
+        if (kept - i > 1) {
+            j = kept; /* (the rest of the run was not audited: --topics) */
             /* Copies of one cluster: those whose log directories name the
              * same cluster.id, or none (then compare() asks for a shared
              * batch); a partition of the same name on another cluster's
              * broker is another log. Within each, the reference is the copy
              * reaching furthest, the first on a tie. */
-            for (size_t k = i; k < j; k++) identify(set, &all[k]);
+            for (size_t k = i; k < j; k++) identify(set, dirs, &all[k]);
             for (size_t k = i; k < j; k++) {
                 bool first = true;
                 size_t ref = k;
@@ -417,8 +446,9 @@ int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache)
                         compare(r, &all[m], &all[ref], max_entry, no_cache);
             }
         }
-        i = j;
+        i = end;
     }
     free(all);
+    dirs_free(dirs, set->nlogdirs);
     return 0;
 }

@@ -40,9 +40,11 @@ int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache)
  * offset of a last segment, then the larger last segment, then path order)
  * is audited in full and the others for integrity only (ka_light): the
  * same records are not audited twice. full[i] (set->nparts of them) is the
- * index of the copy audited in full for part i, or -1 when part i is. 0, or
- * -1 out of memory (then every copy is audited in full).
+ * index of the copy audited in full for part i, or -1 when part i is;
+ * twice[i] says whether another directory holds part i's topic-partition
+ * too (kaudit compare audits those only). 0, or -1 out of memory (then
+ * every copy is audited in full, and none is said held twice).
  */
-int er_plan(const kl_set *set, long *full);
+int er_plan(const kl_set *set, long *full, bool *twice);
 
 #endif
