@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "reader/decode.h"
 #include "report/types.h"
 #include "state.h"
@@ -83,16 +85,11 @@ void kg_free(kg_state *g)
 
 /* ---- lookups ------------------------------------------------------------------ */
 
-static uint64_t hash_str(const char *s, uint64_t h)
-{
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
+static uint64_t hash_str(const char *s) { return XXH3_64bits(s, strlen(s)); }
 
 static uint64_t pos_hash(uint32_t group, const char *topic, int32_t partition)
 {
-    return hash_str(topic, (14695981039346656037ULL ^ group) * 1099511628211ULL) ^
-           (uint64_t)(uint32_t)partition * 0x9e3779b97f4a7c15ULL;
+    return XXH3_64bits_withSeed(topic, strlen(topic), ((uint64_t)group << 32) | (uint32_t)partition);
 }
 
 /* Rebuild an index of `n` items at double the size. 0, or -1 out of memory. */
@@ -112,7 +109,7 @@ static int rehash(uint32_t **map, size_t *cap, size_t n, uint64_t (*hash)(const 
     return 0;
 }
 
-static uint64_t group_hash_at(const kg_state *g, size_t i) { return hash_str(g->groups[i].name, 14695981039346656037ULL); }
+static uint64_t group_hash_at(const kg_state *g, size_t i) { return hash_str(g->groups[i].name); }
 
 static uint64_t pos_hash_at(const kg_state *g, size_t i)
 {
@@ -122,7 +119,7 @@ static uint64_t pos_hash_at(const kg_state *g, size_t i)
 /* The group named `name`, made when new; NULL when out of memory. */
 static kg_group *group_of(ka_partition *p, kg_state *g, const char *name, uint32_t *index)
 {
-    uint64_t h = hash_str(name, 14695981039346656037ULL);
+    uint64_t h = hash_str(name);
     for (size_t at = g->gmap_cap ? (size_t)h & (g->gmap_cap - 1) : 0; g->gmap_cap && g->gmap[at];
          at = (at + 1) & (g->gmap_cap - 1))
         if (strcmp(g->groups[g->gmap[at] - 1].name, name) == 0) return &g->groups[*index = g->gmap[at] - 1];
@@ -524,7 +521,7 @@ static void regression_finding(rm_report *r, const rm_cgroup *c, const rm_regres
         }
     }
     /* One reset of a group across its partitions is one incident. */
-    rm_group g = { "consumer_reset", hash_str(c->name, 7), 60000, -1, -1, -1, -1 };
+    rm_group g = { "consumer_reset", hash_str(c->name), 60000, -1, -1, -1, -1 };
     rm_group_finding(r, &g, c->partition, RM_WARNING, b->ts, b->record_offset, b->record_offset, wsub(b->from, b->to),
                      f);
 }

@@ -9,6 +9,8 @@
 
 #include <sys/stat.h>
 
+#include <xxhash.h>
+
 #include "reader/checkpoint.h"
 #include "reader/segment.h"
 #include "reader/walk.h"
@@ -285,9 +287,7 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
             rm_field_int(f, "log_end_offset", log_end(mine));
             rm_field_int(f, "other_log_end_offset", log_end(theirs));
         }
-        const char *path = theirs->path;
-        rm_group g = { "replica_divergence", 0, -1, -1, -1, -1, -1 };
-        for (const char *p = path; *p; p++) g.key = (g.key ^ (unsigned char)*p) * 1099511628211ULL;
+        rm_group g = { "replica_divergence", XXH3_64bits(theirs->path, strlen(theirs->path)), -1, -1, -1, -1, -1 };
         rm_group_finding(r, &g, c->idx, RM_ERROR, -1, at, at, here, f);
     } else if (b.have) {
         /* This copy ends where the reference goes on: a follower behind. */
