@@ -54,7 +54,6 @@ Prints "  FAIL <check>: <what was seen>" lines, then "kt: N passed, M failed"
 import glob
 import json
 import os
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True   # leave no __pycache__ in the work tree
@@ -64,9 +63,9 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import checks  # noqa: E402
 from checks import check  # noqa: E402
+from kt_kaudit import Failed, check_schema, run, short  # noqa: E402
 
 EXPECTED_DIR = os.path.join(REPO, "fixtures", "expected", "groups")
-SCHEMA_PATH = os.path.join(REPO, "docs", "report.schema.json")
 CORPUS = os.path.normpath(os.path.join(REPO, "..", "shared", "corpus"))
 LAB = os.path.join(CORPUS, "kafka-2.1.1-lab", "consumer-offset-reset")
 LAB_DIR = os.path.join(LAB, "broker0-data")
@@ -77,15 +76,6 @@ REGRESSION, OUT_OF_RANGE = "consumer_offset_regression", "consumer_offset_out_of
 OPTIONAL = {REGRESSION: ("metadata", "redelivered_records"), OUT_OF_RANGE: ()}
 # What tells two findings of one scenario apart.
 IDENTITY = ("type", "topic", "partition", "offset", "group", "consumed_topic", "consumed_partition")
-TIMEOUT = 300
-
-try:
-    import jsonschema
-    JSONSCHEMA_PROBLEM = None
-except ImportError as _err:
-    jsonschema = None
-    JSONSCHEMA_PROBLEM = ("no jsonschema module for %s (%s): install Debian's python3-jsonschema "
-                          "(sh tests/deps.sh test)" % (sys.executable, _err))
 
 try:
     sys.path.insert(0, os.path.join(REPO, "fixtures"))
@@ -94,37 +84,6 @@ try:
 except Exception as _err:  # noqa: BLE001  (any import failure is a failed check, below)
     gen_groups = None
     REFERENCE_PROBLEM = "cannot import fixtures/gen_groups.py (%s: %s)" % (type(_err).__name__, _err)
-
-
-class Failed(Exception):
-    pass
-
-
-def short(value, limit=300):
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def kaudit_path():
-    exe = os.environ.get("KAUDIT", "./kaudit")
-    return exe if os.path.isabs(exe) else os.path.normpath(os.path.join(REPO, exe))
-
-
-def run(args):
-    """Run kaudit from the repository root; (exit status, stdout bytes, stderr text)."""
-    exe = kaudit_path()
-    if not os.access(exe, os.X_OK):
-        raise Failed("no kaudit binary at %s (run make -s, or set KAUDIT)" % exe)
-    try:
-        p = subprocess.run([exe] + args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise Failed("kaudit %s: no answer within %d s" % (" ".join(args), TIMEOUT))
-    err = p.stderr.decode("utf-8", "replace")
-    if p.returncode < 0 or "Sanitizer" in err or "runtime error" in err:
-        raise Failed("kaudit %s: killed by signal %d or a sanitizer report: %s"
-                     % (" ".join(args), -p.returncode if p.returncode < 0 else 0, short(err)))
-    return p.returncode, p.stdout, err
 
 
 def audit(path, extra=()):
@@ -191,28 +150,6 @@ def match_findings(name, got, want):
             left.remove(match[0])
     for g in left:
         check("%s: unexpected finding" % name, False, short(g, 600))
-
-
-_schema = None
-
-
-def check_schema(name, report):
-    global _schema
-    if jsonschema is None:
-        check("%s: schema" % name, False, JSONSCHEMA_PROBLEM)
-        return
-    if _schema is None:
-        try:
-            with open(SCHEMA_PATH) as f:
-                _schema = json.load(f)
-        except (OSError, ValueError) as err:
-            check("%s: schema" % name, False, "cannot read %s: %s" % (SCHEMA_PATH, err))
-            return
-    cls = jsonschema.validators.validator_for(_schema)
-    errors = sorted(cls(_schema).iter_errors(report), key=lambda e: list(e.absolute_path))
-    check("%s: report matches docs/report.schema.json" % name, not errors,
-          "; ".join("at /%s: %s" % ("/".join(str(p) for p in e.absolute_path), short(e.message, 200))
-                    for e in errors[:3]))
 
 
 def check_omitted(name, report):
