@@ -59,6 +59,23 @@ static const uint8_t *moved(const uint8_t *p, const uint8_t *from, size_t n, uns
     return p && p >= from && p <= from + n ? to + (p - from) : p;
 }
 
+/* Are batch x's records in a decompression buffer (not in the batch's own
+ * bytes)? *len: how many bytes of them, 0 when not. */
+static bool decompressed(const ra_item *x, size_t *len)
+{
+    bool in_buffer = x->orc == 0 && x->it.start_pos < 0 && x->it.start;
+    *len = in_buffer ? (size_t)(x->it.cur.end - x->it.start) : 0;
+    return in_buffer;
+}
+
+/* The bytes a copy of x takes (copy_in). */
+static size_t item_bytes(const ra_item *x)
+{
+    size_t dlen;
+    decompressed(x, &dlen);
+    return x->kind == RA_BATCH ? x->b.size + dlen : 0;
+}
+
 /* Copy x into s, its pointers into s's buffer. 0, or -1 out of memory. */
 static int copy_in(ra_slot *s, const ra_item *x)
 {
@@ -66,9 +83,9 @@ static int copy_in(ra_slot *s, const ra_item *x)
     s->used = 0;
     if (x->kind != RA_BATCH) return 0;
     const kb_batch *b = &x->b;
-    bool decompressed = x->orc == 0 && x->it.start_pos < 0 && x->it.start;
-    size_t dlen = decompressed ? (size_t)(x->it.cur.end - x->it.start) : 0;
-    size_t need = b->size + dlen;
+    size_t dlen;
+    bool in_buffer = decompressed(x, &dlen);
+    size_t need = item_bytes(x);
     if (need > s->cap) {
         unsigned char *nb = realloc(s->buf, need);
         if (!nb) return -1;
@@ -85,9 +102,9 @@ static int copy_in(ra_slot *s, const ra_item *x)
     kb_iter *it = &s->x.it;
     it->b = nbh;
     if (x->orc == 0) {
-        const uint8_t *from = decompressed ? x->it.start : b->data;
-        size_t n = decompressed ? dlen : b->size;
-        unsigned char *to = decompressed ? s->buf + b->size : s->buf;
+        const uint8_t *from = in_buffer ? x->it.start : b->data;
+        size_t n = in_buffer ? dlen : b->size;
+        unsigned char *to = in_buffer ? s->buf + b->size : s->buf;
         it->start = moved(x->it.start, from, n, to);
         it->cur.p = moved(x->it.cur.p, from, n, to);
         it->cur.end = moved(x->it.cur.end, from, n, to);
@@ -106,14 +123,6 @@ static int copy_in(ra_slot *s, const ra_item *x)
 static bool ring_full(const ra_ring *r, size_t need)
 {
     return r->count == RA_SLOTS || (r->count > 0 && r->bytes + need > r->max_bytes);
-}
-
-/* The bytes a copy of x takes (copy_in). */
-static size_t item_bytes(const ra_item *x)
-{
-    if (x->kind != RA_BATCH) return 0;
-    bool decompressed = x->orc == 0 && x->it.start_pos < 0 && x->it.start;
-    return x->b.size + (decompressed ? (size_t)(x->it.cur.end - x->it.start) : 0);
 }
 
 static int ring_emit(void *sink, const ra_item *x)
