@@ -25,6 +25,7 @@
 #include "audit/audit.h"
 #include "audit/groups.h"
 #include "engine/api_error.h"
+#include "engine/batches.h"
 #include "engine/partition.h"
 #include "engine/replicas.h"
 #include "engine/spill.h"
@@ -542,43 +543,28 @@ static bool read_range(void *ctx, size_t part, int64_t lo, int64_t hi, kg_range 
     kc_set_budget(dc, DECOMPRESS_SHARE(e));
     *out = (kg_range){ 0, -1, -1 };
     bool ok = true;
-    for (size_t i = 0; i < kp->nfiles && ok; i++) {
-        const kl_file *f = &kp->files[i];
-        if (f->kind != KL_SEGMENT || f->base_offset >= hi) continue;
-        /* The next segment's base offset bounds this one's. */
-        int64_t next = INT64_MAX;
-        for (size_t k = i + 1; k < kp->nfiles && next == INT64_MAX; k++)
-            if (kp->files[k].kind == KL_SEGMENT) next = kp->files[k].base_offset;
-        if (next <= lo) continue;
+    eb_stream st;
+    eb_open(&st, kp, lo, e->c.max_entry, e->c.no_cache);
+    while (ok && eb_next(&st) && st.b.base_offset < hi) {
+        if (st.b.is_control || st.b.last_offset < lo) continue;
         ke_error err;
-        int64_t entry;
-        kw_walk *w = kw_open(f->path, e->c.max_entry, e->c.no_cache, 0, &err);
-        if (!w) {
+        kb_iter it;
+        kb_record rec;
+        if (kw_records(st.w, &st.b, &it, dc, &err) != 0) {
             ok = false;
             break;
         }
-        kb_batch b;
-        int got;
-        while ((got = kw_next(w, &b, &err, &entry)) != KW_END) {
-            if (got != KW_BATCH || b.is_control || b.last_offset < lo) continue;
-            if (b.base_offset >= hi) break;
-            kb_iter it;
-            kb_record rec;
-            if (kw_records(w, &b, &it, dc, &err) != 0) {
-                ok = false;
-                break;
-            }
-            int rc;
-            while ((rc = kb_iter_next(&it, &rec, &err)) == 1) {
-                if (rec.offset < lo || rec.offset >= hi) continue;
-                out->records++;
-                if (rec.timestamp >= 0 && (out->first_ts < 0 || rec.timestamp < out->first_ts)) out->first_ts = rec.timestamp;
-                if (rec.timestamp > out->last_ts) out->last_ts = rec.timestamp;
-            }
-            if (rc < 0) ok = false;
+        int rc;
+        while ((rc = kb_iter_next(&it, &rec, &err)) == 1) {
+            if (rec.offset < lo || rec.offset >= hi) continue;
+            out->records++;
+            if (rec.timestamp >= 0 && (out->first_ts < 0 || rec.timestamp < out->first_ts)) out->first_ts = rec.timestamp;
+            if (rec.timestamp > out->last_ts) out->last_ts = rec.timestamp;
         }
-        kw_close(w);
+        if (rc < 0) ok = false;
     }
+    ok = ok && !st.failed;
+    eb_close(&st);
     kc_free(dc);
     return ok;
 }

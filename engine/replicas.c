@@ -11,6 +11,7 @@
 
 #include <xxhash.h>
 
+#include "engine/batches.h"
 #include "reader/checkpoint.h"
 #include "reader/segment.h"
 #include "reader/walk.h"
@@ -28,45 +29,6 @@ typedef struct er_copy {
     int64_t hw;                /* its high watermark (replication-offset-checkpoint), -1 unknown */
     bool truncating;           /* it holds .deleted segments: the broker is truncating or deleting it */
 } er_copy;
-
-/* A copy's batch headers in offset order, across its segments. */
-typedef struct er_stream {
-    const kl_partition *kp;
-    size_t max_entry;
-    bool no_cache;
-    size_t next_file;          /* the next file to open */
-    kw_walk *w;
-    kb_batch b;                /* the current batch: header fields only (its pointers are stale) */
-    bool have;
-    bool failed;               /* a segment could not be opened */
-} er_stream;
-
-static void st_close(er_stream *s)
-{
-    kw_close(s->w);
-    s->w = NULL;
-}
-
-/* The next batch whose checksum matches into s->b; false at the end. */
-static bool st_next(er_stream *s)
-{
-    s->have = false;
-    for (;;) {
-        while (!s->w) {
-            if (s->next_file >= s->kp->nfiles) return false;
-            const kl_file *f = &s->kp->files[s->next_file++];
-            if (f->kind != KL_SEGMENT) continue;
-            ke_error e;
-            if (!(s->w = kw_open(f->path, s->max_entry, s->no_cache, 0, &e))) s->failed = true;
-        }
-        ke_error e;
-        int64_t entry;
-        int got;
-        while ((got = kw_next(s->w, &s->b, &e, &entry)) != KW_END)
-            if (got == KW_BATCH) return s->have = true;
-        st_close(s);
-    }
-}
 
 /* Do two batches agree, as a follower's copy of the leader's must? */
 static bool same_batch(const kb_batch *a, const kb_batch *b)
@@ -109,10 +71,10 @@ typedef struct er_tally {
 
 /* Data records of s from its current batch on, at offsets >= from, counted
  * into t (NULL: not). */
-static int64_t records_from(er_stream *s, int64_t from, er_tally *t)
+static int64_t records_from(eb_stream *s, int64_t from, er_tally *t)
 {
     int64_t n = 0;
-    for (bool more = s->have; more; more = st_next(s)) {
+    for (bool more = s->have; more; more = eb_next(s)) {
         if (s->b.is_control || s->b.base_offset < from) continue;
         n += s->b.count;
         if (!t) continue;
@@ -228,20 +190,21 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
 {
     bool same_cluster = c->cluster[0] && strcmp(c->cluster, ref->cluster) == 0;
     const rm_partition *mine = &r->partitions[c->idx], *theirs = &r->partitions[ref->idx];
-    er_stream a = { c->kp, max_entry, no_cache, 0, NULL, { 0 }, false, false };
-    er_stream b = { ref->kp, max_entry, no_cache, 0, NULL, { 0 }, false, false };
-    st_next(&a);
-    st_next(&b);
+    eb_stream a, b;
+    eb_open(&a, c->kp, INT64_MIN, max_entry, no_cache);
+    eb_open(&b, ref->kp, INT64_MIN, max_entry, no_cache);
+    eb_next(&a);
+    eb_next(&b);
     /* From the offsets both hold: retention may have removed more of one. */
-    while (a.have && b.have && a.b.last_offset < b.b.base_offset) st_next(&a);
-    while (a.have && b.have && b.b.last_offset < a.b.base_offset) st_next(&b);
+    while (a.have && b.have && a.b.last_offset < b.b.base_offset) eb_next(&a);
+    while (a.have && b.have && b.b.last_offset < a.b.base_offset) eb_next(&b);
     if (!same_cluster && a.have && b.have && !same_batch(&a.b, &b.b)) {
         rm_partition_note(r, c->idx,
                           "not compared with %s: their log directories name no common cluster.id and they share no "
                           "batch, so the bytes cannot tell whether they are copies of one log",
                           theirs->path);
-        st_close(&a);
-        st_close(&b);
+        eb_close(&a);
+        eb_close(&b);
         return;
     }
     int64_t cleaned = 0; /* batches told apart by the cleaners alone */
@@ -249,8 +212,8 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
         int step = same_batch(&a.b, &b.b) ? 3 : cleaned_apart(&a.b, &b.b);
         if (!step) break;
         cleaned += step != 3 || !same_batch(&a.b, &b.b);
-        if (step & 1) st_next(&a);
-        if (step & 2) st_next(&b);
+        if (step & 1) eb_next(&a);
+        if (step & 2) eb_next(&b);
     }
     if (a.failed || b.failed) {
         rm_partition_note(r, c->idx, "not compared with the copy in %s: a segment could not be read", theirs->path);
@@ -315,8 +278,8 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
     } else {
         rm_partition_note(r, c->idx, "agrees batch for batch with the copy in %s", theirs->path);
     }
-    st_close(&a);
-    st_close(&b);
+    eb_close(&a);
+    eb_close(&b);
 }
 
 static int cmp_copy(const void *x, const void *y);

@@ -1,0 +1,42 @@
+/*
+ * batches.h - a partition's batches in offset order, across its segments:
+ * for the engine's passes that read batches again after the audit (the
+ * replica comparison, the records a consumer group read again).
+ *
+ * Owns: the walk of one kl_partition's segment files in order (reader/walk.h
+ * per file), from the first segment that can hold a given offset. Only
+ * entries whose checksum matches are given; nothing is printed.
+ */
+#ifndef KAUDIT_ENGINE_BATCHES_H
+#define KAUDIT_ENGINE_BATCHES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader/layout.h"
+#include "reader/walk.h"
+
+typedef struct eb_stream {
+    const kl_partition *kp;
+    size_t max_entry;
+    bool no_cache;
+    size_t next_file;          /* the next file to open */
+    kw_walk *w;
+    kb_batch b;                /* the current batch, valid until eb_next or eb_close */
+    bool have;                 /* b holds one */
+    bool failed;               /* a segment could not be opened */
+} eb_stream;
+
+/* Ready s to read kp's batches from the segment holding offset `from`
+ * (INT64_MIN: from the first), entries up to max_entry bytes, dropped from
+ * the page cache after when no_cache. Nothing is opened yet: call eb_next. */
+void eb_open(eb_stream *s, const kl_partition *kp, int64_t from, size_t max_entry, bool no_cache);
+
+/* The next batch whose checksum matches into s->b; false at the end. */
+bool eb_next(eb_stream *s);
+
+/* Close the segment open. Accepts a stream never read. */
+void eb_close(eb_stream *s);
+
+#endif
