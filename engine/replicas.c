@@ -186,9 +186,9 @@ static int64_t log_end(const rm_partition *p)
  * cluster.id), they are taken for copies of one log only if they agree on
  * the first batch both hold: partitions of the same name on two clusters'
  * brokers are two logs, not a fork. */
-static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t max_entry, bool no_cache)
+static int compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t max_entry, bool no_cache, bool related)
 {
-    bool same_cluster = c->cluster[0] && strcmp(c->cluster, ref->cluster) == 0;
+    bool same_cluster = related || (c->cluster[0] && strcmp(c->cluster, ref->cluster) == 0);
     const rm_partition *mine = &r->partitions[c->idx], *theirs = &r->partitions[ref->idx];
     eb_stream a, b;
     eb_open(&a, c->kp, INT64_MIN, max_entry, no_cache);
@@ -198,14 +198,13 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
     /* From the offsets both hold: retention may have removed more of one. */
     while (a.have && b.have && a.b.last_offset < b.b.base_offset) eb_next(&a);
     while (a.have && b.have && b.b.last_offset < a.b.base_offset) eb_next(&b);
-    if (!same_cluster && a.have && b.have && !same_batch(&a.b, &b.b)) {
-        rm_partition_note(r, c->idx,
-                          "not compared with %s: their log directories name no common cluster.id and they share no "
-                          "batch, so the bytes cannot tell whether they are copies of one log",
-                          theirs->path);
+    /* Of no named cluster, they must share a batch to be one log's copies
+     * (or their directories another partition's: er_compare asks again):
+     * an empty copy, or one ending before the other starts, says nothing. */
+    if (!same_cluster && !(a.have && b.have && same_batch(&a.b, &b.b))) {
         eb_close(&a);
         eb_close(&b);
-        return;
+        return 1;
     }
     int64_t cleaned = 0; /* batches told apart by the cleaners alone */
     while (a.have && b.have) {
@@ -280,6 +279,7 @@ static void compare(rm_report *r, const er_copy *c, const er_copy *ref, size_t m
     }
     eb_close(&a);
     eb_close(&b);
+    return 0;
 }
 
 static int cmp_copy(const void *x, const void *y);
@@ -367,8 +367,38 @@ static int cmp_copy(const void *x, const void *y)
     return strcmp(a->kp->path, b->kp->path);
 }
 
+/* A growing set of pairs (of log directories, or of copies). */
+typedef struct er_pairs {
+    struct { long a, b; } *p;
+    size_t n, cap;
+    bool failed;           /* out of memory: a pair was not kept */
+} er_pairs;
+
+static void pair_add(er_pairs *s, long a, long b)
+{
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 16;
+        void *np = realloc(s->p, ncap * sizeof *s->p);
+        if (!np) {
+            s->failed = true;
+            return;
+        }
+        s->p = np;
+        s->cap = ncap;
+    }
+    s->p[s->n].a = a, s->p[s->n++].b = b;
+}
+
+static bool pair_has(const er_pairs *s, long a, long b)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if ((s->p[i].a == a && s->p[i].b == b) || (s->p[i].a == b && s->p[i].b == a)) return true;
+    return false;
+}
+
 int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache)
 {
+    er_pairs related = { 0 }, deferred = { 0 };
     if (set->nparts < 2) return 0;
     er_copy *all;
     er_dir *dirs;
@@ -403,14 +433,38 @@ int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache)
                     if (log_end(&r->partitions[all[m].idx]) > log_end(&r->partitions[all[ref].idx])) ref = m;
                 }
                 if (!first) continue; /* compared from the first copy of its cluster */
-                for (size_t m = i; m < j; m++)
-                    if (m != ref && (strcmp(all[m].cluster, all[k].cluster) == 0 || !all[m].cluster[0] ||
-                                     !all[k].cluster[0]))
-                        compare(r, &all[m], &all[ref], max_entry, no_cache);
+                for (size_t m = i; m < j; m++) {
+                    if (m == ref || (strcmp(all[m].cluster, all[k].cluster) != 0 && all[m].cluster[0] &&
+                                     all[k].cluster[0]))
+                        continue;
+                    bool named = all[m].cluster[0] && strcmp(all[m].cluster, all[ref].cluster) == 0;
+                    if (compare(r, &all[m], &all[ref], max_entry, no_cache, false) == 0) {
+                        /* A batch shared: their directories are one cluster's. */
+                        if (!named && !pair_has(&related, all[m].kp->home, all[ref].kp->home))
+                            pair_add(&related, all[m].kp->home, all[ref].kp->home);
+                    } else {
+                        pair_add(&deferred, (long)m, (long)ref);
+                    }
+                }
             }
         }
         i = end;
     }
+    /* Copies that shared no batch (an empty one, one ending before the
+     * other starts) are one log's when their directories shared another
+     * partition's batches: compared then; else the bytes cannot tell. */
+    for (size_t k = 0; k < deferred.n; k++) {
+        const er_copy *c = &all[deferred.p[k].a], *ref = &all[deferred.p[k].b];
+        if (pair_has(&related, c->kp->home, ref->kp->home)) compare(r, c, ref, max_entry, no_cache, true);
+        else
+            rm_partition_note(r, c->idx,
+                              "not compared with %s: their log directories name no common cluster.id and share no "
+                              "batch, so the bytes cannot tell whether they are copies of one log",
+                              r->partitions[ref->idx].path);
+    }
+    r->oom |= related.failed || deferred.failed;
+    free(related.p);
+    free(deferred.p);
     free(all);
     dirs_free(dirs, set->nlogdirs);
     return 0;
