@@ -28,6 +28,7 @@ typedef struct audit_opts {
     int fail_on;            /* RM_* severity, or -1 for never */
     const char *redact_key_file;
     bool quiet;             /* no progress, no notices on stderr */
+    const char *digest_path; /* --digest: where the digest goes (kaudit digest: -o) */
 } audit_opts;
 
 /* ---- options ------------------------------------------------------------ */
@@ -48,6 +49,9 @@ static const char audit_usage[] =
     "                          html: one self-contained page for people and tickets;\n"
     "                          markdown: counts and top findings to paste in a ticket\n"
     "  -o, --output FILE       write the report to FILE instead of stdout\n"
+    "  --digest FILE           also write the digest of every partition audited to\n"
+    "                          FILE, for kaudit compare on another machine\n"
+    "                          (docs/digest.md, docs/cluster.md)\n"
     "  --color auto|always|never\n"
     "                          colours in text output (auto: on a terminal, unless\n"
     "                          NO_COLOR is set)\n"
@@ -181,7 +185,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
            O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_JOBS, O_REDACT, O_REDACTKEY,
-           O_MAXMEM, O_TMPDIR, O_TXNTIMEOUT, O_HELP };
+           O_MAXMEM, O_TMPDIR, O_TXNTIMEOUT, O_DIGEST, O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
         { "color", required_argument, 0, O_COLOR },            { "jobs", required_argument, 0, O_JOBS },
@@ -194,7 +198,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         { "dup-window", required_argument, 0, O_DUPWINDOW },  { "txn-max-timeout", required_argument, 0, O_TXNTIMEOUT },
         { "max-entry-bytes", required_argument, 0, O_MAXENTRY }, { "no-cache", no_argument, 0, O_NOCACHE },
         { "max-memory", required_argument, 0, O_MAXMEM },      { "tmpdir", required_argument, 0, O_TMPDIR },
-        { "quiet", no_argument, 0, 'q' },
+        { "quiet", no_argument, 0, 'q' },                     { "digest", required_argument, 0, O_DIGEST },
         { "help", no_argument, 0, O_HELP },                    { 0, 0, 0, 0 }
     };
     kaudit_config_init(&o->k);
@@ -205,6 +209,9 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
     while ((c = getopt_long(argc, argv, "hqo:", opts, NULL)) != -1) {
         char *end;
         switch (c) {
+        case O_DIGEST:
+            o->digest_path = optarg;
+            break;
         case O_FORMAT:
             if (strcmp(optarg, "json") == 0) o->format = OUT_JSON;
             else if (strcmp(optarg, "html") == 0) o->format = OUT_HTML;
@@ -352,24 +359,81 @@ static const char compare_usage[] =
     "integrity of its bytes; producers, duplicates, transactions and consumer\n"
     "groups are kaudit audit's (which compares the copies too).\n"
     "\n"
+    "A PATH may also be a digest (kaudit digest, kaudit audit --digest) made on\n"
+    "another machine: digests and data are compared alike (docs/cluster.md).\n"
+    "\n"
     "Options: those of kaudit audit (kaudit audit --help).\n";
 
-static int run_audit(int argc, char **argv, bool compare);
+static const char digest_usage[] =
+    "Usage: kaudit digest -o FILE [OPTIONS] PATH...\n"
+    "\n"
+    "Write the digest of every partition under PATH to FILE ('-': stdout): per\n"
+    "batch its offsets, leader epoch, producer id, epoch and sequence, record\n"
+    "count, CRC and time; per partition copy its broker, cluster, log start and\n"
+    "end and high watermark; with a checksum (docs/digest.md). Run it on each\n"
+    "broker and give the digests to kaudit compare anywhere: the copies are\n"
+    "compared as if the data were there (docs/cluster.md). Each partition is\n"
+    "checked for the integrity of its bytes; a summary goes to stderr.\n"
+    "\n"
+    "Options: those of kaudit audit that choose and read partitions (--topics,\n"
+    "--exclude-topics, --jobs, --max-memory, --max-entry-bytes, --no-cache, -q).\n";
 
-int cmd_audit(int argc, char **argv) { return run_audit(argc, argv, false); }
+enum { MODE_AUDIT, MODE_COMPARE, MODE_DIGEST };
 
-int cmd_compare(int argc, char **argv) { return run_audit(argc, argv, true); }
+static const char *mode_name[] = { "kaudit audit", "kaudit compare", "kaudit digest" };
 
-static int run_audit(int argc, char **argv, bool compare)
+static int run_audit(int argc, char **argv, int mode);
+
+int cmd_audit(int argc, char **argv) { return run_audit(argc, argv, MODE_AUDIT); }
+
+int cmd_compare(int argc, char **argv) { return run_audit(argc, argv, MODE_COMPARE); }
+
+int cmd_digest(int argc, char **argv) { return run_audit(argc, argv, MODE_DIGEST); }
+
+/* Write the engine's digest to `path` ('-': stdout). */
+static bool write_digest(kaudit_engine *e, const char *path, const char *who)
 {
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+    if (!f) {
+        pg_say(false, "%s: cannot write %s: %s", who, path, strerror(errno));
+        return false;
+    }
+    kaudit_error werr;
+    int rc = kaudit_digest(e, f, &werr);
+    if (f != stdout && fclose(f) != 0 && rc == 0)
+        rc = -1, snprintf(werr.msg, sizeof werr.msg, "writing the digest failed: %s", strerror(errno));
+    if (rc < 0) pg_say(false, "%s: %s: %s", who, path, werr.msg);
+    return rc == 0;
+}
+
+static int run_audit(int argc, char **argv, int mode)
+{
+    bool compare = mode == MODE_COMPARE;
+    const char *who = mode_name[mode];
     audit_opts o;
     memset(&o, 0, sizeof o);
     int first;
     int prc = parse_audit_args(argc, argv, &o, &first);
     if (prc != 0)
-        return prc > 0 ? write_stdout(compare ? "kaudit compare" : "kaudit audit", compare ? compare_usage : audit_usage)
+        return prc > 0 ? write_stdout(who, mode == MODE_DIGEST ? digest_usage : compare ? compare_usage : audit_usage)
                        : EXIT_USAGE;
+    if (mode == MODE_DIGEST) {
+        /* -o names the digest; there is no report. */
+        if (!o.out_path || o.digest_path) {
+            pg_say(false, "kaudit digest: give the digest's file with -o FILE ('-' for stdout)");
+            return EXIT_USAGE;
+        }
+        o.digest_path = o.out_path, o.out_path = NULL;
+        if (strcmp(o.digest_path, "-") == 0 && isatty(STDOUT_FILENO)) {
+            pg_say(false, "kaudit digest: a digest is binary: not written to a terminal");
+            return EXIT_USAGE;
+        }
+    } else if (compare && o.digest_path) {
+        pg_say(false, "kaudit compare: --digest is kaudit audit's and kaudit digest's");
+        return EXIT_USAGE;
+    }
     o.k.compare_only = compare;
+    o.k.integrity_only = mode == MODE_DIGEST;
     kaudit_error err;
     kaudit_engine *e = kaudit_create(&o.k, &err);
     if (!e) {
@@ -392,7 +456,14 @@ static int run_audit(int argc, char **argv, bool compare)
     kaudit_callbacks cb = { &o.quiet, cb_started, cb_progress, cb_more, cb_notice, cb_problem, NULL };
     bool oom = kaudit_run(e, &cb, &err) < 0;
     pg_stop();
-    FILE *out = stdout;
+    if (o.digest_path && !oom && !write_digest(e, o.digest_path, who)) failed = true;
+    if (mode == MODE_DIGEST) {
+        const rm_report *r = kaudit_report(e);
+        if (!o.quiet && !failed)
+            pg_say(false, "kaudit digest: %zu partition%s digested to %s", r->npartitions,
+                   r->npartitions == 1 ? "" : "s", strcmp(o.digest_path, "-") == 0 ? "stdout" : o.digest_path);
+    }
+    FILE *out = mode == MODE_DIGEST ? NULL : stdout;
     if (o.out_path && !(out = fopen(o.out_path, "w"))) {
         pg_say(false, "kaudit audit: cannot write %s: %s", o.out_path, strerror(errno));
         failed = true;

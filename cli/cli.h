@@ -26,6 +26,9 @@ int cmd_audit(int argc, char **argv);
 /* `kaudit compare`: kaudit audit's options, on the topic-partitions several
  * log directories hold (kaudit_config.compare_only). */
 int cmd_compare(int argc, char **argv);
+/* `kaudit digest`: kaudit audit's reading options; -o names the digest
+ * written (engine/digest.h), and no report is rendered. */
+int cmd_digest(int argc, char **argv);
 
 /* --redact: "keys", "values", "headers" or a comma list of them, into
  * KA_REDACT_* bits. 0, or -1 for anything else. */

@@ -18,7 +18,10 @@ static const char usage[] =
     "  dump     print the batches, records, indexes, snapshots and checkpoints of a\n"
     "           log directory, partition directory or single files\n"
     "  compare  compare the copies of each partition that several brokers' log\n"
-    "           directories hold: where they fork, what each holds alone\n"
+    "           directories (or their digests) hold: where they fork, what each\n"
+    "           holds alone\n"
+    "  digest   write a compact digest of every partition for kaudit compare\n"
+    "           elsewhere: brokers' data never has to move\n"
     "\n"
     "PATH is a broker log directory (log.dirs), a partition directory\n"
     "(<topic>-<partition>), a folder above log directories, or single files.\n"
@@ -57,6 +60,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "dump") == 0) return stdout_checked(cmd_dump(argc - 1, argv + 1));
     if (strcmp(cmd, "audit") == 0) return stdout_checked(cmd_audit(argc - 1, argv + 1));
     if (strcmp(cmd, "compare") == 0) return stdout_checked(cmd_compare(argc - 1, argv + 1));
+    if (strcmp(cmd, "digest") == 0) return stdout_checked(cmd_digest(argc - 1, argv + 1));
     fputs("kaudit: unknown command '", stderr);
     es_fputs(cmd, stderr); /* what was typed, maybe a pasted name: escaped */
     fprintf(stderr, "'\n\n%s", usage);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "reader/codec.h"
+
 void eb_open(eb_stream *s, const kl_partition *kp, int64_t from, size_t max_entry, bool no_cache)
 {
     memset(s, 0, sizeof *s);
@@ -11,6 +13,20 @@ void eb_open(eb_stream *s, const kl_partition *kp, int64_t from, size_t max_entr
      * it end below it. */
     for (size_t i = 0; i < kp->nfiles; i++)
         if (kp->files[i].kind == KL_SEGMENT && kp->files[i].base_offset <= from) s->next_file = i;
+}
+
+int eb_control_type(kb_batch *b)
+{
+    if (!b->is_control || b->magic < 2 || b->codec != KC_NONE) return KB_CTRL_UNKNOWN;
+    kb_iter it;
+    kb_record rec;
+    ke_error e;
+    int type = KB_CTRL_UNKNOWN;
+    int32_t coordinator_epoch;
+    if (kb_iter_open(&it, b, NULL, &e) < 0 || kb_iter_next(&it, &rec, &e) != 1 ||
+        kb_control_parse(&rec, &type, &coordinator_epoch, &e) < 0)
+        return KB_CTRL_UNKNOWN;
+    return type == KB_CTRL_COMMIT || type == KB_CTRL_ABORT ? type : KB_CTRL_UNKNOWN;
 }
 
 void eb_close(eb_stream *s)
@@ -35,6 +51,7 @@ bool eb_next(eb_stream *s)
         int got;
         while ((got = kw_next(s->w, &s->b, &e, &entry)) != KW_END)
             if (got == KW_BATCH) return s->have = true;
+            else s->skipped++;
         eb_close(s);
     }
 }

@@ -26,6 +26,7 @@ typedef struct eb_stream {
     kb_batch b;                /* the current batch, valid until eb_next or eb_close */
     bool have;                 /* b holds one */
     bool failed;               /* a segment could not be opened */
+    int64_t skipped;           /* entries passed over: their checksum failed or they could not be read */
 } eb_stream;
 
 /* Ready s to read kp's batches from the segment holding offset `from`
@@ -35,6 +36,11 @@ void eb_open(eb_stream *s, const kl_partition *kp, int64_t from, size_t max_entr
 
 /* The next batch whose checksum matches into s->b; false at the end. */
 bool eb_next(eb_stream *s);
+
+/* A control batch's marker: KB_CTRL_COMMIT or KB_CTRL_ABORT (its first
+ * record's key), else KB_CTRL_UNKNOWN (data, other control records, or a
+ * control batch whose record cannot be read). */
+int eb_control_type(kb_batch *b);
 
 /* Close the segment open. Accepts a stream never read. */
 void eb_close(eb_stream *s);

@@ -20,12 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
 #include "audit/groups.h"
 #include "engine/api_error.h"
 #include "engine/batches.h"
+#include "engine/digest.h"
 #include "engine/partition.h"
 #include "engine/replicas.h"
 #include "engine/spill.h"
@@ -82,6 +84,11 @@ struct kaudit_engine {
     int listing_fd;
     uint64_t listing_end;
     pthread_mutex_t listing_lock;
+    /* kaudit compare's digests given as paths (engine/digest.h), owned */
+    char **digests;
+    size_t ndigests;
+    ed_file **dfiles;           /* ... opened, and the data's own (compare_digests) */
+    size_t ndfiles, dshare;     /* how many; the memory each may take */
 };
 
 /*
@@ -231,6 +238,10 @@ void kaudit_free(kaudit_engine *e)
     if (e->have_exclude) regfree(&e->exclude);
     if (e->have_dup_topics) regfree(&e->dup_topics);
     free(e->topics_src), free(e->exclude_src), free(e->dup_topics_src), free(e->tmpdir_src);
+    for (size_t i = 0; i < e->ndigests; i++) free(e->digests[i]);
+    free(e->digests);
+    for (size_t i = 0; i < e->ndfiles; i++) ed_close(e->dfiles[i]);
+    free(e->dfiles);
     kl_free(e->set);
     rm_free(e->rep);
     if (e->listing.ctx) {
@@ -257,6 +268,20 @@ int kaudit_add_path(kaudit_engine *e, const char *path, kaudit_error *err)
     if (path_within(sp_dir_base(e->spills), path))
         return ae_fail(err, KAUDIT_EUSAGE, sp_dir_base(e->spills),
                     "spills would go inside an audited directory; give --tmpdir elsewhere");
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && ed_is_digest(path)) {
+        /* A digest (engine/digest.h): compared, not audited. */
+        if (!e->c.compare_only)
+            return ae_fail(err, KAUDIT_EUSAGE, path, "a kaudit digest: kaudit compare reads digests, not %s",
+                           e->c.integrity_only ? "kaudit digest" : "kaudit audit");
+        char **nd = realloc(e->digests, (e->ndigests + 1) * sizeof *nd);
+        if (!nd) return ae_fail(err, KAUDIT_ENOMEM, path, "out of memory");
+        e->digests = nd;
+        if (!(e->digests[e->ndigests] = strdup(path)) || rm_add_input(e->rep, path) < 0)
+            return ae_fail(err, KAUDIT_ENOMEM, path, "out of memory");
+        e->ndigests++;
+        return 0;
+    }
     if (rm_add_input(e->rep, path) < 0 || kl_add(e->set, path) == KE_NOMEM)
         return ae_fail(err, KAUDIT_ENOMEM, path, "out of memory");
     return 0;
@@ -579,6 +604,97 @@ static bool holds_input(const char *dir, void *ctx)
     return false;
 }
 
+/* An error of a digest, as a problem of the report. */
+static void digest_problem(kaudit_engine *e, const char *path, const ke_error *ke)
+{
+    char line[1400];
+    if (ke->pos >= 0) snprintf(line, sizeof line, "%s at byte %lld: %s", path, (long long)ke->pos, ke->msg);
+    else snprintf(line, sizeof line, "%s: %s", path, ke->msg);
+    rm_add_problem(e->rep, "%s", line);
+    if (e->cb && e->cb->problem) e->cb->problem(e->cb->ctx, line);
+}
+
+/*
+ * kaudit compare with digests: each is opened (read whole and checked)
+ * before the data is read, so that of the data only the partitions held
+ * twice, or held in a digest too, are read. Each digest's table of copies
+ * may take an equal part of half of max_memory; one that would take more,
+ * or that fails its checks, is a problem of the report, and the rest are
+ * compared without it.
+ */
+static void open_digests(kaudit_engine *e)
+{
+    e->dfiles = calloc(e->ndigests + 2, sizeof *e->dfiles);
+    if (!e->dfiles) {
+        e->rep->oom = true;
+        return;
+    }
+    size_t share = (size_t)(e->c.max_memory / 2) / (e->ndigests + 1);
+    if (share < ((size_t)1 << 20)) share = (size_t)1 << 20;
+    e->dshare = share;
+    ke_error ke;
+    for (size_t i = 0; i < e->ndigests; i++) {
+        if ((e->dfiles[e->ndfiles] = ed_open(e->digests[i], share, &ke))) e->ndfiles++;
+        else digest_problem(e, e->digests[i], &ke);
+    }
+}
+
+/* Does a digest opened hold a copy of kp's topic-partition? */
+static bool in_digests(const kaudit_engine *e, const kl_partition *kp)
+{
+    for (size_t i = 0; i < e->ndfiles; i++) {
+        const ed_file *f = e->dfiles[i];
+        size_t lo = 0, hi = f->nparts; /* a digest's copies are in topic, partition, path order */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = strcmp(f->parts[mid].topic, kp->topic);
+            if (!c) c = f->parts[mid].p.partition < kp->partition ? -1 : f->parts[mid].p.partition > kp->partition;
+            if (!c) return true;
+            if (c < 0) lo = mid + 1;
+            else hi = mid;
+        }
+    }
+    return false;
+}
+
+/* After the data's jobs: the data audited is digested to a scratch file of
+ * the private directory and compared with the digests. */
+static void compare_digests(kaudit_engine *e)
+{
+    if (!e->dfiles) return;
+    FILE *scratch = NULL;
+    ke_error ke;
+    if (e->rep->npartitions) {
+        char why[256], path[64];
+        int fd = sp_scratch(e->spills, why, sizeof why);
+        if (fd < 0 || !(scratch = fdopen(fd, "w+b"))) {
+            if (fd >= 0) close(fd);
+            rm_add_problem(e->rep, "the data given was not compared with the digests: %s",
+                           fd < 0 ? why : "cannot open a scratch file");
+        } else if (ed_write(e->set, e->rep, scratch, e->c.max_entry, e->c.no_cache, &ke) < 0) {
+            digest_problem(e, "the digest of the data given", &ke);
+        } else {
+            /* Read back through its name: cursors open it again. */
+            snprintf(path, sizeof path, "/proc/self/fd/%d", fileno(scratch));
+            if ((e->dfiles[e->ndfiles] = ed_open(path, e->dshare, &ke))) e->ndfiles++;
+            else digest_problem(e, "the digest of the data given", &ke);
+        }
+    }
+    er_compare_digests(e->dfiles, e->ndfiles, e->rep);
+    if (scratch) fclose(scratch);
+}
+
+int kaudit_digest(const kaudit_engine *e, FILE *out, kaudit_error *err)
+{
+    ae_clear(err);
+    if (!e->ran) return ae_fail(err, KAUDIT_EUSAGE, NULL, "kaudit_digest comes after kaudit_run");
+    ke_error ke;
+    int rc = ed_write(e->set, e->rep, out, e->c.max_entry, e->c.no_cache, &ke);
+    if (rc == KE_NOMEM) return ae_fail(err, KAUDIT_ENOMEM, NULL, "%s", ke.msg);
+    if (rc < 0) return ae_fail(err, KAUDIT_EWRITE, NULL, "%s", ke.msg);
+    return 0;
+}
+
 int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
 {
     ae_clear(err);
@@ -616,9 +732,17 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
         char topic[512];
         int32_t part;
         loose_partition(f->path, topic, sizeof topic, &part);
-        if ((f->kind == KL_SEGMENT || f->kind == KL_OTHER) && topic_selected(e, topic) && !e->c.compare_only)
+        if (!(f->kind == KL_SEGMENT || f->kind == KL_OTHER) || !topic_selected(e, topic)) continue;
+        if (e->c.compare_only || e->c.integrity_only)
+            rm_add_problem(e->rep, "%s: a file given alone belongs to no partition directory: not %s", f->path,
+                           e->c.compare_only ? "compared" : "in the digest");
+        else
             e->jobs[e->njobs++].file = f;
     }
+    /* Every partition read for its integrity only: kaudit digest, and
+     * kaudit compare given digests (any copy may be held twice). */
+    bool light_all = e->c.integrity_only;
+    if (e->ndigests) open_digests(e);
     /* Copies of one partition on several brokers of one cluster: one in
      * full, the others for their integrity (engine/replicas.h). */
     int rc_plan = 0;
@@ -630,9 +754,10 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
         rc_plan = e->c.compare_only ? KAUDIT_ENOMEM : 0; /* compare cannot tell which to compare */
     }
     for (size_t i = 0; e->jobs && i < set->nparts; i++)
-        if (topic_selected(e, set->parts[i].topic) && (!e->c.compare_only || (twice && twice[i]))) {
+        if (topic_selected(e, set->parts[i].topic) &&
+            (!e->c.compare_only || light_all || (twice && twice[i]) || (e->ndfiles && in_digests(e, &set->parts[i])))) {
             ee_job *j = &e->jobs[e->njobs++];
-            j->light = e->c.compare_only;
+            j->light = e->c.compare_only || e->c.integrity_only;
             j->part = &set->parts[i];
             j->full_copy = full && full[i] >= 0 && topic_selected(e, set->parts[full[i]].topic) ? set->parts[full[i]].path
                                                                                                 : NULL;
@@ -644,7 +769,9 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     free(e->jobs);
     e->jobs = NULL;
     kg_findings(e->rep, read_range, e); /* consumer groups against the partitions they read */
-    er_compare(e->set, e->rep, e->c.max_entry, e->c.no_cache); /* copies of a partition on several brokers */
+    /* Copies of a partition on several brokers. */
+    if (e->ndigests) compare_digests(e);
+    else if (!e->c.integrity_only) er_compare(e->set, e->rep, e->c.max_entry, e->c.no_cache);
     rm_finish(e->rep);
     e->cb = NULL;
     if (e->rep->oom && rc == 0) rc = KAUDIT_ENOMEM; /* something counted was not kept: not complete */

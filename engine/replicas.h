@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "reader/checkpoint.h"
 #include "reader/layout.h"
 #include "report/model.h"
 
@@ -46,5 +47,31 @@ int er_compare(const kl_set *set, rm_report *r, size_t max_entry, bool no_cache)
  * every copy is audited in full, and none is said held twice).
  */
 int er_plan(const kl_set *set, long *full, bool *twice);
+
+/* What a copy's log directory and files say of it, for comparisons and
+ * digests. */
+typedef struct er_facts {
+    int32_t broker;            /* broker.id (else node.id) of its log directory, -1 unknown */
+    char cluster[KK_STR_MAX];  /* cluster.id of its log directory, "" unknown */
+    int64_t hw;                /* its high watermark (replication-offset-checkpoint), -1 unknown */
+    bool truncating;           /* it holds .deleted segments: the broker is truncating or deleting it */
+    int64_t last_base, last_size; /* its last segment's base offset and size: -1, 0 when none */
+} er_facts;
+
+/* The log directories' facts of a set, each read once (meta.properties,
+ * replication-offset-checkpoint). NULL out of memory. */
+typedef struct er_dirs er_dirs;
+er_dirs *er_dirs_create(const kl_set *set);
+void er_dirs_free(er_dirs *d); /* accepts NULL */
+
+/* The facts of partition kp of set. */
+void er_facts_of(er_dirs *d, const kl_partition *kp, er_facts *out);
+
+/* Compare the copies of every topic-partition that more than one of the
+ * digests `files` hold (engine/digest.h), as er_compare does the data:
+ * each copy held twice is added to report r (its counts from the digest),
+ * and the same findings and notes follow. 0, or -1 out of memory. */
+struct ed_file;
+int er_compare_digests(struct ed_file *const *files, size_t nfiles, rm_report *r);
 
 #endif

@@ -90,7 +90,11 @@ typedef struct kaudit_config {
     bool compare_only;         /* kaudit compare: only the topic-partitions held in more than
                                 * one log directory, each copy checked for the integrity of its
                                 * bytes and compared with the others (engine/replicas.h); no
-                                * producer, duplicate, transaction or consumer group audit */
+                                * producer, duplicate, transaction or consumer group audit. Paths
+                                * may name digests (kaudit_digest) too: then every partition of
+                                * the data is compared with them */
+    bool integrity_only;       /* kaudit digest: every partition checked for the integrity of its
+                                * bytes only, and not compared */
 } kaudit_config;
 
 /* The defaults of `kaudit audit`: every topic, every finding, producer
@@ -163,6 +167,15 @@ enum { KAUDIT_FORMAT_TEXT, KAUDIT_FORMAT_JSON, KAUDIT_FORMAT_HTML, KAUDIT_FORMAT
 /* Write the report to `f` in `format` (text: `color` for ANSI colours) and
  * flush it (not close it). 0, or KAUDIT_EWRITE when writing failed. */
 int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudit_error *err);
+
+/*
+ * Write the digest of every partition audited (docs/digest.md: per batch its
+ * offsets, leader epoch, producer fields, count, CRC and time; per copy its
+ * broker, cluster, log start and end and high watermark) to `out`, after
+ * kaudit_run, and flush it. It reads the segments' batch headers again.
+ * 0, KAUDIT_EWRITE (writing failed) or KAUDIT_ENOMEM.
+ */
+int kaudit_digest(const kaudit_engine *e, FILE *out, kaudit_error *err);
 
 /* The folder spills are made in (the config's tmpdir, else $TMPDIR, else
  * /tmp). */

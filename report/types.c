@@ -540,6 +540,11 @@ static const rt_field replica_divergence_fields[] = {
     { "other_high_watermark", RM_INT, RT_ALWAYS },
     { "committed_offsets_only_here", RM_INT, RT_ALWAYS }, /* past the divergence, below the high watermark */
     { "committed_offsets_only_other", RM_INT, RT_ALWAYS },
+    { "truncated_side", RM_STR, RT_ALWAYS },    /* "here", "other": the older leader epoch's; "unknown": one epoch */
+    { "read_uncommitted_only_here", RM_INT, RT_ALWAYS }, /* of the tail, below its high watermark; null unknown */
+    { "read_uncommitted_only_other", RM_INT, RT_ALWAYS },
+    { "read_committed_only_here", RM_INT, RT_ALWAYS }, /* ... and not transactional, or committed below it */
+    { "read_committed_only_other", RM_INT, RT_ALWAYS },
     END
 };
 
@@ -550,8 +555,11 @@ static const rt_variant replica_divergence_words[] = {
       "Here they hold different batches at the same offsets: the log forked, after an unclean leader election (a "
       "replica outside the ISR became leader and wrote over offsets the old leader had written) or a copy "
       "restored from a backup and written again. When the brokers meet again, the copy that is not the leader's "
-      "truncates to the divergence point (KIP-101, KIP-279) and its records past it are gone; those the old "
-      "leader acknowledged (acks=1, or an ISR shrunk to it alone) were lost to their producers' consumers." },
+      "truncates to the divergence point (KIP-101, KIP-279) and its records past it are gone: the side of the "
+      "older leader epoch (truncated_side). Those the old leader acknowledged (acks=1, or an ISR shrunk to it "
+      "alone) were lost to their producers; those below its high watermark (read_uncommitted_only_*, and of "
+      "them read_committed_only_*: not transactional, or committed there) may already have been consumed, so "
+      "consumers saw records that no longer exist." },
 };
 
 static const rt_field replica_behind_fields[] = {

@@ -66,6 +66,30 @@ On the real Kafka 2.1.1 data (../shared/corpus/kafka-2.1.1-lab):
   * on every lab pair, the batches the reference pairs are byte-identical in
     the two brokers' files (a follower appends the leader's bytes).
 
+Digests (docs/digest.md; kaudit digest, kaudit compare on digests):
+
+  * for every scenario and lab pair, each log directory digested alone
+    (`kaudit digest -o F DIR`: exit 0) and the digests compared give exactly
+    the findings (every field) and notes that comparing the directories
+    gives, and the same partitions (path, log start and end, batches,
+    records); so does one directory given beside the others' digests;
+  * every digest decodes with tests/digest_format.py (written from
+    docs/digest.md, not from kaudit's C: checksum, counts, order) and holds,
+    per copy, exactly the batches kafka-python reads from its segments (base
+    and last offset, leader epoch, CRC, record count, max timestamp, producer
+    id, epoch and base sequence, transactional and control flags, a marker's
+    COMMIT or ABORT), and each producer's last batch in its state;
+  * a digest with one byte changed, or cut short, is named with the byte
+    position on stderr, listed in the report's problems, and compare exits 2;
+    `kaudit audit DIGEST` is a usage error (exit 2); `kaudit digest` without
+    -o is a usage error.
+
+On the lab's forks, besides: the side Kafka truncates is the copy of the
+older leader epoch (broker 1's); in unclean-loss every record only on broker
+1 was below its high watermark and not transactional, so read_uncommitted and
+read_committed consumers could both have read them (truth.json:
+records_visible_read_committed_by_broker equals records_total_by_broker).
+
 Prints "  FAIL <check>: <what was seen>" lines, then "kt: N passed, M failed"
 (tests/checks.py); exit status 1 if any check failed. Nothing found to check
 (no expectation file, no corpus, no kaudit binary, no kafka-python or
@@ -76,7 +100,10 @@ import glob
 import json
 import os
 import re
+import shutil
+import struct
 import sys
+import tempfile
 
 sys.dont_write_bytecode = True   # leave no __pycache__ in the work tree
 
@@ -86,6 +113,7 @@ sys.path.insert(0, HERE)
 import checks  # noqa: E402
 from checks import check  # noqa: E402
 from kt_kaudit import Failed, JSONSCHEMA_PROBLEM, check_schema, jsonschema, run, short  # noqa: E402
+import digest_format  # noqa: E402
 
 EXPECTED_DIR = os.path.join(REPO, "fixtures", "expected", "replicas")
 CORPUS = os.path.normpath(os.path.join(REPO, "..", "shared", "corpus"))
@@ -618,6 +646,204 @@ def check_final_deleted(ends):
               "%s: epochs %s, offsets %s..%s" % (names, sorted(epochs), first, last))
 
 
+# ---------------------------------------------------------------------------
+# Digests
+# ---------------------------------------------------------------------------
+
+TMP = None
+
+
+def tmpdir():
+    global TMP
+    if TMP is None:
+        TMP = tempfile.mkdtemp(prefix="kt-digest-")
+    return TMP
+
+
+def digest(d, name):
+    """`kaudit digest -o <tmp>/<name>.kdg d`: the digest's path."""
+    out = os.path.join(tmpdir(), name + ".kdg")
+    status, _, err = run(["digest", "-q", "-o", out, d])
+    check("digest of %s: exit 0" % rel(d), status == 0, "exit %d; stderr: %s" % (status, short(err)))
+    return out
+
+
+def compare_json(paths):
+    status, out, err = run(["compare", "--format", "json", "--max-examples", "1000", "--fail-on", "none"]
+                           + list(paths))
+    try:
+        return json.loads(out.decode("utf-8")), status, err
+    except ValueError as exc:
+        raise Failed("compare %s (exit %d): no JSON (%s); stderr: %s" % (" ".join(paths), status, exc, short(err)))
+
+
+def comparable(report):
+    """A report's findings (every field but the id and incident numbering), notes and partitions."""
+    fs = sorted(json.dumps({k: v for k, v in f.items() if k not in ("id", "incident")}, sort_keys=True)
+                for f in report.get("findings", []))
+    notes = sorted((p["path"], n) for p in report.get("partitions", []) for n in p.get("notes", []))
+    parts = sorted((p["path"], p.get("log_start_offset"), p.get("log_end_offset"), p.get("batches"),
+                    p.get("records")) for p in report.get("partitions", []))
+    return fs, notes, parts
+
+
+def same_reports(what, want, got):
+    a, b = comparable(want), comparable(got)
+    for i, part in enumerate(("findings", "notes", "partitions")):
+        diff = [x for x in b[i] if x not in a[i]] + [x for x in a[i] if x not in b[i]]
+        check("%s: the same %s as comparing the data (%d)" % (what, part, len(a[i])), a[i] == b[i],
+              short(diff, 800))
+
+
+V2 = struct.Struct(">qiibIhiqqqhii")
+
+
+def kafka_python_batches(pdir):
+    """What kafka-python reads of a copy, in the fields a digest keeps."""
+    from kafka.record.default_records import DefaultRecordBatch
+    batches, _ = gen_replicas.read_copy(pdir)
+    out = []
+    for b in batches:
+        raw = b["raw"]
+        if raw[16] != 2:
+            out.append({"base_offset": b["base"], "last_offset": b["last"], "leader_epoch": -1, "crc": b["crc"],
+                        "count": 1, "producer_id": -1, "transactional": False, "control": False, "marker": None})
+            continue
+        (_, _, epoch, _, crc, attrs, _, _, max_ts, pid, pepoch, seq, count) = V2.unpack_from(raw)
+        marker = None
+        if attrs & 0x20:
+            recs = list(DefaultRecordBatch(bytearray(raw)))
+            if recs and recs[0].key and len(recs[0].key) >= 4:
+                marker = {0: "ABORT", 1: "COMMIT"}.get(struct.unpack(">hh", recs[0].key[:4])[1])
+        out.append({"base_offset": b["base"], "last_offset": b["last"], "leader_epoch": epoch, "crc": crc,
+                    "count": count, "max_timestamp": max_ts, "producer_id": pid,
+                    "producer_epoch": pepoch if pid >= 0 else None, "base_sequence": seq if pid >= 0 else None,
+                    "transactional": bool(attrs & 0x10), "control": bool(attrs & 0x20), "marker": marker})
+    return out
+
+
+def check_digest_content(what, path):
+    """The digest decodes by docs/digest.md and holds what kafka-python reads."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        d = digest_format.decode(data)
+    except (ValueError, IndexError, struct.error) as err:
+        check("%s: decodes by docs/digest.md" % what, False, str(err))
+        return
+    check("%s: decodes by docs/digest.md (%d copies, %d batches, %d bytes)"
+          % (what, len(d["parts"]), d["end"]["batches"], len(data)), len(d["parts"]) > 0, "")
+    if gen_replicas is None:
+        check("%s: kafka-python" % what, False, REFERENCE_PROBLEM)
+        return
+    for part in d["parts"]:
+        want = kafka_python_batches(part["path"])
+        got = []
+        for b in part["batches"]:
+            g = {k: b[k] for k in ("base_offset", "last_offset", "leader_epoch", "crc", "count", "producer_id",
+                                   "transactional", "control", "marker")}
+            if b["magic"] == 2:
+                g["max_timestamp"] = b["max_timestamp"]
+                g["producer_epoch"] = b["producer_epoch"] if b["producer_id"] >= 0 else None
+                g["base_sequence"] = b["base_sequence"] if b["producer_id"] >= 0 else None
+            else:
+                g["count"] = 1
+            got.append(g)
+        bad = [(i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g != w]
+        check("%s: %s: the digest's %d batches are kafka-python's %d" % (what, rel(part["path"]), len(got),
+                                                                          len(want)),
+              len(got) == len(want) and not bad, short(bad[:2], 600))
+        last = {}
+        for b in part["batches"]:
+            if b["producer_id"] >= 0:
+                last[b["producer_id"]] = b
+        state = {p["producer_id"]: (p["epoch"], p["last_offset"]) for p in part["producers"]}
+        check("%s: %s: the producers' state is their last batches'" % (what, rel(part["path"])),
+              state == {pid: (b["producer_epoch"], b["last_offset"]) for pid, b in last.items()},
+              short((state, {pid: b["last_offset"] for pid, b in last.items()})))
+        check("%s: %s: counts as the report's" % (what, rel(part["path"])),
+              part["batches_count"] == len(part["batches"]) and part["unread"] == 0,
+              "%d batches said, %d held, %d unread" % (part["batches_count"], len(part["batches"]), part["unread"]))
+
+
+def variant_digest(name, dirs, data_report=None):
+    """Digests of each directory, compared, give what comparing the data gives."""
+    if data_report is None:
+        data_report, _, _ = compare_json(dirs)
+    digests = [digest(d, "%s-%d" % (re.sub(r"\W", "_", name), i)) for i, d in enumerate(dirs)]
+    what = "%s (digests)" % name
+    report, status, err = compare_json(digests)
+    check("%s: exit status" % what, status == 0, "exit %d; stderr: %s" % (status, short(err)))
+    check_schema(what, report)
+    same_reports(what, data_report, report)
+    what = "%s (%s's data beside the others' digests)" % (name, os.path.basename(dirs[0]))
+    report, status, err = compare_json([dirs[0]] + digests[1:])
+    check("%s: exit status" % what, status == 0, "exit %d; stderr: %s" % (status, short(err)))
+    same_reports(what, data_report, report)
+    for d, g in zip(dirs, digests):
+        check_digest_content("%s: digest of %s" % (name, os.path.basename(d)), g)
+    return digests
+
+
+def check_bad_digests(good):
+    """A damaged digest is named, with its byte, and makes the comparison incomplete."""
+    with open(good, "rb") as f:
+        data = f.read()
+    cases = {"one byte changed": data[:len(data) // 2] + bytes([data[len(data) // 2] ^ 0x40]) + data[len(data) // 2 + 1:],
+             "cut short": data[:len(data) - 7]}
+    for what, bad in cases.items():
+        path = os.path.join(tmpdir(), "bad.kdg")
+        with open(path, "wb") as f:
+            f.write(bad)
+        report, status, err = compare_json([path, good])
+        problems = " ".join(report.get("problems", []))
+        check("a digest %s: exit 2, named with a byte position on stderr and in problems" % what,
+              status == 2 and "bad.kdg at byte " in err and "bad.kdg at byte " in problems,
+              "exit %d; stderr: %s; problems: %s" % (status, short(err), short(problems)))
+    status, _, err = run(["audit", good])
+    check("kaudit audit given a digest: usage error", status == 2 and "digest" in err,
+          "exit %d; stderr: %s" % (status, short(err)))
+    status, _, err = run(["digest", os.path.dirname(good)])
+    check("kaudit digest without -o: usage error", status == 2 and "-o" in err,
+          "exit %d; stderr: %s" % (status, short(err)))
+
+
+def check_lost(sub, report, truth=None):
+    """Whose tail Kafka truncates, and who could have read it."""
+    for f in report.get("findings", []):
+        if f.get("type") != DIVERGENCE:
+            continue
+        what = "lab %s: %s-%d" % (sub, f["topic"], f["partition"])
+        side = "here" if f["broker_id"] == 1 else "other"
+        check("%s: broker 1's tail (leader epoch 1) is the one truncated" % what, f.get("truncated_side") == side,
+              "truncated_side %s, broker_id %s" % (f.get("truncated_side"), f.get("broker_id")))
+        if truth is None:
+            continue
+        lost = f["records_only_here"] if side == "here" else f["records_only_other"]
+        uncommitted = f.get("read_uncommitted_only_" + side)
+        committed = f.get("read_committed_only_" + side)
+        tp = truth["partitions"]["%s-%d" % (f["topic"], f["partition"])]
+        readable = tp["records_visible_read_committed_by_broker"]["broker1"] == tp["records_total_by_broker"]["broker1"]
+        check("%s: the %d records lost with broker 1's tail were readable by read_uncommitted and read_committed "
+              "consumers (truth.json)" % (what, lost), readable and uncommitted == lost and committed == lost,
+              "read_uncommitted %s, read_committed %s" % (uncommitted, committed))
+
+
+def check_lab_digests():
+    truth = json.loads(read_text("unclean-loss", "truth.json"))
+    digests = None
+    for sub in (os.path.join("repl", "before-old-leader-restart"), "unclean-loss", os.path.join("repl", "final"),
+                "leader-moves"):
+        dirs = lab_pair(sub)
+        report, status, err = compare_json(dirs)
+        check("lab %s: compare exit status" % sub, status == 0, "exit %d; stderr: %s" % (status, short(err)))
+        if sub != os.path.join("repl", "final") and sub != "leader-moves":
+            check_lost(sub, report, truth if sub == "unclean-loss" else None)
+        got = variant_digest("lab " + sub, dirs, report)
+        digests = digests or got
+    check_bad_digests(digests[0])
+
+
 def main():
     names = sorted(glob.glob(os.path.join(EXPECTED_DIR, "*.json")))
     check("expectation files in fixtures/expected/replicas", len(names) >= SCENARIOS_MIN,
@@ -633,7 +859,8 @@ def main():
           and any(e["notes"] for e in expectations), "")
     for exp in expectations:
         name = exp["case"]
-        steps = [reference_scenario, audit_scenario, variant_order, variant_single, variant_compare]
+        steps = [reference_scenario, audit_scenario, variant_order, variant_single, variant_compare,
+                 lambda n, e: variant_digest(n, e["dirs"])]
         if name == "unclean-fork":
             steps.append(variant_parent)
         for fn in steps:
@@ -650,6 +877,12 @@ def main():
             check("lab", False, str(err))
         except (OSError, ValueError, KeyError, IndexError, AttributeError, TypeError) as err:
             check("lab: reading the lab's files", False, "%s: %s" % (type(err).__name__, err))
+        try:
+            check_lab_digests()
+        except Failed as err:
+            check("lab digests", False, str(err))
+    if TMP:
+        shutil.rmtree(TMP, ignore_errors=True)
     return checks.done()
 
 
