@@ -106,6 +106,8 @@ for f in build/fuzz/fuzz_*; do
     case $name in
     fuzz_batch|fuzz_segment|fuzz_codec|fuzz_audit|fuzz_dump)
         for d in segments corrupt audit sample; do [ -d "fixtures/$d" ] && seeds="$seeds ../../../fixtures/$d"; done ;;
+    fuzz_digest)
+        seeds=../../../fuzz/seeds/fuzz_digest ;; # digests of fixtures/replicas (kaudit digest)
     esac
     mkdir -p "tests/artifacts/$name"
     submit "fuzz $name (${FUZZ_SECONDS}s)" sh -c "
