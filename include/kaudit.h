@@ -210,9 +210,19 @@ const char *kaudit_version(void);
  * stderr and never exits.
  */
 
-/* Output of a dump: kafka-dump-log.sh's words with ISO 8601 UTC times, or
- * one JSON object per line (the stable format of docs/dump-format.md). */
-enum { KAUDIT_DUMP_TEXT, KAUDIT_DUMP_JSONL };
+/* Output of a dump: kafka-dump-log.sh's words with ISO 8601 UTC times, one
+ * JSON object per line (the stable format of docs/dump-format.md), or
+ * KAFKA: kafka-dump-log.sh's own lines, field for field (docs/dump-format.md,
+ * "kafka-dump-log.sh's lines"). */
+enum { KAUDIT_DUMP_TEXT, KAUDIT_DUMP_JSONL, KAUDIT_DUMP_KAFKA };
+
+/* What KAUDIT_DUMP_KAFKA does with index files (kafka-dump-log.sh's
+ * --verify-index-only and --index-sanity-check). */
+enum {
+    KAUDIT_INDEX_DUMP,        /* print every entry, and check each against the log as Kafka does */
+    KAUDIT_INDEX_VERIFY_ONLY, /* check the entries, print none */
+    KAUDIT_INDEX_SANITY_ONLY  /* only Kafka's sanityCheck: "<file> passed sanity check." */
+};
 
 /* Which decoder shows an internal topic's records. AUTO picks one by topic
  * name (__consumer_offsets, __transaction_state, __cluster_metadata) and
@@ -246,11 +256,20 @@ typedef struct kaudit_dump_options {
     size_t max_entry;          /* the largest entry read (decompressed), bytes; at least 64 */
     bool no_cache;             /* drop what was read from the page cache */
     int live_wait_ms;          /* watch a segment's partial tail this long for a live write */
+    int64_t max_bytes;         /* only the batches that end within each segment's first max_bytes
+                                * bytes (kafka-dump-log.sh --max-bytes); 0: every batch */
+    /* KAUDIT_DUMP_KAFKA only: */
+    FILE *kafka_err;           /* where the lines kafka-dump-log.sh writes to stderr go (index
+                                * mismatches, non-consecutive offsets, ignored files), and the
+                                * dump's own ERROR and NOTE lines; NULL: not written */
+    bool skip_record_metadata; /* record lines carry only key and payload (--skip-record-metadata) */
+    int index_mode;            /* KAUDIT_INDEX_* */
 } kaudit_dump_options;
 
 /* The defaults of `kaudit dump`: text, one line per batch, decoders by
- * topic name, no index check, no filter (offsets INT64_MIN..INT64_MAX), no
- * redaction, entries up to 256 MiB, a live wait of 250 ms. */
+ * topic name, no index check, no filter (offsets INT64_MIN..INT64_MAX, no
+ * byte limit), no redaction, entries up to 256 MiB, a live wait of 250 ms;
+ * for KAUDIT_DUMP_KAFKA, index entries printed and no stderr stream. */
 void kaudit_dump_options_init(kaudit_dump_options *o);
 
 /* What a dump found, for the front end's exit status. */
@@ -274,9 +293,10 @@ typedef struct kaudit_dump_outcome {
  * notice(the same for a live broker's change), and cancelled, polled
  * between batches and files. Everything is called from the calling thread.
  *
- * Returns 0; KAUDIT_EUSAGE for options it cannot use (a format, decoder or
- * redaction out of range, off_lo > off_hi, max_entry under 64, no path,
- * NULL arguments) before anything is read; KAUDIT_ENOMEM (nothing written);
+ * Returns 0; KAUDIT_EUSAGE for options it cannot use (a format, decoder,
+ * redaction or index mode out of range, off_lo > off_hi, max_entry under
+ * 64, a negative max_bytes, no path, NULL arguments) before anything is
+ * read; KAUDIT_ENOMEM (nothing written);
  * KAUDIT_ECANCEL when cancelled said stop, or KAUDIT_EWRITE when writing
  * to `out` failed, both with *outcome counting what was done. `out` is
  * flushed, never closed. `outcome` and `err` may be NULL.

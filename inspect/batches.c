@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/indexes.h"
+#include "inspect/kafka.h"
 #include "reader/batch.h"
 #include "reader/decode.h"
 #include "reader/walk.h"
@@ -47,13 +48,20 @@ static void dump_records(in_dump *d, const char *file, kb_iter *it)
 {
     const kaudit_dump_options *o = d->o;
     const kb_batch *b = it->b;
+    bool kafka = d->p.kafka;
     kb_record r;
     ke_error e;
     ke_clear(&e);
     int rc;
-    /* Decoded internal records would show what --redact hides. */
+    /* Decoded internal records would show what --redact hides. Kafka's
+     * lines show a control record's JSON (KRaft's) whatever is asked. */
     bool want_decode = (o->format == KAUDIT_DUMP_JSONL || o->payload) && !o->redact;
+    bool want_control = want_decode || (kafka && !d->p.skip_meta);
+    kcur before = it->cur;
     while ((rc = kb_iter_next(it, &r, &e)) == 1) {
+        int64_t kafka_ts = kafka ? ik_timestamp(b, &r, before) : r.timestamp;
+        before = it->cur;
+        if (kafka) in_kafka_record_offset(d, r.offset);
         if (r.offset < o->off_lo || r.offset > o->off_hi) continue;
         int ctype = KB_CTRL_UNKNOWN;
         int32_t cepoch = -1;
@@ -74,8 +82,11 @@ static void dump_records(in_dump *d, const char *file, kb_iter *it)
             in_report(d, &ce);
         }
         cJSON *dkey = NULL, *dval = NULL;
-        if (want_decode && (b->is_control || d->decode_now != KAUDIT_DECODE_NONE)) {
+        ke_error why; /* the decoder's own words, for Kafka's "Error at offset" */
+        ke_clear(&why);
+        if (b->is_control ? want_control : want_decode && d->decode_now != KAUDIT_DECODE_NONE) {
             dval = decode_record(d, &r, b->is_control, ctype, &dkey, &de);
+            why = de;
             if (!dval && !dkey && de.code < 0) {
                 char msg[KE_MSG_MAX];
                 snprintf(msg, sizeof msg, "%s", de.msg);
@@ -83,7 +94,13 @@ static void dump_records(in_dump *d, const char *file, kb_iter *it)
                 in_report(d, &de);
             }
         }
-        in_print_record(&d->p, file, b, &r, ctype, cepoch, dkey, dval);
+        if (kafka) {
+            ik_content c = { want_decode ? d->decode_now : KAUDIT_DECODE_NONE, dkey, dval,
+                             why.code < 0 ? &why : NULL };
+            ik_record(&d->p, b, &r, kafka_ts, ctype, cepoch, b->is_control ? dval : NULL, &c);
+        } else {
+            in_print_record(&d->p, file, b, &r, ctype, cepoch, dkey, dval);
+        }
         d->oc.records++;
         cJSON_Delete(dkey);
         cJSON_Delete(dval);
@@ -145,12 +162,19 @@ void in_dump_segment(in_dump *d, const kl_file *f)
     if (!w) in_report(d, &e);
     kb_batch b;
     int rc;
-    int64_t counted = 0, at;
+    int64_t counted = 0, at, valid = 0;
+    /* --max-bytes: Kafka reads a slice of the file and stops at the
+     * first batch that does not end inside it. */
+    int64_t limit = o->max_bytes > 0 ? o->max_bytes : INT64_MAX;
+    if (d->p.kafka) in_kafka_log_begin(d, f->path);
     while (w && !in_cancelled(d) && (rc = kw_next(w, &b, &e, &at)) != KW_END) {
         if (rc == KW_ERROR) {
+            if (e.pos >= limit) break;
             in_report(d, &e);
             continue;
         }
+        if (b.pos > limit - (int64_t)b.size) break;
+        valid += b.size;
         if (f->kind == KL_SEGMENT) in_progress(d, b.size), counted += b.size;
         if (verify && rc == KW_BATCH) kx_batch(&chk, &b, marker_type(d, &b));
         /* Legacy wrappers need their inner set for base offset and count;
@@ -173,6 +197,10 @@ void in_dump_segment(in_dump *d, const kl_file *f)
         else if (open && o->records) dump_records(d, ie.file, &it);
     }
     if (w && f->kind == KL_SEGMENT && kw_size(w) > counted) in_progress(d, kw_size(w) - counted);
+    /* What Kafka says of the bytes no batch it read holds (not with a
+     * --max-bytes of its own choosing). */
+    if (w && d->p.kafka && !d->stop && (o->max_bytes == 0 || o->max_bytes >= INT32_MAX) && kw_size(w) > valid)
+        ik_trailing(&d->p, f->path, kw_size(w) - valid);
     kw_close(w);
     if (!verify) return;
     kx_end(&chk);

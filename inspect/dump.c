@@ -18,6 +18,7 @@
 #include "engine/api_error.h"
 #include "inspect/batches.h"
 #include "inspect/files.h"
+#include "inspect/kafka.h"
 #include "reader/layout.h"
 #include "reader/segment.h"
 #include "reader/walk.h"
@@ -83,19 +84,49 @@ static int decoder_for(const in_dump *d, const char *topic, const kl_file *f)
     return KAUDIT_DECODE_NONE;
 }
 
-/* Dump file f of `topic` (NULL when unknown); `given`: named directly,
- * not found in a folder. */
-static void dump_file(in_dump *d, const kl_file *f, const char *topic, bool given)
+/* Whether kafka-dump-log.sh reads f (by its name's suffix: .log,
+ * .checkpoint, .index, .timeindex, .txnindex, .snapshot). A Redpanda
+ * segment is its .log too, and is said to be foreign. */
+static bool kafka_reads(const kl_file *f)
+{
+    size_t n = strlen(f->path);
+    switch (f->kind) {
+    case KL_SEGMENT:
+    case KL_KRAFT_SNAPSHOT:
+    case KL_OFFSET_INDEX:
+    case KL_TIME_INDEX:
+    case KL_TXN_INDEX:
+    case KL_PRODUCER_SNAPSHOT:
+    case KL_FOREIGN: return true;
+    case KL_OTHER: return n > 4 && strcmp(f->path + n - 4, ".log") == 0;
+    default: return false;
+    }
+}
+
+/* Dump file f of `topic` (NULL when unknown) and `partition`; `given`:
+ * named directly, not found in a folder. */
+static void dump_file(in_dump *d, const kl_file *f, const char *topic, int32_t partition, bool given)
 {
     if (in_cancelled(d)) return;
     if (f->kind == KL_OTHER && !given) return; /* .lock files and the like */
-    in_print_file(&d->p, f, topic);
+    if (d->p.kafka && !kafka_reads(f)) {
+        /* kafka-dump-log.sh names a file it was given and ignores it (on
+         * stderr, exit 0); the other files of a folder are not its business. */
+        if (!given) return;
+        in_print_file(&d->p, f, topic, partition);
+        ik_ignored(&d->p, f->path);
+        return;
+    }
+    in_print_file(&d->p, f, topic, partition);
     d->decode_now = decoder_for(d, topic, f);
     switch (f->kind) {
     case KL_SEGMENT:
     case KL_KRAFT_SNAPSHOT: in_dump_segment(d, f); return;
     case KL_OFFSET_INDEX:
     case KL_TIME_INDEX:
+        if (d->p.kafka) in_kafka_index(d, f);
+        else in_dump_index(d, f);
+        return;
     case KL_TXN_INDEX: in_dump_index(d, f); return;
     case KL_PRODUCER_SNAPSHOT: in_dump_snapshot(d, f); return;
     case KL_TRANSIENT: in_print_transient(&d->p, f); return;
@@ -122,10 +153,10 @@ static void dump_file(in_dump *d, const kl_file *f, const char *topic, bool give
 
 /* ---- the inputs ------------------------------------------------------------------ */
 
-/* The topic of a file given alone, from its folder's name
- * (".../orders-3/00000000000000000000.log") into `topic`: 1 when the
- * folder is a partition directory, else 0. */
-static int loose_topic(const char *path, char *topic, size_t cap)
+/* The topic and partition of a file given alone, from its folder's name
+ * (".../orders-3/00000000000000000000.log") into `topic` and *part: 1
+ * when the folder is a partition directory, else 0. */
+static int loose_topic(const char *path, char *topic, size_t cap, int32_t *part)
 {
     const char *slash = strrchr(path, '/');
     if (!slash || slash == path) return 0;
@@ -136,9 +167,8 @@ static int loose_topic(const char *path, char *topic, size_t cap)
     if (n >= sizeof dir) return 0;
     memcpy(dir, start, n);
     dir[n] = '\0';
-    int32_t part;
     const char *state;
-    return kl_partition_name(dir, topic, cap, &part, &state);
+    return kl_partition_name(dir, topic, cap, part, &state);
 }
 
 /* The bytes of the segment files among `n` files, as stat gives them now:
@@ -157,26 +187,29 @@ static void dump_set(in_dump *d, const kl_set *set)
     for (size_t i = 0; i < set->nproblems; i++) in_report(d, &set->problems[i]);
     for (size_t i = 0; i < set->nloose; i++) {
         char topic[512];
+        int32_t part = -1;
         kx_txns_free(&d->txns);
-        dump_file(d, &set->loose[i], loose_topic(set->loose[i].path, topic, sizeof topic) ? topic : NULL, true);
+        bool known = loose_topic(set->loose[i].path, topic, sizeof topic, &part);
+        dump_file(d, &set->loose[i], known ? topic : NULL, part, true);
     }
     long last_logdir = -1;
     for (size_t i = 0; i < set->nparts; i++) {
         const kl_partition *p = &set->parts[i];
         if (p->logdir >= 0 && p->logdir != last_logdir) {
             const kl_logdir *ld = &set->logdirs[p->logdir];
-            for (size_t j = 0; j < ld->nfiles; j++) dump_file(d, &ld->files[j], NULL, false);
+            for (size_t j = 0; j < ld->nfiles; j++) dump_file(d, &ld->files[j], NULL, -1, false);
             last_logdir = p->logdir;
         }
         kx_txns_free(&d->txns);
-        for (size_t j = 0; j < p->nfiles; j++) dump_file(d, &p->files[j], p->topic, false);
+        for (size_t j = 0; j < p->nfiles; j++) dump_file(d, &p->files[j], p->topic, p->partition, false);
     }
     /* Log directories with no partition still have their root files (but
      * not the folder a partition given alone sits in: not asked for). */
     for (long i = 0; i < (long)set->nlogdirs; i++) {
         bool seen = set->logdirs[i].outside;
         for (size_t j = 0; j < set->nparts && !seen; j++) seen = set->parts[j].logdir == i;
-        for (size_t j = 0; !seen && j < set->logdirs[i].nfiles; j++) dump_file(d, &set->logdirs[i].files[j], NULL, false);
+        for (size_t j = 0; !seen && j < set->logdirs[i].nfiles; j++)
+            dump_file(d, &set->logdirs[i].files[j], NULL, -1, false);
     }
 }
 
@@ -189,8 +222,11 @@ static int check_options(const kaudit_dump_options *o, const char *const *paths,
     if (npaths == 0) return ae_fail(err, KAUDIT_EUSAGE, NULL, "no path given");
     for (size_t i = 0; i < npaths; i++)
         if (!paths[i]) return ae_fail(err, KAUDIT_EUSAGE, NULL, "path %zu is NULL", i);
-    if (o->format != KAUDIT_DUMP_TEXT && o->format != KAUDIT_DUMP_JSONL)
+    if (o->format != KAUDIT_DUMP_TEXT && o->format != KAUDIT_DUMP_JSONL && o->format != KAUDIT_DUMP_KAFKA)
         return ae_fail(err, KAUDIT_EUSAGE, NULL, "unknown format %d", o->format);
+    if (o->index_mode < KAUDIT_INDEX_DUMP || o->index_mode > KAUDIT_INDEX_SANITY_ONLY)
+        return ae_fail(err, KAUDIT_EUSAGE, NULL, "unknown index mode %d", o->index_mode);
+    if (o->max_bytes < 0) return ae_fail(err, KAUDIT_EUSAGE, NULL, "max_bytes %" PRId64 " is negative", o->max_bytes);
     if (o->decode < KAUDIT_DECODE_NONE || o->decode > KAUDIT_DECODE_METADATA)
         return ae_fail(err, KAUDIT_EUSAGE, NULL, "unknown decoder %d", o->decode);
     if (o->off_lo > o->off_hi)
@@ -216,6 +252,7 @@ int kaudit_dump(const kaudit_dump_options *o, const char *const *paths, size_t n
     d.o = &opts;
     d.cb = cb;
     kx_txns_init(&d.txns);
+    ik_notes_init(&d.kn);
     d.dc = kc_create(opts.max_entry);
     kl_set *set = kl_create();
     if (!d.dc || !set) {
@@ -230,18 +267,21 @@ int kaudit_dump(const kaudit_dump_options *o, const char *const *paths, size_t n
         return ae_fail(err, KAUDIT_ENOMEM, paths[i], "out of memory scanning %s", paths[i]);
     }
     kl_finish(set);
-    in_printer_init(&d.p, out, opts.format == KAUDIT_DUMP_JSONL, opts.payload, opts.redact, opts.redact_key);
+    in_printer_init(&d.p, out, &opts);
     if (cb && cb->started) {
         int64_t total = segment_bytes(set->loose, set->nloose);
         for (size_t i = 0; i < set->nparts; i++) total += segment_bytes(set->parts[i].files, set->parts[i].nfiles);
         cb->started(cb->ctx, total);
     }
     dump_set(&d, set);
+    if (d.p.kafka) in_kafka_finish(&d);
+    if (d.p.err) fflush(d.p.err);
     errno = 0;
     bool write_failed = fflush(out) != 0 || ferror(out);
     int write_errno = errno;
     kl_free(set);
     kx_txns_free(&d.txns);
+    ik_notes_free(&d.kn);
     kc_free(d.dc);
     in_printer_free(&d.p);
     if (outcome) *outcome = d.oc;

@@ -3,11 +3,14 @@
  * context its parts share, and how they report.
  *
  * Owns: in_dump, the options of the run, its printer (inspect/print.h),
- * its decompression context, what it counted, and the open transactions
- * of the partition being dumped (--verify-index). inspect/dump.c walks the
- * files in the order of docs/dump-format.md and hands each to its part:
- * segments to inspect/batches.h, indexes, snapshots, checkpoints and
- * properties to inspect/files.h.
+ * its decompression context, what it counted, the open transactions
+ * of the partition being dumped (--verify-index) and, in Kafka's format,
+ * what kafka-dump-log.sh would say on stderr at the end
+ * (inspect/kafka_check.h). inspect/dump.c walks the files in the order of
+ * docs/dump-format.md and hands each to its part: segments to
+ * inspect/batches.h, indexes, snapshots, checkpoints and properties to
+ * inspect/files.h (and in Kafka's format .index and .timeindex to
+ * inspect/kafka_check.h).
  *
  * Never prints to stderr, never exits: errors become lines of the dump
  * (and the callbacks' problem and notice lines).
@@ -21,6 +24,7 @@
 
 #include "audit/indexcheck.h"
 #include "include/kaudit.h"
+#include "inspect/kafka_check.h"
 #include "inspect/print.h"
 #include "reader/codec.h"
 #include "reader/error.h"
@@ -32,6 +36,7 @@ typedef struct in_dump {
     kc_ctx *dc;                    /* decompresses batches' records */
     int decode_now;                /* KAUDIT_DECODE_* for the file being dumped (never AUTO) */
     kx_txns txns;                  /* --verify-index: open transactions of the current partition */
+    ik_notes kn;                   /* Kafka's format: its stderr lines to come */
     kaudit_dump_outcome oc;        /* what was written and found so far */
     bool stop;                     /* cancelled said stop: dump nothing more */
 } in_dump;

@@ -6,19 +6,24 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "inspect/kafka.h"
 #include "reader/codec.h"
 #include "reader/cursor.h"
 #include "reader/text.h"
 #include "report/escape.h"
 
-void in_printer_init(in_printer *p, FILE *out, bool jsonl, bool payload, int redact, uint64_t redact_key)
+void in_printer_init(in_printer *p, FILE *out, const kaudit_dump_options *o)
 {
     memset(p, 0, sizeof *p);
     p->out = out;
-    p->jsonl = jsonl;
-    p->payload = payload;
-    p->redact = redact;
-    p->redact_key = redact_key;
+    p->jsonl = o->format == KAUDIT_DUMP_JSONL;
+    p->kafka = o->format == KAUDIT_DUMP_KAFKA;
+    p->err = p->kafka ? o->kafka_err : NULL;
+    p->skip_meta = p->kafka && o->skip_record_metadata;
+    p->payload = o->payload;
+    p->redact = o->redact;
+    p->redact_key = o->redact_key;
+    p->partition = -1;
     jw_init(&p->w);
 }
 
@@ -132,18 +137,28 @@ void in_print_error(in_printer *p, const ke_error *e)
         jw_flush_line(w, p->out);
         return;
     }
+    /* Kafka's lines leave no room for ours on stdout: they go where
+     * kafka-dump-log.sh writes its own complaints. */
+    FILE *to = p->kafka ? p->err : p->out;
+    if (!to) return;
     /* Names and paths from the data, and words quoting them, go out in
      * report/escape.h's text form here and below. */
-    fprintf(p->out, "%s ", e->code == KE_LIVE ? "NOTE" : "ERROR");
-    es_fputs(file, p->out);
-    if (e->pos >= 0) fprintf(p->out, " at position %" PRId64, e->pos);
-    fputs(": ", p->out);
-    es_fputs(e->msg, p->out);
-    fputc('\n', p->out);
+    fprintf(to, "%s ", e->code == KE_LIVE ? "NOTE" : "ERROR");
+    es_fputs(file, to);
+    if (e->pos >= 0) fprintf(to, " at position %" PRId64, e->pos);
+    fputs(": ", to);
+    es_fputs(e->msg, to);
+    fputc('\n', to);
 }
 
-void in_print_file(in_printer *p, const kl_file *f, const char *topic)
+void in_print_file(in_printer *p, const kl_file *f, const char *topic, int32_t partition)
 {
+    p->topic = topic;
+    p->partition = topic ? partition : -1;
+    if (p->kafka) {
+        ik_file(p, f);
+        return;
+    }
     if (p->jsonl) {
         jw *w = &p->w;
         jw_obj_begin(w);
@@ -166,7 +181,7 @@ void in_print_file(in_printer *p, const kl_file *f, const char *topic)
 
 void in_print_transient(in_printer *p, const kl_file *f)
 {
-    if (p->jsonl) return;
+    if (p->jsonl || p->kafka) return;
     fputs("Skipping ", p->out);
     es_fputs(f->path, p->out);
     fprintf(p->out, ": a %s file the broker is replacing or deleting (transient)\n", kl_kind_name(f->base_kind));
@@ -176,6 +191,10 @@ void in_print_transient(in_printer *p, const kl_file *f)
 
 void in_print_batch(in_printer *p, const char *file, const kb_batch *b)
 {
+    if (p->kafka) {
+        ik_batch(p, b);
+        return;
+    }
     if (p->jsonl) {
         jw *w = &p->w;
         jw_obj_begin(w);
@@ -239,6 +258,13 @@ static void record_json(in_printer *p, const char *file, const kb_batch *b, cons
     jw_kint(w, "offset", r->offset);
     jw_kint(w, "timestamp", r->timestamp);
     jw_kint(w, "sequence", r->sequence);
+    /* Where the record is, without a join with its batch line. */
+    jw_kint(w, "base_offset", b->base_offset);
+    jw_kint(w, "producer_id", b->producer_id);
+    if (p->topic) {
+        jw_kstr(w, "topic", p->topic);
+        jw_kint(w, "partition", p->partition);
+    }
     if (b->magic < 2) {
         jw_kuint(w, "crc", r->crc);
         jw_kbool(w, "crc_valid", r->crc_valid);
@@ -353,6 +379,10 @@ void in_print_record(in_printer *p, const char *file, const kb_batch *b, const k
 
 void in_print_offset_entry(in_printer *p, const char *file, const ki_offset_entry *e, int64_t entry_pos)
 {
+    if (p->kafka) {
+        ik_offset_entry(p, e);
+        return;
+    }
     if (!p->jsonl) {
         fprintf(p->out, "offset: %" PRId64 " position: %d\n", e->offset, e->position);
         return;
@@ -367,6 +397,10 @@ void in_print_offset_entry(in_printer *p, const char *file, const ki_offset_entr
 
 void in_print_time_entry(in_printer *p, const char *file, const ki_time_entry *e, int64_t entry_pos)
 {
+    if (p->kafka) {
+        ik_time_entry(p, e);
+        return;
+    }
     if (!p->jsonl) {
         char t[40];
         fprintf(p->out, "timestamp: %" PRId64 " (%s) offset: %" PRId64 "\n", e->timestamp,
@@ -383,6 +417,10 @@ void in_print_time_entry(in_printer *p, const char *file, const ki_time_entry *e
 
 void in_print_txn_entry(in_printer *p, const char *file, const ki_txn_entry *e, int64_t entry_pos)
 {
+    if (p->kafka) {
+        ik_txn_entry(p, e);
+        return;
+    }
     if (!p->jsonl) {
         fprintf(p->out, "version: %d producerId: %" PRId64 " firstOffset: %" PRId64 " lastOffset: %" PRId64
                         " lastStableOffset: %" PRId64 "\n",
@@ -402,18 +440,22 @@ void in_print_txn_entry(in_printer *p, const char *file, const ki_txn_entry *e, 
 
 void in_print_index_empty(in_printer *p, const char *file)
 {
-    if (!p->jsonl) es_fputs(file, p->out), fputs(" is empty.\n", p->out);
+    if (!p->jsonl && !p->kafka) es_fputs(file, p->out), fputs(" is empty.\n", p->out);
 }
 
 void in_print_index_tail(in_printer *p, size_t free_slots, size_t tail_bytes)
 {
-    if (!p->jsonl)
+    if (!p->jsonl && !p->kafka)
         fprintf(p->out, "(%zu preallocated empty slots, %zu bytes, after the last entry)\n", free_slots, tail_bytes);
 }
 
 void in_print_snapshot_entry(in_printer *p, const char *file, const kp_entry *e)
 {
     bool has = kp_has_batch(e);
+    if (p->kafka) {
+        ik_snapshot_entry(p, e);
+        return;
+    }
     if (p->jsonl) {
         jw *w = &p->w;
         line_begin(p, "snapshot_entry", file);
@@ -445,13 +487,14 @@ void in_print_snapshot_entry(in_printer *p, const char *file, const kp_entry *e)
 
 void in_print_snapshot_empty(in_printer *p, const char *file)
 {
-    if (!p->jsonl) es_fputs(file, p->out), fputs(" has no producer entries.\n", p->out);
+    if (!p->jsonl && !p->kafka) es_fputs(file, p->out), fputs(" has no producer entries.\n", p->out);
 }
 
 /* ---- checkpoints and properties ------------------------------------------- */
 
 void in_print_checkpoint(in_printer *p, const char *file, const char *name, const kk_checkpoint *c)
 {
+    if (p->kafka) return; /* kafka-dump-log.sh reads no such file */
     FILE *f = p->out;
     if (!p->jsonl && c->version < 0) {
         fprintf(f, "(empty file: no entries)\n");
@@ -492,6 +535,7 @@ void in_print_checkpoint(in_printer *p, const char *file, const char *name, cons
 
 void in_print_partition_metadata(in_printer *p, const char *file, const char *name, const kk_partition_metadata *m)
 {
+    if (p->kafka) return; /* kafka-dump-log.sh reads no such file */
     if (!p->jsonl) {
         fprintf(p->out, "version: %d topic_id: ", m->version);
         es_fputs(m->topic_id, p->out);
@@ -507,6 +551,7 @@ void in_print_partition_metadata(in_printer *p, const char *file, const char *na
 
 void in_print_meta_properties(in_printer *p, const char *file, const char *name, const kk_meta_properties *m)
 {
+    if (p->kafka) return; /* kafka-dump-log.sh reads no such file */
     char u[KK_UUID_TEXT_LEN + 1];
     if (m->has_directory_id) kk_uuid_encode(m->directory_id, u);
     if (!p->jsonl) {
@@ -532,6 +577,7 @@ void in_print_meta_properties(in_printer *p, const char *file, const char *name,
 
 void in_print_clean_shutdown(in_printer *p, const char *file, const char *name, const kk_clean_shutdown *m)
 {
+    if (p->kafka) return; /* kafka-dump-log.sh reads no such file */
     if (!p->jsonl) {
         FILE *f = p->out;
         fprintf(f, "clean shutdown marker%s", m->empty ? " (empty: broker before 3.7)" : "");
@@ -548,6 +594,7 @@ void in_print_clean_shutdown(in_printer *p, const char *file, const char *name, 
 
 void in_print_quorum_state(in_printer *p, const char *file, const char *name, const kk_quorum_state *m)
 {
+    if (p->kafka) return; /* kafka-dump-log.sh reads no such file */
     if (!p->jsonl) {
         FILE *f = p->out;
         fprintf(f, "quorum state:");

@@ -6,8 +6,10 @@
  * redaction and the JSON writer of the line being built. Text uses
  * kafka-dump-log.sh's words (baseOffset, lastSequence, isTransactional,
  * ...) with ISO 8601 UTC times beside raw timestamps; JSONL writes one
- * object per line. A function whose line exists in one format only
- * writes nothing in the other.
+ * object per line; the Kafka format is kafka-dump-log.sh's own lines,
+ * which inspect/kafka.h writes (the functions here hand them over). A
+ * function whose line exists in some formats only writes nothing in the
+ * others.
  *
  * Reads nothing, decides nothing (what to print is inspect/dump.h's
  * business), never prints anywhere but its stream.
@@ -22,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "include/kaudit.h"
 #include "reader/batch.h"
 #include "reader/checkpoint.h"
 #include "reader/error.h"
@@ -32,15 +35,22 @@
 
 typedef struct in_printer {
     FILE *out;             /* where every line goes; borrowed */
-    bool jsonl;            /* JSONL, else text */
-    bool payload;          /* text: keys, values, headers and decoded records on record lines */
+    bool jsonl;            /* JSONL */
+    bool kafka;            /* kafka-dump-log.sh's lines (inspect/kafka.h); neither: text */
+    FILE *err;             /* kafka: where errors, notes and Kafka's stderr lines go; borrowed,
+                            * may be NULL (not written) */
+    bool skip_meta;        /* kafka: record lines without their metadata (--skip-record-metadata) */
+    bool payload;          /* text, kafka: keys, values, headers and decoded records on record lines */
     int redact;            /* KA_REDACT_*: these bytes are shown as size and token */
     uint64_t redact_key;   /* keys the tokens */
+    const char *topic;     /* the topic of the file being dumped, NULL when unknown; borrowed */
+    int32_t partition;     /* its partition, -1 when unknown */
     jw w;                  /* the JSON line being built */
 } in_printer;
 
-/* Start a printer on `out`. Free with in_printer_free. */
-void in_printer_init(in_printer *p, FILE *out, bool jsonl, bool payload, int redact, uint64_t redact_key);
+/* Start a printer on `out` for the format, payload, redaction and Kafka
+ * options of `o` (include/kaudit.h). Free with in_printer_free. */
+void in_printer_init(in_printer *p, FILE *out, const kaudit_dump_options *o);
 
 /* Free the JSON writer's buffer. Accepts NULL. */
 void in_printer_free(in_printer *p);
@@ -50,8 +60,9 @@ void in_printer_free(in_printer *p);
 void in_print_error(in_printer *p, const ke_error *e);
 
 /* A file is about to be dumped: "Dumping <path>" (and its starting
- * offset), or a JSONL "file" object. `topic` may be NULL. */
-void in_print_file(in_printer *p, const kl_file *f, const char *topic);
+ * offset), or a JSONL "file" object. `topic` may be NULL, `partition` -1
+ * (unknown); both stay the printer's until the next file (borrowed). */
+void in_print_file(in_printer *p, const kl_file *f, const char *topic, int32_t partition);
 
 /* Text only: a transient file (.deleted, .cleaned, ...) that is skipped. */
 void in_print_transient(in_printer *p, const kl_file *f);
