@@ -29,6 +29,8 @@ int cmd_compare(int argc, char **argv);
 /* `kaudit digest`: kaudit audit's reading options; -o names the digest
  * written (engine/digest.h), and no report is rendered. */
 int cmd_digest(int argc, char **argv);
+/* `kaudit merge`: several JSON reports as one (kaudit_merge). */
+int cmd_merge(int argc, char **argv);
 
 /* --redact: "keys", "values", "headers" or a comma list of them, into
  * KA_REDACT_* bits. 0, or -1 for anything else. */

@@ -22,6 +22,7 @@ static const char usage[] =
     "           holds alone\n"
     "  digest   write a compact digest of every partition for kaudit compare\n"
     "           elsewhere: brokers' data never has to move\n"
+    "  merge    merge several brokers' JSON reports into one cluster report\n"
     "\n"
     "PATH is a broker log directory (log.dirs), a partition directory\n"
     "(<topic>-<partition>), a folder above log directories, or single files.\n"
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "audit") == 0) return stdout_checked(cmd_audit(argc - 1, argv + 1));
     if (strcmp(cmd, "compare") == 0) return stdout_checked(cmd_compare(argc - 1, argv + 1));
     if (strcmp(cmd, "digest") == 0) return stdout_checked(cmd_digest(argc - 1, argv + 1));
+    if (strcmp(cmd, "merge") == 0) return stdout_checked(cmd_merge(argc - 1, argv + 1));
     fputs("kaudit: unknown command '", stderr);
     es_fputs(cmd, stderr); /* what was typed, maybe a pasted name: escaped */
     fprintf(stderr, "'\n\n%s", usage);

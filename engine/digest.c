@@ -2,8 +2,10 @@
 #include "digest.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
@@ -253,6 +255,9 @@ done:
 
 /* ---- reading --------------------------------------------------------------- */
 
+/* A 'B' record read whole: its frame and its largest body. */
+#define CHUNK_READ (16 + KDG_CHUNK_BATCHES * KDG_BATCH_MAX + 16)
+
 bool ed_is_digest(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -306,6 +311,7 @@ void ed_close(ed_file *f)
     free(f->dirs);
     free(f->parts);
     free(f->path);
+    if (f->fd >= 0) close(f->fd);
     free(f);
 }
 
@@ -419,6 +425,7 @@ ed_file *ed_open(const char *path, size_t max_bytes, ke_error *e)
 {
     ke_clear(e);
     ed_file *df = calloc(1, sizeof *df);
+    if (df) df->fd = -1;
     dg_reader r = { .f = fopen(path, "rb"), .hash = XXH3_createState() };
     uint8_t *body = malloc(KDG_BODY_MAX + 1);
     int rc = 0;
@@ -432,6 +439,8 @@ ed_file *ed_open(const char *path, size_t max_bytes, ke_error *e)
         if (!rd(&r, head, sizeof head, true)) rc = ke_set(e, KE_FOREIGN, 0, "not a kaudit digest (too short)");
         else if ((rc = kdg_header(head, sizeof head, e)) == 0) rc = read_all(&r, df, max_bytes, body, e);
     }
+    /* Kept open for the cursors: the same file, whatever its name does later. */
+    if (rc == 0 && (df->fd = dup(fileno(r.f))) < 0) rc = ke_set(e, KE_IO, -1, "cannot keep it open: %s", strerror(errno));
     if (r.f) fclose(r.f);
     XXH3_freeState(r.hash);
     free(body);
@@ -448,39 +457,45 @@ bool ed_cursor_open(ed_cursor *c, const ed_part *part)
     memset(c, 0, sizeof *c);
     c->part = part;
     c->pos = part->batches_at;
-    c->body = malloc(16 + KDG_CHUNK_BATCHES * KDG_BATCH_MAX);
-    c->f = fopen(part->file->path, "rb");
-    if (!c->body || !c->f || fseeko(c->f, part->batches_at, SEEK_SET) != 0) {
+    if (!(c->body = malloc(CHUNK_READ))) {
         c->failed = true;
-        ke_set(&c->err, c->body ? KE_IO : KE_NOMEM, part->batches_at, "cannot read the digest again: %s",
-               c->body ? strerror(errno) : "out of memory");
+        ke_set(&c->err, KE_NOMEM, part->batches_at, "out of memory");
         c->err.file = part->file->path;
         return false;
     }
     return true;
 }
 
-/* Load the next 'B' record into c->body, or see the 'S' (done). */
+/* Load the next 'B' record into c->body, or see the 'S' (done): one pread
+ * of its frame and body together. */
 static bool next_chunk(ed_cursor *c)
 {
-    dg_reader r = { c->f, NULL, c->pos };
-    uint8_t tag;
-    uint64_t len;
-    if (!rd(&r, &tag, 1, false) || !rd_len(&r, &len, false) || (tag != KDG_BATCHES && tag != KDG_STATE) ||
-        (tag == KDG_BATCHES && len > 16 + (uint64_t)KDG_CHUNK_BATCHES * KDG_BATCH_MAX)) {
-        c->failed = true;
-        ke_set(&c->err, KE_CORRUPT, c->pos, "the digest changed since it was checked");
-        return false;
+    /* Most copies' batches fit a page: read that, then the rest if not. */
+    ssize_t got = pread(c->part->file->fd, c->body, 4096, c->pos);
+    uint64_t len = 0;
+    size_t head = 1;
+    for (int shift = 0; got > 0 && (ssize_t)head < got && shift < 64; shift += 7) {
+        uint8_t b = c->body[head++];
+        len |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) break;
     }
+    uint8_t tag = got > 0 ? c->body[0] : 0;
     if (tag == KDG_STATE) return c->done = true, false;
+    if (got > 0 && tag == KDG_BATCHES && len <= CHUNK_READ - head && head + len > (uint64_t)got) {
+        ssize_t more = pread(c->part->file->fd, c->body + got, head + len - (size_t)got, c->pos + got);
+        got = more < 0 ? -1 : got + more;
+    }
     size_t used;
-    if (!rd(&r, c->body, (size_t)len, false) ||
-        kdg_get_chunk(c->body, (size_t)len, r.pos - (int64_t)len, &c->left, &used, &c->err) < 0) {
+    if (got <= 0 || tag != KDG_BATCHES || len > (uint64_t)got - head ||
+        kdg_get_chunk(c->body + head, (size_t)len, c->pos + (int64_t)head, &c->left, &used, &c->err) < 0) {
         c->failed = true;
+        if (!c->err.code) ke_set(&c->err, KE_CORRUPT, c->pos, "the digest changed since it was checked");
+        c->err.file = c->part->file->path;
         return false;
     }
-    c->body_len = (size_t)len, c->at = used;
-    c->pos = r.pos;
+    c->at = head + used, c->body_len = head + (size_t)len;
+    c->chunk_pos = c->pos;
+    c->pos += (int64_t)(head + len);
     return true;
 }
 
@@ -489,7 +504,7 @@ bool ed_cursor_next(ed_cursor *c, kb_batch *b, int *control_type)
     if (c->done || c->failed) return false;
     if (!c->left && !next_chunk(c)) return false;
     const uint8_t *p = c->body + c->at;
-    if (kdg_get_batch(&p, c->body + c->body_len, c->pos, &c->prev, b, control_type, &c->err) < 0) {
+    if (kdg_get_batch(&p, c->body + c->body_len, c->chunk_pos, &c->prev, b, control_type, &c->err) < 0) {
         c->failed = true;
         c->err.file = c->part->file->path;
         return false;
@@ -501,7 +516,6 @@ bool ed_cursor_next(ed_cursor *c, kb_batch *b, int *control_type)
 
 void ed_cursor_close(ed_cursor *c)
 {
-    if (c->f) fclose(c->f);
     free(c->body);
-    c->f = NULL, c->body = NULL;
+    c->body = NULL;
 }

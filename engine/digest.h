@@ -51,6 +51,7 @@ typedef struct ed_part {
 
 typedef struct ed_file {
     char *path;
+    int fd;                    /* open while the digest is: cursors read it with pread */
     ed_dir *dirs;
     size_t ndirs;
     ed_part *parts;
@@ -75,19 +76,18 @@ void ed_close(ed_file *f);
 
 /* A partition copy's batches, in order, read from its digest. */
 typedef struct ed_cursor {
-    FILE *f;
     const ed_part *part;
     kdg_prev prev;
     uint8_t *body;             /* the 'B' record being read */
     size_t body_len, at;
     uint64_t left;             /* batches left in it */
-    int64_t pos;               /* file position of body */
+    int64_t pos;               /* file position of the next record */
+    int64_t chunk_pos;         /* ... of the one in body */
     bool done, failed;
     ke_error err;
 } ed_cursor;
 
-/* Ready c for part's batches. false (c->failed, c->err) when the file
- * cannot be opened again. */
+/* Ready c for part's batches. false (c->failed, c->err) out of memory. */
 bool ed_cursor_open(ed_cursor *c, const ed_part *part);
 
 /* The next batch into *b (the header fields reader/digest.h names) and

@@ -189,6 +189,30 @@ void kaudit_remove_temp_now(kaudit_engine *e);
 /* The library's version ("0.1.0"). */
 const char *kaudit_version(void);
 
+/* ---- merging ----------------------------------------------------------- */
+
+/* What a merge found, for the front end's exit status. */
+typedef struct kaudit_merge_outcome {
+    size_t problems;       /* problems the reports carried (inputs not read, partitions incomplete) */
+    int worst;             /* the highest severity counted, -1 when none */
+    int64_t findings;      /* findings listed */
+    int64_t replicas;      /* findings dropped as another copy's (see report/merge.h) */
+} kaudit_merge_outcome;
+
+/*
+ * kaudit merge: the JSON reports at paths[0..n-1] (one per broker, each
+ * from kaudit audit or compare --format json) as one JSON report on `out`:
+ * every copy listed in the order one run would list it, each finding that
+ * several copies of a topic-partition carry once (from the copy reaching
+ * furthest, the others in its `replicas`), counts summed less those, and
+ * incidents renumbered (report/merge.h says how). The reports together may
+ * take max_bytes. generated_at_ms: the report's time, 0 for now.
+ * 0; KAUDIT_EINPUT (a report unreadable or over max_bytes), KAUDIT_EUSAGE
+ * (not a kaudit report: err names it), KAUDIT_ENOMEM or KAUDIT_EWRITE.
+ */
+int kaudit_merge(const char *const *paths, size_t n, int64_t generated_at_ms, size_t max_bytes, FILE *out,
+                 kaudit_merge_outcome *outcome, kaudit_error *err);
+
 /* ---- dumping ------------------------------------------------------------ */
 
 /*

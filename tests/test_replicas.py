@@ -79,6 +79,9 @@ Digests (docs/digest.md; kaudit digest, kaudit compare on digests):
     and last offset, leader epoch, CRC, record count, max timestamp, producer
     id, epoch and base sequence, transactional and control flags, a marker's
     COMMIT or ABORT), and each producer's last batch in its state;
+  * digests written by tests/digest_format.py itself (3,000 batches a copy: several 'B'
+    records of more than a page each), with a fork and a lag written in: compare finds
+    exactly those;
   * a digest with one byte changed, or cut short, is named with the byte
     position on stderr, listed in the report's problems, and compare exits 2;
     `kaudit audit DIGEST` is a usage error (exit 2); `kaudit digest` without
@@ -829,6 +832,47 @@ def check_lost(sub, report, truth=None):
               "read_uncommitted %s, read_committed %s" % (uncommitted, committed))
 
 
+def check_independent_digests():
+    """Digests written by tests/digest_format.py (from docs/digest.md, not kaudit's C), large enough
+    that a copy's batches span several 'B' records of more than a page: kaudit compare reads them
+    and finds the fork and the lag that were written into them."""
+    paths = []
+    for b in (1, 2):
+        path = os.path.join(tmpdir(), "python-%d.kdg" % b)
+        paths.append(path)
+        with open(path, "wb") as f:
+            w = digest_format.Writer(f)
+            w.dir(0, "/data/broker%d" % b, b, "cluster-py")
+            for partition, n in ((0, 3000), (1, 3000 if b == 1 else 2990)):
+                batches = []
+                for i in range(n):
+                    forked = partition == 0 and i >= 2500
+                    batches.append({"base_offset": i * 100, "last_offset": i * 100 + 99,
+                                    "leader_epoch": (2 + b) if forked else 1,
+                                    "crc": (i * 2654435761 + (b if forked else 0)) & 0xFFFFFFFF, "count": 100,
+                                    "max_timestamp": 1_700_000_000_000 + i, "producer_id": 9000 + (b if forked else 0),
+                                    "producer_epoch": 0, "base_sequence": i * 100, "magic": 2})
+                end = batches[-1]["last_offset"] + 1
+                part = {"dir": 0, "topic": "py", "partition": partition, "path": "/data/broker%d/py-%d" % (b, partition),
+                        "truncating": False, "kafka_log_start": 0, "log_start": 0, "log_end": end,
+                        "high_watermark": end, "last_segment_base": 0, "last_segment_size": 1, "segments": 1,
+                        "batches": n, "records": n * 100, "control_records": 0, "bytes": 1, "min_timestamp": 0,
+                        "max_timestamp": 1}
+                w.part(part, batches)
+            w.close()
+    report, status, err = compare_json(paths)
+    what = "digests written by tests/digest_format.py"
+    check("%s: exit status" % what, status == 0, "exit %d; stderr: %s" % (status, short(err)))
+    forks = [f for f in report["findings"] if f["type"] == DIVERGENCE]
+    got = [(f["partition"], f["diverge_offset"], f["records_only_here"], f["records_only_other"], f["leader_epoch"],
+            f["other_leader_epoch"], f["truncated_side"], f["producers_only_here"]) for f in forks]
+    check("%s: the fork written at offset 250000 of py-0 (500 batches each side)" % what,
+          got == [(0, 250000, 50000, 50000, 4, 3, "other", "producer 9002: 50000")], short(got, 600))
+    behind = [(f["partition"], f["log_end_offset"], f["records_behind"]) for f in report["findings"]
+              if f["type"] == BEHIND]
+    check("%s: broker 2's py-1, 10 batches behind" % what, behind == [(1, 299000, 1000)], short(behind))
+
+
 def check_lab_digests():
     truth = json.loads(read_text("unclean-loss", "truth.json"))
     digests = None
@@ -881,6 +925,10 @@ def main():
             check_lab_digests()
         except Failed as err:
             check("lab digests", False, str(err))
+    try:
+        check_independent_digests()
+    except Failed as err:
+        check("independent digests", False, str(err))
     if TMP:
         shutil.rmtree(TMP, ignore_errors=True)
     return checks.done()
