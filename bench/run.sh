@@ -13,7 +13,11 @@
 # Then: one partition with a thread reading ahead, the spill (the
 # uncompressed partitions with a 16 MiB --max-memory,
 # against the same audit in memory: time, peak, same report), linearity (one
-# zstd partition of 250, 500 and 1000 MB audited alone) and start-up.
+# zstd partition of 250, 500 and 1000 MB audited alone), digests (their
+# size per GB of segments; kaudit compare on the generated digests of a
+# cluster: BENCH_BROKERS, default 100, holding BENCH_DIGEST_PARTITIONS,
+# default 100000, partitions of BENCH_DIGEST_BATCHES, default 20, batches,
+# replication factor 3; bench/gen_digests.py) and start-up.
 # Sizes: BENCH_MB of uncompressed data per partition (default 400),
 # BENCH_PARTITIONS partitions per codec (default 2). BENCH_BIG_MB=20000 also
 # writes one partition of that size (1 GiB segments, uncompressed; kept in
@@ -110,6 +114,30 @@ if [ "${BENCH_BIG_MB:-0}" -gt 0 ]; then
     set -- $(/usr/bin/time -f "%e %M" ./kaudit audit -q --jobs 1 --format json --fail-on none "$big" 2>&1 >/dev/null | tail -n 1)
     echo "big partition: $((bb / 1000000)) MB in $(ls "$big"/*/*.log | wc -l) segments, default --max-memory: ${1} s ($(gbs $bb $1) GB/s), peak $(($2 / 1024)) MB"
 fi
+
+# A cluster without its data (docs/cluster.md): digests, and compare on
+# generated digests of BENCH_BROKERS brokers holding BENCH_DIGEST_PARTITIONS
+# partitions (replication factor 3) of BENCH_DIGEST_BATCHES batches each.
+echo "digests (docs/cluster.md):"
+for c in none lz4; do
+    d="$DIR/bench-$c-0"
+    db=$(bytes_of "$d"/*.log)
+    set -- $(secs_mem ./kaudit digest -q -o "$DIR/.digest-$c.kdg" "$d")
+    ds=$(wc -c <"$DIR/.digest-$c.kdg")
+    echo "  $c: $((db / 1000000)) MB of segments -> $ds bytes of digest ($(awk -v d="$ds" -v b="$db" 'BEGIN { printf "%.2f", d / b * 1000 }') MB per GB), ${1} s, peak $(($2 / 1024)) MB"
+done
+BROKERS=${BENCH_BROKERS:-100}
+DPARTS=${BENCH_DIGEST_PARTITIONS:-100000}
+DBATCHES=${BENCH_DIGEST_BATCHES:-20}
+gd="$DIR/digests-$BROKERS-$DPARTS-$DBATCHES"
+if [ ! -f "$gd/.done" ]; then
+    rm -rf "$gd"
+    /usr/bin/python3 bench/gen_digests.py "$gd" "$BROKERS" "$DPARTS" "$DBATCHES" >/dev/null
+    touch "$gd/.done"
+fi
+gb=$(cat "$gd"/*.kdg | wc -c)
+set -- $(secs_mem sh -c "./kaudit compare --format text -o /dev/null $gd/*.kdg || true")
+echo "  compare: $BROKERS brokers, $DPARTS partitions x 3 copies x $DBATCHES batches ($((gb / 1000000)) MB of digests): ${1} s, peak $(($2 / 1024)) MB"
 
 set -- $(secs_mem ./kaudit --version)
 echo "start-up (kaudit --version): ${1} s"
