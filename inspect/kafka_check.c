@@ -402,7 +402,7 @@ static int by_bucket(const void *a, const void *b)
 {
     const ranked *x = a, *y = b;
     if (x->bucket != y->bucket) return x->bucket < y->bucket ? -1 : 1;
-    return x->first < y->first ? -1 : x->first > y->first;
+    return x->first > y->first ? -1 : x->first < y->first;
 }
 
 /* A note of one map, with its place in the map's iteration. */
@@ -448,10 +448,11 @@ static void print_header(FILE *f, int kind, const char *file)
     fputc('\n', f);
 }
 
-/* One of Kafka's maps: its files in java.util.HashMap's order (the
- * table a map of that many keys grows to, buckets in order, a bucket's
- * keys in the order they were put), each with its lines. false when out
- * of memory. */
+/* One of Kafka's maps: its files in the order a java.util.HashMap
+ * filled by computeIfAbsent iterates them (its table grows before a key
+ * is added to a map already over 3/4 full; buckets in order; a new key
+ * goes to the head of its bucket's list, so a bucket's keys come latest
+ * first), each with its lines. false when out of memory. */
 static bool print_map(ik_notes *n, int kind, FILE *f)
 {
     size_t count = 0, nfiles = 0;
@@ -469,7 +470,8 @@ static bool print_map(ik_notes *n, int kind, FILE *f)
         files[nfiles++] = (ranked){ x->file, 0, i };
     }
     uint32_t table = 16;
-    while (ok && nfiles > table / 4 * 3 && table < (1u << 30)) table *= 2;
+    for (size_t i = 0; i < nfiles && table < (1u << 30); i++)
+        if (i > table / 4 * 3) table *= 2;
     for (size_t i = 0; ok && i < nfiles; i++) {
         uint32_t h = java_hash(n->files[files[i].file]);
         files[i].bucket = (h ^ (h >> 16)) & (table - 1);
