@@ -679,8 +679,10 @@ static void replicas(const rm_report *r, FILE *f)
                    "y=\"78\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">offset %" PRId64 "</text></svg>\n",
                 left, lo, SX(split), split, left + width, hi - 1);
 #undef SX
+        char story[4096];
+        rr_replica_story(r, x, story, sizeof story);
         fputs("<p>", f);
-        esc(f, x->message ? x->message : "");
+        esc(f, story);
         fputs("</p>\n", f);
     }
     if (any) fputs("</section>\n", f);

@@ -452,6 +452,7 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
         fputc('\n', f);
     }
     if (r->nincidents > 10) fprintf(f, "  ... and %zu more (see --format json)\n", r->nincidents - 10);
+    rr_replica_text(r, f, 10);
     fprintf(f, "\n%-34s %8s %8s %8s\n", "finding", "error", "warning", "info");
     for (int i = 0; i < r->ncounts; i++)
         fprintf(f, "%-34s %8" PRId64 " %8" PRId64 " %8" PRId64 "\n", r->counts[i].type, r->counts[i].by_severity[RM_ERROR],

@@ -49,6 +49,15 @@ size_t rr_repeat_topics(const rm_report *r, rr_topic_repeats *out, size_t n);
  * earlier key and value (...); content repeats by nature here: ...". */
 void rr_repeat_line(const rr_topic_repeats *t, char *out, size_t cap);
 
+/* A replica finding (replica_divergence, replica_behind) in plain words:
+ * where the copies part, which tail Kafka truncates, what each side alone
+ * holds and who could have read it (report/replica_words.c). */
+void rr_replica_story(const rm_report *r, const rm_finding *f, char *out, size_t cap);
+
+/* The text report's "Replicas:" paragraph: a story per replica finding
+ * kept, at most `limit` of them; nothing when there is none. */
+void rr_replica_text(const rm_report *r, FILE *f, size_t limit);
+
 /* The kept findings of `type` and severity `sev`, the largest impact
  * first, then in report order, as indexes into r->findings written to idx
  * (room for r->nfindings); how many. */

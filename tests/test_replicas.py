@@ -87,7 +87,9 @@ Digests (docs/digest.md; kaudit digest, kaudit compare on digests):
     `kaudit audit DIGEST` is a usage error (exit 2); `kaudit digest` without
     -o is a usage error.
 
-On the lab's forks, besides: the side Kafka truncates is the copy of the
+On the lab's forks, besides: the text report's "Replicas:" paragraph and the HTML's
+Replicas section say it in words (unclean-loss: broker 1's copy loses 70 and 80
+records, broker 2's alone holds 39 and 51); the side Kafka truncates is the copy of the
 older leader epoch (broker 1's); in unclean-loss every record only on broker
 1 was below its high watermark and not transactional, so read_uncommitted and
 read_committed consumers could both have read them (truth.json:
@@ -873,6 +875,23 @@ def check_independent_digests():
     check("%s: broker 2's py-1, 10 batches behind" % what, behind == [(1, 299000, 1000)], short(behind))
 
 
+def check_story(dirs):
+    """The text and HTML reports tell who lost what, in words (truth.json's numbers)."""
+    status, out, err = run(["compare", "--fail-on", "none"] + dirs)
+    text = out.decode("utf-8", "replace")
+    for p, lost, kept in ((0, 70, 39), (1, 80, 51)):
+        want = ("ledger-%d: broker 2's copy and broker 1's copy part at offset" % p,
+                "broker 1's copy (the older leader epoch) is truncated to the divergence and loses %d records" % lost,
+                "Broker 2's copy alone holds %d records" % kept)
+        line = [l for l in text.splitlines() if l.strip().startswith("ledger-%d:" % p)]
+        check("lab unclean-loss: the text report's Replicas paragraph tells ledger-%d's loss" % p,
+              "Replicas:" in text and len(line) == 1 and all(w in line[0] for w in want), short(line, 600))
+    status, out, err = run(["compare", "--format", "html", "--fail-on", "none"] + dirs)
+    html = out.decode("utf-8", "replace")
+    check("lab unclean-loss: the HTML report's Replicas section tells the loss",
+          'id="replicas"' in html and "is truncated to the divergence and loses 70 records" in html, "")
+
+
 def check_lab_digests():
     truth = json.loads(read_text("unclean-loss", "truth.json"))
     digests = None
@@ -885,6 +904,8 @@ def check_lab_digests():
             check_lost(sub, report, truth if sub == "unclean-loss" else None)
         got = variant_digest("lab " + sub, dirs, report)
         digests = digests or got
+        if sub == "unclean-loss":
+            check_story(dirs)
     check_bad_digests(digests[0])
 
 
