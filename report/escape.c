@@ -79,3 +79,82 @@ int es_fwrite(const void *p, size_t n, FILE *f)
 }
 
 int es_fputs(const char *s, FILE *f) { return s ? es_fwrite(s, strlen(s), f) : 0; }
+
+/* Write each byte of the unit at p (len bytes) as \xNN, preceded by an
+ * extra backslash when `extra`: Markdown's and Prometheus' literal one. */
+static int hex_unit(const uint8_t *p, size_t len, bool extra, FILE *f)
+{
+    for (size_t j = 0; j < len; j++) {
+        char h[ES_HEX_MAX];
+        if (extra && fputc('\\', f) == EOF) return EOF;
+        if (fwrite(h, 1, es_hex(p[j], h), f) != 4) return EOF;
+    }
+    return 0;
+}
+
+int es_md_text(const char *s, FILE *f)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t n = s ? strlen(s) : 0, len;
+    for (size_t i = 0; i < n; i += len) {
+        uint32_t cp;
+        if (es_unit(p + i, n - i, &len, &cp) != ES_PLAIN) {
+            if (hex_unit(p + i, len, true, f) == EOF) return EOF;
+            continue;
+        }
+        /* Inline syntax of CommonMark, GFM (strikethrough, tables,
+         * autolinks) and GitLab (math, inline diffs {+ +}); '&' starts an
+         * entity, which could write any character, a bidi control too. */
+        if (len == 1 && strchr("\\`*_{}[]<>|~&$:", s[i]) && fputc('\\', f) == EOF) return EOF;
+        if (fwrite(s + i, 1, len, f) != len) return EOF;
+    }
+    return 0;
+}
+
+int es_md_code(const char *s, FILE *f)
+{
+    int run = 0, longest = 0;
+    for (const char *c = s; c && *c; c++) {
+        run = *c == '`' ? run + 1 : 0;
+        if (run > longest) longest = run;
+    }
+    for (int i = 0; i <= longest; i++)
+        if (fputc('`', f) == EOF) return EOF;
+    if (fputc(' ', f) == EOF) return EOF;
+    const uint8_t *p = (const uint8_t *)s;
+    size_t n = s ? strlen(s) : 0, len;
+    for (size_t i = 0; i < n; i += len) {
+        uint32_t cp;
+        if (es_unit(p + i, n - i, &len, &cp) != ES_PLAIN) {
+            if (hex_unit(p + i, len, false, f) == EOF) return EOF;
+        } else if (s[i] == '|') {
+            if (fputc('/', f) == EOF) return EOF;
+        } else if (fwrite(s + i, 1, len, f) != len) {
+            return EOF;
+        }
+    }
+    if (fputc(' ', f) == EOF) return EOF;
+    for (int i = 0; i <= longest; i++)
+        if (fputc('`', f) == EOF) return EOF;
+    return 0;
+}
+
+int es_prom_label(const char *s, FILE *f)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t n = s ? strlen(s) : 0, len;
+    for (size_t i = 0; i < n; i += len) {
+        uint32_t cp;
+        int kind = es_unit(p + i, n - i, &len, &cp);
+        if (kind == ES_PLAIN && (s[i] == '\\' || s[i] == '"')) {
+            if (fputc('\\', f) == EOF || fputc(s[i], f) == EOF) return EOF;
+        } else if (kind == ES_PLAIN) {
+            if (fwrite(s + i, 1, len, f) != len) return EOF;
+        } else if (kind == ES_CONTROL && cp == '\n') {
+            if (fputs("\\n", f) == EOF) return EOF;
+        } else if (hex_unit(p + i, len, true, f) == EOF) {
+            return EOF;
+        }
+    }
+    return 0;
+}

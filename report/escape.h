@@ -24,6 +24,10 @@
  * '\' is not escaped: Kafka topic names cannot hold one, and previews of
  * keys and values (report/preview.h) already write it as \x5c.
  *
+ * On top of the text form, two formats escape their own syntax here:
+ * Markdown (es_md_text, es_md_code: GitHub's and GitLab's Markdown, GFM)
+ * and the Prometheus / OpenMetrics exposition format (es_prom_label).
+ *
  * Allocates nothing; knows nothing about Kafka; prints only to the FILE it
  * is given.
  */
@@ -73,5 +77,40 @@ int es_fwrite(const void *p, size_t n, FILE *f);
 
 /* es_fwrite of a NUL-terminated string; NULL writes nothing. */
 int es_fputs(const char *s, FILE *f);
+
+/*
+ * Write s as Markdown text that shows exactly the text form (a table cell,
+ * a list item, a line): each \xNN of the text form as \\xNN (Markdown's
+ * literal backslash), and every ASCII character that Markdown, GFM or
+ * GitLab could read as syntax backslash-escaped: \ ` * _ { } [ ] < > | ~ &
+ * $ : (no emphasis, strikethrough, link, image, raw HTML, entity such as
+ * &#8238;, math, emoji shortcode or http:// autolink; '|' cannot end a
+ * table cell). Never writes a newline. NULL writes nothing. Returns 0, or
+ * EOF when a write failed.
+ */
+int es_md_text(const char *s, FILE *f);
+
+/*
+ * Write s as a Markdown code span for a table cell: fenced by one more
+ * backtick than its longest run of them, padded by a space each side (so
+ * a backtick at either end stays inside), its text form inside as it is
+ * (a code span shows backslashes literally), and '|', which would end the
+ * cell even inside a code span, as '/'. NULL is an empty span. Returns 0,
+ * or EOF when a write failed.
+ */
+int es_md_code(const char *s, FILE *f);
+
+/*
+ * Write s as the value of a label of the Prometheus text format (0.0.4)
+ * and OpenMetrics, between the quotes the caller writes: '\' as \\, '"' as
+ * \" and a newline as \n, the three escapes the formats have (a reader
+ * gets those characters back); every other unit that is not plain (a
+ * control, a bidirectional control, a byte that is not UTF-8, which the
+ * formats reject) in the text form, its \ escaped: \\xNN, read back as
+ * the four characters \xNN (as JSON does for a byte that is not UTF-8).
+ * The output is valid UTF-8 without a control. NULL writes nothing.
+ * Returns 0, or EOF when a write failed.
+ */
+int es_prom_label(const char *s, FILE *f);
 
 #endif

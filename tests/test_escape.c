@@ -204,6 +204,87 @@ static void test_random_strings(void)
     jw_free(&w);
 }
 
+/* One of the format escapers (es_md_text, es_md_code, es_prom_label) of s
+ * into out, as a C string. */
+static const char *escaped(int (*fn)(const char *, FILE *), const char *s, char *out, size_t cap)
+{
+    memset(out, 0, cap); /* fmemopen ends what it wrote with a NUL, but writes none for nothing */
+    FILE *f = fmemopen(out, cap, "w");
+    if (!f) return "(fmemopen failed)";
+    int rc = fn(s, f);
+    fclose(f);
+    return rc == 0 ? out : "(failed)";
+}
+
+/* Markdown text: the text form, its \xNN as \\xNN, and every character of
+ * Markdown's (GFM's, GitLab's) inline syntax behind a backslash. */
+static void test_markdown_text(void)
+{
+    char out[512];
+    static const struct { const char *in, *out; } c[] = {
+        { "orders-0", "orders-0" },
+        { "a|b", "a\\|b" },
+        { "`x`", "\\`x\\`" },
+        { "*em* _u_ ~~s~~", "\\*em\\* \\_u\\_ \\~\\~s\\~\\~" },
+        { "[x](http://e)", "\\[x\\](http\\://e)" },
+        { "<b>&#8238;", "\\<b\\>\\&#8238;" },
+        { "$m$ {+d+}", "\\$m\\$ \\{+d+\\}" },
+        { "back\\slash", "back\\\\slash" },
+        { "new\nline\x1b[2J", "new\\\\x0aline\\\\x1b\\[2J" },
+        { "rlo\xe2\x80\xae" "x\xff", "rlo\\\\xe2\\\\x80\\\\xaex\\\\xff" },
+        { "caf\xc3\xa9 #1 @u", "caf\xc3\xa9 #1 @u" },
+        { "", "" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) KT_EQ_STR(escaped(es_md_text, c[i].in, out, sizeof out), c[i].out);
+    KT_EQ_STR(escaped(es_md_text, NULL, out, sizeof out), "");
+}
+
+/* A code span: fenced past its backticks, '|' as '/', the text form. */
+static void test_markdown_code(void)
+{
+    char out[512];
+    static const struct { const char *in, *out; } c[] = {
+        { "v", "` v `" },
+        { "a`b", "`` a`b ``" },
+        { "``x`", "``` ``x` ```" },
+        { "p|q", "` p/q `" },
+        { "*x* <b>", "` *x* <b> `" },
+        { "e\x1b\n", "` e\\x1b\\x0a `" },
+        { "", "`  `" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) KT_EQ_STR(escaped(es_md_code, c[i].in, out, sizeof out), c[i].out);
+}
+
+/* A Prometheus label value: \\, \" and \n, the rest of what is not plain
+ * in the text form with its backslash escaped; valid UTF-8, no control. */
+static void test_prometheus_label(void)
+{
+    char out[512];
+    static const struct { const char *in, *out; } c[] = {
+        { "orders", "orders" },
+        { "q\"uo\"te", "q\\\"uo\\\"te" },
+        { "back\\slash", "back\\\\slash" },
+        { "new\nline", "new\\nline" },
+        { "esc\x1b[2J\ttab", "esc\\\\x1b[2J\\\\x09tab" },
+        { "rlo\xe2\x80\xae" "x", "rlo\\\\xe2\\\\x80\\\\xaex" },
+        { "bad\xff", "bad\\\\xff" },
+        { "caf\xc3\xa9 {a=\"b\"}", "caf\xc3\xa9 {a=\\\"b\\\"}" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        const char *got = escaped(es_prom_label, c[i].in, out, sizeof out);
+        KT_EQ_STR(got, c[i].out);
+        KT_CHECK(tx_utf8_valid((const uint8_t *)got, strlen(got)) && es_plain_span((const uint8_t *)got, strlen(got)) == strlen(got));
+    }
+    KT_EQ_STR(escaped(es_prom_label, NULL, out, sizeof out), "");
+    FILE *f = fopen("/dev/full", "w");
+    KT_REQUIRE(f != NULL);
+    setvbuf(f, NULL, _IONBF, 0);
+    KT_EQ_INT(es_prom_label("x\n", f), EOF);
+    KT_EQ_INT(es_md_text("a|b", f), EOF);
+    KT_EQ_INT(es_md_code("a", f), EOF);
+    fclose(f);
+}
+
 int main(void)
 {
     KT_RUN(test_units);
@@ -212,5 +293,8 @@ int main(void)
     KT_RUN(test_text_form);
     KT_RUN(test_write_failure);
     KT_RUN(test_random_strings);
+    KT_RUN(test_markdown_text);
+    KT_RUN(test_markdown_code);
+    KT_RUN(test_prometheus_label);
     return kt_done();
 }
