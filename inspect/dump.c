@@ -134,20 +134,17 @@ static void dump_file(in_dump *d, const kl_file *f, const char *topic, int32_t p
     case KL_OTHER: break;
     default: in_dump_text_file(d, f); return;
     }
-    /* Only files named directly get here. A .log with a name Kafka would
-     * not give it may still hold Kafka batches: read it, and let the
-     * segment reader recognise foreign bytes. */
-    size_t n = strlen(f->path);
-    if (f->kind == KL_OTHER && n > 4 && strcmp(f->path + n - 4, ".log") == 0) {
+    /* Only files named directly get here: read as kaudit audit reads them
+     * (kl_not_kafka: a .log of another name may still hold batches). */
+    const char *why = kl_not_kafka(f);
+    if (!why) {
         in_dump_segment(d, f);
         return;
     }
     ke_error e;
     ke_clear(&e);
     e.file = f->path;
-    ke_set(&e, KE_FOREIGN, -1, "%s",
-           f->kind == KL_FOREIGN ? "not Kafka's format: a Redpanda segment (<base>-<term>-v1.log); skipped"
-                                 : "not a file kind Kafka keeps in a data directory (by its name); skipped");
+    ke_set(&e, KE_FOREIGN, -1, "%s", why);
     in_report(d, &e);
 }
 

@@ -327,6 +327,15 @@ static int kafka_name(const char *name)
     return kafka_file_name(name) || kl_partition_name(name, topic, sizeof topic, &part, &state);
 }
 
+const char *kl_not_kafka(const kl_file *f)
+{
+    if (f->kind == KL_FOREIGN) return "not Kafka's format: a Redpanda segment (<base>-<term>-v1.log); skipped";
+    if (f->kind != KL_OTHER) return NULL;
+    size_t n = strlen(f->path);
+    if (n > 4 && strcmp(f->path + n - 4, ".log") == 0) return NULL;
+    return "not a file kind Kafka keeps in a data directory (by its name); skipped";
+}
+
 /* What kind of thing a stat says is neither a file nor a directory. */
 static const char *special_kind(mode_t m)
 {

@@ -108,6 +108,16 @@ void kl_finish(kl_set *s);
  * file returns KL_TRANSIENT and sets *base_kind to the kind underneath. */
 kl_kind kl_classify(const char *name, kl_kind *base_kind, int64_t *base_offset, int32_t *epoch);
 
+/*
+ * Why a file named directly (kl_set.loose) is not read as Kafka's: a
+ * Redpanda segment, or a name Kafka gives no file in a data directory
+ * (/etc/passwd, backup.tgz); NULL when it is read. A .log of another name
+ * may still hold Kafka's batches and is read (the segment reader tells
+ * foreign bytes). kaudit dump and kaudit audit both skip such a file and
+ * name it (KE_FOREIGN: "could not read everything").
+ */
+const char *kl_not_kafka(const kl_file *f);
+
 /* Short name of a kind: "segment", "offset_index", ... */
 const char *kl_kind_name(kl_kind k);
 
