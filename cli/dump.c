@@ -70,7 +70,7 @@ static const char dump_usage[] =
     "  --print-data-log      keys and payloads too (--payload)\n"
     "  --skip-record-metadata  record lines with the key and payload only\n"
     "  --max-bytes N         only batches within each segment's first N bytes\n"
-    "  --verify-index-only   check .index and .timeindex against the log, print no entry\n"
+    "  --verify-index-only   check .index and .timeindex against the log, print none\n"
     "  --index-sanity-check  only the broker's sanity check of .index and .timeindex\n"
     "  --offsets-decoder, --transaction-log-decoder, --cluster-metadata-decoder\n"
     "                        decode __consumer_offsets, __transaction_state, KRaft\n"

@@ -503,6 +503,29 @@ def test_delete_horizon(tmp):
     same_lines("delete horizon: every line", want, secs.get(java_path(path), []))
 
 
+def test_hostile_text(tmp):
+    """Keys, values and header keys that would drive a terminal or break
+    Kafka's lines: decoded as Java decodes them (U+FFFD), controls and
+    bidirectional controls written \\xNN (where kaudit differs from Kafka)."""
+    oracle.install_kafka_python_shims()
+    d = os.path.join(tmp, "hostile-0")
+    os.makedirs(d)
+    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False, producer_id=-1,
+                                  producer_epoch=-1, base_sequence=-1, batch_size=1 << 20)
+    b.append(0, 1700000000000, b"a\nb\x1b[2J", "\u202eevil\u202c \x85 ok".encode() + b" \xff\xfe \xed\xa0\x80 \xe2\x82",
+             [("h\r\n", b"v"), ("\u2066x", None)])
+    path = os.path.join(d, "00000000000000000000.log")
+    open(path, "wb").write(bytes(b.build()))
+    rc, out, err = run(["dump", "--files", path, "--print-data-log"])
+    secs, _ = sections(out)
+    want = expected_log(path, data=True)
+    same_lines("hostile text: every line", want, secs.get(java_path(path), []))
+    check("hostile text: no raw control or bidirectional character on stdout",
+          not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "\n".join(out)))
+    check("hostile text: ill-formed UTF-8 as U+FFFD, one per maximal subpart",
+          any("\ufffd\ufffd \ufffd\ufffd\ufffd \ufffd" in l for l in out), str(out[-1:])[:300])
+
+
 def test_truncated(tmp):
     """A segment cut inside its last batch: Kafka's "Found N invalid bytes"."""
     src = os.path.join(REPO, "fixtures", "segments", "v2-gzip", "v2-gzip-0", "00000000000000000000.log")
@@ -1014,6 +1037,7 @@ def main():
         test_logs()
         test_log_kinds_by_magic()
         test_delete_horizon(tmp)
+        test_hostile_text(tmp)
         test_truncated(tmp)
         test_max_bytes()
         test_indexes(tmp)
