@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "escape.h"
 #include "listing.h"
 #include "reader/text.h"
@@ -77,6 +78,8 @@ static const char css[] =
     "code,.preview{font-family:ui-monospace,Menlo,monospace;font-size:12.5px;background:var(--bg);padding:1px 4px;"
     "border-radius:3px;white-space:pre-wrap;overflow-wrap:anywhere}"
     ".intro{color:#344054;max-width:900px}.omitted{color:var(--mute);font-style:italic}"
+    ".base{display:inline-block;padding:0 6px;margin-right:6px;border-radius:10px;font-size:11px;font-weight:600;"
+    "border:1px solid var(--line);color:var(--mute)}.base-new{border-color:var(--err);color:var(--err)}"
     ".filters{display:flex;gap:10px;flex-wrap:wrap;align-items:center;margin:8px 0}"
     ".filters select,.filters input{font:inherit;padding:4px 6px;border:1px solid var(--line);border-radius:5px}"
     "#findings-table th{cursor:pointer;user-select:none;white-space:nowrap}#findings-table th:after{content:' \\2195';color:#98a2b3}"
@@ -136,7 +139,12 @@ static void verdict(const rm_report *r, FILE *f)
 {
     int64_t e = r->by_severity[RM_ERROR], w = r->by_severity[RM_WARNING], in = r->by_severity[RM_INFO];
     const char *cls = e ? "v-error" : w || r->nproblems ? "v-warning" : "v-clean";
-    fprintf(f, "<p id=\"verdict\" class=\"%s\">", cls);
+    fprintf(f, "<p id=\"verdict\" class=\"%s\">", rr_nothing_matched(r) ? "v-warning" : cls);
+    if (rr_nothing_matched(r)) {
+        esc(f, rr_nothing_matched(r));
+        fputs(".</p>\n", f);
+        return;
+    }
     if (e + w == 0 && r->nproblems) {
         fprintf(f, "Incomplete: no delivery or integrity problem in what could be checked; %zu input%s not "
                    "audited or not fully checked (see <a href=\"#audited\">what was audited</a>).</p>\n",
@@ -187,7 +195,25 @@ static void audited(const rm_report *r, FILE *f, const char *version)
         esc(f, r->inputs[i]);
         fputs("</code>", f);
     }
-    fprintf(f, "</td></tr>\n<tr><td>Partitions</td><td>%zu (%" PRId64 " segments, %" PRId64 " batches, %" PRId64
+    fputs("</td></tr>\n", f);
+    char line[2048];
+    rr_options_line(r, line, sizeof line);
+    fputs("<tr><td>Options</td><td>", f);
+    if (line[0]) fputs("<code>", f), esc(f, line), fputs("</code>", f);
+    else fputs("the defaults", f);
+    fputs("</td></tr>\n", f);
+    for (size_t i = 0; i < r->nwarnings; i++) {
+        fputs("<tr><td>Warning</td><td>", f);
+        esc(f, r->warnings[i]);
+        fputs("</td></tr>\n", f);
+    }
+    rr_baseline_line(r, line, sizeof line);
+    if (line[0]) {
+        fputs("<tr><td>Baseline</td><td>", f);
+        esc(f, line);
+        fputs(r->baseline->gone ? " (<a href=\"#gone\">gone</a>)</td></tr>\n" : "</td></tr>\n", f);
+    }
+    fprintf(f, "<tr><td>Partitions</td><td>%zu (%" PRId64 " segments, %" PRId64 " batches, %" PRId64
                " records, %" PRId64 " control records, %" PRId64 " bytes)</td></tr>\n",
             r->npartitions, seg, bat, rec, ctl, bytes);
     fputs("<tr><td>Written between</td><td>", f);
@@ -463,6 +489,13 @@ out:
     free(backs);
 }
 
+/* "new" or "present" against the baseline, nothing without one. */
+static void base_badge(FILE *f, const rm_finding *x)
+{
+    if (x->baseline != RM_BASE_NONE)
+        fprintf(f, "<span class=\"base base-%s\">%s</span>", rm_baseline_word(x->baseline), rm_baseline_word(x->baseline));
+}
+
 static void finding_card(const rm_report *r, FILE *f, const rm_finding *x)
 {
     const rm_partition *p = &r->partitions[x->partition];
@@ -471,8 +504,10 @@ static void finding_card(const rm_report *r, FILE *f, const rm_finding *x)
     esc(f, p->topic);
     fprintf(f, "\" data-partition=\"%d\"", p->partition);
     if (x->producer_id >= 0) fprintf(f, " data-producer=\"%" PRId64 "\"", x->producer_id);
-    fprintf(f, ">\n<h4><a class=\"id\" href=\"#%s\">%s</a><span class=\"sev sev-%s\">%s</span> ", x->id, x->id,
-            rm_severity_name(x->severity), rm_severity_name(x->severity));
+    if (x->baseline != RM_BASE_NONE) fprintf(f, " data-baseline=\"%s\"", rm_baseline_word(x->baseline));
+    fprintf(f, ">\n<h4><a class=\"id\" href=\"#%s\">%s</a>", x->id, x->id);
+    base_badge(f, x);
+    fprintf(f, "<span class=\"sev sev-%s\">%s</span> ", rm_severity_name(x->severity), rm_severity_name(x->severity));
     esc(f, x->message);
     fputs("</h4>\n<p class=\"why\">", f);
     esc(f, x->explanation);
@@ -728,8 +763,11 @@ static void findings_table(const rm_report *r, FILE *f, const char **order, int 
         esc(f, p->topic);
         fputc('"', f);
         if (x->producer_id >= 0) fprintf(f, " data-producer=\"%" PRId64 "\"", x->producer_id);
-        fprintf(f, "><td data-v=\"%zu\"><a href=\"#%s\">%s</a></td><td>%s</td><td data-v=\"%d\">%s</td><td>", i, x->id,
-                x->id, x->type, 2 - x->severity, rm_severity_name(x->severity));
+        if (x->baseline != RM_BASE_NONE) fprintf(f, " data-baseline=\"%s\"", rm_baseline_word(x->baseline));
+        fprintf(f, "><td data-v=\"%zu\"><a href=\"#%s\">%s</a>", i, x->id, x->id);
+        base_badge(f, x);
+        fprintf(f, "</td><td>%s</td><td data-v=\"%d\">%s</td><td>", x->type, 2 - x->severity,
+                rm_severity_name(x->severity));
         esc(f, p->topic);
         fprintf(f, "</td><td class=\"num\">%d</td><td class=\"num\">%" PRId64 "</td><td class=\"num\">", p->partition,
                 x->offset);
@@ -740,6 +778,36 @@ static void findings_table(const rm_report *r, FILE *f, const char **order, int 
     }
     rm_iter_close(it);
     fputs("</tbody></table></section>\n", f);
+}
+
+#define GONE_SHOWN 500
+
+/* The baseline's findings that are gone, as its report said them. */
+static void gone(const rm_report *r, FILE *f)
+{
+    const rm_baseline *b = r->baseline;
+    if (!b || !b->gone) return;
+    fputs("<section id=\"gone\"><h2>Gone since the baseline</h2>\n<p class=\"intro\">Findings of the baseline "
+          "report that this audit no longer finds where it looked, as the baseline said them.</p>\n<table><thead>"
+          "<tr><th>id</th><th>type</th><th>severity</th><th>topic</th><th class=\"num\">partition</th>"
+          "<th class=\"num\">offset</th><th>message</th></tr></thead><tbody>\n",
+          f);
+    size_t shown = 0;
+    for (size_t i = 0; i < b->nfindings && shown < GONE_SHOWN; i++) {
+        const rm_base_finding *x = &b->findings[i];
+        if (x->state != RM_BASE_GONE) continue;
+        fprintf(f, "<tr data-baseline=\"gone\"><td>%s</td><td>", x->id);
+        esc(f, x->type);
+        fprintf(f, "</td><td>%s</td><td>", rm_severity_name(x->severity));
+        esc(f, x->topic);
+        fprintf(f, "</td><td class=\"num\">%d</td><td class=\"num\">%" PRId64 "</td><td>", x->partition, x->offset);
+        esc(f, x->message);
+        fputs("</td></tr>\n", f);
+        shown++;
+    }
+    fputs("</tbody></table>\n", f);
+    if (b->gone > shown) fprintf(f, "<p class=\"omitted\">%zu more in the JSON report.</p>\n", b->gone - shown);
+    fputs("</section>\n", f);
 }
 
 int rr_html(const rm_report *r, FILE *f, const char *version)
@@ -799,6 +867,7 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
         fputs("</section>\n", f);
     }
     free(idx);
+    gone(r, f);
     if (r->nfindings) findings_table(r, f, order, n);
     fputs("</main><script>", f);
     fputs(script, f);

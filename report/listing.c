@@ -462,7 +462,7 @@ const rm_finding *rm_iter_next(rm_iter *it)
     f->message = f->explanation = NULL;
     it->n++;
     if (it->bare) return f;
-    snprintf(f->id, sizeof f->id, "F%llu", (unsigned long long)it->n);
+    rm_stamp(it->r, f);
     const rm_incident *x = f->group.kind ? rm_incident_lookup(it->by_time, it->r->nincidents, f) : NULL;
     if (x) snprintf(f->incident, sizeof f->incident, "%s", x->id);
     if (it->words && rt_words(f, &f->message, &f->explanation) < 0) return it->failed = true, NULL;
@@ -510,8 +510,8 @@ void rm_listing_finish(rm_report *r)
     write_unwritten(r);
     drop_written(r);
     /* The examples: the RM_SPILLED_EXAMPLES best of each type and severity
-     * of the whole list, in one pass that also gives each its id (its
-     * place in the list). Memory: those examples, whatever the list. */
+     * of the whole list, in one pass that also gives each its id. Memory:
+     * those examples, whatever the list. */
     free(r->findings);
     r->findings = NULL;
     r->nfindings = r->capfindings = 0;
@@ -541,7 +541,7 @@ void rm_listing_finish(rm_report *r)
         }
         if (copy_finding(to, f) < 0) r->oom = true;
         to->group.kind = report_kind(r, f->group.kind);
-        snprintf(to->id, sizeof to->id, "F%llu", (unsigned long long)it->n);
+        rm_stamp(r, to);
     }
     r->oom |= rm_iter_failed(it);
     rm_iter_close(it);

@@ -70,8 +70,8 @@ void rm_iter_close(rm_iter *it);
 void rm_listing_check(rm_report *r);
 
 /* rm_finish's part: write what is left, keep the examples, and give each
- * example the id it has in the whole list (r's findings and incidents are
- * otherwise finished by model.c). */
+ * example its id (r's findings and incidents are otherwise finished by
+ * model.c). */
 void rm_listing_finish(rm_report *r);
 
 /* rm_merge's part, before src's findings are placed in dst: move src's

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <xxhash.h>
+
+#include "baseline.h"
 #include "listing.h"
 #include "reader/text.h"
 #include "types.h"
@@ -18,8 +21,10 @@ rm_report *rm_create(int64_t max_examples)
     rm_report *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->max_examples = max_examples;
+    r->generated_ms = (int64_t)time(NULL) * 1000;
+    r->duration_ms = -1;
     char buf[TX_TIME_MAX];
-    tx_time_utc((int64_t)time(NULL) * 1000, 0, buf, sizeof buf);
+    tx_time_utc(r->generated_ms, 0, buf, sizeof buf);
     r->generated_at = strdup(buf);
     if (!r->generated_at) {
         free(r);
@@ -36,6 +41,7 @@ int rm_set_generated_at(rm_report *r, int64_t ms)
     if (!s) return -1;
     free(r->generated_at);
     r->generated_at = s;
+    r->generated_ms = ms - ms % 1000;
     return 0;
 }
 
@@ -57,6 +63,8 @@ void rm_free(rm_report *r)
         free(r->partitions[i].producers);
         for (size_t k = 0; k < r->partitions[i].nnotes; k++) free(r->partitions[i].notes[k]);
         free(r->partitions[i].notes);
+        free(r->partitions[i].by_type);
+        free(r->partitions[i].copy);
     }
     for (size_t i = 0; i < r->nfindings; i++) rm_finding_free(&r->findings[i]);
     for (int i = 0; i < r->ncounts; i++)
@@ -86,6 +94,11 @@ void rm_free(rm_report *r)
         free(r->meta[i].value);
     }
     free(r->meta);
+    for (size_t i = 0; i < r->noptions; i++) free(r->options[i].s);
+    free(r->options);
+    for (size_t i = 0; i < r->nwarnings; i++) free(r->warnings[i]);
+    free(r->warnings);
+    rm_baseline_free(r->baseline);
     free(r->generated_at);
     free(r);
 }
@@ -153,6 +166,28 @@ static char *vformat(const char *fmt, va_list ap)
 {
     char *s = NULL;
     return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
+int rm_add_option(rm_report *r, const char *name, int kind, int64_t i, const char *s, bool given)
+{
+    rm_option *n = realloc(r->options, (r->noptions + 1) * sizeof *n);
+    if (!n) return r->oom = true, -1;
+    r->options = n;
+    rm_option o = { name, kind, i, NULL, given };
+    if (kind == RM_STR && !(o.s = strdup(s ? s : ""))) return r->oom = true, -1;
+    n[r->noptions++] = o;
+    return 0;
+}
+
+int rm_add_warning(rm_report *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    if (push_str(&r->warnings, &r->nwarnings, s) == 0) return 0;
+    r->oom = true;
+    return -1;
 }
 
 int rm_add_problem(rm_report *r, const char *fmt, ...)
@@ -270,6 +305,29 @@ static rm_finding *place(rm_report *r, rm_count *c, const rm_finding *want, bool
     return f;
 }
 
+/* Count a finding of `type` and `severity` into partition `part`'s tally
+ * by type (the per-topic counts of the Prometheus output, the Markdown's
+ * ranking of partitions). Out of memory: r->oom. */
+static void count_partition(rm_report *r, size_t part, const char *type, int severity)
+{
+    if (part >= r->npartitions) return;
+    rm_partition *p = &r->partitions[part];
+    int i = 0;
+    while (i < p->nby_type && strcmp(p->by_type[i].type, type) != 0) i++;
+    if (i == p->nby_type) {
+        rm_type_count *nt = realloc(p->by_type, (size_t)(i + 1) * sizeof *nt);
+        if (!nt) {
+            r->oom = true;
+            return;
+        }
+        p->by_type = nt;
+        memset(&nt[i], 0, sizeof nt[i]);
+        nt[i].type = type;
+        p->nby_type++;
+    }
+    p->by_type[i].by_severity[severity]++;
+}
+
 rm_finding *rm_add_ranked(rm_report *r, int tid, int variant, int severity, size_t partition, int64_t offset,
                           int64_t impact)
 {
@@ -282,6 +340,7 @@ rm_finding *rm_add_ranked(rm_report *r, int tid, int variant, int severity, size
     c->total++;
     c->by_severity[severity]++;
     r->by_severity[severity]++;
+    count_partition(r, partition, type, severity);
     rm_finding want;
     memset(&want, 0, sizeof want);
     want.tid = tid;
@@ -538,6 +597,77 @@ int rm_merge(rm_report *dst, rm_report *src)
 
 static int cmp_finding(const void *a, const void *b) { return rm_cmp_findings(a, b); }
 
+/* ---- fingerprints ------------------------------------------------------------- */
+
+/* Each piece is hashed alone, seeded with the hash so far: "ab","c" and
+ * "a","bc" differ, and no separator can be forged by a name. */
+static uint64_t fp_bytes(uint64_t h, const void *p, size_t n) { return XXH3_64bits_withSeed(p, n, h); }
+
+static uint64_t fp_int(uint64_t h, int64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)((uint64_t)v >> (56 - 8 * i)); /* the same on every machine */
+    return fp_bytes(h, b, sizeof b);
+}
+
+static uint64_t fp_str(uint64_t h, const char *s) { return fp_bytes(h, s ? s : "", s ? strlen(s) : 0); }
+
+/* The last name of a path ("00000000000000000000.log"), or with `up` the
+ * name of the folder it sits in ("broker2" of "/x/broker2/orders-0"):
+ * what stays when the same data is audited from elsewhere. */
+static uint64_t fp_path(uint64_t h, const char *path, bool up)
+{
+    const char *end = path + strlen(path);
+    while (end > path && end[-1] == '/') end--;
+    for (int skip = up ? 1 : 0; skip >= 0; skip--) {
+        const char *start = end;
+        while (start > path && start[-1] != '/') start--;
+        if (skip == 0) return fp_bytes(h, start, (size_t)(end - start));
+        end = start;
+        while (end > path && end[-1] == '/') end--;
+    }
+    return h;
+}
+
+uint64_t rm_fingerprint(const rm_report *r, const rm_finding *f)
+{
+    const rm_partition *p = &r->partitions[f->partition];
+    uint64_t h = fp_str(0, f->type);
+    h = fp_str(h, p->topic);
+    h = fp_int(h, p->partition);
+    h = fp_str(h, p->copy);
+    h = fp_int(h, f->offset);
+    h = fp_int(h, f->producer_id);
+    h = fp_int(h, f->producer_epoch);
+    const rt_field *decl = rt_type_of(f->tid)->fields;
+    for (int i = 0; decl[i].name; i++) {
+        if (!(decl[i].flags & RT_KEY)) continue;
+        const rm_field *x = rm_find_field(f, decl[i].name);
+        /* The other copy by its broker, and by its log directory's name only
+         * when its meta.properties names no broker. */
+        if (strcmp(decl[i].name, "other_path") == 0) {
+            const rm_field *b = rm_find_field(f, "other_broker_id");
+            if (b && b->kind == RM_INT) continue;
+            h = fp_int(h, x ? 1 : 0);
+            if (x && x->s) h = fp_path(h, x->s, true);
+            continue;
+        }
+        h = fp_int(h, x ? x->kind + 1 : 0); /* absent, or of which kind */
+        if (!x || x->kind == RM_NULL) continue;
+        if (x->kind != RM_STR) h = fp_int(h, x->i);
+        else if (strcmp(decl[i].name, "file") == 0) h = fp_path(h, x->s ? x->s : "", false);
+        else h = fp_str(h, x->s);
+    }
+    return h >> 16;
+}
+
+void rm_stamp(const rm_report *r, rm_finding *f)
+{
+    uint64_t fp = rm_fingerprint(r, f);
+    snprintf(f->id, sizeof f->id, "F%012llx", (unsigned long long)fp);
+    f->baseline = !r->baseline ? RM_BASE_NONE : rm_baseline_find(r->baseline, fp) ? RM_BASE_PRESENT : RM_BASE_NEW;
+}
+
 int rm_cmp_findings(const rm_finding *x, const rm_finding *y)
 {
     if (x->partition != y->partition) return x->partition < y->partition ? -1 : 1;
@@ -660,7 +790,7 @@ void rm_finish(rm_report *r)
         rm_listing_finish(r); /* the examples, with their ids in the whole list */
     } else {
         if (r->nfindings > 1) qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
-        for (size_t i = 0; i < r->nfindings; i++) snprintf(r->findings[i].id, sizeof r->findings[i].id, "F%zu", i + 1);
+        for (size_t i = 0; i < r->nfindings; i++) rm_stamp(r, &r->findings[i]);
     }
     join_incidents(r);
     if (r->nincidents > 1) qsort(r->incidents, r->nincidents, sizeof *r->incidents, cmp_incident_rank);

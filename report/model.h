@@ -20,6 +20,13 @@
  * kinds clustered in time); every grouped finding is counted into its
  * incident, kept as an example or not, and rm_finish joins what falls
  * within the gap, numbers the incidents and links the kept findings.
+ *
+ * Every finding's id is its fingerprint (rm_fingerprint): a hash of what
+ * identifies it (its type, topic, partition, broker, offset, producer and
+ * the fields its type marks RT_KEY), never of its place in the list, so a
+ * link to report.html#F... and a baseline (--baseline, report/baseline.h)
+ * find the same finding in tomorrow's report, whatever the filters, jobs,
+ * memory or --max-examples.
  */
 #ifndef KAUDIT_REPORT_MODEL_H
 #define KAUDIT_REPORT_MODEL_H
@@ -30,6 +37,12 @@
 
 enum { RM_INFO = 0, RM_WARNING = 1, RM_ERROR = 2 };
 enum { RM_INT, RM_STR, RM_BOOL, RM_NULL };
+
+/* A finding against a baseline report: not in it (new), in it (present);
+ * a finding of the baseline not found now (gone), or not comparable (this
+ * audit did not look where it was, or does not list every finding of its
+ * type and severity). RM_BASE_NONE: no baseline given. */
+enum { RM_BASE_NONE, RM_BASE_NEW, RM_BASE_PRESENT, RM_BASE_GONE, RM_BASE_UNCOMPARED };
 
 #define RM_MAX_FIELDS 32
 #define RM_MAX_TYPES 32
@@ -52,7 +65,7 @@ typedef struct rm_group {
 } rm_group;
 
 typedef struct rm_finding {
-    char id[24];           /* "F<n>", assigned by rm_finish in report order */
+    char id[24];           /* "F" and 12 hex digits of its fingerprint, set by rm_finish (rm_stamp) */
     char incident[24];     /* "I<n>" after rm_finish when grouped, else "" */
     int tid;               /* its type, an rt_id of report/types.h */
     int variant;           /* which of the type's words it reads in (RTV_*), 0 when one */
@@ -72,6 +85,8 @@ typedef struct rm_finding {
     int64_t group_ts;      /* its time for the incident's clustering, -1 unknown */
     bool lost;             /* a text or field of it could not be allocated (rm_finish: r->oom) */
     bool written;          /* in the report's spill already (listing.h): kept in memory as an example */
+    int baseline;          /* RM_BASE_NEW or RM_BASE_PRESENT against the report's baseline, set with
+                            * its id; RM_BASE_NONE without one */
     size_t str_bytes;      /* the bytes its strings take (the report's memory share) */
 } rm_finding;
 
@@ -120,6 +135,12 @@ typedef struct rm_tally {
     int64_t findings, records;
 } rm_tally;
 
+/* Every finding of one type in a partition, by severity (rm_add_ranked). */
+typedef struct rm_type_count {
+    const char *type;      /* the type's name (rt_type_of(tid)->name) */
+    int64_t by_severity[3];
+} rm_type_count;
+
 typedef struct rm_partition {
     char *topic;
     int32_t partition;
@@ -136,6 +157,14 @@ typedef struct rm_partition {
     rm_repeats repeats;
     char **notes;          /* what changed under us while reading (a live broker), owned */
     size_t nnotes;
+    rm_type_count *by_type; /* every finding here counted, listed or not, by type, owned */
+    int nby_type;
+    char *copy;            /* whose copy it is, for its findings' fingerprints: "broker 1" (node.id,
+                            * else broker.id, of its log directory's meta.properties), else that
+                            * directory's name; NULL when unknown (owned; set by the engine) */
+    int64_t batches_in_window;  /* of its batches, those within --since/--until, ... */
+    int64_t batches_in_offsets; /* ... within --offsets, ... */
+    int64_t batches_in_scope;   /* ... and within both: a filter that matches nothing is said */
 } rm_partition;
 
 /* A fact about what was audited ("cluster.id" = "...", "broker.id" = "1"). */
@@ -203,6 +232,42 @@ typedef struct rm_cgroup {
     size_t nbacks;
 } rm_cgroup;
 
+/* An option a report was made with (JSON run.options; the text, HTML and
+ * Markdown headers show those given). */
+typedef struct rm_option {
+    const char *name;      /* a literal: the command line's option without its dashes ("topics") */
+    int kind;              /* RM_INT, RM_STR, RM_BOOL, or RM_NULL when it is not set */
+    int64_t i;             /* RM_INT, RM_BOOL */
+    char *s;               /* RM_STR, owned */
+    bool given;            /* not the default */
+} rm_option;
+
+/* A finding of a baseline report (--baseline), as its JSON says it. */
+typedef struct rm_base_finding {
+    uint64_t fp;           /* its id's fingerprint */
+    char id[24];
+    char *type, *topic, *message; /* owned, "" when the report had none */
+    int severity;
+    int32_t partition;
+    int64_t offset;
+    int state;             /* after rm_baseline_compare: RM_BASE_PRESENT, _GONE or _UNCOMPARED */
+} rm_base_finding;
+
+/* A baseline report and this report's comparison with it. */
+typedef struct rm_baseline {
+    char *path;            /* as given, owned */
+    char *generated_at;    /* the baseline's, owned */
+    rm_base_finding *findings; /* sorted by fp */
+    size_t nfindings;
+    char **omitted_types;  /* types of which it counted findings it did not list (--max-examples) */
+    size_t nomitted_types;
+    /* the comparison (rm_baseline_compare) */
+    int64_t new_by_severity[3]; /* this report's listed findings not in the baseline */
+    int64_t present;       /* ... and in it */
+    int64_t unlisted;      /* this report's findings counted but not listed (--max-examples): not compared */
+    size_t gone, not_compared; /* the baseline's findings not found now, provably gone or not */
+} rm_baseline;
+
 /* A scratch file the engine owns, for the findings a report lists past its
  * memory share (listing.h). Every call is thread-safe; 0, or -1 on failure. */
 typedef struct rm_spill {
@@ -222,6 +287,8 @@ typedef struct rm_run {
 
 typedef struct rm_report {
     char *generated_at;    /* ISO 8601 UTC */
+    int64_t generated_ms;  /* the same time, ms since the epoch (whole seconds) */
+    int64_t duration_ms;   /* how long the audit ran (the engine's), -1 when not measured */
     char **inputs;
     size_t ninputs;
     char **problems;       /* inputs that could not be read: "path: message" */
@@ -249,6 +316,14 @@ typedef struct rm_report {
     size_t accounted;
     rm_run *runs;
     size_t nruns, capruns;
+    /* how it was made */
+    const char *command;   /* "audit" or "compare" (a literal), NULL when not said */
+    rm_option *options;    /* the options that shape the report, in the order of --help */
+    size_t noptions;
+    char **warnings;       /* a filter or window that matched nothing, a sentence each (owned): a
+                            * usage warning, the report is not Clean */
+    size_t nwarnings;
+    rm_baseline *baseline; /* NULL without --baseline; owned */
 } rm_report;
 
 /* A new empty report keeping `max_examples` findings per type (< 0: all).
@@ -318,6 +393,28 @@ rm_cgroup *rm_add_group(rm_report *r, const char *name, size_t part);
 /* Record a fact about the audited data once (copied; duplicates ignored). */
 void rm_add_meta(rm_report *r, const char *key, const char *value);
 
+/* Record an option the report was made with (`name` a literal; `s`
+ * copied, for RM_STR). 0, or -1 out of memory (r->oom). */
+int rm_add_option(rm_report *r, const char *name, int kind, int64_t i, const char *s, bool given);
+
+/* Add a usage warning (printf-style, copied): a filter or window that
+ * matched nothing. 0, or -1 out of memory (r->oom). */
+int rm_add_warning(rm_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The fingerprint of a finding (48 bits): XXH3 of its type, topic,
+ * partition, its partition's copy (rm_partition.copy), offset, producer id
+ * and epoch, and the fields its type marks RT_KEY (report/types.h), a file
+ * by its name alone, the other copy of a replica finding by its broker id
+ * (by its log directory's name when it has none). Never its place in the
+ * list, its words, its severity or variant (an open transaction in
+ * progress today is the same one hanging tomorrow), the run's time or the
+ * paths given. */
+uint64_t rm_fingerprint(const rm_report *r, const rm_finding *f);
+
+/* Set f's id ("F" and the fingerprint's 12 hex digits) and, with a
+ * baseline, its status (RM_BASE_NEW or RM_BASE_PRESENT). */
+void rm_stamp(const rm_report *r, rm_finding *f);
+
 /*
  * Move everything `src` holds about its partitions (a report of the same
  * max_examples that audited some partitions alone) into `dst`, after dst's
@@ -328,7 +425,8 @@ void rm_add_meta(rm_report *r, const char *key, const char *value);
  */
 int rm_merge(rm_report *dst, rm_report *src);
 
-/* Sort findings (partition, offset, type, insertion) and number them F1..;
+/* Sort findings (partition, offset, type, insertion) and give each its id
+ * (rm_stamp);
  * join incidents of one kind and key whose times lie within their gap,
  * order them (severity, records, time) and number them I1..; link every
  * kept finding to its incident; write every finding's message and

@@ -2,10 +2,12 @@
 #include "render.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "escape.h"
 #include "jsonw.h"
 #include "listing.h"
@@ -157,6 +159,59 @@ static void json_incident(jw *w, const rm_report *r, const rm_incident *x)
     jw_obj_end(w);
 }
 
+/* How the report was made: the command, its options (every one, its
+ * default included: null when not set) and the usage warnings. */
+static void json_run(jw *w, const rm_report *r)
+{
+    jw_key(w, "run");
+    jw_obj_begin(w);
+    if (r->command) jw_kstr(w, "command", r->command);
+    jw_key(w, "options");
+    jw_obj_begin(w);
+    for (size_t i = 0; i < r->noptions; i++) {
+        const rm_option *o = &r->options[i];
+        jw_key(w, o->name);
+        if (o->kind == RM_STR) jw_str(w, o->s ? o->s : "");
+        else if (o->kind == RM_BOOL) jw_bool(w, o->i != 0);
+        else if (o->kind == RM_INT) jw_int(w, o->i);
+        else jw_null(w);
+    }
+    jw_obj_end(w);
+    jw_key(w, "warnings");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < r->nwarnings; i++) jw_str(w, r->warnings[i]);
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
+/* The comparison with the baseline (baseline.h). */
+static void json_baseline(jw *w, const rm_report *r)
+{
+    const rm_baseline *b = r->baseline;
+    if (!b) return;
+    int64_t fresh = b->new_by_severity[RM_ERROR] + b->new_by_severity[RM_WARNING] + b->new_by_severity[RM_INFO];
+    jw_key(w, "baseline");
+    jw_obj_begin(w);
+    jw_kstr(w, "path", b->path);
+    jw_kstr(w, "generated_at", b->generated_at);
+    jw_kint(w, "new", fresh);
+    jw_key(w, "new_by_severity");
+    jw_obj_begin(w);
+    for (int s = RM_ERROR; s >= RM_INFO; s--) jw_kint(w, rm_severity_name(s), b->new_by_severity[s]);
+    jw_obj_end(w);
+    jw_kint(w, "present", b->present);
+    jw_kint(w, "gone", (int64_t)b->gone);
+    jw_key(w, "gone_ids");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < b->nfindings; i++)
+        if (b->findings[i].state == RM_BASE_GONE) jw_str(w, b->findings[i].id);
+    jw_arr_end(w);
+    jw_kint(w, "not_compared", (int64_t)b->not_compared);
+    jw_kint(w, "unlisted", b->unlisted);
+    jw_kbool(w, "complete", b->not_compared == 0 && b->unlisted == 0 && b->nomitted_types == 0);
+    jw_obj_end(w);
+}
+
 int rr_json(const rm_report *r, FILE *f, const char *version)
 {
     jw w;
@@ -183,6 +238,8 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
     jw_arr_begin(&w);
     for (size_t i = 0; i < r->nproblems; i++) jw_str(&w, r->problems[i]);
     jw_arr_end(&w);
+    json_run(&w, r);
+    json_baseline(&w, r);
 
     jw_key(&w, "summary");
     jw_obj_begin(&w);
@@ -232,6 +289,7 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
             jw_kint(&w, "producer_epoch", x->producer_epoch);
         }
         if (x->incident[0]) jw_kstr(&w, "incident", x->incident);
+        if (x->baseline != RM_BASE_NONE) jw_kstr(&w, "baseline", rm_baseline_word(x->baseline));
         jw_kstr(&w, "message", x->message ? x->message : "");
         jw_kstr(&w, "explanation", x->explanation ? x->explanation : "");
         json_fields(&w, x);
@@ -396,6 +454,123 @@ size_t rr_ranked(const rm_report *r, const char *type, int sev, size_t *idx)
     return n;
 }
 
+/* ---- how the report was made, for every format ------------------------------------ */
+
+/* Append printf-style to out[*at..cap), cut at the end. */
+static void add(char *out, size_t cap, size_t *at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add(char *out, size_t cap, size_t *at, const char *fmt, ...)
+{
+    if (*at >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out + *at, cap - *at, fmt, ap);
+    va_end(ap);
+    *at = n < 0 ? cap : *at + (size_t)n < cap ? *at + (size_t)n : cap;
+}
+
+/* A value as a shell takes it back: bare when it holds only characters a
+ * shell leaves alone, else in single quotes (a quote in it as '\''). */
+static void add_arg(char *out, size_t cap, size_t *at, const char *s)
+{
+    bool bare = *s != '\0';
+    for (const char *c = s; *c && bare; c++)
+        bare = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("._:/,+-@=", *c);
+    if (bare) {
+        add(out, cap, at, "%s", s);
+        return;
+    }
+    add(out, cap, at, "'");
+    for (const char *c = s; *c; c++) add(out, cap, at, *c == '\'' ? "'\\''" : "%c", *c);
+    add(out, cap, at, "'");
+}
+
+void rr_options_line(const rm_report *r, char *out, size_t cap)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r->noptions; i++) {
+        const rm_option *o = &r->options[i];
+        if (!o->given || o->kind == RM_NULL || (o->kind == RM_BOOL && !o->i)) continue;
+        /* The option as typed: "dup_window_ms" is --dup-window (milliseconds). */
+        char name[64];
+        size_t n = strlen(o->name);
+        if (n > 3 && strcmp(o->name + n - 3, "_ms") == 0) n -= 3;
+        if (n >= sizeof name) n = sizeof name - 1;
+        for (size_t k = 0; k < n; k++) name[k] = o->name[k] == '_' ? '-' : o->name[k];
+        name[n] = '\0';
+        add(out, cap, &at, "%s--%s", at ? " " : "", name);
+        if (o->kind == RM_INT) add(out, cap, &at, " %" PRId64, o->i);
+        else if (o->kind == RM_STR) add(out, cap, &at, " "), add_arg(out, cap, &at, o->s ? o->s : "");
+    }
+}
+
+void rr_baseline_line(const rm_report *r, char *out, size_t cap)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    const rm_baseline *b = r->baseline;
+    if (!b) return;
+    const int64_t *nw = b->new_by_severity;
+    int64_t fresh = nw[RM_ERROR] + nw[RM_WARNING] + nw[RM_INFO];
+    add(out, cap, &at, "against %s (generated %s): %" PRId64 " new", b->path, b->generated_at, fresh);
+    if (fresh)
+        add(out, cap, &at, " (%" PRId64 " error%s, %" PRId64 " warning%s, %" PRId64 " info)", nw[RM_ERROR],
+            nw[RM_ERROR] == 1 ? "" : "s", nw[RM_WARNING], nw[RM_WARNING] == 1 ? "" : "s", nw[RM_INFO]);
+    add(out, cap, &at, ", %" PRId64 " still present, %zu gone", b->present, b->gone);
+    if (b->not_compared)
+        add(out, cap, &at, "; %zu of the baseline's not compared (where this audit did not look, or lists only some "
+                           "findings of their type)",
+            b->not_compared);
+    if (b->unlisted)
+        add(out, cap, &at, "; %" PRId64 " of this audit's counted but not listed (--max-examples), not compared",
+            b->unlisted);
+    if (b->nomitted_types)
+        add(out, cap, &at, "; the baseline lists only some of its findings (--max-examples): one not in its list is "
+                           "called new");
+}
+
+const char *rr_nothing_matched(const rm_report *r)
+{
+    if (!r->nwarnings || r->by_severity[RM_ERROR] + r->by_severity[RM_WARNING] > 0) return NULL;
+    return "Nothing matched: the paths, filters and window given select nothing in the data (see the warning), so "
+           "nothing could be found there";
+}
+
+/* What the text report ran on and with: inputs, options given, warnings,
+ * the baseline. Escaped: paths and patterns are the user's or the data's. */
+static void text_run(const rm_report *r, FILE *f)
+{
+    fputs("Inputs:", f);
+    for (size_t i = 0; i < r->ninputs; i++) fputc(' ', f), es_fputs(r->inputs[i], f);
+    fputc('\n', f);
+    char line[2048];
+    rr_options_line(r, line, sizeof line);
+    if (line[0]) fputs("Options: ", f), es_fputs(line, f), fputc('\n', f);
+    for (size_t i = 0; i < r->nwarnings; i++) fputs("Warning: ", f), es_fputs(r->warnings[i], f), fputc('\n', f);
+    rr_baseline_line(r, line, sizeof line);
+    if (line[0]) fputs("Baseline: ", f), es_fputs(line, f), fputc('\n', f);
+}
+
+/* The baseline's findings gone since (the first ten). */
+static void text_gone(const rm_report *r, FILE *f)
+{
+    const rm_baseline *b = r->baseline;
+    if (!b || !b->gone) return;
+    fprintf(f, "\nGone since the baseline:\n");
+    size_t shown = 0;
+    for (size_t i = 0; i < b->nfindings && shown < 10; i++) {
+        const rm_base_finding *x = &b->findings[i];
+        if (x->state != RM_BASE_GONE) continue;
+        fprintf(f, "  %-13s %-7s ", x->id, rm_severity_name(x->severity));
+        es_fputs(x->type, f), fputc(' ', f), es_fputs(x->topic, f);
+        fprintf(f, "-%d @%" PRId64 ": ", x->partition, x->offset);
+        es_fputs(x->message, f);
+        fputc('\n', f);
+        shown++;
+    }
+    if (b->gone > shown) fprintf(f, "  ... and %zu more (see --format json)\n", b->gone - shown);
+}
+
 /* ANSI colours, or nothing. */
 static const char *ansi(bool color, const char *code) { return color ? code : ""; }
 #define C_RESET "\033[0m"
@@ -411,7 +586,9 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
     }
     int64_t e = r->by_severity[RM_ERROR], w = r->by_severity[RM_WARNING], in = r->by_severity[RM_INFO];
     fputs(ansi(color, C_BOLD), f);
-    if (e + w == 0 && r->nproblems == 0)
+    if (rr_nothing_matched(r))
+        fprintf(f, "%s%s", ansi(color, sev_ansi(RM_WARNING)), rr_nothing_matched(r));
+    else if (e + w == 0 && r->nproblems == 0)
         fprintf(f, "%sClean: no delivery or integrity problem found", ansi(color, "\033[32m"));
     else if (e + w == 0)
         fprintf(f, "%sIncomplete: no delivery or integrity problem found in what could be checked (%zu input%s "
@@ -425,6 +602,7 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
     fprintf(f, ".\nAudited %zu partition%s, %" PRId64 " segments, %" PRId64 " batches, %" PRId64
                " records, %" PRId64 " bytes (kaudit %s, %s).\n",
             r->npartitions, r->npartitions == 1 ? "" : "s", segments, batches, records, bytes, version, r->generated_at);
+    text_run(r, f);
     if (r->ngroups) {
         size_t back = 0;
         for (size_t i = 0; i < r->ngroups; i++) back += r->groups[i].regressions > 0;
@@ -442,7 +620,10 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
             es_fputs(r->partitions[i].notes[k], f);
             fputc('\n', f);
         }
-    if (r->ncounts == 0) return ferror(f) ? -1 : 0;
+    if (r->ncounts == 0) {
+        text_gone(r, f);
+        return ferror(f) ? -1 : 0;
+    }
     if (r->nincidents) fprintf(f, "\nIncidents:\n");
     for (size_t i = 0; i < r->nincidents && i < 10; i++) {
         const rm_incident *x = &r->incidents[i];
@@ -478,8 +659,8 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
             for (size_t k = 0; k < n && shown < per_type; k++) {
                 const rm_finding *x = &r->findings[idx[k]];
                 const rm_partition *p = &r->partitions[x->partition];
-                fprintf(f, "  %-5s %s%-7s%s ", x->id, ansi(color, sev_ansi(x->severity)),
-                        rm_severity_name(x->severity), ansi(color, C_RESET));
+                fprintf(f, "  %-13s %s%-7s%s %s", x->id, ansi(color, sev_ansi(x->severity)),
+                        rm_severity_name(x->severity), ansi(color, C_RESET), x->baseline == RM_BASE_NEW ? "new " : "");
                 es_fputs(p->topic, f);
                 fprintf(f, "-%d @%" PRId64 ": ", p->partition, x->offset);
                 es_fputs(x->message, f);
@@ -491,5 +672,6 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
         if (rest > 0) fprintf(f, "  ... and %" PRId64 " more (see --format json)\n", rest);
     }
     free(idx);
+    text_gone(r, f);
     return ferror(f) ? -1 : 0;
 }

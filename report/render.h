@@ -3,7 +3,8 @@
  *
  * Owns: nothing but the output it writes. JSON follows docs/report.md and
  * docs/report.schema.json (schema_version 1); text is for a terminal, HTML
- * for people (report/html.c), Markdown for tickets.
+ * for people (report/html.c), Markdown for tickets (report/markdown.c),
+ * Prometheus' text format for monitoring (report/prometheus.c).
  * Knows nothing about Kafka's bytes: it prints what the model holds.
  */
 #ifndef KAUDIT_REPORT_RENDER_H
@@ -29,9 +30,23 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
  * file or host). Everything from the log is escaped. 0, or -1 on failure. */
 int rr_html(const rm_report *r, FILE *f, const char *version);
 
-/* Write Markdown for a ticket or pull request: the verdict, counts by type
- * and the first `per_type` findings of each type. 0, or -1 on failure. */
+/* Write Markdown (GitHub's and GitLab's, GFM) for a ticket or pull
+ * request: the verdict, the inputs not audited, incidents, repeated content,
+ * counts by type and severity, the partitions with the most findings, and
+ * the first `per_type` findings of each type (< 0: every one kept), the
+ * most severe first; never more than 65,536 bytes (GitHub's limit on a
+ * comment): past it fewer findings are listed, and a line says how many
+ * were not and where every one is. 0, or -1 on failure. */
 int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type);
+
+/* Write the Prometheus text format (0.0.4, as node_exporter's textfile
+ * collector reads it; also valid OpenMetrics, ending in "# EOF"): findings
+ * by type, severity and topic, findings by severity, what was audited, the
+ * audit's duration, the incomplete flag, the problems and the time of the
+ * run, each with HELP and TYPE (docs/report.md, "Prometheus"). Label values
+ * are escaped by es_prom_label. 0, or -1 on failure (out of memory, or a
+ * write). */
+int rr_prometheus(const rm_report *r, FILE *f, const char *version);
 
 /* A topic's repetition, summed over its partitions (rm_repeats). */
 typedef struct rr_topic_repeats {
@@ -62,5 +77,20 @@ void rr_replica_text(const rm_report *r, FILE *f, size_t limit);
  * first, then in report order, as indexes into r->findings written to idx
  * (room for r->nfindings); how many. */
 size_t rr_ranked(const rm_report *r, const char *type, int sev, size_t *idx);
+
+/* The options the report was made with that are not the defaults, as a
+ * command line would give them ("--topics '^orders$' --since
+ * 2024-05-01T00:00:00Z"), into out (cap bytes; "" when none). Unescaped:
+ * each format escapes it. */
+void rr_options_line(const rm_report *r, char *out, size_t cap);
+
+/* The comparison with the baseline (rm_baseline_compare) in one sentence
+ * ("against old.json of 2024-05-01T00:00:00Z: 1 new (1 warning), 3 still
+ * present, 2 gone"), with what could not be compared; "" without one. */
+void rr_baseline_line(const rm_report *r, char *out, size_t cap);
+
+/* The verdict's first words when a filter or window matched nothing and
+ * nothing was found: NULL otherwise. */
+const char *rr_nothing_matched(const rm_report *r);
 
 #endif

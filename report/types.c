@@ -17,6 +17,9 @@
 
 /* Where a batch-level finding is: the segment file and the batch's byte. */
 #define AT_BATCH { "file", RM_STR, RT_ALWAYS }, { "position", RM_INT, RT_ALWAYS }
+/* ... where the offset alone may not tell two findings apart (an index's
+ * entries, bytes that are no batch): the file and position are its key. */
+#define AT_BATCH_KEY { "file", RM_STR, RT_ALWAYS | RT_KEY }, { "position", RM_INT, RT_ALWAYS | RT_KEY }
 #define END { NULL, 0, 0 }
 
 /* ---- duplicates ------------------------------------------------------------ */
@@ -29,7 +32,7 @@ static const rt_field duplicate_fields[] = {
     { "evidence", RM_STR, RT_ALWAYS },
     { "count", RM_INT, RT_ALWAYS },
     { "last_offset", RM_INT, RT_ALWAYS },
-    { "original_offset", RM_INT, RT_ALWAYS },
+    { "original_offset", RM_INT, RT_ALWAYS | RT_KEY },
     { "original_last_offset", RM_INT, RT_ALWAYS },
     { "offset_distance", RM_INT, RT_ALWAYS },
     { "time_distance_ms", RM_INT, RT_ALWAYS }, /* null when either copy has no timestamp */
@@ -209,7 +212,7 @@ static const rt_variant orphan_marker_words[] = {
 
 /* The reader's or the index checker's own words about the fault. */
 static const rt_field mismatch_fields[] = {
-    AT_BATCH,
+    AT_BATCH_KEY,
     { "detail", RM_STR, RT_WORDS | RT_ALWAYS },
     END
 };
@@ -230,9 +233,9 @@ static const rt_variant index_mismatch_words[] = {
 };
 
 static const rt_field snapshot_mismatch_fields[] = {
-    { "snapshot_offset", RM_INT, RT_ALWAYS },
-    { "file", RM_STR, RT_ALWAYS },
-    { "field", RM_STR, RT_ALWAYS },
+    { "snapshot_offset", RM_INT, RT_ALWAYS | RT_KEY },
+    { "file", RM_STR, RT_ALWAYS | RT_KEY },
+    { "field", RM_STR, RT_ALWAYS | RT_KEY },
     { "snapshot_value", RM_INT, RT_ALWAYS },
     { "log_value", RM_INT, RT_ALWAYS },
     END
@@ -264,10 +267,10 @@ static const rt_variant leader_epoch_regression_words[] = {
 };
 
 static const rt_field checkpoint_mismatch_fields[] = {
-    { "leader_epoch", RM_INT, RT_ALWAYS },
+    { "leader_epoch", RM_INT, RT_ALWAYS | RT_KEY },
     { "log_start_offset", RM_INT, RT_ALWAYS },
     { "checkpoint_start_offset", RM_INT, RT_ALWAYS }, /* -1: the checkpoint has no entry for the epoch */
-    { "file", RM_STR, RT_ALWAYS },
+    { "file", RM_STR, RT_ALWAYS | RT_KEY },
     END
 };
 
@@ -291,7 +294,7 @@ static const rt_variant checkpoint_mismatch_words[] = {
 
 static const rt_field offset_regression_fields[] = {
     AT_BATCH,
-    { "previous_last_offset", RM_INT, RT_ALWAYS },
+    { "previous_last_offset", RM_INT, RT_ALWAYS | RT_KEY },
     END
 };
 
@@ -304,7 +307,7 @@ static const rt_variant offset_regression_words[] = {
 };
 
 static const rt_field corrupt_batch_fields[] = {
-    AT_BATCH,
+    AT_BATCH_KEY,
     { "code", RM_STR, RT_ALWAYS },
     { "detail", RM_STR, RT_WORDS },       /* the reader's words */
     { "control_type", RM_STR, RT_WORDS }, /* a control record that is no marker */
@@ -339,7 +342,7 @@ static const rt_variant corrupt_batch_words[] = {
 };
 
 static const rt_field truncated_batch_fields[] = {
-    AT_BATCH,
+    AT_BATCH_KEY,
     { "code", RM_STR, RT_ALWAYS },
     { "detail", RM_STR, RT_WORDS | RT_ALWAYS },
     END
@@ -362,7 +365,7 @@ static const rt_field record_count_fields[] = {
     AT_BATCH,
     { "count", RM_INT, 0 },        /* the header's count ... */
     { "offset_range", RM_INT, 0 }, /* ... against its offsets */
-    { "code", RM_STR, 0 },         /* or the reader's verdict on its records */
+    { "code", RM_STR, RT_KEY },    /* or the reader's verdict on its records */
     { "detail", RM_STR, RT_WORDS },
     END
 };
@@ -377,9 +380,9 @@ static const rt_variant record_count_words[] = {
 };
 
 static const rt_field corrupt_file_fields[] = {
-    { "file", RM_STR, RT_ALWAYS },
-    { "position", RM_INT, RT_ALWAYS },
-    { "kind", RM_STR, RT_ALWAYS },
+    { "file", RM_STR, RT_ALWAYS | RT_KEY },
+    { "position", RM_INT, RT_ALWAYS | RT_KEY },
+    { "kind", RM_STR, RT_ALWAYS | RT_KEY },
     { "code", RM_STR, RT_ALWAYS },
     { "detail", RM_STR, RT_WORDS | RT_ALWAYS },
     END
@@ -438,8 +441,8 @@ static const rt_variant timestamp_anomaly_words[] = {
 
 /* Where a group's committed offset stands: the group, the partition it
  * reads, and the commit's time. */
-#define CONSUMED { "group", RM_STR, RT_ALWAYS }, { "consumed_topic", RM_STR, RT_ALWAYS }, \
-                 { "consumed_partition", RM_INT, RT_ALWAYS }
+#define CONSUMED { "group", RM_STR, RT_ALWAYS | RT_KEY }, { "consumed_topic", RM_STR, RT_ALWAYS | RT_KEY }, \
+                 { "consumed_partition", RM_INT, RT_ALWAYS | RT_KEY }
 
 static const rt_field consumer_regression_fields[] = {
     CONSUMED,
@@ -496,7 +499,7 @@ static const rt_field consumer_range_fields[] = {
     { "log_end_offset", RM_INT, RT_ALWAYS },
     { "records", RM_INT, RT_ALWAYS },
     { "commit_timestamp", RM_INT, RT_ALWAYS },
-    { "direction", RM_STR, RT_ALWAYS },        /* below_log_start or above_log_end */
+    { "direction", RM_STR, RT_ALWAYS | RT_KEY }, /* below_log_start or above_log_end */
     { "coordinator_path", RM_STR, RT_ALWAYS }, /* the __consumer_offsets partition holding the commit */
     END
 };
@@ -520,8 +523,10 @@ static const rt_variant consumer_range_words[] = {
 
 /* ---- replicas (engine/replicas.c) -------------------------------------------------- */
 
-#define REPLICA { "other_path", RM_STR, RT_ALWAYS }, { "broker_id", RM_INT, RT_ALWAYS }, \
-                { "other_broker_id", RM_INT, RT_ALWAYS } /* broker ids null when unknown */
+/* The other copy is its broker (by its log directory's name when its
+ * meta.properties names none: rm_fingerprint). */
+#define REPLICA { "other_path", RM_STR, RT_ALWAYS | RT_KEY }, { "broker_id", RM_INT, RT_ALWAYS }, \
+                { "other_broker_id", RM_INT, RT_ALWAYS | RT_KEY } /* broker ids null when unknown */
 
 static const rt_field replica_divergence_fields[] = {
     REPLICA,

@@ -65,7 +65,10 @@ enum { RTV_CONSUMER_BELOW, RTV_CONSUMER_ABOVE };                /* consumer_offs
 /* How a field of a type is carried. */
 enum {
     RT_ALWAYS = 1,   /* every finding of the type has it (the schema requires it) */
-    RT_WORDS = 2     /* for the message only: never rendered as a field */
+    RT_WORDS = 2,    /* for the message only: never rendered as a field */
+    RT_KEY = 4       /* tells the finding apart from others of its type at the same offset: part of
+                      * its fingerprint (model.h, rm_fingerprint), with its type, topic, partition,
+                      * broker, offset and producer; a path counts by its last name only */
 };
 
 typedef struct rt_field {
