@@ -175,6 +175,12 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
         ka_snapshot_compare(p, &p->snaps[p->next_snap++]);
 
     rp->batches++;
+    /* What --since/--until and --offsets match, so that a window holding
+     * no batch is said (engine/runinfo.h), not reported Clean. */
+    bool in_offsets = b->last_offset >= p->o->off_lo && b->base_offset <= p->o->off_hi;
+    rp->batches_in_window += p->cur_window;
+    rp->batches_in_offsets += in_offsets;
+    rp->batches_in_scope += p->cur_window && in_offsets;
     if (rp->log_start_offset < 0 || b->base_offset < rp->log_start_offset) rp->log_start_offset = b->base_offset;
     if (b->last_offset >= rp->log_end_offset) rp->log_end_offset = wadd(b->last_offset, 1);
     if (b->max_timestamp > p->max_ts) p->max_ts = b->max_timestamp;

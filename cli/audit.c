@@ -18,7 +18,7 @@
 #include "include/kaudit.h"
 #include "progress.h"
 
-enum { OUT_TEXT, OUT_JSON, OUT_HTML, OUT_MARKDOWN };
+enum { OUT_TEXT, OUT_JSON, OUT_HTML, OUT_MARKDOWN, OUT_PROMETHEUS };
 
 typedef struct audit_opts {
     kaudit_config k;        /* what the engine needs */
@@ -48,6 +48,9 @@ static const char audit_usage[] =
     "                          machines (docs/report.md, docs/report.schema.json);\n"
     "                          html: one self-contained page for people and tickets;\n"
     "                          markdown: counts and top findings to paste in a ticket\n"
+    "                          (GitHub, GitLab; at most 65,536 characters);\n"
+    "                          prometheus: metrics for node_exporter's textfile\n"
+    "                          collector (docs/report.md, \"Prometheus\")\n"
     "  -o, --output FILE       write the report to FILE instead of stdout\n"
     "  --digest FILE           also write the digest of every partition audited to\n"
     "                          FILE, for kaudit compare on another machine\n"
@@ -59,6 +62,12 @@ static const char audit_usage[] =
     "                          every finding is counted either way; -1 lists all)\n"
     "  --fail-on LEVEL         exit 1 when a finding at or above LEVEL exists:\n"
     "                          error, warning (default), info or none\n"
+    "  --baseline OLD.json     compare with an earlier JSON report: each finding is\n"
+    "                          new or present (ids are fingerprints, the same from\n"
+    "                          run to run), the old ones gone are listed, and only\n"
+    "                          new findings count for --fail-on (docs/report.md,\n"
+    "                          \"Baselines\"; give both audits --max-examples -1 to\n"
+    "                          compare every finding)\n"
     "  SOURCE_DATE_EPOCH       (environment) the report's time in seconds since 1970\n"
     "                          instead of now: reproducible reports\n"
     "Scope:\n"
@@ -106,8 +115,9 @@ static const char audit_usage[] =
     "  -q, --quiet             no progress line and no notices on stderr (progress is\n"
     "                          shown only when stderr is a terminal)\n"
     "\n"
-    "Exit codes: 0 no finding at or above --fail-on, 1 such findings, 2 could not\n"
-    "run (usage error, or an input that could not be read at all) or could not\n"
+    "Exit codes: 0 no finding at or above --fail-on (with --baseline: no new one),\n"
+    "1 such findings, 2 could not run (usage error, a filter or window that\n"
+    "matches nothing, or an input that could not be read at all) or could not\n"
     "finish (something not checked: no disk for a spill, memory --max-memory or\n"
     "the system could not give, a file named like Kafka's that is not one), or\n"
     "the report could not be written (a full disk).\n";
@@ -185,7 +195,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
            O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_JOBS, O_REDACT, O_REDACTKEY,
-           O_MAXMEM, O_TMPDIR, O_TXNTIMEOUT, O_DIGEST, O_HELP };
+           O_MAXMEM, O_TMPDIR, O_TXNTIMEOUT, O_DIGEST, O_BASELINE, O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
         { "color", required_argument, 0, O_COLOR },            { "jobs", required_argument, 0, O_JOBS },
@@ -199,6 +209,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         { "max-entry-bytes", required_argument, 0, O_MAXENTRY }, { "no-cache", no_argument, 0, O_NOCACHE },
         { "max-memory", required_argument, 0, O_MAXMEM },      { "tmpdir", required_argument, 0, O_TMPDIR },
         { "quiet", no_argument, 0, 'q' },                     { "digest", required_argument, 0, O_DIGEST },
+        { "baseline", required_argument, 0, O_BASELINE },
         { "help", no_argument, 0, O_HELP },                    { 0, 0, 0, 0 }
     };
     kaudit_config_init(&o->k);
@@ -216,8 +227,9 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
             if (strcmp(optarg, "json") == 0) o->format = OUT_JSON;
             else if (strcmp(optarg, "html") == 0) o->format = OUT_HTML;
             else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0) o->format = OUT_MARKDOWN;
+            else if (strcmp(optarg, "prometheus") == 0) o->format = OUT_PROMETHEUS;
             else if (strcmp(optarg, "text") == 0) o->format = OUT_TEXT;
-            else return usage_error("--format is text, json, html or markdown", optarg);
+            else return usage_error("--format is text, json, html, markdown or prometheus", optarg);
             break;
         case O_COLOR:
             if (strcmp(optarg, "auto") == 0) o->color = -1;
@@ -286,6 +298,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
                 return usage_error("--max-memory takes a size of at least 64K, like 512M or 4G", optarg);
             break;
         case O_TMPDIR: o->k.tmpdir = optarg; break;
+        case O_BASELINE: o->k.baseline = optarg; break;
         case 'q': o->quiet = true; break;
         case 'h':
         case O_HELP: return 1; /* cmd_audit writes it */
@@ -308,6 +321,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
             return usage_error("SOURCE_DATE_EPOCH is not a number of seconds after 1970 (up to 9999)", epoch);
         o->k.generated_at_ms = (int64_t)sec * 1000;
     }
+    o->k.fail_on = o->fail_on; /* recorded in the report */
     *first = optind;
     return 0;
 }
@@ -347,6 +361,21 @@ static void cb_progress(void *ctx, int64_t bytes) { (void)ctx, pg_add(bytes); }
 static void cb_more(void *ctx, int64_t bytes) { (void)ctx, pg_add_total(bytes); }
 static void cb_notice(void *ctx, const char *line) { pg_say(*(bool *)ctx, "%s", line); }
 static void cb_problem(void *ctx, const char *line) { (void)ctx, pg_say(false, "kaudit audit: %s", line); }
+
+/* On stderr: the filters or windows that matched nothing (usage warnings,
+ * always), and a baseline compared only in part (a notice). */
+static void say_run(const rm_report *r, bool quiet)
+{
+    for (size_t i = 0; i < r->nwarnings; i++) pg_say(false, "kaudit audit: warning: %s", r->warnings[i]);
+    const rm_baseline *b = r->baseline;
+    if (b && (b->unlisted || b->nomitted_types))
+        pg_say(quiet, "kaudit audit: --baseline compared only the findings each report lists (--max-examples): "
+                      "give both audits --max-examples -1 to compare every one");
+    if (b && b->not_compared)
+        pg_say(quiet, "kaudit audit: --baseline: %zu of its findings not compared: this audit did not look where "
+                      "they are (--topics, --offsets, --since, --until), or lists only some of their type",
+               b->not_compared);
+}
 
 static const char compare_usage[] =
     "Usage: kaudit compare [OPTIONS] PATH...\n"
@@ -474,6 +503,7 @@ static int run_audit(int argc, char **argv, int mode)
         int format = o.format == OUT_JSON       ? KAUDIT_FORMAT_JSON
                      : o.format == OUT_HTML     ? KAUDIT_FORMAT_HTML
                      : o.format == OUT_MARKDOWN ? KAUDIT_FORMAT_MARKDOWN
+                     : o.format == OUT_PROMETHEUS ? KAUDIT_FORMAT_PROMETHEUS
                                                 : KAUDIT_FORMAT_TEXT;
         kaudit_error werr;
         int wrc = kaudit_render(e, format, out, color, &werr);
@@ -485,9 +515,13 @@ static int run_audit(int argc, char **argv, int mode)
         }
     }
     kaudit_outcome oc = kaudit_outcome_of(e);
-    int rc = failed || oom || oc.problems > 0 || oc.incomplete > 0 ? EXIT_USAGE
-             : o.fail_on >= 0 && oc.worst >= o.fail_on          ? EXIT_PROBLEMS
-                                                                : EXIT_CLEAN;
+    /* With a baseline only new findings fail the run; a filter or window
+     * that matched nothing is a usage warning, never Clean. */
+    int worst = o.k.baseline ? oc.worst_new : oc.worst;
+    int rc = failed || oom || oc.problems > 0 || oc.incomplete > 0 || oc.warnings > 0 ? EXIT_USAGE
+             : o.fail_on >= 0 && worst >= o.fail_on                                  ? EXIT_PROBLEMS
+                                                                                     : EXIT_CLEAN;
+    say_run(kaudit_report(e), o.quiet);
     if (oom) pg_say(false, "kaudit audit: %s", err.msg);
     if (oc.incomplete)
         fprintf(stderr, "kaudit audit: %zu partition%s not fully checked for duplicates (see the report)\n",

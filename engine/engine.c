@@ -30,9 +30,11 @@
 #include "engine/digest.h"
 #include "engine/partition.h"
 #include "engine/replicas.h"
+#include "engine/runinfo.h"
 #include "engine/spill.h"
 #include "reader/layout.h"
 #include "reader/walk.h"
+#include "report/baseline.h"
 #include "report/listing.h"
 #include "report/render.h"
 
@@ -46,6 +48,7 @@ typedef struct ee_job {
     const kl_file *file;        /* the loose segment */
     const char *full_copy;      /* another broker's copy of the partition audited in full, or NULL */
     bool light;                 /* kaudit compare: integrity only, every copy */
+    const char *copy;           /* whose copy its partition is (ri_label_copies), NULL unknown */
     int64_t bytes;              /* its segments' size: the cost estimate */
     rm_report *out;             /* this job's own report, merged in order later */
     int failed;
@@ -66,6 +69,7 @@ struct kaudit_engine {
     bool ran;
     size_t incomplete;          /* jobs whose duplicates could not be checked to the end */
     bool failed;                /* out of memory, or cancelled */
+    struct timespec created;    /* CLOCK_MONOTONIC at kaudit_create: the report's duration_ms */
     /* while running */
     const kaudit_callbacks *cb;
     ee_job *jobs;
@@ -169,6 +173,7 @@ void kaudit_config_init(kaudit_config *c)
     c->max_memory = (int64_t)1 << 30;
     c->max_entry = KS_DEFAULT_MAX_ENTRY;
     c->live_wait_ms = KW_LIVE_WAIT_MS;
+    c->fail_on = RM_WARNING;
 }
 
 /* A copy of an optional string: 0, or -1 out of memory. */
@@ -196,6 +201,7 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
         ae_fail(err, KAUDIT_ENOMEM, NULL, "out of memory");
         return NULL;
     }
+    clock_gettime(CLOCK_MONOTONIC, &e->created);
     e->c = *c;
     if (dup_opt(c->topics, &e->topics_src) < 0 || dup_opt(c->exclude_topics, &e->exclude_src) < 0 ||
         dup_opt(c->dup_topics, &e->dup_topics_src) < 0 || dup_opt(c->tmpdir, &e->tmpdir_src) < 0 ||
@@ -213,6 +219,16 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
         kaudit_free(e);
         return NULL;
     }
+    /* The report says how it was made; a baseline is read now, so that one
+     * that cannot be used stops the audit before it starts. */
+    ri_options(e->rep, c);
+    char why[1200];
+    if (c->baseline && !(e->rep->baseline = rm_baseline_load(c->baseline, why, sizeof why))) {
+        ae_fail(err, KAUDIT_EUSAGE, NULL, "--baseline: %s", why);
+        kaudit_free(e);
+        return NULL;
+    }
+    e->c.baseline = NULL; /* the caller's string: the report holds what it said */
     pthread_mutex_init(&e->listing_lock, NULL);
     e->listing_fd = -1;
     e->listing = (rm_spill){ e, listing_reserve, listing_write, listing_read };
@@ -358,7 +374,10 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
         loose_partition(j->file->path, topic, sizeof topic, &in.partition);
         in.topic = topic, in.path = j->file->path, in.files = j->file, in.nfiles = 1;
     }
-    return ep_audit(&in, plan, dc, *out, j->unchecked, sizeof j->unchecked);
+    int rc = ep_audit(&in, plan, dc, *out, j->unchecked, sizeof j->unchecked);
+    /* Whose copy it is: part of its findings' fingerprints. */
+    if (j->copy && (*out)->npartitions && !((*out)->partitions[0].copy = strdup(j->copy))) (*out)->oom = true;
+    return rc;
 }
 
 /* The job's duplicate index outgrew its share of the budget: audit it
@@ -695,6 +714,67 @@ int kaudit_digest(const kaudit_engine *e, FILE *out, kaudit_error *err)
     return 0;
 }
 
+/* An input that is not audited, in the report's problems and said. */
+static void input_problem(kaudit_engine *e, const char *file, const char *msg)
+{
+    rm_add_problem(e->rep, "%s: %s", file, msg);
+    if (!e->cb || !e->cb->problem) return;
+    char line[1200];
+    snprintf(line, sizeof line, "%s: %s", file, msg);
+    e->cb->problem(e->cb->ctx, line);
+}
+
+/* Is a file given alone audited as a segment (a .log of any name)? */
+static bool loose_segment(const kl_file *f)
+{
+    return (f->kind == KL_SEGMENT || f->kind == KL_OTHER) && !kl_not_kafka(f);
+}
+
+/* Whose copy each job's partition is (ri_label_copies), from every copy
+ * found, audited or not: labels[i] for set->parts[i], labels[nparts + k]
+ * for set->loose[k] (free with free_labels). Out of memory: the jobs go
+ * unlabelled, and only copies of one partition lose their distinction. */
+static char **label_jobs(kaudit_engine *e)
+{
+    const kl_set *set = e->set;
+    size_t n = set->nparts + set->nloose;
+    ri_copy *c = calloc(n + 1, sizeof *c);
+    size_t *at = calloc(n + 1, sizeof *at); /* c[k] labels labels[at[k]] */
+    char (*topics)[512] = calloc(set->nloose + 1, sizeof *topics);
+    char **labels = calloc(n + 1, sizeof *labels);
+    if (!c || !at || !topics || !labels) {
+        free(c), free(at), free(topics), free(labels);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < set->nparts; i++, k++) {
+        c[k] = (ri_copy){ set->parts[i].topic, set->parts[i].partition, set->parts[i].path, false, NULL };
+        at[k] = i;
+    }
+    for (size_t i = 0; i < set->nloose; i++) {
+        if (!loose_segment(&set->loose[i])) continue;
+        c[k] = (ri_copy){ topics[i], -1, set->loose[i].path, true, NULL };
+        loose_partition(c[k].path, topics[i], sizeof topics[i], &c[k].partition);
+        at[k++] = set->nparts + i;
+    }
+    ri_label_copies(c, k);
+    for (size_t i = 0; i < k; i++) labels[at[i]] = c[i].label;
+    for (size_t j = 0; j < e->njobs; j++) {
+        ee_job *x = &e->jobs[j];
+        x->copy = x->part ? labels[x->part - set->parts]
+                  : x->file ? labels[set->nparts + (size_t)(x->file - set->loose)]
+                            : NULL;
+    }
+    free(c), free(at), free(topics);
+    return labels;
+}
+
+static void free_labels(char **labels, size_t n)
+{
+    for (size_t i = 0; labels && i < n; i++) free(labels[i]);
+    free(labels);
+}
+
 int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
 {
     ae_clear(err);
@@ -727,12 +807,19 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     }
     e->jobs = calloc(set->nloose + set->nparts + 1, sizeof *e->jobs);
     e->njobs = 0;
+    size_t found = set->nparts, matched = 0; /* for the filters that match nothing */
+    for (size_t i = 0; i < set->nparts; i++) matched += topic_selected(e, set->parts[i].topic);
     for (size_t i = 0; e->jobs && i < set->nloose; i++) {
         const kl_file *f = &set->loose[i];
         char topic[512];
         int32_t part;
         loose_partition(f->path, topic, sizeof topic, &part);
-        if (!(f->kind == KL_SEGMENT || f->kind == KL_OTHER) || !topic_selected(e, topic)) continue;
+        /* Named directly and not Kafka's (/etc/passwd, a .tgz): skipped and
+         * said, as kaudit dump does (kl_not_kafka). */
+        if (kl_not_kafka(f)) input_problem(e, f->path, kl_not_kafka(f));
+        found += loose_segment(f);
+        matched += loose_segment(f) && topic_selected(e, topic);
+        if (!loose_segment(f) || !topic_selected(e, topic)) continue;
         if (e->c.compare_only || e->c.integrity_only)
             rm_add_problem(e->rep, "%s: a file given alone belongs to no partition directory: not %s", f->path,
                            e->c.compare_only ? "compared" : "in the digest");
@@ -764,8 +851,10 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
         }
     free(full);
     free(twice);
+    char **labels = e->jobs ? label_jobs(e) : NULL;
     long threads = e->c.jobs ? e->c.jobs : sysconf(_SC_NPROCESSORS_ONLN);
     int rc = !e->jobs || run_jobs(e, threads < 1 ? 1 : threads) < 0 ? KAUDIT_ENOMEM : rc_plan;
+    free_labels(labels, set->nparts + set->nloose);
     free(e->jobs);
     e->jobs = NULL;
     kg_findings(e->rep, read_range, e); /* consumer groups against the partitions they read */
@@ -773,7 +862,17 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     if (e->ndigests) compare_digests(e);
     else if (!e->c.integrity_only) er_compare(e->set, e->rep, e->c.max_entry, e->c.no_cache);
     rm_finish(e->rep);
+    rm_baseline_compare(e->rep, e->c.off_lo, e->c.off_hi, e->c.since != INT64_MIN || e->c.until != INT64_MAX);
+    ri_scope_warnings(e->rep, &e->c, found + e->ndigests, matched + e->ndigests); /* a digest holds partitions */
     e->cb = NULL;
+    /* The audit's time, from the engine's creation (walking the paths
+     * added is part of it); not with a report time given: a reproducible
+     * report (SOURCE_DATE_EPOCH) carries nothing that differs run to run. */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (e->c.generated_at_ms <= 0)
+        e->rep->duration_ms =
+            (int64_t)(now.tv_sec - e->created.tv_sec) * 1000 + (now.tv_nsec - e->created.tv_nsec) / 1000000;
     if (e->rep->oom && rc == 0) rc = KAUDIT_ENOMEM; /* something counted was not kept: not complete */
     if (rc < 0) {
         e->failed = true;
@@ -788,7 +887,10 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
 
 kaudit_outcome kaudit_outcome_of(const kaudit_engine *e)
 {
-    kaudit_outcome o = { e->rep->nproblems, e->incomplete, rm_worst(e->rep), false };
+    kaudit_outcome o = { e->rep->nproblems, e->incomplete, rm_worst(e->rep), false, -1, e->rep->nwarnings };
+    const rm_baseline *b = e->rep->baseline;
+    for (int s = RM_ERROR; b && s >= RM_INFO && o.worst_new < 0; s--)
+        if (b->new_by_severity[s] > 0) o.worst_new = s;
     o.complete = e->ran && !e->failed && o.problems == 0 && o.incomplete == 0;
     return o;
 }
@@ -800,7 +902,8 @@ int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudi
     errno = 0;
     int rc = format == KAUDIT_FORMAT_JSON       ? rr_json(e->rep, f, v)
              : format == KAUDIT_FORMAT_HTML     ? rr_html(e->rep, f, v)
-             : format == KAUDIT_FORMAT_MARKDOWN ? rr_markdown(e->rep, f, v, 10)
+             : format == KAUDIT_FORMAT_MARKDOWN ? rr_markdown(e->rep, f, v, e->c.max_examples < 0 ? -1 : 10)
+             : format == KAUDIT_FORMAT_PROMETHEUS ? rr_prometheus(e->rep, f, v)
                                                 : rr_text(e->rep, f, v, 5, color);
     /* Flushed here: a full disk behind a buffered stream shows only then.
      * A write that failed while rendering (the JSON is one fwrite) left

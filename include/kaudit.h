@@ -95,6 +95,12 @@ typedef struct kaudit_config {
                                 * the data is compared with them */
     bool integrity_only;       /* kaudit digest: every partition checked for the integrity of its
                                 * bytes only, and not compared */
+    const char *baseline;      /* an earlier JSON report of kaudit to compare with (--baseline), NULL
+                                * for none: kaudit_create reads it (KAUDIT_EUSAGE when it cannot, or
+                                * it is no kaudit report), and each finding is then new or present
+                                * and the baseline's own may be gone (report/baseline.h) */
+    int fail_on;               /* the front end's --fail-on (RM_*, -1 for none): only recorded in the
+                                * report's options; RM_WARNING by default */
 } kaudit_config;
 
 /* The defaults of `kaudit audit`: every topic, every finding, producer
@@ -158,14 +164,22 @@ typedef struct kaudit_outcome {
     size_t incomplete;    /* partitions whose duplicates were not checked to the end */
     int worst;            /* the highest severity found (RM_*), -1 when none */
     bool complete;        /* everything was audited: no problem, nothing incomplete, no error */
+    int worst_new;        /* with a baseline: the highest severity of the findings listed that it
+                           * does not hold (RM_*), -1 when none (or no baseline) */
+    size_t warnings;      /* filters or windows that matched nothing (the report's run.warnings):
+                           * a usage warning, the audit is not clean */
 } kaudit_outcome;
 
 kaudit_outcome kaudit_outcome_of(const kaudit_engine *e);
 
-enum { KAUDIT_FORMAT_TEXT, KAUDIT_FORMAT_JSON, KAUDIT_FORMAT_HTML, KAUDIT_FORMAT_MARKDOWN };
+/* Report formats (report/render.h): PROMETHEUS is the text exposition
+ * format node_exporter's textfile collector reads (also OpenMetrics). */
+enum { KAUDIT_FORMAT_TEXT, KAUDIT_FORMAT_JSON, KAUDIT_FORMAT_HTML, KAUDIT_FORMAT_MARKDOWN, KAUDIT_FORMAT_PROMETHEUS };
 
 /* Write the report to `f` in `format` (text: `color` for ANSI colours) and
- * flush it (not close it). 0, or KAUDIT_EWRITE when writing failed. */
+ * flush it (not close it). Markdown lists ten findings of each type, or
+ * with max_examples < 0 as many as its 65,536 characters hold. 0, or
+ * KAUDIT_EWRITE when writing failed. */
 int kaudit_render(const kaudit_engine *e, int format, FILE *f, bool color, kaudit_error *err);
 
 /*

@@ -51,17 +51,19 @@ FULL="No space left on device"
 CLOSED="Bad file descriptor"
 
 # audit: every format, to stdout and with -o.
-for f in text json html markdown; do
+for f in text json html markdown prometheus; do
     fine "audit $f" $K audit -q --fail-on none --format $f $S
     lost "audit $f >/dev/full" "$FULL" sh -c "$K audit -q --fail-on none --format $f $S >/dev/full"
     lost "audit $f -o /dev/full" "$FULL" $K audit -q --fail-on none --format $f -o /dev/full $S
     lost "audit $f, stdout closed" "$CLOSED" sh -c "$K audit -q --fail-on none --format $f $S >&-"
 done
-# A small report (nothing selected: a few hundred bytes) fails only when flushed.
-lost "small audit >/dev/full" "$FULL" sh -c "$K audit -q --topics '^none$' $S >/dev/full"
+# A small report (a partition with no finding: a few hundred bytes) fails
+# only when flushed. (Not a topic that matches nothing: that is a usage
+# warning on stderr of its own since issue 16.)
+lost "small audit >/dev/full" "$FULL" sh -c "$K audit -q --topics '^payments$' $S >/dev/full"
 # compare: two brokers' copies, every format.
 R="fixtures/replicas/unclean-fork/broker1 fixtures/replicas/unclean-fork/broker2"
-for f in text json html markdown; do
+for f in text json html markdown prometheus; do
     lost "compare $f >/dev/full" "$FULL" sh -c "$K compare -q --fail-on none --format $f $R >/dev/full"
     lost "compare $f -o /dev/full" "$FULL" $K compare -q --fail-on none --format $f -o /dev/full $R
 done
