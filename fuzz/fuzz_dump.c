@@ -1,6 +1,7 @@
 /* fuzz_dump.c - libFuzzer target for the dump (include/kaudit.h,
  * kaudit_dump): the input is one file of a partition directory, dumped as
- * text with payloads and as JSONL with records, to /dev/null. The first
+ * text with payloads, as JSONL with records and as kafka-dump-log.sh's
+ * own lines (--compat, its stderr lines too), to /dev/null. The first
  * byte names the file (which decides how it is read: segment, index,
  * snapshot, checkpoint, ...) and picks the decoder, so every kind meets
  * every input. Whatever the bytes, the dump must end by itself and say
@@ -67,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     const char *paths[] = { path };
     int decode = (data[0] / N_NAMES) % (KAUDIT_DECODE_METADATA + 1);
-    for (int format = KAUDIT_DUMP_TEXT; format <= KAUDIT_DUMP_JSONL; format++) {
+    for (int format = KAUDIT_DUMP_TEXT; format <= KAUDIT_DUMP_KAFKA; format++) {
         kaudit_dump_options o;
         kaudit_dump_options_init(&o);
         o.format = format;
@@ -77,6 +78,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.verify_index = true;
         o.max_entry = (size_t)1 << 20;
         o.live_wait_ms = 0;
+        if (format == KAUDIT_DUMP_KAFKA) {
+            /* kafka-dump-log.sh's lines: its stderr stream too, and an
+             * index mode and a byte limit the input picks. */
+            o.kafka_err = devnull;
+            o.index_mode = (data[0] / (N_NAMES * (KAUDIT_DECODE_METADATA + 1))) % 3;
+            o.max_bytes = size > 2 && data[1] & 1 ? (int64_t)size / 2 : 0;
+            o.skip_record_metadata = size > 2 && data[1] & 2;
+        }
         kaudit_dump_outcome oc;
         kaudit_error err;
         if (kaudit_dump(&o, paths, 1, devnull, NULL, &oc, &err) < 0 && err.code != KAUDIT_EWRITE) __builtin_trap();
