@@ -5,7 +5,7 @@
 set -e
 pkgs="gcc make pkg-config libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libcjson-dev libxxhash-dev"
 if [ "$1" = test ]; then
-    pkgs="$pkgs python3 python3-kafka python3-lz4 python3-snappy python3-zstandard python3-xxhash python3-jsonschema clang libclang-rt-14-dev chromium"
+    pkgs="$pkgs python3 python3-kafka python3-lz4 python3-snappy python3-zstandard python3-xxhash python3-jsonschema clang libclang-rt-14-dev chromium cmark-gfm python3-prometheus-client"
 fi
 missing=""
 for p in $pkgs; do

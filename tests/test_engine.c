@@ -220,7 +220,7 @@ static char *audit_all_formats(const char *path, int64_t max_memory, bool *compl
     size_t len = 0;
     FILE *m = open_memstream(&out, &len);
     bool ok = m && kaudit_add_path(e, path, &err) == 0 && kaudit_run(e, NULL, &err) == 0;
-    for (int format = KAUDIT_FORMAT_TEXT; ok && format <= KAUDIT_FORMAT_MARKDOWN; format++)
+    for (int format = KAUDIT_FORMAT_TEXT; ok && format <= KAUDIT_FORMAT_PROMETHEUS; format++)
         ok = kaudit_render(e, format, m, format == KAUDIT_FORMAT_TEXT, &err) == 0;
     *complete = ok && kaudit_outcome_of(e).complete;
     if (m) fclose(m);
