@@ -1,132 +1,361 @@
 /* markdown.c - the report as Markdown for a ticket or a pull request; see
- * render.h. Text from the log is made inert: table cells escape '|', and
- * previews sit in code spans sized to outlast the backticks they contain.
- * Controls and bytes that are not UTF-8 are first written as \xNN
- * (escape.h), so nothing from the log reaches the page raw. */
+ * render.h. GitHub's and GitLab's Markdown (GFM): every block (paragraph,
+ * list, table) stands between blank lines, so that a table never becomes
+ * the text of a list's last item, and every table row ends with the
+ * table's last cell. Text from the log is made inert by escape.h
+ * (es_md_text in cells and lines, es_md_code for previews).
+ *
+ * The whole document stays within MD_MAX bytes, GitHub's limit on an issue
+ * or comment (65,536 characters; a character is at least a byte). Each
+ * section before the findings has a budget of its own and says how many of
+ * its lines it left out; the findings take the rest, the most severe
+ * first across types, and a closing line says how many were not listed and
+ * where every one is. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
 #include "render.h"
 
-/* Plain text in a Markdown table cell or line: the text form of escape.h
- * (its \xNN written as \\xNN, Markdown's literal backslash), then
- * Markdown's own characters escaped. */
-static void md_text(FILE *f, const char *s)
+#define MD_MAX 65536        /* the document, bytes */
+#define MD_TRAILER 1024     /* held back for the closing line */
+#define MD_MORE 192         /* held back per finding type for its "... and N more" row */
+#define MD_PROBLEMS 8192    /* section budgets, bytes */
+#define MD_INCIDENTS 12288
+#define MD_REPEATS 6144
+#define MD_RANKING 12288
+#define MD_ROWS 20          /* problems, incidents and partitions listed at most */
+
+typedef struct md_doc {
+    FILE *out;
+    size_t len;             /* bytes written to out */
+    FILE *rf;               /* the row being composed: a memory stream ... */
+    char *row;              /* ... its bytes and length once closed */
+    size_t rowlen;
+    bool failed;            /* a memory stream could not be made */
+} md_doc;
+
+/* Write fixed text (bounded by the caller), counted. */
+static void md_put(md_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void md_put(md_doc *d, const char *fmt, ...)
 {
-    const uint8_t *p = (const uint8_t *)s;
-    for (size_t n = s ? strlen(s) : 0, i = 0, len; i < n; i += len) {
-        uint32_t cp;
-        if (es_unit(p + i, n - i, &len, &cp) != ES_PLAIN) {
-            for (size_t j = 0; j < len; j++) fprintf(f, "\\\\x%02x", p[i + j]);
-            continue;
-        }
-        char c = s[i];
-        if (c == '|' || c == '\\' || c == '*' || c == '_' || c == '`' || c == '<' || c == '>' || c == '[' || c == ']')
-            fputc('\\', f);
-        fwrite(s + i, 1, len, f);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vfprintf(d->out, fmt, ap);
+    va_end(ap);
+    if (n > 0) d->len += (size_t)n;
 }
 
-/* A code span that survives backticks inside it. */
-static void md_code(FILE *f, const char *s)
+/* Start a row (or a line): the stream to compose it in, NULL when out of
+ * memory (d->failed). */
+static FILE *row_open(md_doc *d)
 {
-    int run = 0, longest = 0;
-    for (const char *p = s; p && *p; p++) {
-        run = *p == '`' ? run + 1 : 0;
-        if (run > longest) longest = run;
+    d->row = NULL;
+    d->rowlen = 0;
+    d->rf = open_memstream(&d->row, &d->rowlen);
+    if (!d->rf) d->failed = true;
+    return d->rf;
+}
+
+/* Close the row; the caller owns d->row (free) and d->rowlen is its
+ * length. -1 when it could not be composed (d->failed). */
+static int row_close(md_doc *d)
+{
+    int rc = fclose(d->rf);
+    d->rf = NULL;
+    if (rc == 0 && d->row) return 0;
+    free(d->row);
+    d->row = NULL;
+    d->failed = true;
+    return -1;
+}
+
+/* Close the row and write it when the document then ends at or before
+ * `limit`: true; else it is dropped (false). */
+static bool row_put(md_doc *d, size_t limit)
+{
+    if (row_close(d) < 0) return false;
+    bool fits = d->len + d->rowlen <= limit;
+    if (fits) {
+        fwrite(d->row, 1, d->rowlen, d->out);
+        d->len += d->rowlen;
     }
-    for (int i = 0; i <= longest; i++) fputc('`', f);
-    fputc(' ', f);
-    /* A code span shows a backslash as it is: escape.h's text form, with
-     * '|' (which would end the cell even here) as '/'. */
-    const uint8_t *u = (const uint8_t *)s;
-    for (size_t n = s ? strlen(s) : 0, i = 0, len; i < n; i += len) {
-        uint32_t cp;
-        if (es_unit(u + i, n - i, &len, &cp) != ES_PLAIN) es_fwrite(u + i, len, f);
-        else if (s[i] == '|') fputc('/', f);
-        else fwrite(s + i, 1, len, f);
+    free(d->row);
+    d->row = NULL;
+    return fits;
+}
+
+/* The inputs not audited, a list. */
+static void md_problems(md_doc *d, const rm_report *r)
+{
+    size_t limit = d->len + MD_PROBLEMS, shown = 0;
+    for (size_t i = 0; i < r->nproblems && shown < MD_ROWS; i++) {
+        FILE *w = row_open(d);
+        if (!w) return;
+        fputs("- Not audited: ", w);
+        es_md_text(r->problems[i], w);
+        fputc('\n', w);
+        if (!row_put(d, limit)) break;
+        shown++;
     }
-    fputc(' ', f);
-    for (int i = 0; i <= longest; i++) fputc('`', f);
+    if (shown < r->nproblems)
+        md_put(d, "- ... and %zu more not audited (every one in the JSON report)\n", r->nproblems - shown);
+    if (r->nproblems) md_put(d, "\n");
+}
+
+static void md_incidents(md_doc *d, const rm_report *r)
+{
+    if (r->nincidents == 0) return;
+    md_put(d, "### Incidents\n\n| id | severity | what happened | findings | records |\n|---|---|---|---:|---:|\n");
+    size_t limit = d->len + MD_INCIDENTS, shown = 0;
+    for (size_t i = 0; i < r->nincidents && shown < MD_ROWS; i++) {
+        const rm_incident *x = &r->incidents[i];
+        FILE *w = row_open(d);
+        if (!w) return;
+        fprintf(w, "| %s | %s | ", x->id, rm_severity_name(x->severity));
+        es_md_text(x->summary, w);
+        fprintf(w, " | %" PRId64 " | %" PRId64 " |\n", x->findings, x->records);
+        if (!row_put(d, limit)) break;
+        shown++;
+    }
+    if (shown < r->nincidents) md_put(d, "| | | ... and %zu more incidents | | |\n", r->nincidents - shown);
+    md_put(d, "\n");
+}
+
+static void md_repeats(md_doc *d, const rm_report *r)
+{
+    rr_topic_repeats tr[10];
+    size_t ntr = rr_repeat_topics(r, tr, 10);
+    if (ntr == 0) return;
+    md_put(d, "### Repeated content by topic\n\n");
+    size_t limit = d->len + MD_REPEATS;
+    for (size_t i = 0; i < ntr; i++) {
+        char line[600];
+        rr_repeat_line(&tr[i], line, sizeof line);
+        FILE *w = row_open(d);
+        if (!w) return;
+        fputs("- ", w);
+        es_md_text(line, w);
+        fputc('\n', w);
+        if (!row_put(d, limit)) break;
+    }
+    md_put(d, "\n");
+}
+
+/* Counts by type and severity: static names and numbers, bounded. */
+static void md_counts(md_doc *d, const rm_report *r)
+{
+    md_put(d, "### Findings\n\n| finding | error | warning | info |\n|---|---:|---:|---:|\n");
+    for (int i = 0; i < r->ncounts; i++)
+        md_put(d, "| `%s` | %" PRId64 " | %" PRId64 " | %" PRId64 " |\n", r->counts[i].type,
+               r->counts[i].by_severity[RM_ERROR], r->counts[i].by_severity[RM_WARNING],
+               r->counts[i].by_severity[RM_INFO]);
+    md_put(d, "\n");
+}
+
+/* A partition's findings by severity, for the ranking. */
+typedef struct md_rank {
+    size_t part;
+    int64_t n[3];
+} md_rank;
+
+/* The most errors first, then warnings, then notes; then report order. */
+static int cmp_rank(const void *a, const void *b)
+{
+    const md_rank *x = a, *y = b;
+    for (int s = RM_ERROR; s >= RM_INFO; s--)
+        if (x->n[s] != y->n[s]) return x->n[s] > y->n[s] ? -1 : 1;
+    return x->part < y->part ? -1 : x->part > y->part;
+}
+
+/* Does another partition of the report have p's topic and number (copies
+ * in several log directories)? Then the ranking names its folder too. */
+static bool has_twin(const rm_report *r, size_t pi)
+{
+    const rm_partition *p = &r->partitions[pi];
+    for (size_t k = 0; k < r->npartitions; k++)
+        if (k != pi && r->partitions[k].partition == p->partition && strcmp(r->partitions[k].topic, p->topic) == 0)
+            return true;
+    return false;
+}
+
+/* The partitions with the most findings, every finding counted (listed or
+ * not: rm_partition.by_type). */
+static void md_ranking(md_doc *d, const rm_report *r)
+{
+    md_rank *v = malloc((r->npartitions + 1) * sizeof *v);
+    if (!v) {
+        d->failed = true;
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < r->npartitions; i++) {
+        const rm_partition *p = &r->partitions[i];
+        md_rank k = { i, { 0, 0, 0 } };
+        for (int t = 0; t < p->nby_type; t++)
+            for (int s = 0; s < 3; s++) k.n[s] += p->by_type[t].by_severity[s];
+        if (k.n[RM_ERROR] + k.n[RM_WARNING] + k.n[RM_INFO] > 0) v[n++] = k;
+    }
+    qsort(v, n, sizeof *v, cmp_rank);
+    if (n) md_put(d, "### Partitions with the most findings\n\n| partition | error | warning | info | findings |\n"
+                     "|---|---:|---:|---:|---:|\n");
+    size_t limit = d->len + MD_RANKING, shown = 0;
+    for (size_t i = 0; i < n && shown < MD_ROWS; i++) {
+        const rm_partition *p = &r->partitions[v[i].part];
+        FILE *w = row_open(d);
+        if (!w) break;
+        fputs("| ", w);
+        es_md_text(p->topic, w);
+        fprintf(w, "-%d", p->partition);
+        if (has_twin(r, v[i].part)) fputs(" (", w), es_md_text(p->path, w), fputc(')', w);
+        fprintf(w, " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " |\n", v[i].n[RM_ERROR],
+                v[i].n[RM_WARNING], v[i].n[RM_INFO], v[i].n[RM_ERROR] + v[i].n[RM_WARNING] + v[i].n[RM_INFO]);
+        if (!row_put(d, limit)) break;
+        shown++;
+    }
+    if (shown < n) md_put(d, "| ... and %zu more partitions with findings | | | | |\n", n - shown);
+    if (n) md_put(d, "\n");
+    free(v);
+}
+
+/* One finding as a row of the findings table. */
+static void finding_row(FILE *w, const rm_report *r, const rm_finding *x)
+{
+    const rm_partition *p = &r->partitions[x->partition];
+    fprintf(w, "| %s | %s | ", x->id, rm_severity_name(x->severity));
+    es_md_text(p->topic, w);
+    fprintf(w, "-%d | %" PRId64 " | ", p->partition, x->offset);
+    if (x->producer_id >= 0) fprintf(w, "%" PRId64, x->producer_id);
+    fputs(" | ", w);
+    es_md_text(x->message, w);
+    const rm_field *k = rm_find_field(x, "key_preview"), *v = rm_find_field(x, "value_preview");
+    if (k && v) {
+        fputs(" key ", w);
+        es_md_code(k->s, w);
+        fputs(" value ", w);
+        es_md_code(v->s, w);
+    }
+    fputs(" |\n", w);
+}
+
+/*
+ * The findings table: up to `per_type` of each type (< 0: all kept), the
+ * most severe first, the largest first within a severity. Rows are taken
+ * errors first across every type, then warnings, then notes, round-robin
+ * over the types, until one does not fit; each type's taken rows are then
+ * shown together, followed by how many of it are not. Returns the number of
+ * findings listed; *capped is set when the size stopped the listing.
+ */
+static int64_t md_findings(md_doc *d, const rm_report *r, int per_type, bool *capped)
+{
+    int nt = r->ncounts;
+    size_t nf = r->nfindings;
+    size_t *order = malloc((nf + 1) * sizeof *order), *scratch = malloc((nf + 1) * sizeof *scratch);
+    char **rows = calloc(nf + 1, sizeof *rows);
+    size_t *lens = calloc(nf + 1, sizeof *lens);
+    size_t start[RM_MAX_TYPES][3], count[RM_MAX_TYPES][3], taken[RM_MAX_TYPES][3];
+    int64_t listed = 0;
+    if (!order || !scratch || !rows || !lens) {
+        d->failed = true;
+        goto done;
+    }
+    /* Each type's candidates: per severity, ranked, at most per_type in all. */
+    size_t at = 0;
+    for (int t = 0; t < nt; t++) {
+        size_t left = per_type < 0 ? nf : (size_t)per_type;
+        for (int s = RM_ERROR; s >= RM_INFO; s--) {
+            size_t n = rr_ranked(r, r->counts[t].type, s, scratch);
+            if (n > left) n = left;
+            memcpy(order + at, scratch, n * sizeof *order);
+            start[t][s] = at, count[t][s] = n, taken[t][s] = 0;
+            at += n, left -= n;
+        }
+    }
+    md_put(d, "### Listed findings\n\n| id | severity | partition | offset | producer | finding |\n"
+              "|---|---|---|---:|---:|---|\n");
+    /* Room: what is left but the closing line and a "more" row per type. */
+    size_t reserve = MD_TRAILER + (size_t)nt * MD_MORE;
+    size_t limit = MD_MAX > d->len + reserve ? MD_MAX - reserve : d->len, used = d->len;
+    bool full = false, any = true;
+    for (int s = RM_ERROR; s >= RM_INFO && !full; s--, any = true)
+        for (size_t j = 0; any && !full; j++) {
+            any = false;
+            for (int t = 0; t < nt && !full; t++) {
+                if (j >= count[t][s]) continue;
+                any = true;
+                size_t k = start[t][s] + j;
+                if (!row_open(d)) goto done;
+                finding_row(d->rf, r, &r->findings[order[k]]);
+                if (row_close(d) < 0) goto done;
+                full = used + d->rowlen > limit;
+                if (full) {
+                    free(d->row);
+                    d->row = NULL;
+                    break;
+                }
+                rows[k] = d->row, lens[k] = d->rowlen;
+                d->row = NULL;
+                used += lens[k];
+                taken[t][s]++;
+            }
+        }
+    *capped = full;
+    for (int t = 0; t < nt; t++) {
+        int64_t shown = 0;
+        for (int s = RM_ERROR; s >= RM_INFO; s--)
+            for (size_t j = 0; j < taken[t][s]; j++) {
+                size_t k = start[t][s] + j;
+                fwrite(rows[k], 1, lens[k], d->out);
+                d->len += lens[k];
+                shown++;
+            }
+        if (r->counts[t].total > shown)
+            md_put(d, "| | | | | | ... and %" PRId64 " more `%s` |\n", r->counts[t].total - shown, r->counts[t].type);
+        listed += shown;
+    }
+    md_put(d, "\n");
+done:
+    for (size_t k = 0; rows && k < nf; k++) free(rows[k]);
+    free(rows);
+    free(lens);
+    free(order);
+    free(scratch);
+    return listed;
 }
 
 int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type)
 {
+    md_doc d = { .out = f };
     int64_t e = r->by_severity[RM_ERROR], w = r->by_severity[RM_WARNING], in = r->by_severity[RM_INFO];
     int64_t rec = 0, bat = 0;
     for (size_t i = 0; i < r->npartitions; i++) rec += r->partitions[i].records, bat += r->partitions[i].batches;
-    fputs("## Kafka log audit\n\n", f);
+    md_put(&d, "## Kafka log audit\n\n");
     if (e + w == 0 && r->nproblems)
-        fprintf(f, "**Incomplete:** no delivery or integrity problem in what could be checked (%zu input%s not "
+        md_put(&d, "**Incomplete:** no delivery or integrity problem in what could be checked (%zu input%s not "
                    "audited or not fully checked)", r->nproblems, r->nproblems == 1 ? "" : "s");
-    else if (e + w == 0) fprintf(f, "**Clean:** no delivery or integrity problem");
-    else fprintf(f, "**%" PRId64 " error%s and %" PRId64 " warning%s**", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
-    if (in) fprintf(f, " (%" PRId64 " informational note%s)", in, in == 1 ? "" : "s");
-    fprintf(f, " in %zu partition%s, %" PRId64 " batches, %" PRId64 " records (kaudit %s, %s).\n\n", r->npartitions,
-            r->npartitions == 1 ? "" : "s", bat, rec, version, r->generated_at);
-    for (size_t i = 0; i < r->nproblems; i++) {
-        fputs("- Not audited: ", f);
-        md_text(f, r->problems[i]);
-        fputc('\n', f);
+    else if (e + w == 0) md_put(&d, "**Clean:** no delivery or integrity problem");
+    else md_put(&d, "**%" PRId64 " error%s and %" PRId64 " warning%s**", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+    if (in) md_put(&d, " (%" PRId64 " informational note%s)", in, in == 1 ? "" : "s");
+    /* The version and the time are kaudit's own: short, no escaping needed. */
+    md_put(&d, " in %zu partition%s, %" PRId64 " batches, %" PRId64 " records (kaudit %.40s, %.40s).\n\n",
+           r->npartitions, r->npartitions == 1 ? "" : "s", bat, rec, version, r->generated_at);
+    md_problems(&d, r);
+    if (r->ncounts) {
+        md_incidents(&d, r);
+        md_repeats(&d, r);
+        md_counts(&d, r);
+        md_ranking(&d, r);
+        int64_t total = e + w + in;
+        bool capped = false;
+        int64_t listed = md_findings(&d, r, per_type, &capped);
+        if (listed < total)
+            md_put(&d, "Listed %" PRId64 " of %" PRId64 " findings (%" PRId64 " left out%s); every finding is in the "
+                       "JSON report (`kaudit audit --format json --max-examples -1`) and the HTML report "
+                       "(`--format html`).\n",
+                   listed, total, total - listed,
+                   capped ? ": this report stops at the 65,536 characters of a GitHub comment" : "");
     }
-    if (r->nproblems) fputc('\n', f); /* a table right after a list would render inside its last item */
-    if (r->ncounts == 0) return ferror(f) ? -1 : 0;
-    if (r->nincidents) fputs("### Incidents\n\n| id | severity | what happened | findings | records |\n|---|---|---|---:|---:|\n", f);
-    for (size_t i = 0; i < r->nincidents && i < 20; i++) {
-        const rm_incident *x = &r->incidents[i];
-        fprintf(f, "| %s | %s | ", x->id, rm_severity_name(x->severity));
-        md_text(f, x->summary ? x->summary : "");
-        fprintf(f, " | %" PRId64 " | %" PRId64 " |\n", x->findings, x->records);
-    }
-    if (r->nincidents > 20) fprintf(f, "| | | ... and %zu more incidents | | |\n", r->nincidents - 20);
-    if (r->nincidents) fputc('\n', f);
-    rr_topic_repeats tr[10];
-    size_t ntr = rr_repeat_topics(r, tr, 10);
-    if (ntr) fputs("### Repeated content by topic\n\n", f);
-    for (size_t i = 0; i < ntr; i++) {
-        char line[600];
-        rr_repeat_line(&tr[i], line, sizeof line);
-        fputs("- ", f);
-        md_text(f, line);
-        fputc('\n', f);
-    }
-    if (ntr) fputs("\n### Findings\n\n", f);
-    fputs("| finding | error | warning | info |\n|---|---:|---:|---:|\n", f);
-    for (int i = 0; i < r->ncounts; i++)
-        fprintf(f, "| `%s` | %" PRId64 " | %" PRId64 " | %" PRId64 " |\n", r->counts[i].type,
-                r->counts[i].by_severity[RM_ERROR], r->counts[i].by_severity[RM_WARNING], r->counts[i].by_severity[RM_INFO]);
-    fputs("\n| id | severity | partition | offset | producer | finding |\n|---|---|---|---:|---:|---|\n", f);
-    size_t *idx = r->nfindings ? malloc(r->nfindings * sizeof *idx) : NULL;
-    for (int t = 0; t < r->ncounts; t++) {
-        int shown = 0;
-        /* The most severe first, the largest (records involved) first. */
-        for (int s = RM_ERROR; s >= RM_INFO && idx; s--) {
-            size_t n = rr_ranked(r, r->counts[t].type, s, idx);
-            for (size_t j = 0; j < n && shown < per_type; j++) {
-                const rm_finding *x = &r->findings[idx[j]];
-                const rm_partition *p = &r->partitions[x->partition];
-                fprintf(f, "| %s | %s | ", x->id, rm_severity_name(x->severity));
-                md_text(f, p->topic);
-                fprintf(f, "-%d | %" PRId64 " | ", p->partition, x->offset);
-                if (x->producer_id >= 0) fprintf(f, "%" PRId64, x->producer_id);
-                fputs(" | ", f);
-                md_text(f, x->message);
-                const rm_field *k = rm_find_field(x, "key_preview"), *v = rm_find_field(x, "value_preview");
-                if (k && v) {
-                    fputs(" key ", f);
-                    md_code(f, k->s);
-                    fputs(" value ", f);
-                    md_code(f, v->s);
-                }
-                fputs(" |\n", f);
-                shown++;
-            }
-        }
-        if (r->counts[t].total > shown)
-            fprintf(f, "| | | | | | ... and %" PRId64 " more `%s` |\n", r->counts[t].total - shown, r->counts[t].type);
-    }
-    free(idx);
-    return ferror(f) ? -1 : 0;
+    return d.failed || ferror(f) ? -1 : 0;
 }

@@ -92,6 +92,36 @@ static void test_merge_ranked(void)
     rm_free(one), rm_free(a), rm_free(b), rm_free(merged);
 }
 
+/* Every finding is counted into its partition by type and severity, kept
+ * as an example or not, and the counts move with their partition when
+ * reports merge (the Prometheus output's topics, the Markdown ranking). */
+static void test_partition_counts(void)
+{
+    rm_report *a = rm_create(1), *b = rm_create(1), *merged = rm_create(1);
+    KT_REQUIRE(a != NULL && b != NULL && merged != NULL);
+    size_t p = rm_add_partition(a, "t", 0, "t-0"), q = rm_add_partition(b, "u", 3, "u-3");
+    for (int i = 0; i < 5; i++) rm_add_ranked(a, RT_DUPLICATE, 0, RM_WARNING, p, i, i);
+    rm_add_finding(a, RT_CORRUPT_BATCH, 0, RM_ERROR, p, 9);
+    for (int i = 0; i < 3; i++) rm_add_ranked(b, RT_DUPLICATE, 0, RM_INFO, q, i, 1);
+    rm_add_finding(b, RT_CORRUPT_BATCH, 0, RM_ERROR, (size_t)7, 1); /* no such partition: counted by type only */
+    KT_REQUIRE_EQ_INT(a->partitions[p].nby_type, 2);
+    KT_EQ_STR(a->partitions[p].by_type[0].type, "duplicate");
+    KT_EQ_INT(a->partitions[p].by_type[0].by_severity[RM_WARNING], 5); /* one kept, five counted */
+    KT_EQ_INT(a->partitions[p].by_type[1].by_severity[RM_ERROR], 1);
+    KT_EQ_INT(merged->duration_ms, -1);
+    KT_EQ_INT(rm_merge(merged, a), 0);
+    KT_EQ_INT(rm_merge(merged, b), 0);
+    KT_REQUIRE_EQ_INT(merged->npartitions, 2);
+    KT_REQUIRE_EQ_INT(merged->partitions[1].nby_type, 1);
+    KT_EQ_INT(merged->partitions[0].by_type[0].by_severity[RM_WARNING], 5);
+    KT_EQ_INT(merged->partitions[1].by_type[0].by_severity[RM_INFO], 3);
+    KT_EQ_INT(merged->partitions[1].by_type[0].by_severity[RM_ERROR], 0);
+    KT_EQ_INT(rm_count_of(merged, "corrupt_batch")->total, 2);
+    KT_EQ_INT(rm_set_generated_at(merged, 1700000000123), 0);
+    KT_EQ_INT(merged->generated_ms, 1700000000000);
+    rm_free(a), rm_free(b), rm_free(merged);
+}
+
 static void test_incidents(void)
 {
     rm_report *r = rm_create(1);
@@ -325,6 +355,7 @@ int main(void)
 {
     KT_RUN(test_ranked);
     KT_RUN(test_merge_ranked);
+    KT_RUN(test_partition_counts);
     KT_RUN(test_incidents);
     KT_RUN(test_words);
     KT_RUN(test_templates);
