@@ -755,6 +755,11 @@ static char **label_jobs(kaudit_engine *e)
         if (!loose_segment(&set->loose[i])) continue;
         c[k] = (ri_copy){ topics[i], -1, set->loose[i].path, true, NULL };
         loose_partition(c[k].path, topics[i], sizeof topics[i], &c[k].partition);
+        if (c[k].partition < 0) { /* in no partition directory: its name, and its folder for a log directory */
+            const char *slash = strrchr(c[k].path, '/');
+            c[k].topic = slash ? slash + 1 : c[k].path;
+            c[k].file = false;
+        }
         at[k++] = set->nparts + i;
     }
     ri_label_copies(c, k);

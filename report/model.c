@@ -633,7 +633,9 @@ uint64_t rm_fingerprint(const rm_report *r, const rm_finding *f)
 {
     const rm_partition *p = &r->partitions[f->partition];
     uint64_t h = fp_str(0, f->type);
-    h = fp_str(h, p->topic);
+    /* A segment given alone outside a partition directory has its path for
+     * a topic (and partition -1): its name alone. */
+    h = p->partition < 0 ? fp_path(h, p->topic, false) : fp_str(h, p->topic);
     h = fp_int(h, p->partition);
     h = fp_str(h, p->copy);
     h = fp_int(h, f->offset);

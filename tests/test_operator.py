@@ -129,6 +129,19 @@ def test_ids():
         kb = sorted((f["type"], f["offset"], f["id"]) for f in b["findings"])
         check("ids: a copy of the data in another folder has the same ids", ka and ka == kb,
               "%s / %s" % (short(ka), short(kb)))
+        # A segment given alone, in no partition directory: its name, not its
+        # path, counts; two such of one name side by side stay apart.
+        seg = os.path.join(AUDIT_FIXTURES, "01-dup-retry", "dup-retry-0", "00000000000000000000.log")
+        loose = []
+        for name in ("day1", "day2"):
+            os.makedirs(os.path.join(tmp, name))
+            loose.append(shutil.copy(seg, os.path.join(tmp, name)))
+        one = [report(["--fail-on", "none", p], "ids: a loose segment")[0]["findings"] for p in loose]
+        both, _, _ = report(["--fail-on", "none"] + loose, "ids: two loose segments")
+        check("ids: a segment alone has the same ids in any folder", one[0] and
+              [f["id"] for f in one[0]] == [f["id"] for f in one[1]], short(one))
+        check("ids: two segments of one name given together stay apart",
+              len({f["id"] for f in both["findings"]}) == len(both["findings"]) == 2, short(both["findings"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     # The HTML anchors are the JSON ids, whatever the filter.
