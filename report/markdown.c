@@ -18,6 +18,7 @@
 
 #include "escape.h"
 #include "render.h"
+#include "types.h"
 
 #define MD_MAX 65536        /* the document, bytes */
 #define MD_TRAILER 1024     /* held back for the closing line */
@@ -26,6 +27,7 @@
 #define MD_INCIDENTS 12288
 #define MD_REPEATS 6144
 #define MD_RANKING 12288
+#define MD_REPLICAS 8192
 #define MD_ROWS 20          /* problems, incidents and partitions listed at most */
 
 typedef struct md_doc {
@@ -105,6 +107,31 @@ static void md_problems(md_doc *d, const rm_report *r)
     if (r->nproblems) md_put(d, "\n");
 }
 
+/* How the report was made: its options, the filters that matched nothing,
+ * the baseline; a list (and a blank line, so no table joins it) with its
+ * own bullet, '*': after the problems' '-' list and a blank line, items of
+ * the same bullet would join that list and make it loose (CommonMark). */
+static void md_run(md_doc *d, const rm_report *r)
+{
+    char line[2048];
+    const char *what[3] = { "Options", "Warning", "Baseline" };
+    size_t limit = d->len + MD_PROBLEMS, lines = 0;
+    for (size_t i = 0; i < r->nwarnings + 2; i++) {
+        int k = i == 0 ? 0 : i <= r->nwarnings ? 1 : 2;
+        if (k == 0) rr_options_line(r, line, sizeof line);
+        else if (k == 2) rr_baseline_line(r, line, sizeof line);
+        const char *text = k == 1 ? r->warnings[i - 1] : line;
+        if (!text[0]) continue;
+        FILE *w = row_open(d);
+        if (!w) return;
+        fprintf(w, "* %s: ", what[k]);
+        es_md_text(text, w);
+        fputc('\n', w);
+        lines += row_put(d, limit);
+    }
+    if (lines) md_put(d, "\n");
+}
+
 static void md_incidents(md_doc *d, const rm_report *r)
 {
     if (r->nincidents == 0) return;
@@ -122,6 +149,30 @@ static void md_incidents(md_doc *d, const rm_report *r)
     }
     if (shown < r->nincidents) md_put(d, "| | | ... and %zu more incidents | | |\n", r->nincidents - shown);
     md_put(d, "\n");
+}
+
+/* Replica findings in words (render.h, rr_replica_story): a list. */
+static void md_replicas(md_doc *d, const rm_report *r)
+{
+    size_t total = 0, shown = 0, limit = d->len + MD_REPLICAS;
+    bool full = false; /* a story did not fit: none after it */
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const rm_finding *x = &r->findings[i];
+        if (x->tid != RT_REPLICA_DIVERGENCE && x->tid != RT_REPLICA_BEHIND) continue;
+        if (total++ == 0) md_put(d, "### Replicas\n\n");
+        if (full || shown == MD_ROWS) continue;
+        char story[4096];
+        rr_replica_story(r, x, story, sizeof story);
+        FILE *w = row_open(d);
+        if (!w) return;
+        fputs("- ", w);
+        es_md_text(story, w);
+        fputc('\n', w);
+        if (row_put(d, limit)) shown++;
+        else full = true;
+    }
+    if (total > shown) md_put(d, "- ... and %zu more (the JSON and HTML reports list them)\n", total - shown);
+    if (total) md_put(d, "\n");
 }
 
 static void md_repeats(md_doc *d, const rm_report *r)
@@ -224,7 +275,7 @@ static void md_ranking(md_doc *d, const rm_report *r)
 static void finding_row(FILE *w, const rm_report *r, const rm_finding *x)
 {
     const rm_partition *p = &r->partitions[x->partition];
-    fprintf(w, "| %s | %s | ", x->id, rm_severity_name(x->severity));
+    fprintf(w, "| %s%s | %s | ", x->id, x->baseline == RM_BASE_NEW ? " (new)" : "", rm_severity_name(x->severity));
     es_md_text(p->topic, w);
     fprintf(w, "-%d | %" PRId64 " | ", p->partition, x->offset);
     if (x->producer_id >= 0) fprintf(w, "%" PRId64, x->producer_id);
@@ -332,7 +383,9 @@ int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type)
     int64_t rec = 0, bat = 0;
     for (size_t i = 0; i < r->npartitions; i++) rec += r->partitions[i].records, bat += r->partitions[i].batches;
     md_put(&d, "## Kafka log audit\n\n");
-    if (e + w == 0 && r->nproblems)
+    if (rr_nothing_matched(r))
+        md_put(&d, "**Nothing matched:** the paths, filters and window given select nothing in the data");
+    else if (e + w == 0 && r->nproblems)
         md_put(&d, "**Incomplete:** no delivery or integrity problem in what could be checked (%zu input%s not "
                    "audited or not fully checked)", r->nproblems, r->nproblems == 1 ? "" : "s");
     else if (e + w == 0) md_put(&d, "**Clean:** no delivery or integrity problem");
@@ -342,8 +395,10 @@ int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type)
     md_put(&d, " in %zu partition%s, %" PRId64 " batches, %" PRId64 " records (kaudit %.40s, %.40s).\n\n",
            r->npartitions, r->npartitions == 1 ? "" : "s", bat, rec, version, r->generated_at);
     md_problems(&d, r);
+    md_run(&d, r);
     if (r->ncounts) {
         md_incidents(&d, r);
+        md_replicas(&d, r);
         md_repeats(&d, r);
         md_counts(&d, r);
         md_ranking(&d, r);

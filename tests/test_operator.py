@@ -268,7 +268,7 @@ def test_baseline():
         _, md, _ = run(["audit", "--format", "markdown", "--baseline", base[2][0], v[3]])
         md = md.decode()
         check("baseline: Markdown marks the new finding", ("| %s (new) |" % fresh) in md, short(md, 900))
-        check("baseline: Markdown says the comparison", "- Baseline: against" in md)
+        check("baseline: Markdown says the comparison", "* Baseline: against" in md)
         # Baselines that are not kaudit reports: usage errors, one line each.
         bad = {"missing": os.path.join(tmp, "nothing-here.json")}
         for name, text in (("not JSON", "root:x:0:0:root:/root:/bin/bash\n"),
@@ -336,7 +336,7 @@ def test_scope():
     check("run: HTML header", re.search(r"<tr><td>Options</td><td><code>--topics &#39;\^orders\$&#39;", html.decode())
           is not None)
     _, md, _ = run(["audit", "--format", "markdown"] + args)
-    check("run: Markdown header", "- Options: --topics" in md.decode(), short(md, 600))
+    check("run: Markdown header", "* Options: --topics" in md.decode(), short(md, 600))
     # Reproducible, whatever the jobs (redaction keys differ run to run).
     a = run(["audit", "--format", "json", "--jobs", "1"] + args[:-3] + [SAMPLE])[1]
     b = run(["audit", "--format", "json", "--jobs", "4"] + args[:-3] + [SAMPLE])[1]
