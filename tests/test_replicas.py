@@ -87,8 +87,8 @@ Digests (docs/digest.md; kaudit digest, kaudit compare on digests):
     `kaudit audit DIGEST` is a usage error (exit 2); `kaudit digest` without
     -o is a usage error.
 
-On the lab's forks, besides: the text report's "Replicas:" paragraph and the HTML's
-Replicas section say it in words (unclean-loss: broker 1's copy loses 70 and 80
+On the lab's forks, besides: the text report's "Replicas:" paragraph, the HTML's
+Replicas section and the Markdown's Replicas list say it in words (unclean-loss: broker 1's copy loses 70 and 80
 records, broker 2's alone holds 39 and 51); the side Kafka truncates is the copy of the
 older leader epoch (broker 1's); in unclean-loss every record only on broker
 1 was below its high watermark and not transactional, so read_uncommitted and
@@ -890,6 +890,11 @@ def check_story(dirs):
     html = out.decode("utf-8", "replace")
     check("lab unclean-loss: the HTML report's Replicas section tells the loss",
           'id="replicas"' in html and "is truncated to the divergence and loses 70 records" in html, "")
+    status, out, err = run(["compare", "--format", "markdown", "--fail-on", "none"] + dirs)
+    md = out.decode("utf-8", "replace")
+    check("lab unclean-loss: the Markdown report's Replicas list tells the loss",
+          "### Replicas\n\n- ledger-" in md and "is truncated to the divergence and loses 80 records" in md,
+          short(md[:400]))
 
 
 def check_lab_digests():
