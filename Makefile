@@ -6,7 +6,9 @@
 #   make fuzz       build the libFuzzer targets (clang)
 #   make fuzz-long  run each for 30 minutes (FUZZ_LONG_SECONDS)
 #   make bench      the benchmark (bench/)
-#   make install    the binary, libkaudit.a and its header under $(DESTDIR)$(PREFIX)
+#   make install    the binary, its man page, bash completion and documents,
+#                   libkaudit.a and its header under $(DESTDIR)$(PREFIX)
+#   make deb        a Debian package of the command (build/kaudit_*.deb)
 #
 # Sources are found by wildcard: a new reader/foo.c or tests/test_foo.c is
 # picked up without editing this file.
@@ -129,19 +131,52 @@ check: deps-test
 bench: all
 	@sh bench/run.sh
 
-# The binary, the library and the header a second front end needs (with the
-# report model it includes): cc -I$(PREFIX)/include/kaudit prog.c
+# The manual page and the bash completion are generated from what the built
+# binary prints for --help and each command's --help (packaging/mkman.sh,
+# packaging/mkcompletion.sh): the usage strings in cli/*.c are their one
+# source, so they never disagree with --help.
+$(B)/kaudit.1: kaudit packaging/mkman.sh
+	@mkdir -p $(dir $@)
+	sh packaging/mkman.sh ./kaudit >$@.tmp && mv $@.tmp $@
+$(B)/kaudit.bash-completion: kaudit packaging/mkcompletion.sh
+	@mkdir -p $(dir $@)
+	sh packaging/mkcompletion.sh ./kaudit >$@.tmp && mv $@.tmp $@
+
+# install-bin: the command, its manual page, bash completion and documents;
+# install-dev: the library and the header a second front end needs (with
+# the report model it includes): cc -I$(PREFIX)/include/kaudit prog.c
 # -L$(PREFIX)/lib -lkaudit -lzstd -llz4 -lsnappy -lz -lcjson -lxxhash -pthread -lm
 PREFIX  ?= /usr/local
-install: all $(LIB)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/kaudit/report
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/kaudit
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+.PHONY: install-bin install-dev deb
+install: install-bin install-dev
+install-bin: all $(B)/kaudit.1 $(B)/kaudit.bash-completion
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/docs
 	install -m 755 kaudit $(DESTDIR)$(PREFIX)/bin/kaudit
+	install -m 644 $(B)/kaudit.1 $(DESTDIR)$(MANDIR)/man1/kaudit.1
+	install -m 644 $(B)/kaudit.bash-completion $(DESTDIR)$(BASHCOMPDIR)/kaudit
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 644 docs/* $(DESTDIR)$(DOCDIR)/docs/
+install-dev: all $(LIB)
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/kaudit/report
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libkaudit.a
 	install -m 644 include/kaudit.h $(DESTDIR)$(PREFIX)/include/kaudit/kaudit.h
 	install -m 644 report/model.h $(DESTDIR)$(PREFIX)/include/kaudit/report/model.h
 	install -m 644 report/types.h $(DESTDIR)$(PREFIX)/include/kaudit/report/types.h
 	install -m 644 report/escape.h $(DESTDIR)$(PREFIX)/include/kaudit/report/escape.h
 	install -m 644 report/listing.h $(DESTDIR)$(PREFIX)/include/kaudit/report/listing.h
+
+# A Debian package of install-bin under /usr, its dependencies those of the
+# libraries the binary links (packaging/mkdeb.sh): build/kaudit_VERSION_ARCH.deb,
+# for `apt install ./build/kaudit_*.deb` (staged in DEBDIR, written to DEBOUT).
+DEBDIR  ?= $(B)/deb
+DEBOUT  ?= $(B)
+deb: all $(B)/kaudit.1 $(B)/kaudit.bash-completion
+	rm -rf $(DEBDIR)
+	$(MAKE) --no-print-directory install-bin DESTDIR=$(abspath $(DEBDIR)) PREFIX=/usr
+	sh packaging/mkdeb.sh $(DEBDIR) $(VERSION) $(DEBOUT)
 
 clean:
 	rm -rf build kaudit
