@@ -482,6 +482,14 @@ static int run_audit(int argc, char **argv, int mode)
         }
         failed = true;
     }
+    const char *outputs[] = { o.out_path, o.digest_path };
+    for (int k = 0; k < 2; k++) {
+        if (kaudit_check_output(e, outputs[k], &err) == 0) continue;
+        pg_say(false, "%s: %s: %s", who, err.file, err.msg); /* paths: escaped */
+        g_engine = NULL;
+        kaudit_free(e);
+        return EXIT_USAGE;
+    }
     kaudit_callbacks cb = { &o.quiet, cb_started, cb_progress, cb_more, cb_notice, cb_problem, NULL };
     bool oom = kaudit_run(e, &cb, &err) < 0;
     pg_stop();

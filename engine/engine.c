@@ -278,6 +278,25 @@ static bool path_within(const char *inner, const char *outer)
     return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || (n == 1 && b[0] == '/'));
 }
 
+int kaudit_check_output(const kaudit_engine *e, const char *path, kaudit_error *err)
+{
+    ae_clear(err);
+    if (!path || strcmp(path, "-") == 0) return 0;
+    /* The file may not exist yet: its folder decides. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = '\0';
+    else *slash = '\0';
+    for (size_t i = 0; i < e->rep->ninputs; i++)
+        if (path_within(path, e->rep->inputs[i]) || path_within(dir, e->rep->inputs[i]))
+            return ae_fail(err, KAUDIT_EUSAGE, path,
+                           "would be written inside %s, which is read: kaudit writes nothing where it reads",
+                           e->rep->inputs[i]);
+    return 0;
+}
+
 int kaudit_add_path(kaudit_engine *e, const char *path, kaudit_error *err)
 {
     ae_clear(err);

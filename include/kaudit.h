@@ -144,6 +144,12 @@ void kaudit_free(kaudit_engine *e);
  */
 int kaudit_add_path(kaudit_engine *e, const char *path, kaudit_error *err);
 
+/* KAUDIT_EUSAGE when a file written at `path` (a report, a digest) would
+ * lie in or be one of the paths added: kaudit never writes where it
+ * reads. "-" (standard output) and NULL are fine. Call after the paths
+ * are added. */
+int kaudit_check_output(const kaudit_engine *e, const char *path, kaudit_error *err);
+
 /* Audit everything added, once, into the report. 0, or KAUDIT_ENOMEM or
  * KAUDIT_ECANCEL (the report then holds what was done). First it removes
  * from the temporary folder the empty private directories (kaudit-spill-*,

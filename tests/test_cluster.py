@@ -28,6 +28,9 @@ the reports meet anywhere and `kaudit merge` makes one. What must hold:
     replica findings once and every copy of both brokers.
   * Bad input: a JSON file that is not a kaudit report, a missing file, no report: exit 2
     with one line naming the file.
+  * kaudit writes nothing where it reads: audit -o, audit --digest, digest -o and
+    compare -o inside a path read are usage errors (exit 2, one line, nothing written);
+    beside it, the report is written.
 
 Prints "  FAIL <check>: <what was seen>" lines, then "kt: N passed, M failed"; exit
 status 1 if any check failed. Nothing to check (no fixture, no kaudit binary, no
@@ -208,10 +211,28 @@ def bad_input(tmp):
               "exit %d; stderr %s" % (status, short(err)))
 
 
+def outputs_outside(tmp):
+    """kaudit writes nothing where it reads: a report or digest path inside an input is a usage error."""
+    d = broker(tmp, "broker-out", 7, "cluster-o", ("01-dup-retry",))
+    before = sorted(os.listdir(d))
+    for args, what in ((["audit", "-o", os.path.join(d, "r.json"), d], "audit -o inside the log directory"),
+                       (["audit", "--digest", os.path.join(d, "dup-retry-0", "..", "d.kdg"), d], "audit --digest inside it"),
+                       (["digest", "-o", os.path.join(d, "d.kdg"), d], "digest -o inside it"),
+                       (["compare", "-o", os.path.join(tmp, "x.json"), tmp], "compare -o inside a folder read")):
+        status, out, err = run(args)
+        check("%s: exit 2 with one line, nothing written" % what,
+              status == 2 and len(err.strip().splitlines()) == 1 and "writes nothing where it reads" in err
+              and sorted(os.listdir(d)) == before and not os.path.exists(os.path.join(tmp, "x.json")),
+              "exit %d; stderr %s; files %s" % (status, short(err), sorted(os.listdir(d))))
+    status, out, err = run(["audit", "--fail-on", "none", "-o", os.path.join(tmp, "fine.json"), d])
+    check("audit -o beside (not inside) the log directory: written", status == 0 and
+          os.path.exists(os.path.join(tmp, "fine.json")), "exit %d; %s" % (status, short(err)))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="kt-cluster-")
     try:
-        for fn in (replicated, lab, bad_input):
+        for fn in (replicated, lab, bad_input, outputs_outside):
             try:
                 fn(tmp)
             except Failed as err:
