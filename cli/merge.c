@@ -92,6 +92,11 @@ int cmd_merge(int argc, char **argv)
             return fail("SOURCE_DATE_EPOCH is not a number of seconds after 1970 (up to 9999)", epoch);
         at = (int64_t)sec * 1000;
     }
+    /* Opening the output would empty an input of the same name first. */
+    char a[4096], b[4096];
+    for (int i = optind; out_path && strcmp(out_path, "-") != 0 && i < argc; i++)
+        if (realpath(out_path, a) && realpath(argv[i], b) && strcmp(a, b) == 0)
+            return fail("the output is one of the reports merged", out_path);
     FILE *out = !out_path || strcmp(out_path, "-") == 0 ? stdout : fopen(out_path, "w");
     if (!out) {
         fprintf(stderr, "kaudit merge: cannot write ");

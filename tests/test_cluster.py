@@ -224,9 +224,14 @@ def outputs_outside(tmp):
               status == 2 and len(err.strip().splitlines()) == 1 and "writes nothing where it reads" in err
               and sorted(os.listdir(d)) == before and not os.path.exists(os.path.join(tmp, "x.json")),
               "exit %d; stderr %s; files %s" % (status, short(err), sorted(os.listdir(d))))
-    status, out, err = run(["audit", "--fail-on", "none", "-o", os.path.join(tmp, "fine.json"), d])
+    fine = os.path.join(tmp, "fine.json")
+    status, out, err = run(["audit", "--fail-on", "none", "-o", fine, d])
     check("audit -o beside (not inside) the log directory: written", status == 0 and
           os.path.exists(os.path.join(tmp, "fine.json")), "exit %d; %s" % (status, short(err)))
+    size = os.path.getsize(fine) if os.path.exists(fine) else -1
+    status, out, err = run(["merge", "-o", fine, fine])
+    check("merge -o onto a report merged: exit 2, the report left whole",
+          status == 2 and os.path.getsize(fine) == size and size > 0, "exit %d; %s" % (status, short(err)))
 
 
 def main():
