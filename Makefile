@@ -137,10 +137,10 @@ bench: all
 # source, so they never disagree with --help.
 $(B)/kaudit.1: kaudit packaging/mkman.sh
 	@mkdir -p $(dir $@)
-	sh packaging/mkman.sh ./kaudit >$@.tmp && mv $@.tmp $@
+	sh packaging/mkman.sh ./kaudit >$@.$$$$.tmp && mv $@.$$$$.tmp $@ || { rm -f $@.$$$$.tmp; false; }
 $(B)/kaudit.bash-completion: kaudit packaging/mkcompletion.sh
 	@mkdir -p $(dir $@)
-	sh packaging/mkcompletion.sh ./kaudit >$@.tmp && mv $@.tmp $@
+	sh packaging/mkcompletion.sh ./kaudit >$@.$$$$.tmp && mv $@.$$$$.tmp $@ || { rm -f $@.$$$$.tmp; false; }
 
 # install-bin: the command, its manual page, bash completion and documents;
 # install-dev: the library and the header a second front end needs (with

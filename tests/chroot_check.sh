@@ -159,7 +159,7 @@ check_deb() {
     inside deb-completion "bash -c '. /usr/share/bash-completion/completions/kaudit; COMP_WORDS=(kaudit audit --format \"\"); COMP_CWORD=3; _kaudit; echo \"\${COMPREPLY[*]}\"'" &&
         grep -q html "$LOG/deb-completion.log" && ok "completion: kaudit audit --format <Tab>: $(cat "$LOG/deb-completion.log")" ||
         bad "completion: $(cat "$LOG/deb-completion.log")"
-    if inside deb-man "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq man-db >/dev/null && man -w kaudit && MANPAGER=cat MANWIDTH=80 man kaudit | head -n 8"
+    if inside deb-man "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq man-db >/dev/null 2>&1 && man -w kaudit && MANPAGER=cat MANWIDTH=80 man kaudit | head -n 8"
     then ok "man -w kaudit: $(sed -n 1p "$LOG/deb-man.log")"; sed -n '2,$p' "$LOG/deb-man.log" | sed 's/^/    /'
     else bad "man kaudit: see $LOG/deb-man.log"; tail -n 5 "$LOG/deb-man.log"; fi
     inside deb-remove "DEBIAN_FRONTEND=noninteractive apt-get remove -y kaudit && ! test -e /usr/bin/kaudit" &&
