@@ -1,7 +1,8 @@
 /*
  * duplicate_words.c - the words of a `duplicate` finding (types.h), from its
  * fields: which class the evidence gave, why a repeat is only context, and
- * the evidence itself. The rules behind the classes are the audit's
+ * the evidence itself (the words of each explanation are written once per
+ * report, the evidence is each finding's own: types.h, rt_explain). The rules behind the classes are the audit's
  * (audit/duplicate.h, docs/report.md "Duplicates: what the bytes can
  * prove"); here they are only read back from the finding.
  */
@@ -13,7 +14,8 @@
 #include "model.h"
 #include "types.h"
 
-int rt_duplicate_words(const rm_finding *f, char **message, char **explanation);
+int rt_duplicate_words(const rm_finding *f, char **message);
+int rt_duplicate_explain(const rm_finding *f, int *k, char **detail);
 
 /* The facts the words need, read from the finding's fields. */
 typedef struct dup_facts {
@@ -67,77 +69,102 @@ static dup_facts facts_of(const rm_finding *f)
 
 static bool is(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
-/* Why the class: which guarantee stopped where, and what to check next. */
-static const char *class_words(const dup_facts *d, int64_t producer_id)
-{
-    if (is(d->delivery, "retry_without_idempotence"))
-        return d->ts_known
-                   ? "Neither copy carries a producer id, and the copies are the same batch: every record "
-                     "identical, including the timestamps the client stamped once when the application called "
-                     "send(). That is a client retry: the producer ran without idempotence "
-                     "(enable.idempotence=false, or a client without it), an acknowledgement was lost, and the "
-                     "broker could not recognise the batch it already had. Check the producer's idempotence "
-                     "setting and its retry logs around this time."
-                   : "Neither copy carries a producer id and the copies are byte for byte the same batch. The "
-                     "message format has no timestamps, so the bytes cannot tell a client retry (a lost "
-                     "acknowledgement, no idempotence) from an application that sent the same bytes again.";
-    if (is(d->delivery, "idempotence_bypassed"))
-        return "Same producer id, epoch and sequence numbers at two offsets: exactly the retry the broker is meant "
-               "to drop. It was accepted twice because the broker did not know the first copy when the second "
-               "arrived: producer state lost in a leader change or unclean election, the producer id expired, or a "
-               "broker bug. Check the partition's leader changes and the broker logs around both offsets.";
-    if (is(d->delivery, "producer_restart"))
-        return d->original_producer_id == producer_id
-                   ? "Same producer id, new epoch: the producer's session was re-initialised (a transactional "
-                     "producer calling initTransactions again after a restart, or an idempotent producer bumping "
-                     "its epoch after an error) and the new session wrote the records again. Idempotence does not "
-                     "carry across epochs. Check the producer's restarts and what it replays after them."
-                   : "The copies carry different producer ids: a new producer session (a restart, redeploy or new "
-                     "instance) wrote again what an earlier session had already written. Idempotence only protects "
-                     "retries within one producer session, so the broker accepted both. Check for a producer "
-                     "restart around this time and whether it replays input it had already sent (an uncommitted "
-                     "consumer offset, a source re-read from a checkpoint).";
-    return d->original_producer_id < 0 && producer_id < 0
-               ? "Neither copy carries a producer id, and the later copy is a new send of the same key and value "
-                 "(new timestamps, or not the whole batch again): the application sent it again. Nothing in Kafka "
-                 "stops that. The bytes cannot tell an application bug from a deliberate resend. Check the "
-                 "producing application's send path and error handling."
-               : "Same producer session, new sequence numbers: the application (not the network) sent the same "
-                 "records again as new messages, so idempotence, which only drops resent batches, let them "
-                 "through. The bytes cannot tell an application bug from a deliberate resend. Check the "
-                 "application's send path and error handling.";
-}
+/* Why the class (which guarantee stopped where, and what to check next),
+ * or why it is only context: every duplicate reads one of these, then its
+ * evidence (its own words). */
+const rt_explanation rt_duplicate_explanations[RTX_DUPLICATE_COUNT] = {
+    [RTX_DUP_RETRY] = {
+        "duplicate.retry_without_idempotence",
+        "Neither copy carries a producer id, and the copies are the same batch: every record identical, including "
+        "the timestamps the client stamped once when the application called send(). That is a client retry: the "
+        "producer ran without idempotence (enable.idempotence=false, or a client without it), an acknowledgement "
+        "was lost, and the broker could not recognise the batch it already had. Check the producer's idempotence "
+        "setting and its retry logs around this time." },
+    [RTX_DUP_SAME_BATCH_UNTIMED] = {
+        "duplicate.same_batch_untimed",
+        "Neither copy carries a producer id and the copies are byte for byte the same batch. The message format "
+        "has no timestamps, so the bytes cannot tell a client retry (a lost acknowledgement, no idempotence) from "
+        "an application that sent the same bytes again." },
+    [RTX_DUP_BYPASSED] = {
+        "duplicate.idempotence_bypassed",
+        "Same producer id, epoch and sequence numbers at two offsets: exactly the retry the broker is meant to "
+        "drop. It was accepted twice because the broker did not know the first copy when the second arrived: "
+        "producer state lost in a leader change or unclean election, the producer id expired, or a broker bug. "
+        "Check the partition's leader changes and the broker logs around both offsets." },
+    [RTX_DUP_RESTART_EPOCH] = {
+        "duplicate.producer_restart_new_epoch",
+        "Same producer id, new epoch: the producer's session was re-initialised (a transactional producer calling "
+        "initTransactions again after a restart, or an idempotent producer bumping its epoch after an error) and "
+        "the new session wrote the records again. Idempotence does not carry across epochs. Check the producer's "
+        "restarts and what it replays after them." },
+    [RTX_DUP_RESTART] = {
+        "duplicate.producer_restart",
+        "The copies carry different producer ids: a new producer session (a restart, redeploy or new instance) "
+        "wrote again what an earlier session had already written. Idempotence only protects retries within one "
+        "producer session, so the broker accepted both. Check for a producer restart around this time and whether "
+        "it replays input it had already sent (an uncommitted consumer offset, a source re-read from a "
+        "checkpoint)." },
+    [RTX_DUP_RESEND] = {
+        "duplicate.application_resend",
+        "Neither copy carries a producer id, and the later copy is a new send of the same key and value (new "
+        "timestamps, or not the whole batch again): the application sent it again. Nothing in Kafka stops that. "
+        "The bytes cannot tell an application bug from a deliberate resend. Check the producing application's "
+        "send path and error handling." },
+    [RTX_DUP_RESEND_SESSION] = {
+        "duplicate.application_resend_idempotent",
+        "Same producer session, new sequence numbers: the application (not the network) sent the same records "
+        "again as new messages, so idempotence, which only drops resent batches, let them through. The bytes "
+        "cannot tell an application bug from a deliberate resend. Check the application's send path and error "
+        "handling." },
+    [RTX_DUP_RULE] = {
+        "duplicate.repeated_content_rule",
+        "Repetition is normal in this topic (see the rule): its writers re-emit unchanged values by design (Streams "
+        "changelogs and repartition topics forwarding aggregates that did not change, Schema Registry and Connect "
+        "re-writing their state, the brokers' own topics). Counted as context, not as a delivery problem; a "
+        "client's retry of a whole batch would still be a warning here. Use --dup-topics to audit such a topic as "
+        "an ordinary one." },
+    [RTX_DUP_WINDOW] = {
+        "duplicate.repeated_content_window",
+        "The copies are further apart than --dup-window, longer than any of Kafka's own retry or restart paths "
+        "takes to resend: the same content was produced again, not redelivered. Counted as context. Raise "
+        "--dup-window if this application can replay that late." },
+    [RTX_DUP_RECURRING] = {
+        "duplicate.repeated_content_recurring",
+        "This content recurs by itself in the partition: the record is at least the third copy of its key and "
+        "value (or is copied again later), or the block of records recurs at a regular interval or was seen three "
+        "times before. A new send of a value that is simply the same again, like a heartbeat or an unchanged "
+        "reading; counted as context." },
+    [RTX_DUP_PROFILE] = {
+        "duplicate.repeated_content_profile",
+        "Content repeats by nature in this partition: at least 1% of its records (with 95% confidence) repeat an "
+        "earlier key and value as single records or recurring blocks (see the partition's repeat profile). Here a "
+        "new send of the same content is ordinary traffic, and the bytes cannot tell this repeat from one; counted "
+        "as context. A retry of a whole batch (same timestamps) or a replay by a new producer session would still "
+        "be a warning." },
+    [RTX_DUP_COINCIDENCE] = {
+        "duplicate.repeated_content_coincidence",
+        "The copies have the same millisecond timestamp, which a retry would also show, but the same content is "
+        "sent again within a few milliseconds so often here that equal milliseconds are expected by chance, and "
+        "the content recurs anyway: the bytes cannot tell a retry from a new send. Counted as context." },
+    [RTX_DUP_CONTEXT] = {
+        "duplicate.repeated_content",
+        "The same content again, counted as context, not as a delivery problem (see its reason)." },
+};
 
-/* Why it is repeated content instead. */
-static const char *reason_words(const char *reason)
+/* Which of them: why the class, or why it is only context. */
+static int explanation_of(const dup_facts *d, int64_t producer_id)
 {
-    if (is(reason, "rule"))
-        return "Repetition is normal in this topic (see the rule): its writers re-emit unchanged values by design "
-               "(Streams changelogs and repartition topics forwarding aggregates that did not change, Schema "
-               "Registry and Connect re-writing their state, the brokers' own topics). Counted as context, not as "
-               "a delivery problem; a client's retry of a whole batch would still be a warning here. Use "
-               "--dup-topics to audit such a topic as an ordinary one.";
-    if (is(reason, "window"))
-        return "The copies are further apart than --dup-window, longer than any of Kafka's own retry or restart "
-               "paths takes to resend: the same content was produced again, not redelivered. Counted as context. "
-               "Raise --dup-window if this application can replay that late.";
-    if (is(reason, "recurring"))
-        return "This content recurs by itself in the partition: the record is at least the third copy of its "
-               "key and value (or is copied again later), or the block of records recurs at a regular interval "
-               "or was seen three times before. A new send of a value that is simply the same again, like a "
-               "heartbeat or an unchanged reading; counted as context.";
-    if (is(reason, "profile"))
-        return "Content repeats by nature in this partition: at least 1% of its records (with 95% confidence) "
-               "repeat an earlier key and value as single records or recurring blocks (see the partition's repeat "
-               "profile). Here a new send of the same content is ordinary traffic, and the bytes cannot tell this "
-               "repeat from one; counted as context. A retry of a whole batch (same timestamps) or a replay by a "
-               "new producer session would still be a warning.";
-    if (is(reason, "coincidence"))
-        return "The copies have the same millisecond timestamp, which a retry would also show, but the same "
-               "content is sent again within a few milliseconds so often here that equal milliseconds are "
-               "expected by chance, and the content recurs anyway: the bytes cannot tell a retry from a new "
-               "send. Counted as context.";
-    return "";
+    if (d->reason) {
+        static const char *const reasons[] = { "rule", "window", "recurring", "profile", "coincidence" };
+        for (int i = 0; i < 5; i++)
+            if (is(d->reason, reasons[i])) return RTX_DUP_RULE + i;
+        return RTX_DUP_CONTEXT;
+    }
+    if (is(d->delivery, "retry_without_idempotence")) return d->ts_known ? RTX_DUP_RETRY : RTX_DUP_SAME_BATCH_UNTIMED;
+    if (is(d->delivery, "idempotence_bypassed")) return RTX_DUP_BYPASSED;
+    if (is(d->delivery, "producer_restart"))
+        return d->original_producer_id == producer_id ? RTX_DUP_RESTART_EPOCH : RTX_DUP_RESTART;
+    return d->original_producer_id < 0 && producer_id < 0 ? RTX_DUP_RESEND : RTX_DUP_RESEND_SESSION;
 }
 
 /* The evidence, in one sentence. */
@@ -163,10 +190,10 @@ static void evidence_words(const dup_facts *d, char *out, size_t cap)
                                 : " with a new timestamp");
 }
 
-int rt_duplicate_words(const rm_finding *f, char **message, char **explanation)
+int rt_duplicate_words(const rm_finding *f, char **message)
 {
     dup_facts d = facts_of(f);
-    char dist[48], ev[200];
+    char dist[48];
     if (d.ts_known) snprintf(dist, sizeof dist, "%" PRId64 " ms later", d.distance);
     else snprintf(dist, sizeof dist, "time apart unknown");
     const char *sep = d.reason ? ": " : "", *why = d.reason ? d.reason : "";
@@ -179,12 +206,16 @@ int rt_duplicate_words(const rm_finding *f, char **message, char **explanation)
                                "..%" PRId64 ", %s (%s%s%s)",
                       d.count, d.first, d.last, d.original_first, d.original_last, dist, d.cls, sep, why);
     if (rc < 0) *message = NULL;
+    return *message ? 0 : -1;
+}
+
+int rt_duplicate_explain(const rm_finding *f, int *k, char **detail)
+{
+    dup_facts d = facts_of(f);
+    *k = explanation_of(&d, f->producer_id);
+    if (!detail) return 0;
+    char ev[200];
     evidence_words(&d, ev, sizeof ev);
-    rc = asprintf(explanation, "%s %s", d.reason ? reason_words(d.reason) : class_words(&d, f->producer_id), ev);
-    if (rc < 0) *explanation = NULL;
-    if (*message && *explanation) return 0;
-    free(*message);
-    free(*explanation);
-    *message = *explanation = NULL;
-    return -1;
+    *detail = strdup(ev);
+    return *detail ? 0 : -1;
 }

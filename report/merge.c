@@ -106,7 +106,7 @@ static long part_of(const mg *m, const char *path)
 static char *identity(const cJSON *f)
 {
     static const char *const drop[] = { "id", "incident", "path", "other_path", "file", "position", "message",
-                                        "explanation", "replicas", "baseline" };
+                                        "explanation", "explanation_key", "explanation_detail", "replicas", "baseline" };
     cJSON *c = cJSON_Duplicate(f, true);
     if (!c) return NULL;
     for (size_t i = 0; i < sizeof drop / sizeof *drop; i++) cJSON_DeleteItemFromObjectCaseSensitive(c, drop[i]);
@@ -437,6 +437,22 @@ static int write_merged(mg *m, const rj_input *in, int64_t generated_at_ms, cons
         cJSON_Delete(c);
     }
     jw_arr_end(&w);
+    /* The words findings share (docs/report.md, "Explanations"): each
+     * report's, once by key, in the reports' order. */
+    jw_key(&w, "explanations");
+    jw_obj_begin(&w);
+    for (size_t r = 0; r < m->n; r++) {
+        const cJSON *ex = cJSON_GetObjectItemCaseSensitive(m->docs[r], "explanations");
+        for (const cJSON *c = cJSON_IsObject(ex) ? ex->child : NULL; c; c = c->next) {
+            bool seen = false;
+            for (size_t q = 0; q < r && !seen; q++)
+                seen = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m->docs[q], "explanations"),
+                                                        c->string) != NULL;
+            for (const cJSON *b = ex->child; b != c && !seen; b = b->next) seen = strcmp(b->string, c->string) == 0;
+            if (!seen && cJSON_IsString(c)) jw_kstr(&w, c->string, c->valuestring);
+        }
+    }
+    jw_obj_end(&w);
     jw_key(&w, "findings");
     jw_arr_begin(&w);
     for (size_t i = 0; i < m->nfinds; i++) {

@@ -11,6 +11,7 @@
 #include "escape.h"
 #include "jsonw.h"
 #include "listing.h"
+#include "types.h"
 
 static void json_fields(jw *w, const rm_finding *x)
 {
@@ -212,6 +213,46 @@ static void json_baseline(jw *w, const rm_report *r)
     jw_obj_end(w);
 }
 
+/* Does `whole` read exactly `text`, then a space and `detail` when there
+ * is one? Then a finding's explanation needs no words of its own in JSON. */
+static bool composed(const char *whole, const char *text, const char *detail)
+{
+    size_t n = strlen(text);
+    if (!whole || strncmp(whole, text, n) != 0) return false;
+    if (!detail) return whole[n] == '\0';
+    return whole[n] == ' ' && strcmp(whole + n + 1, detail) == 0;
+}
+
+/* The explanations the listed findings read, each once, keyed by name
+ * (rt_explanation): in the table's order of types and explanations, so the
+ * same findings give the same object whatever their order. False when the
+ * listing could not be read. */
+static bool json_explanations(jw *w, const rm_report *r)
+{
+    bool (*u)[RT_MAX_EXPLANATIONS] = calloc(RT_COUNT, sizeof *u);
+    rm_iter *it = u ? rm_iter_open(r, false) : NULL;
+    const rm_finding *x;
+    while (it && (x = rm_iter_next(it))) {
+        int k;
+        if (rt_explain(x, &k, NULL) == 0) u[x->tid][k] = true;
+    }
+    bool ok = it && !rm_iter_failed(it);
+    rm_iter_close(it);
+    jw_key(w, "explanations");
+    jw_obj_begin(w);
+    for (int t = 0; u && t < RT_COUNT; t++)
+        for (int k = 0; k < rt_explanation_count(t); k++) {
+            if (!u[t][k]) continue;
+            rt_explanation e = rt_explanation_of(t, k);
+            bool again = false; /* variants that read the same share their key */
+            for (int j = 0; j < k && !again; j++) again = u[t][j] && strcmp(rt_explanation_of(t, j).key, e.key) == 0;
+            if (!again) jw_kstr(w, e.key, e.text);
+        }
+    jw_obj_end(w);
+    free(u);
+    return ok;
+}
+
 int rr_json(const rm_report *r, FILE *f, const char *version)
 {
     jw w;
@@ -269,7 +310,10 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
     for (size_t i = 0; i < r->nincidents; i++) json_incident(&w, r, &r->incidents[i]);
     jw_arr_end(&w);
 
-    /* Every finding listed, from memory or the spill (listing.h). */
+    /* The words findings share, once; then every finding listed, from
+     * memory or the spill (listing.h), with the key of its explanation and
+     * the words that are its own (docs/report.md, "Explanations"). */
+    bool listed = json_explanations(&w, r);
     jw_key(&w, "findings");
     jw_arr_begin(&w);
     rm_iter *it = rm_iter_open(r, true);
@@ -291,12 +335,19 @@ int rr_json(const rm_report *r, FILE *f, const char *version)
         if (x->incident[0]) jw_kstr(&w, "incident", x->incident);
         if (x->baseline != RM_BASE_NONE) jw_kstr(&w, "baseline", rm_baseline_word(x->baseline));
         jw_kstr(&w, "message", x->message ? x->message : "");
-        jw_kstr(&w, "explanation", x->explanation ? x->explanation : "");
+        int k = 0;
+        char *detail = NULL;
+        if (rt_explain(x, &k, &detail) < 0) detail = NULL; /* then the whole explanation is written */
+        rt_explanation e = rt_explanation_of(x->tid, k);
+        jw_kstr(&w, "explanation_key", e.key);
+        if (detail) jw_kstr(&w, "explanation_detail", detail);
+        if (x->explanation && !composed(x->explanation, e.text, detail)) jw_kstr(&w, "explanation", x->explanation);
+        free(detail);
         json_fields(&w, x);
         jw_obj_end(&w);
         if (w.len > (64 << 10) && jw_flush(&w, f) < 0) break; /* a long list is written as it goes */
     }
-    bool listed = it && !rm_iter_failed(it);
+    listed = listed && it && !rm_iter_failed(it);
     rm_iter_close(it);
     jw_arr_end(&w);
 

@@ -74,7 +74,7 @@ static const rt_variant sequence_gap_words[] = {
       "The producer's sequence numbers skip ahead: the batches in between never reached this log. A broker rejects "
       "such a write from a client (OutOfOrderSequenceException) unless it had lost this producer's state, so either "
       "data was lost in between (an unclean leader election or a truncation) or the broker forgot the producer. "
-      "Check the partition's leader changes around this offset." },
+      "Check the partition's leader changes around this offset.", NULL },
 };
 
 static const rt_field sequence_regression_fields[] = {
@@ -92,13 +92,15 @@ static const rt_variant sequence_regression_words[] = {
         "The producer's sequence numbers go backwards without repeating a batch it wrote before. A broker rejects "
         "this from a client (OutOfOrderSequenceException); in a log it means producer state was lost (a leader "
         "change, an expired producer id) or two writers share a producer id. The records may duplicate earlier "
-        "ones." },
+        "ones.",
+        "sequence_regression.back" },
     [RTV_SEQUENCE_REUSED] = {
         "producer {producer_id} epoch {producer_epoch} reused sequences {actual_sequence}..{batch_last_sequence} for "
         "different records",
         "The same producer id, epoch and sequence range appear twice with different records. A broker treats such a "
         "batch as a retry and drops it, so a client would have believed these records were written when they were "
-        "not; here both landed. Two writers share a producer id, or state was lost." },
+        "not; here both landed. Two writers share a producer id, or state was lost.",
+        "sequence_regression.reused" },
 };
 
 static const rt_field epoch_regression_fields[] = {
@@ -115,11 +117,13 @@ static const rt_variant epoch_regression_words[] = {
         "session; a write from the old epoch afterwards is a zombie (a paused or partitioned instance that kept "
         "writing), which the broker rejects as InvalidProducerEpoch/ProducerFenced when it comes from a client. Its "
         "records may duplicate or contradict the new session's. Check for two live instances with the same "
-        "transactional.id." },
+        "transactional.id.",
+        "epoch_regression.data" },
     [RTV_EPOCH_MARKER] = {
         "producer {producer_id}: {marker} marker with epoch {producer_epoch} after epoch {previous_epoch}",
         "A transaction marker carries the producer's epoch; one lower than an epoch already used was written for a "
-        "fenced (older) session. Check for a transaction coordinator failover around this offset." },
+        "fenced (older) session. Check for a transaction coordinator failover around this offset.",
+        "epoch_regression.marker" },
 };
 
 static const rt_field epoch_sequence_not_reset_fields[] = {
@@ -134,7 +138,7 @@ static const rt_variant epoch_sequence_not_reset_words[] = {
       "When a producer's epoch changes, its sequence numbers restart at 0; a broker rejects anything else from a "
       "client (OutOfOrderSequenceException). A new epoch continuing an old sequence means the broker's state for "
       "this producer was lost or the batch did not come from a well-behaved producer. Check the producer's version "
-      "and the partition's leader changes." },
+      "and the partition's leader changes.", NULL },
 };
 
 /* ---- transactions ------------------------------------------------------------- */
@@ -153,7 +157,7 @@ static const rt_variant coordinator_epoch_regression_words[] = {
       "Each transaction marker names the epoch of the transaction coordinator that wrote it. A lower coordinator "
       "epoch after a higher one means a deposed coordinator still wrote markers (the broker rejects this as "
       "TransactionCoordinatorFencedException): the outcome recorded for this transaction may not be the one the "
-      "current coordinator decided. Check the __transaction_state partition's leader changes." },
+      "current coordinator decided. Check the __transaction_state partition's leader changes.", NULL },
 };
 
 static const rt_field non_transactional_fields[] = {
@@ -168,7 +172,7 @@ static const rt_variant non_transactional_words[] = {
       "While a producer has a transaction open, every write of it must belong to the transaction; a broker rejects "
       "anything else from a client (InvalidTxnStateException). These records are visible to read_committed "
       "consumers even if the transaction aborts. Check the producer code for sends outside "
-      "beginTransaction/commitTransaction." },
+      "beginTransaction/commitTransaction.", NULL },
 };
 
 static const rt_field open_transaction_fields[] = {
@@ -185,14 +189,16 @@ static const rt_variant open_transaction_words[] = {
         "partition's newest batch than the broker lets a transaction run (--txn-max-timeout, "
         "transaction.max.timeout.ms, 15 minutes by default): the coordinator should have aborted it, so it is "
         "hanging. While it stays open, the partition's last stable offset cannot pass it, so read_committed "
-        "consumers stop at this offset and fall behind. See kafka-transactions.sh find-hanging and abort." },
+        "consumers stop at this offset and fall behind. See kafka-transactions.sh find-hanging and abort.",
+        "open_transaction.hanging" },
     [RTV_TXN_IN_PROGRESS] = {
         "producer {producer_id}: transaction in progress since offset {first_offset} ({age_ms} ms before the "
         "newest batch)",
         "Transactional data with no COMMIT or ABORT marker yet, begun less than --txn-max-timeout "
         "(transaction.max.timeout.ms, 15 minutes by default) before the partition's newest batch: a transaction in "
         "progress, as on any live broker running exactly-once applications. The coordinator aborts it if it "
-        "outlives its timeout." },
+        "outlives its timeout.",
+        "open_transaction.in_progress" },
 };
 
 static const rt_field orphan_marker_fields[] = {
@@ -205,7 +211,7 @@ static const rt_variant orphan_marker_words[] = {
     { "producer {producer_id}: {marker} marker with no open transaction",
       "This producer's earlier writes are in this log, but no transaction of it was open when this marker arrived, "
       "so it completes nothing. Coordinators resend markers after failures, so this is usually harmless; many in a "
-      "row point at a coordinator retrying." },
+      "row point at a coordinator retrying.", NULL },
 };
 
 /* ---- indexes, snapshots, leader epochs ------------------------------------------- */
@@ -221,7 +227,7 @@ static const rt_variant txn_index_mismatch_words[] = {
     { "{detail}",
       "read_committed consumers learn which records to skip from the .txnindex of each segment. An aborted "
       "transaction missing from it (or listed wrongly) makes those consumers deliver aborted records, or skip "
-      "committed ones. The broker rebuilds this file only when it recovers the segment." },
+      "committed ones. The broker rebuilds this file only when it recovers the segment.", NULL },
 };
 
 static const rt_variant index_mismatch_words[] = {
@@ -229,7 +235,7 @@ static const rt_variant index_mismatch_words[] = {
       "The offset and time indexes let the broker find a batch by offset or time without scanning the segment. An "
       "entry that disagrees with the log sends fetches and time lookups to the wrong place. Brokers do not "
       "re-check old segments' indexes at startup (since 2.3); deleting the index files makes the broker rebuild "
-      "them." },
+      "them.", NULL },
 };
 
 static const rt_field snapshot_mismatch_fields[] = {
@@ -248,7 +254,7 @@ static const rt_variant snapshot_mismatch_words[] = {
       "can keep rejecting retries after a restart. This snapshot disagrees with the state rebuilt from the log up "
       "to the same offset, so after a reload the broker would judge this producer's next writes against the wrong "
       "state (accepting a duplicate or rejecting a valid batch). Check whether the segment was modified, truncated "
-      "or restored from elsewhere after the snapshot was written." },
+      "or restored from elsewhere after the snapshot was written.", NULL },
 };
 
 static const rt_field leader_epoch_regression_fields[] = {
@@ -263,7 +269,7 @@ static const rt_variant leader_epoch_regression_words[] = {
       "Each leader stamps its epoch on what it appends, and epochs only grow, so a batch with a lower epoch after a "
       "higher one was written by an old leader after a newer one had taken over: the log holds a fork of two "
       "leaders' histories (an unclean election, or a segment copied from another replica). Records around it may "
-      "be lost or duplicated." },
+      "be lost or duplicated.", NULL },
 };
 
 static const rt_field checkpoint_mismatch_fields[] = {
@@ -303,7 +309,7 @@ static const rt_variant offset_regression_words[] = {
       "Offsets in a partition only grow: a broker refuses an append whose offsets are not above the log end, and "
       "recovery truncates a segment where they go back. Two batches claiming the same offsets mean the log was "
       "spliced together from two histories (a copied or restored segment, a forked leader). Consumers will see one "
-      "of them, or both." },
+      "of them, or both.", NULL },
 };
 
 static const rt_field corrupt_batch_fields[] = {
@@ -332,13 +338,15 @@ static const rt_variant corrupt_batch_words[] = {
         "The bytes of this entry are damaged (a checksum mismatch or a field that breaks the format): disk or memory "
         "corruption, or a file edited or copied badly. Consumers fail on it (CorruptRecordException) and a broker's "
         "recovery truncates the segment here, losing everything after it. Replicas on other brokers may hold a good "
-        "copy." },
-    [RTV_CORRUPT_RECORDS] = { "{detail}", RECORDS_DO_NOT_FIT_WHY },
-    [RTV_CORRUPT_CONTROL] = { "control batch at offset {offset} of producer {producer_id}: {detail}", NOT_A_MARKER_WHY },
+        "copy.",
+        "corrupt_batch.entry" },
+    [RTV_CORRUPT_RECORDS] = { "{detail}", RECORDS_DO_NOT_FIT_WHY, "corrupt_batch.records" },
+    [RTV_CORRUPT_CONTROL] = { "control batch at offset {offset} of producer {producer_id}: {detail}", NOT_A_MARKER_WHY,
+                              "corrupt_batch.not_a_marker" },
     [RTV_CORRUPT_NOT_MARKER] = {
         "control batch at offset {offset} of producer {producer_id} holds a control record of type {control_type}, "
         "not a COMMIT or ABORT marker",
-        NOT_A_MARKER_WHY },
+        NOT_A_MARKER_WHY, "corrupt_batch.not_a_marker" },
 };
 
 static const rt_field truncated_batch_fields[] = {
@@ -353,12 +361,14 @@ static const rt_variant truncated_batch_words[] = {
         "{detail}",
         "The segment ends in the middle of a batch: the broker crashed or the disk filled while it wrote, or the "
         "file was copied while being written. Recovery truncates the partial batch; a producer that got no "
-        "acknowledgement for it will have retried, but with acks=1 the write may have been acknowledged and lost." },
+        "acknowledgement for it will have retried, but with acks=1 the write may have been acknowledged and lost.",
+        "truncated_batch.partial" },
     [RTV_TRUNCATED_ZEROS] = {
         "{detail}",
         "The segment ends in zeros: a preallocated segment (log.preallocate) or a crash while the broker was "
         "writing. Recovery truncates the file here; no batch was lost that a consumer could have read, unless the "
-        "broker crashed before flushing acknowledged writes (acks=1, or unclean leader election)." },
+        "broker crashed before flushing acknowledged writes (acks=1, or unclean leader election).",
+        "truncated_batch.zeros" },
 };
 
 static const rt_field record_count_fields[] = {
@@ -375,8 +385,9 @@ static const rt_variant record_count_words[] = {
         "batch at offset {offset} declares {count} records in an offset range of {offset_range}",
         "A batch cannot hold more records than offsets: the header contradicts itself, so the batch was not written "
         "by a Kafka broker or was damaged before its checksum was computed. Consumers may fail on it or skip "
-        "records." },
-    [RTV_COUNT_RECORDS] = { "{detail}", RECORDS_DO_NOT_FIT_WHY },
+        "records.",
+        "record_count_mismatch.header" },
+    [RTV_COUNT_RECORDS] = { "{detail}", RECORDS_DO_NOT_FIT_WHY, "record_count_mismatch.records" },
 };
 
 static const rt_field corrupt_file_fields[] = {
@@ -394,33 +405,38 @@ static const rt_variant corrupt_file_words[] = {
         "A producer snapshot (.snapshot) that cannot be read: the broker drops such a snapshot and rebuilds the "
         "producers' state from the log, so after a restart it remembers less of each producer (its duplicate window "
         "may start empty). kaudit could not seed or compare producer state with it. Check the disk and whether the "
-        "file was copied or edited." },
+        "file was copied or edited.",
+        "corrupt_file.snapshot" },
     [RTV_FILE_LEADER_EPOCH] = {
         "{file}: {detail}",
         "The leader-epoch-checkpoint cannot be read: a broker loading this partition fails on it "
         "(KafkaStorageException), which takes the whole log directory offline, and replicas could not truncate "
         "correctly after a leader change. kaudit could not compare the log's leader epochs with it. Check the disk, "
-        "and whether the file was copied or edited." },
+        "and whether the file was copied or edited.",
+        "corrupt_file.leader_epoch" },
     [RTV_FILE_LEADER_EPOCH_ORDER] = {
         "{file}: {detail}",
         "The leader-epoch-checkpoint's entries do not rise strictly in both epoch and start offset. A broker loading "
         "it drops the entries that conflict with a later one (LeaderEpochFileCache logs \"caused truncation of "
         "conflicting entries\"), so it forgets where some leader epochs began and may answer OffsetsForLeaderEpoch "
         "wrongly: a follower could truncate too little or too much after a leader change. kaudit did not compare "
-        "the checkpoint with the log. Check whether the file was edited or restored from elsewhere." },
+        "the checkpoint with the log. Check whether the file was edited or restored from elsewhere.",
+        "corrupt_file.leader_epoch_order" },
     [RTV_FILE_LOG_START] = {
         "{file}: {detail}",
         "The log directory's log-start-offset-checkpoint cannot be read: a broker fails on it at startup "
         "(KafkaStorageException: the log directory goes offline). kaudit could not learn this partition's log start "
         "offset, so records below it, if any, were audited as visible. Check the disk, and whether the file was "
-        "copied or edited." },
+        "copied or edited.",
+        "corrupt_file.log_start" },
     [RTV_FILE_INDEX] = {
         "{file}: {detail}",
         "An index file (.index, .timeindex or .txnindex) that cannot be read, fails Kafka's sanity check or breaks "
         "the order the broker appends in: fetches and time lookups through it go wrong, and read_committed "
         "consumers may deliver aborted records (a .txnindex). A broker rebuilds an index that fails its sanity check "
         "when it loads the segment, any other only when it recovers the segment after an unclean shutdown. kaudit "
-        "did not compare it with the log. Deleting the file (broker stopped) makes the broker rebuild it." },
+        "did not compare it with the log. Deleting the file (broker stopped) makes the broker rebuild it.",
+        "corrupt_file.index" },
 };
 
 static const rt_field timestamp_anomaly_fields[] = {
@@ -434,7 +450,7 @@ static const rt_variant timestamp_anomaly_words[] = {
     { "batch at offset {offset}: a record has timestamp {max_record_timestamp}, above the batch's max "
       "{max_timestamp}",
       "A batch's maxTimestamp must be the largest of its records' timestamps; the time index and time-based "
-      "retention and lookups rely on it. Consumers seeking by time may miss these records." },
+      "retention and lookups rely on it. Consumers seeking by time may miss these records.", NULL },
 };
 
 /* ---- consumer groups (audit/groups.c) ------------------------------------------- */
@@ -476,20 +492,23 @@ static const rt_variant consumer_regression_words[] = {
           "The group's committed position moved backwards while the group was empty: an operator reset "
           "(kafka-consumer-groups --reset-offsets, or a client that assigned the partition and committed an "
           "earlier offset). Every record between the two positions is processed again by the group's next "
-          "consumers." SAFE_CONSUMER },
+          "consumers." SAFE_CONSUMER,
+          "consumer_offset_regression.empty" },
     [RTV_CONSUMER_REBALANCE] =
         { "group {group} went back on {consumed_topic}-{consumed_partition} from offset {from_offset} to "
           "{to_offset} after a rebalance (generation {generation}): {records} records delivered to it again",
           "The group rebalanced between the two commits, and the later commit is lower: a member that lost the "
           "partition committed late (a zombie of an older generation, or a commit of what it had read before "
           "the revocation), or the new owner started from an older position. The records between the two "
-          "positions are processed again." SAFE_CONSUMER },
+          "positions are processed again." SAFE_CONSUMER,
+          "consumer_offset_regression.rebalance" },
     [RTV_CONSUMER_SEEK] =
         { "group {group} went back on {consumed_topic}-{consumed_partition} from offset {from_offset} to "
           "{to_offset}: {records} records delivered to it again",
           "The group's committed position moved backwards with no rebalance and no reset in between: the "
           "application sought back (seek, a restored position, a commit of a stale offset). The records between "
-          "the two positions are processed again." SAFE_CONSUMER },
+          "the two positions are processed again." SAFE_CONSUMER,
+          "consumer_offset_regression.seek" },
 };
 
 static const rt_field consumer_range_fields[] = {
@@ -511,14 +530,16 @@ static const rt_variant consumer_range_words[] = {
           "Retention or DeleteRecords removed records the group had not read yet: its consumers find their "
           "position gone and reset (auto.offset.reset), so those records are never processed by this group. A "
           "group must keep up with retention, or retention must be longer than the longest time the group may "
-          "stop." },
+          "stop.",
+          "consumer_offset_out_of_range.below_log_start" },
     [RTV_CONSUMER_ABOVE] =
         { "group {group}'s committed offset {committed_offset} on {consumed_topic}-{consumed_partition} lies past "
           "the log end {log_end_offset}",
           "A committed position beyond the last offset of the partition does not exist: the group's consumers "
           "reset (auto.offset.reset) when they start there, to the earliest offset (records processed again) or "
           "to the latest (records skipped). It follows a commit of a made-up offset, a topic deleted and created "
-          "again, or a copy of this partition that lags the leader (a follower's log end is behind the leader's)." },
+          "again, or a copy of this partition that lags the leader (a follower's log end is behind the leader's).",
+          "consumer_offset_out_of_range.above_log_end" },
 };
 
 /* ---- replicas (engine/replicas.c) -------------------------------------------------- */
@@ -564,7 +585,7 @@ static const rt_variant replica_divergence_words[] = {
       "older leader epoch (truncated_side). Those the old leader acknowledged (acks=1, or an ISR shrunk to it "
       "alone) were lost to their producers; those below its high watermark (read_uncommitted_only_*, and of "
       "them read_committed_only_*: not transactional, or committed there) may already have been consumed, so "
-      "consumers saw records that no longer exist." },
+      "consumers saw records that no longer exist.", NULL },
 };
 
 static const rt_field replica_behind_fields[] = {
@@ -582,14 +603,17 @@ static const rt_variant replica_behind_words[] = {
     { "this copy ends at offset {log_end_offset}, {records_behind} records behind the one in {other_path}, and "
       "agrees with it up to there",
       "A follower behind its leader, or a copy taken before the other: every batch it holds is the other copy's. "
-      "Normal on a live cluster; a copy that stays behind is out of the ISR." },
+      "Normal on a live cluster; a copy that stays behind is out of the ISR.", NULL },
 };
 
 /* ---- the table ----------------------------------------------------------------- */
 
-int rt_duplicate_words(const rm_finding *f, char **message, char **explanation); /* duplicate_words.c */
+/* duplicate_words.c */
+int rt_duplicate_words(const rm_finding *f, char **message);
+int rt_duplicate_explain(const rm_finding *f, int *k, char **detail);
+extern const rt_explanation rt_duplicate_explanations[RTX_DUPLICATE_COUNT];
 
-#define WORDS(v) v, (int)(sizeof v / sizeof *v), NULL
+#define WORDS(v) v, (int)(sizeof v / sizeof *v), NULL, NULL, 0, NULL
 
 static const rt_type types[RT_COUNT] = {
     [RT_DUPLICATE] = {
@@ -603,7 +627,8 @@ static const rt_type types[RT_COUNT] = {
         "that recurs by itself (heartbeats, sensors, counters, status values), repeats further apart than any retry, "
         "and repeats in topics whose writers repeat values by design are counted as repeated content "
         "(informational), and each says why.",
-        SEV(RM_INFO) | SEV(RM_WARNING), duplicate_fields, NULL, 0, rt_duplicate_words },
+        SEV(RM_INFO) | SEV(RM_WARNING), duplicate_fields, NULL, 0, rt_duplicate_words, rt_duplicate_explanations,
+        RTX_DUPLICATE_COUNT, rt_duplicate_explain },
     [RT_SEQUENCE_GAP] = {
         "sequence_gap", "Sequence gaps",
         "A producer numbers its batches; a jump means batches of it never reached this log. The broker refuses such "
@@ -812,14 +837,49 @@ char *rt_expand(const char *tmpl, const rm_finding *f)
     return t.s;
 }
 
+int rt_explanation_count(int id)
+{
+    const rt_type *t = rt_type_of(id);
+    int n = t->explain ? t->nexplanations : t->nvariants;
+    assert(n <= RT_MAX_EXPLANATIONS);
+    return n;
+}
+
+rt_explanation rt_explanation_of(int id, int k)
+{
+    const rt_type *t = rt_type_of(id);
+    assert(k >= 0 && k < rt_explanation_count(id));
+    if (t->explain) return t->explanations[k];
+    return (rt_explanation){ t->variants[k].key ? t->variants[k].key : t->name, t->variants[k].explanation };
+}
+
+int rt_explain(const rm_finding *f, int *k, char **detail)
+{
+    const rt_type *t = rt_type_of(f->tid);
+    if (detail) *detail = NULL;
+    if (t->explain) {
+        int rc = t->explain(f, k, detail);
+        assert(*k >= 0 && *k < t->nexplanations);
+        return rc;
+    }
+    *k = f->variant >= 0 && f->variant < t->nvariants ? f->variant : 0;
+    return 0;
+}
+
 int rt_words(const rm_finding *f, char **message, char **explanation)
 {
     *message = *explanation = NULL;
     const rt_type *t = rt_type_of(f->tid);
-    if (t->words) return t->words(f, message, explanation);
-    int v = f->variant >= 0 && f->variant < t->nvariants ? f->variant : 0;
-    *message = rt_expand(t->variants[v].message, f);
-    *explanation = strdup(t->variants[v].explanation);
+    int v = f->variant >= 0 && f->variant < t->nvariants ? f->variant : 0, k;
+    char *detail = NULL;
+    if (t->words) t->words(f, message);
+    else *message = rt_expand(t->variants[v].message, f);
+    if (*message && rt_explain(f, &k, &detail) == 0) {
+        const char *shared = rt_explanation_of(f->tid, k).text;
+        if (!detail) *explanation = strdup(shared);
+        else if (asprintf(explanation, "%s %s", shared, detail) < 0) *explanation = NULL;
+    }
+    free(detail);
     if (*message && *explanation) return 0;
     free(*message);
     free(*explanation);

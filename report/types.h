@@ -62,6 +62,14 @@ enum { RTV_FILE_SNAPSHOT, RTV_FILE_LEADER_EPOCH, RTV_FILE_LEADER_EPOCH_ORDER, RT
 enum { RTV_CONSUMER_EMPTY, RTV_CONSUMER_REBALANCE, RTV_CONSUMER_SEEK }; /* consumer_offset_regression */
 enum { RTV_CONSUMER_BELOW, RTV_CONSUMER_ABOVE };                /* consumer_offset_out_of_range */
 
+/* The explanations of a duplicate (its words choose one from its fields,
+ * report/duplicate_words.c): why the class, or why it is only context. */
+enum {
+    RTX_DUP_RETRY, RTX_DUP_SAME_BATCH_UNTIMED, RTX_DUP_BYPASSED, RTX_DUP_RESTART_EPOCH, RTX_DUP_RESTART,
+    RTX_DUP_RESEND, RTX_DUP_RESEND_SESSION, RTX_DUP_RULE, RTX_DUP_WINDOW, RTX_DUP_RECURRING, RTX_DUP_PROFILE,
+    RTX_DUP_COINCIDENCE, RTX_DUP_CONTEXT, RTX_DUPLICATE_COUNT
+};
+
 /* How a field of a type is carried. */
 enum {
     RT_ALWAYS = 1,   /* every finding of the type has it (the schema requires it) */
@@ -81,7 +89,17 @@ typedef struct rt_field {
 typedef struct rt_variant {
     const char *message;     /* a template (above) */
     const char *explanation; /* plain words */
+    const char *key;         /* names the explanation (rt_explanation): "open_transaction.hanging"; NULL: the
+                              * type's name (a type of one explanation, or variants whose words are the same) */
 } rt_variant;
+
+/* Words every finding of one kind shares: one of its type's explanations,
+ * written once per report (the JSON's `explanations`, the HTML's type
+ * sections) and referred to from each finding by its key. */
+typedef struct rt_explanation {
+    const char *key;         /* unique among all types' ("duplicate.producer_restart"): a literal */
+    const char *text;        /* plain words: a literal */
+} rt_explanation;
 
 struct rm_finding;
 
@@ -93,9 +111,16 @@ typedef struct rt_type {
     const rt_field *fields;  /* ended by a NULL name */
     const rt_variant *variants;
     int nvariants;
-    /* The words of a type that templates cannot say (NULL: the variants').
-     * Returns 0, or -1 when out of memory. */
-    int (*words)(const struct rm_finding *f, char **message, char **explanation);
+    /* The message of a type that templates cannot say (NULL: the variants'):
+     * malloc'ed into *message. Returns 0, or -1 when out of memory. */
+    int (*words)(const struct rm_finding *f, char **message);
+    /* The explanations of a type whose variants do not carry them (NULL:
+     * the variants'), and which one a finding reads (*k) with its own words
+     * after it (malloc'ed into *detail when detail is not NULL; NULL when
+     * none). explain returns 0, or -1 when out of memory. */
+    const rt_explanation *explanations;
+    int nexplanations;
+    int (*explain)(const struct rm_finding *f, int *k, char **detail);
 } rt_type;
 
 /* The type of an id (0 <= id < RT_COUNT). */
@@ -109,10 +134,25 @@ const rt_field *rt_field_of(int id, const char *name);
 
 /*
  * The message and explanation of a finding (malloc'ed, the caller frees
- * them), from its type's words and its fields. 0, or -1 when out of memory
- * (both NULL then).
+ * them), from its type's words and its fields: the explanation is the text
+ * of the one it reads (rt_explain), then a space and its own words when it
+ * has any. 0, or -1 when out of memory (both NULL then).
  */
 int rt_words(const struct rm_finding *f, char **message, char **explanation);
+
+/* How many explanations findings of type `id` may read (at most
+ * RT_MAX_EXPLANATIONS), and the k-th (0 <= k < that). Two of one type may
+ * share a key, and then their text: variants that read the same. */
+#define RT_MAX_EXPLANATIONS 16
+int rt_explanation_count(int id);
+rt_explanation rt_explanation_of(int id, int k);
+
+/*
+ * Which of its type's explanations finding f reads (*k) and, when detail is
+ * not NULL, the words that are its own (malloc'ed into *detail; NULL when it
+ * has none: most types). 0, or -1 when out of memory (*detail NULL then).
+ */
+int rt_explain(const struct rm_finding *f, int *k, char **detail);
 
 /*
  * Expand a message template with a finding's fields into a new string.

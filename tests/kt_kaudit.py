@@ -78,3 +78,17 @@ def check_schema(name, report):
     check("%s: report matches docs/report.schema.json" % name, not errors,
           "; ".join("at /%s: %s" % ("/".join(str(p) for p in e.absolute_path), short(e.message, 200))
                     for e in errors[:3]))
+
+
+def explanation(report, finding):
+    """A finding's whole explanation (docs/report.md, "Explanations"): its
+    own `explanation` where it has one, else the report's
+    explanations[explanation_key], then a space and its explanation_detail;
+    None when neither names words."""
+    if isinstance(finding.get("explanation"), str):
+        return finding["explanation"]
+    shared = (report.get("explanations") or {}).get(finding.get("explanation_key"))
+    if not isinstance(shared, str):
+        return None
+    detail = finding.get("explanation_detail")
+    return shared + (" " + detail if isinstance(detail, str) else "")

@@ -21,7 +21,8 @@ For every scenario:
     severity, topic, partition, path, offset and the type's fields; a null
     expectation must be a JSON null), "metadata" and "redelivered_records"
     absent where the expectation leaves them out, an id, a message and an
-    explanation; none of them left out of the listing (findings_omitted) and
+    explanation (its own, or the report's explanations[explanation_key] and
+    its explanation_detail: docs/report.md, "Explanations"); none of them left out of the listing (findings_omitted) and
     the summary counts them; no other finding is a warning or an error (the
     fixtures are otherwise clean); the consumed partitions' log start and
     end offsets in "partitions" are the expected ones; the top-level
@@ -63,7 +64,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import checks  # noqa: E402
 from checks import check  # noqa: E402
-from kt_kaudit import Failed, check_schema, run, short  # noqa: E402
+from kt_kaudit import Failed, check_schema, explanation, run, short  # noqa: E402
 
 EXPECTED_DIR = os.path.join(REPO, "fixtures", "expected", "groups")
 CORPUS = os.path.normpath(os.path.join(REPO, "..", "shared", "corpus"))
@@ -100,7 +101,11 @@ def audit(path, extra=()):
 
 
 def consumer_findings(report):
-    return [f for f in report["findings"] if isinstance(f, dict) and str(f.get("type", "")).startswith("consumer_")]
+    """The report's consumer findings, each with its whole explanation as "_explanation" (kt_kaudit.explanation)."""
+    out = [f for f in report["findings"] if isinstance(f, dict) and str(f.get("type", "")).startswith("consumer_")]
+    for f in out:
+        f["_explanation"] = explanation(report, f)
+    return out
 
 
 def same_path(a, b):
@@ -131,7 +136,7 @@ def compare_finding(name, got, want):
         if key not in want:
             check("%s: %s: no %s" % (name, describe(want), key), key not in got,
                   "report has %s=%s, expected none" % (key, short(got.get(key))))
-    for key in ("id", "message", "explanation"):
+    for key in ("id", "message", "_explanation"):
         check("%s: %s: %s" % (name, describe(want), key), isinstance(got.get(key), str) and got[key] != "",
               "not a non-empty string: %s" % short(got.get(key)))
 

@@ -32,7 +32,8 @@ fixtures/expected/replicas/<scenario>.json. For every scenario:
     log_end_offset, other_log_end_offset, records_behind | diverge_offset,
     leader_epoch, other_leader_epoch, records_only_here, records_only_other;
     a null expectation must be a JSON null), an id, a message and an
-    explanation, an incident for an error; none left out of the listing and
+    explanation (its own, or the report's explanations[explanation_key] and
+    its explanation_detail), an incident for an error; none left out of the listing and
     the summary counts them; no other finding is a warning or an error;
     every copy appears in "partitions" with its log start and end; the copies
     that agree carry a note naming the reference copy's path, and no other
@@ -117,7 +118,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import checks  # noqa: E402
 from checks import check  # noqa: E402
-from kt_kaudit import Failed, JSONSCHEMA_PROBLEM, check_schema, jsonschema, run, short  # noqa: E402
+from kt_kaudit import Failed, JSONSCHEMA_PROBLEM, check_schema, explanation, jsonschema, run, short  # noqa: E402
 import digest_format  # noqa: E402
 
 EXPECTED_DIR = os.path.join(REPO, "fixtures", "expected", "replicas")
@@ -182,7 +183,11 @@ def describe(f):
 
 
 def replica_findings(report):
-    return [f for f in report["findings"] if isinstance(f, dict) and str(f.get("type", "")).startswith("replica_")]
+    """The report's replica findings, each with its whole explanation as "_explanation" (kt_kaudit.explanation)."""
+    out = [f for f in report["findings"] if isinstance(f, dict) and str(f.get("type", "")).startswith("replica_")]
+    for f in out:
+        f["_explanation"] = explanation(report, f)
+    return out
 
 
 def compare_finding(name, got, want, hint=""):
@@ -194,7 +199,7 @@ def compare_finding(name, got, want, hint=""):
         check("%s: %s: %s" % (name, describe(want), key), ok,
               "report has %s, expected %s%s" % (short(got[key]) if key in got else "no such field", short(value),
                                                 hint(key) if callable(hint) and not ok else ""))
-    for key in ("id", "message", "explanation"):
+    for key in ("id", "message", "_explanation"):
         check("%s: %s: %s" % (name, describe(want), key), isinstance(got.get(key), str) and got[key] != "",
               "not a non-empty string: %s" % short(got.get(key)))
     if want["severity"] in ("warning", "error"):
@@ -216,7 +221,7 @@ def match_findings(name, got, want, hint=""):
             left.remove(match[0])
     for g in left:
         check("%s: unexpected finding %s" % (name, describe(g)), False,
-              short({k: v for k, v in g.items() if k not in ("message", "explanation")}, 600))
+              short({k: v for k, v in g.items() if k not in ("message", "explanation", "_explanation")}, 600))
 
 
 def check_counted(name, report, want):

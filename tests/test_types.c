@@ -2,8 +2,10 @@
  * test_types.c - one place defines each finding type (report/types.c); the
  * JSON Schema (docs/report.schema.json) and the finding table of
  * docs/report.md must say the same: the same names, per type the same
- * fields every finding carries, and the same severities. Run from the
- * repository root.
+ * fields every finding carries, and the same severities. Each type's
+ * explanations (the words its findings share, written once per report) are
+ * named apart and match the schema's key pattern. Run from the repository
+ * root.
  */
 #include "kt.h"
 
@@ -139,6 +141,38 @@ static void test_docs(void)
     free(md);
 }
 
+/* Every explanation has words and a key: "type" or "type.name", unique
+ * across types; two of one type share a key only with the same words. */
+static void test_explanations(void)
+{
+    const char *keys[RT_COUNT * RT_MAX_EXPLANATIONS];
+    const char *texts[RT_COUNT * RT_MAX_EXPLANATIONS];
+    int owner[RT_COUNT * RT_MAX_EXPLANATIONS], n = 0;
+    for (int t = 0; t < RT_COUNT; t++) {
+        const rt_type *ty = rt_type_of(t);
+        int count = rt_explanation_count(t);
+        KT_CHECK(count >= 1 && count <= RT_MAX_EXPLANATIONS);
+        for (int k = 0; k < count; k++) {
+            rt_explanation e = rt_explanation_of(t, k);
+            KT_REQUIRE(e.key != NULL && e.text != NULL);
+            KT_CHECK(e.text[0] != '\0' && e.text[strlen(e.text) - 1] != ' ');
+            size_t len = strlen(ty->name);
+            bool named = strncmp(e.key, ty->name, len) == 0 && (e.key[len] == '\0' || e.key[len] == '.');
+            if (!named) fprintf(stderr, "  %s: explanation key %s is not \"%s\" or \"%s.NAME\"\n", ty->name, e.key,
+                                ty->name, ty->name);
+            KT_CHECK(named);
+            for (const char *c = e.key + len + (e.key[len] == '.'); *c; c++) KT_CHECK((*c >= 'a' && *c <= 'z') || *c == '_');
+            for (int j = 0; j < n; j++) {
+                if (strcmp(keys[j], e.key) != 0) continue;
+                if (owner[j] != t || strcmp(texts[j], e.text) != 0)
+                    fprintf(stderr, "  explanation key %s names two different texts\n", e.key);
+                KT_CHECK(owner[j] == t && strcmp(texts[j], e.text) == 0);
+            }
+            keys[n] = e.key, texts[n] = e.text, owner[n++] = t;
+        }
+    }
+}
+
 static cJSON *schema;
 
 static void test_schema(void)
@@ -156,5 +190,6 @@ int main(void)
 {
     KT_RUN(test_schema);
     KT_RUN(test_docs);
+    KT_RUN(test_explanations);
     return kt_done();
 }
