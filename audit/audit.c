@@ -46,10 +46,11 @@ bool ka_in_scope(const ka_partition *p, int64_t offset, int64_t ts)
 }
 
 /* A finding of type `type` (an rt_id) read in `variant`, within the
- * --offsets and --since/--until scope, or NULL. Its words are report/'s. */
+ * --offsets and --since/--until scope and of a type the report shows
+ * (--types), or NULL. Its words are report/'s. */
 rm_finding *ka_emit(ka_partition *p, int type, int variant, int severity, int64_t offset, int64_t ts)
 {
-    if (!ka_in_scope(p, offset, ts)) return NULL;
+    if (!ka_in_scope(p, offset, ts) || !rm_shows(p->r, type)) return NULL;
     rm_finding *f = rm_add_finding(p->r, type, variant, severity, p->index, offset);
     /* Warnings and errors of one type in one partition: one incident. */
     if (severity >= RM_WARNING) {

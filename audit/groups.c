@@ -482,6 +482,7 @@ static void regression_finding(rm_report *r, const rm_cgroup *c, const rm_regres
                                kg_range_fn range, void *ctx)
 {
     static const char *const context[] = { "group_empty", "rebalance", "seek" };
+    if (!rm_shows(r, RT_CONSUMER_OFFSET_REGRESSION)) return; /* --types: neither counted nor an incident */
     rm_finding *f = rm_add_finding(r, RT_CONSUMER_OFFSET_REGRESSION, b->variant, RM_WARNING, c->partition,
                                    b->record_offset);
     if (f) {

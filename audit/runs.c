@@ -13,6 +13,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "report/types.h"
 #include "state.h"
 
 static int32_t seq_of(const ka_binfo *b, int64_t offset)
@@ -70,7 +71,7 @@ static kd_context dup_context(const ka_partition *p, const kd_profile *pf)
 static void dup_emit(ka_partition *p, const kd_run *r, int64_t batch_ts, int reason)
 {
     if (kd_natural(r, p->o->dup_window_ms)) p->pf.natural += r->count;
-    if (!ka_in_scope(p, r->d.first, batch_ts)) return;
+    if (!ka_in_scope(p, r->d.first, batch_ts) || !rm_shows(p->r, RT_DUPLICATE)) return;
     kd_context c = dup_context(p, NULL);
     rm_finding *f = kd_emit(p->r, p->index, r, reason, &c);
     if (reason != KD_DELIVERY) return;

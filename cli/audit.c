@@ -17,10 +17,13 @@
 #include "cli.h"
 #include "include/kaudit.h"
 #include "progress.h"
+#include "report/types.h"
+#include "suggest.h"
 
 enum { OUT_TEXT, OUT_JSON, OUT_HTML, OUT_MARKDOWN, OUT_PROMETHEUS };
 
 typedef struct audit_opts {
+    const char *who;        /* "kaudit audit", "kaudit compare" or "kaudit digest": what errors say */
     kaudit_config k;        /* what the engine needs */
     int format;             /* OUT_* */
     int color;              /* -1 auto (a terminal, and no NO_COLOR), 0 never, 1 always */
@@ -51,7 +54,7 @@ static const char audit_usage[] =
     "                          (GitHub, GitLab; at most 65,536 characters);\n"
     "                          prometheus: metrics for node_exporter's textfile\n"
     "                          collector (docs/report.md, \"Prometheus\")\n"
-    "  -o, --output FILE       write the report to FILE instead of stdout\n"
+    "  -o, --output FILE       write the report to FILE ('-': stdout, the default)\n"
     "  --digest FILE           also write the digest of every partition audited to\n"
     "                          FILE, for kaudit compare on another machine\n"
     "                          (docs/digest.md, docs/cluster.md)\n"
@@ -74,6 +77,10 @@ static const char audit_usage[] =
     "  --topics REGEX          only topics matching REGEX (POSIX extended, unanchored)\n"
     "  --exclude-topics REGEX  skip topics matching REGEX\n"
     "  --offsets A:B           report findings at offsets A to B only (A: or :B)\n"
+    "  --types T1,T2           report only findings of these types (kaudit explain\n"
+    "                          lists them): every format, the counts and the exit\n"
+    "                          status see only those\n"
+    "  --exclude-types T1,T2   report no finding of these types\n"
     "  --since TIME, --until TIME\n"
     "                          report findings of batches written in this window\n"
     "                          (ISO 8601 UTC like 2024-05-01T12:00:00Z, or epoch ms)\n"
@@ -185,17 +192,42 @@ static int parse_size(const char *s, int64_t *bytes)
     return 0;
 }
 
-static int usage_error(const char *msg, const char *arg)
+/* One line on stderr, "<who>: <msg>: <arg>" (escaped), with the word of
+ * words[0..n) that arg probably meant: -1. */
+static int usage_error(const audit_opts *o, const char *msg, const char *arg, const char *const *words,
+                       size_t n)
 {
-    pg_say(false, "kaudit audit: %s%s%s", msg, arg ? ": " : "", arg ? arg : "");
+    sg_value_error(o->who, msg, arg, words, n, NULL);
     return -1;
+}
+
+/* --types or --exclude-types `list` (comma separated) names only finding
+ * types: 0, or -1 after a line naming the first that is not one, with the
+ * type probably meant (the engine checks again: kaudit_config). */
+static int check_types(const audit_opts *o, const char *opt, const char *list)
+{
+    const char *names[RT_COUNT];
+    for (int i = 0; i < RT_COUNT; i++) names[i] = rt_type_of(i)->name;
+    char what[64], item[128];
+    for (const char *s = list;; s++) {
+        size_t n = strcspn(s, ",");
+        snprintf(item, sizeof item, "%.*s", (int)n, s);
+        if (n == 0 || n >= sizeof item || rt_find(item) < 0) {
+            snprintf(what, sizeof what, n ? "%s: unknown finding type" : "%s names no finding type", opt);
+            sg_value_error(o->who, what, n ? item : *list ? list : NULL, names, n ? RT_COUNT : 0,
+                           "; run 'kaudit explain' for the list");
+            return -1;
+        }
+        s += n;
+        if (!*s) return 0;
+    }
 }
 
 static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
            O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_JOBS, O_REDACT, O_REDACTKEY,
-           O_MAXMEM, O_TMPDIR, O_TXNTIMEOUT, O_DIGEST, O_BASELINE, O_HELP };
+           O_MAXMEM, O_TMPDIR, O_TXNTIMEOUT, O_DIGEST, O_BASELINE, O_TYPES, O_EXCLUDE_TYPES, O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
         { "color", required_argument, 0, O_COLOR },            { "jobs", required_argument, 0, O_JOBS },
@@ -210,14 +242,21 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         { "max-memory", required_argument, 0, O_MAXMEM },      { "tmpdir", required_argument, 0, O_TMPDIR },
         { "quiet", no_argument, 0, 'q' },                     { "digest", required_argument, 0, O_DIGEST },
         { "baseline", required_argument, 0, O_BASELINE },
+        { "types", required_argument, 0, O_TYPES },
+        { "exclude-types", required_argument, 0, O_EXCLUDE_TYPES },
         { "help", no_argument, 0, O_HELP },                    { 0, 0, 0, 0 }
     };
+    static const char *const formats[] = { "text", "json", "html", "markdown", "prometheus" };
+    static const char *const colors[] = { "auto", "always", "never" };
+    static const char *const levels[] = { "error", "warning", "info", "none" };
+    static const char *const redactions[] = { "keys", "values", "keys,values" };
     kaudit_config_init(&o->k);
     o->fail_on = RM_WARNING;
     o->color = -1;
     optind = 1;
+    opterr = 0; /* a mistake is said in one line (suggest.h) */
     int c;
-    while ((c = getopt_long(argc, argv, "hqo:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hqo:", opts, NULL)) != -1) {
         char *end;
         switch (c) {
         case O_DIGEST:
@@ -229,88 +268,109 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
             else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0) o->format = OUT_MARKDOWN;
             else if (strcmp(optarg, "prometheus") == 0) o->format = OUT_PROMETHEUS;
             else if (strcmp(optarg, "text") == 0) o->format = OUT_TEXT;
-            else return usage_error("--format is text, json, html, markdown or prometheus", optarg);
+            else
+                return usage_error(o, "--format is text, json, html, markdown or prometheus", optarg, formats, 5);
             break;
         case O_COLOR:
             if (strcmp(optarg, "auto") == 0) o->color = -1;
             else if (strcmp(optarg, "always") == 0) o->color = 1;
             else if (strcmp(optarg, "never") == 0) o->color = 0;
-            else return usage_error("--color is auto, always or never", optarg);
+            else return usage_error(o, "--color is auto, always or never", optarg, colors, 3);
             break;
         case 'o': o->out_path = optarg; break;
         case O_MAXEX:
             o->k.max_examples = strtoll(optarg, &end, 10);
-            if (*end || !*optarg || o->k.max_examples < -1) return usage_error("--max-examples needs a number", optarg);
+            if (*end || !*optarg || o->k.max_examples < -1)
+                return usage_error(o, "--max-examples needs a number", optarg, NULL, 0);
             break;
         case O_FAILON:
             if (strcmp(optarg, "error") == 0) o->fail_on = RM_ERROR;
             else if (strcmp(optarg, "warning") == 0) o->fail_on = RM_WARNING;
             else if (strcmp(optarg, "info") == 0) o->fail_on = RM_INFO;
             else if (strcmp(optarg, "none") == 0) o->fail_on = -1;
-            else return usage_error("--fail-on is error, warning, info or none", optarg);
+            else return usage_error(o, "--fail-on is error, warning, info or none", optarg, levels, 4);
             break;
         case O_TOPICS:
         case O_EXCLUDE:
         case O_DUPTOPICS: {
             regex_t re; /* checked here, compiled again by the engine */
-            if (regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB) != 0) return usage_error("not a valid regular expression", optarg);
+            if (regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB) != 0)
+                return usage_error(o, "not a valid regular expression", optarg, NULL, 0);
             regfree(&re);
             *(c == O_TOPICS ? &o->k.topics : c == O_EXCLUDE ? &o->k.exclude_topics : &o->k.dup_topics) = optarg;
             break;
         }
         case O_OFFSETS:
-            if (parse_range(optarg, &o->k.off_lo, &o->k.off_hi) < 0) return usage_error("--offsets takes A:B, A: or :B", optarg);
+            if (parse_range(optarg, &o->k.off_lo, &o->k.off_hi) < 0)
+                return usage_error(o, "--offsets takes A:B, A: or :B", optarg, NULL, 0);
             break;
         case O_SINCE:
-            if (parse_time(optarg, &o->k.since) < 0) return usage_error("--since takes ISO 8601 UTC or epoch ms", optarg);
+            if (parse_time(optarg, &o->k.since) < 0)
+                return usage_error(o, "--since takes ISO 8601 UTC or epoch ms", optarg, NULL, 0);
             break;
         case O_UNTIL:
-            if (parse_time(optarg, &o->k.until) < 0) return usage_error("--until takes ISO 8601 UTC or epoch ms", optarg);
+            if (parse_time(optarg, &o->k.until) < 0)
+                return usage_error(o, "--until takes ISO 8601 UTC or epoch ms", optarg, NULL, 0);
             break;
         case O_EXPIRE:
             if (parse_duration(optarg, &o->k.producer_expiration_ms) < 0 || o->k.producer_expiration_ms == 0)
-                return usage_error("--producer-expiration takes a duration like 1d, 36h or 604800000", optarg);
+                return usage_error(o, "--producer-expiration takes a duration like 1d, 36h or 604800000",
+                                   optarg, NULL, 0);
             break;
         case O_TXNTIMEOUT:
             if (parse_duration(optarg, &o->k.txn_max_timeout_ms) < 0 || o->k.txn_max_timeout_ms == 0)
-                return usage_error("--txn-max-timeout takes a duration like 15m, 1h or 900000", optarg);
+                return usage_error(o, "--txn-max-timeout takes a duration like 15m, 1h or 900000",
+                                   optarg, NULL, 0);
             break;
         case O_DUPHDR: o->k.dup_include_headers = true; break;
         case O_DUPWINDOW:
             if (parse_duration(optarg, &o->k.dup_window_ms) < 0)
-                return usage_error("--dup-window takes a duration like 10m, 2h or 600000", optarg);
+                return usage_error(o, "--dup-window takes a duration like 10m, 2h or 600000",
+                                   optarg, NULL, 0);
             break;
         case O_MAXENTRY:
             o->k.max_entry = strtoull(optarg, &end, 10);
-            if (*end || o->k.max_entry < 64) return usage_error("--max-entry-bytes needs a number >= 64", optarg);
+            if (*end || o->k.max_entry < 64)
+                return usage_error(o, "--max-entry-bytes needs a number >= 64", optarg, NULL, 0);
             break;
         case O_NOCACHE: o->k.no_cache = true; break;
         case O_REDACT:
-            if (parse_redact(optarg, &o->k.redact) < 0) return usage_error("--redact takes keys, values or keys,values", optarg);
+            if (parse_redact(optarg, &o->k.redact) < 0)
+                return usage_error(o, "--redact takes keys, values or keys,values", optarg, redactions, 3);
             break;
         case O_REDACTKEY: o->redact_key_file = optarg; break;
         case O_JOBS:
             o->k.jobs = strtol(optarg, &end, 10);
-            if (*end || o->k.jobs < 1 || o->k.jobs > 1024) return usage_error("--jobs needs a number from 1 to 1024", optarg);
+            if (*end || o->k.jobs < 1 || o->k.jobs > 1024)
+                return usage_error(o, "--jobs needs a number from 1 to 1024", optarg, NULL, 0);
             break;
         case O_MAXMEM:
             if (parse_size(optarg, &o->k.max_memory) < 0 || o->k.max_memory < ((int64_t)64 << 10))
-                return usage_error("--max-memory takes a size of at least 64K, like 512M or 4G", optarg);
+                return usage_error(o, "--max-memory takes a size of at least 64K, like 512M or 4G",
+                                   optarg, NULL, 0);
             break;
         case O_TMPDIR: o->k.tmpdir = optarg; break;
         case O_BASELINE: o->k.baseline = optarg; break;
+        case O_TYPES:
+        case O_EXCLUDE_TYPES:
+            if (check_types(o, c == O_TYPES ? "--types" : "--exclude-types", optarg) < 0) return -1;
+            *(c == O_TYPES ? &o->k.types : &o->k.exclude_types) = optarg;
+            break;
         case 'q': o->quiet = true; break;
         case 'h':
         case O_HELP: return 1; /* cmd_audit writes it */
-        default: fputs(audit_usage, stderr); return -1;
+        default: sg_option_error(o->who, c, opts, argv); return -1;
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "kaudit audit: no PATH given\n\n%s", audit_usage);
+        char hint[64];
+        snprintf(hint, sizeof hint, "; run '%s --help'", o->who);
+        sg_value_error(o->who, "no PATH given", NULL, NULL, 0, hint);
         return -1;
     }
     if (o->k.redact && redact_key(o->redact_key_file, &o->k.redact_key) < 0)
-        return usage_error("cannot read the redaction key", o->redact_key_file ? o->redact_key_file : "(random)");
+        return usage_error(o, "cannot read the redaction key", o->redact_key_file ? o->redact_key_file : "(random)",
+                           NULL, 0);
     /* Reproducible reports (reproducible-builds.org's convention): the
      * report's time from SOURCE_DATE_EPOCH, seconds since the epoch. */
     const char *epoch = getenv("SOURCE_DATE_EPOCH");
@@ -318,7 +378,8 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         char *end;
         long long sec = strtoll(epoch, &end, 10);
         if (*end || sec <= 0 || sec > 253402300799LL)
-            return usage_error("SOURCE_DATE_EPOCH is not a number of seconds after 1970 (up to 9999)", epoch);
+            return usage_error(o, "SOURCE_DATE_EPOCH is not a number of seconds after 1970 (up to 9999)", epoch,
+                               NULL, 0);
         o->k.generated_at_ms = (int64_t)sec * 1000;
     }
     o->k.fail_on = o->fail_on; /* recorded in the report */
@@ -441,11 +502,14 @@ static int run_audit(int argc, char **argv, int mode)
     const char *who = mode_name[mode];
     audit_opts o;
     memset(&o, 0, sizeof o);
+    o.who = who;
     int first;
     int prc = parse_audit_args(argc, argv, &o, &first);
     if (prc != 0)
         return prc > 0 ? write_stdout(who, mode == MODE_DIGEST ? digest_usage : compare ? compare_usage : audit_usage)
                        : EXIT_USAGE;
+    /* "-o -" is standard output, as for every command that takes -o. */
+    if (mode != MODE_DIGEST && o.out_path && strcmp(o.out_path, "-") == 0) o.out_path = NULL;
     if (mode == MODE_DIGEST) {
         /* -o names the digest; there is no report. */
         if (!o.out_path || o.digest_path) {
@@ -459,6 +523,9 @@ static int run_audit(int argc, char **argv, int mode)
         }
     } else if (compare && o.digest_path) {
         pg_say(false, "kaudit compare: --digest is kaudit audit's and kaudit digest's");
+        return EXIT_USAGE;
+    } else if (o.digest_path && strcmp(o.digest_path, "-") == 0 && !o.out_path) {
+        pg_say(false, "kaudit audit: --digest - and the report would both go to stdout: give one a file");
         return EXIT_USAGE;
     }
     o.k.compare_only = compare;

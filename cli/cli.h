@@ -31,6 +31,9 @@ int cmd_compare(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 /* `kaudit merge`: several JSON reports as one (kaudit_merge). */
 int cmd_merge(int argc, char **argv);
+/* `kaudit explain [TYPE...]`: what each finding type means and what to
+ * check next, from report/types.c's table; alone, the list of types. */
+int cmd_explain(int argc, char **argv);
 
 /* --redact: "keys", "values", "headers" or a comma list of them, into
  * KA_REDACT_* bits. 0, or -1 for anything else. */

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "include/kaudit.h"
 #include "progress.h"
+#include "suggest.h"
 
 typedef struct dump_opts {
     kaudit_dump_options k;        /* what the library needs */
@@ -93,9 +94,11 @@ static int usage_error(const char *msg)
     return -1;
 }
 
-static int usage_error_arg(const char *msg, const char *arg)
+/* "kaudit dump: <msg>: <arg>" with the word of words[0..n) that arg
+ * probably meant: -1. */
+static int usage_error_arg(const char *msg, const char *arg, const char *const *words, size_t n)
 {
-    pg_say(false, "kaudit dump: %s '%s'", msg, arg);
+    sg_value_error("kaudit dump", msg, arg, words, n, NULL);
     return -1;
 }
 
@@ -186,11 +189,15 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o)
     kaudit_dump_options *k = &o->k;
     kaudit_dump_options_init(k);
     bool compat = false, kafka_opt = false, format_given = false, decode_given = false;
+    static const char *const formats[] = { "text", "jsonl" };
+    static const char *const decoders[] = { "auto", "none", "offsets", "transactions", "metadata" };
+    static const char *const redactions[] = { "keys", "values", "headers" };
     o->lists = calloc((size_t)argc + 1, sizeof *o->lists);
     if (!o->lists) return usage_error("out of memory");
     optind = 1;
+    opterr = 0; /* a mistake is said in one line (suggest.h) */
     int c;
-    while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
         char *end;
         int64_t n;
         if (c >= O_FILES) kafka_opt = true;
@@ -200,7 +207,7 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o)
             format_given = true;
             if (strcmp(optarg, "jsonl") == 0) k->format = KAUDIT_DUMP_JSONL;
             else if (strcmp(optarg, "text") == 0) k->format = KAUDIT_DUMP_TEXT;
-            else return usage_error("--format is text or jsonl");
+            else return usage_error_arg("--format is text or jsonl", optarg, formats, 2);
             break;
         case O_COMPAT: compat = true; break;
         case O_FILES: o->lists[o->nlists++] = optarg; break;
@@ -238,7 +245,9 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o)
             else if (strcmp(optarg, "offsets") == 0) k->decode = KAUDIT_DECODE_OFFSETS;
             else if (strcmp(optarg, "transactions") == 0) k->decode = KAUDIT_DECODE_TRANSACTIONS;
             else if (strcmp(optarg, "metadata") == 0) k->decode = KAUDIT_DECODE_METADATA;
-            else return usage_error_arg("unknown --decode", optarg);
+            else
+                return usage_error_arg("--decode is auto, none, offsets, transactions or metadata", optarg, decoders,
+                                       5);
             break;
         case O_VERIFY: k->verify_index = true; break;
         case O_PID:
@@ -259,19 +268,16 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o)
         case O_NOCACHE: k->no_cache = true; break;
         case O_REDACT:
             if (parse_redact(optarg, &k->redact) < 0)
-                return usage_error("--redact takes keys, values, headers or a comma list");
+                return usage_error_arg("--redact takes keys, values, headers or a comma list", optarg, redactions, 3);
             break;
         case O_REDACTKEY: o->redact_key_file = optarg; break;
         case 'h':
         case O_HELP: return 1; /* cmd_dump writes it */
-        default: fputs(dump_usage, stderr); return -1;
+        default: sg_option_error("kaudit dump", c, opts, argv); return -1;
         }
     }
     if (compat && format_given) return usage_error("--compat and --format name two outputs: choose one");
-    if (optind >= argc && o->nlists == 0) {
-        fprintf(stderr, "kaudit dump: no PATH given\n\n%s", dump_usage);
-        return -1;
-    }
+    if (optind >= argc && o->nlists == 0) return usage_error("no PATH given; run 'kaudit dump --help'");
     if (collect_paths(o, argc, argv) < 0) return usage_error("out of memory");
     if (o->npaths == 0) return usage_error("--files names no file");
     /* Kafka's names ask for Kafka's lines, unless --format said otherwise

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "report/escape.h"
+#include "suggest.h"
 
 static const char usage[] =
     "kaudit " KAUDIT_VERSION " - offline inspector and duplicate auditor for Kafka broker logs\n"
@@ -23,6 +23,8 @@ static const char usage[] =
     "  digest   write a compact digest of every partition for kaudit compare\n"
     "           elsewhere: brokers' data never has to move\n"
     "  merge    merge several brokers' JSON reports into one cluster report\n"
+    "  explain  what a finding type means and what to check next (alone: the\n"
+    "           list of types)\n"
     "\n"
     "PATH is a broker log directory (log.dirs), a partition directory\n"
     "(<topic>-<partition>), a folder above log directories, or single files.\n"
@@ -47,6 +49,25 @@ static int stdout_checked(int rc)
     return EXIT_USAGE;
 }
 
+/* An unknown command, or an unknown option where the command goes: one
+ * line on stderr with what was probably meant (what was typed escaped:
+ * maybe a pasted name). EXIT_USAGE. */
+static int unknown(const char *cmd)
+{
+    static const char *const commands[] = { "audit", "dump",    "compare", "digest",
+                                            "merge", "explain", "help",    "version" };
+    static const char *const options[] = { "help", "version" };
+    bool dashed = cmd[0] == '-';
+    const char *near = dashed ? sg_nearest(cmd + strspn(cmd, "-"), options, 2)
+                              : sg_nearest(cmd, commands, sizeof commands / sizeof *commands);
+    char what[SG_MAX_WORD + 32], hint[64];
+    snprintf(what, sizeof what, dashed ? "unknown option %.*s" : "unknown command '%.*s'", SG_MAX_WORD, cmd);
+    snprintf(hint, sizeof hint, "%s%s%s%s; run 'kaudit --help'", near ? " (did you mean " : "",
+             near && dashed ? "--" : "", near ? near : "", near ? "?)" : "");
+    sg_value_error("kaudit", what, NULL, NULL, 0, hint);
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -63,8 +84,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "compare") == 0) return stdout_checked(cmd_compare(argc - 1, argv + 1));
     if (strcmp(cmd, "digest") == 0) return stdout_checked(cmd_digest(argc - 1, argv + 1));
     if (strcmp(cmd, "merge") == 0) return stdout_checked(cmd_merge(argc - 1, argv + 1));
-    fputs("kaudit: unknown command '", stderr);
-    es_fputs(cmd, stderr); /* what was typed, maybe a pasted name: escaped */
-    fprintf(stderr, "'\n\n%s", usage);
-    return EXIT_USAGE;
+    if (strcmp(cmd, "explain") == 0) return stdout_checked(cmd_explain(argc - 1, argv + 1));
+    return unknown(cmd);
 }

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "include/kaudit.h"
 #include "report/escape.h"
+#include "suggest.h"
 
 static const char merge_usage[] =
     "Usage: kaudit merge [OPTIONS] REPORT.json...\n"
@@ -52,9 +53,11 @@ int cmd_merge(int argc, char **argv)
     const char *out_path = NULL;
     int fail_on = 1; /* RM_WARNING */
     int64_t max_bytes = (int64_t)4 << 30;
+    static const char *const levels[] = { "error", "warning", "info", "none" };
     optind = 1;
+    opterr = 0; /* a mistake is said in one line (suggest.h) */
     int c;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
             out_path = optarg;
@@ -64,7 +67,10 @@ int cmd_merge(int argc, char **argv)
             else if (strcmp(optarg, "warning") == 0) fail_on = 1;
             else if (strcmp(optarg, "info") == 0) fail_on = 0;
             else if (strcmp(optarg, "none") == 0) fail_on = -1;
-            else return fail("--fail-on is error, warning, info or none", optarg);
+            else {
+                sg_value_error("kaudit merge", "--fail-on is error, warning, info or none", optarg, levels, 4, NULL);
+                return EXIT_USAGE;
+            }
             break;
         case O_MAXMEM: {
             char *end;
@@ -79,6 +85,7 @@ int cmd_merge(int argc, char **argv)
         case O_HELP:
             return write_stdout("kaudit merge", merge_usage);
         default:
+            sg_option_error("kaudit merge", c, opts, argv);
             return EXIT_USAGE;
         }
     }

@@ -37,6 +37,7 @@
 #include "report/baseline.h"
 #include "report/listing.h"
 #include "report/render.h"
+#include "report/types.h"
 
 #ifndef KAUDIT_VERSION
 #define KAUDIT_VERSION "0.0.0"
@@ -62,6 +63,7 @@ struct kaudit_engine {
     char *topics_src, *exclude_src, *dup_topics_src, *tmpdir_src; /* the config's strings, owned */
     bool have_topics, have_exclude, have_dup_topics;
     regex_t topics, exclude, dup_topics;
+    uint32_t hidden_types;      /* the types --types and --exclude-types leave out (rm_report's) */
     ka_options rules;
     kl_set *set;
     rm_report *rep;
@@ -193,6 +195,24 @@ static int compile(kaudit_engine *e, const char *src, regex_t *re, bool *have, c
     return 0;
 }
 
+/* The finding types of comma list `list` (NULL: none) as bits 1 << rt_id
+ * into *mask: 0, or KAUDIT_EUSAGE with err naming the first item that is
+ * no type (`what`: the option, for the message). */
+static int type_mask(const char *list, const char *what, uint32_t *mask, kaudit_error *err)
+{
+    *mask = 0;
+    for (const char *s = list; s;) {
+        size_t n = strcspn(s, ",");
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)n, s);
+        int tid = n < sizeof name ? rt_find(name) : -1;
+        if (tid < 0) return ae_fail(err, KAUDIT_EUSAGE, name, "%s: no finding type is named so", what);
+        *mask |= 1u << tid;
+        s = s[n] ? s + n + 1 : NULL;
+    }
+    return 0;
+}
+
 kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
 {
     ae_clear(err);
@@ -213,12 +233,19 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
     }
     e->c.topics = e->topics_src, e->c.exclude_topics = e->exclude_src;
     e->c.dup_topics = e->dup_topics_src, e->c.tmpdir = e->tmpdir_src;
+    uint32_t only = 0, excluded = 0;
     if (compile(e, c->topics, &e->topics, &e->have_topics, "topics", err) < 0 ||
         compile(e, c->exclude_topics, &e->exclude, &e->have_exclude, "exclude-topics", err) < 0 ||
-        compile(e, c->dup_topics, &e->dup_topics, &e->have_dup_topics, "dup-topics", err) < 0) {
+        compile(e, c->dup_topics, &e->dup_topics, &e->have_dup_topics, "dup-topics", err) < 0 ||
+        type_mask(c->types, "--types", &only, err) < 0 ||
+        type_mask(c->exclude_types, "--exclude-types", &excluded, err) < 0) {
         kaudit_free(e);
         return NULL;
     }
+    /* Every report of the run (the jobs' too) leaves the same types out. */
+    e->hidden_types = (c->types ? ~only : 0) | excluded;
+    e->rep->hidden_types = e->hidden_types;
+    e->c.types = e->c.exclude_types = NULL; /* the caller's strings: the report records them */
     /* The report says how it was made; a baseline is read now, so that one
      * that cannot be used stops the audit before it starts. */
     ri_options(e->rep, c);
@@ -382,6 +409,7 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
 {
     rm_free(*out);
     if (!(*out = rm_create(e->c.max_examples))) return -1;
+    (*out)->hidden_types = e->hidden_types;
     rm_set_spill(*out, &e->listing, FINDINGS_SHARE(&e->c) / 2 / (size_t)e->threads);
     ep_input in = { &e->rules, &e->c, e->cb, e->set, NULL, 0, NULL, NULL, 0, j->part, j->bytes, j->full_copy,
                     j->light };

@@ -310,6 +310,7 @@ static int64_t log_end(const rm_partition *p)
  * who could have read the records lost with it. */
 static void diverged(rm_report *r, const er_copy *c, const er_copy *ref, er_stream *a, er_stream *b)
 {
+    if (!rm_shows(r, RT_REPLICA_DIVERGENCE)) return; /* --types: neither counted nor an incident */
     const rm_partition *mine = &r->partitions[c->idx], *theirs = &r->partitions[ref->idx];
     int64_t at = a->b.base_offset < b->b.base_offset ? a->b.base_offset : b->b.base_offset;
     int32_t epoch = a->b.partition_leader_epoch, other_epoch = b->b.partition_leader_epoch;

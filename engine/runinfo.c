@@ -51,6 +51,8 @@ void ri_options(rm_report *r, const kaudit_config *c)
         if (c->off_hi != d.off_hi) snprintf(buf + n + 1, sizeof buf - n - 1, "%" PRId64, c->off_hi);
     }
     opt_str(r, "offsets", buf[0] ? buf : NULL);
+    opt_str(r, "types", c->types);
+    opt_str(r, "exclude_types", c->exclude_types);
     opt_time(r, "since", c->since, d.since);
     opt_time(r, "until", c->until, d.until);
     opt_int(r, "producer_expiration_ms", c->producer_expiration_ms, d.producer_expiration_ms);

@@ -69,6 +69,13 @@ typedef struct kaudit_config {
     /* Which findings are reported: offsets [off_lo, off_hi], batch times
      * [since, until] (ms; INT64_MIN/MAX for no bound). */
     int64_t off_lo, off_hi, since, until;
+    /* ... and of which types: comma lists of finding type names
+     * (report/types.h, "duplicate,open_transaction"), only those of `types`
+     * (NULL: every type) and none of `exclude_types` (NULL: none). A finding
+     * of another type is neither counted nor listed, in any format, the
+     * exit status or a baseline's comparison; the audit itself is the
+     * same. kaudit_create: KAUDIT_EUSAGE for a name that is no type. */
+    const char *types, *exclude_types;
     /* The cluster's rules (ms): producer.id.expiration.ms,
      * transaction.max.timeout.ms, and how far apart copies may be and
      * still be a delivery duplicate. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "listing.h"
+#include "types.h"
 
 void rm_baseline_free(rm_baseline *b)
 {
@@ -223,9 +224,11 @@ static bool audited(const rm_report *r, const size_t *by_name, const char *topic
     return false;
 }
 
-/* Does r list every finding of `type` and `severity` it counted? */
+/* Does r list every finding of `type` and `severity` it counted (and
+ * show the type at all: --types)? */
 static bool lists_all(const rm_report *r, const char *type, int severity)
 {
+    if (!rm_shows(r, rt_find(type))) return false;
     const rm_count *c = rm_count_of(r, type);
     return !c || c->by_severity[severity] == c->kept_by_severity[severity];
 }

@@ -328,9 +328,17 @@ static void count_partition(rm_report *r, size_t part, const char *type, int sev
     p->by_type[i].by_severity[severity]++;
 }
 
+_Static_assert(RT_COUNT <= 32, "rm_report.hidden_types holds a bit per finding type");
+
+bool rm_shows(const rm_report *r, int tid)
+{
+    return tid < 0 || tid >= RT_COUNT || !((r->hidden_types >> tid) & 1);
+}
+
 rm_finding *rm_add_ranked(rm_report *r, int tid, int variant, int severity, size_t partition, int64_t offset,
                           int64_t impact)
 {
+    if (!rm_shows(r, tid)) return NULL; /* --types, --exclude-types: not counted */
     const rt_type *t = rt_type_of(tid);
     assert(t->severities & (1u << severity)); /* report/types.c says which severities a type may have */
     const char *type = t->name;

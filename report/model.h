@@ -324,6 +324,8 @@ typedef struct rm_report {
                             * usage warning, the report is not Clean */
     size_t nwarnings;
     rm_baseline *baseline; /* NULL without --baseline; owned */
+    uint32_t hidden_types; /* bits 1 << rt_id: types neither counted nor listed (--types,
+                            * --exclude-types); 0 by default. See rm_shows */
 } rm_report;
 
 /* A new empty report keeping `max_examples` findings per type (< 0: all).
@@ -345,10 +347,19 @@ int rm_add_problem(rm_report *r, const char *fmt, ...) __attribute__((format(pri
 size_t rm_add_partition(rm_report *r, const char *topic, int32_t partition, const char *path);
 
 /*
+ * Does the report count and list findings of type `tid` (an rt_id; any
+ * other value: yes)? A producer of findings asks before it counts one into
+ * an incident (rm_group_finding) or a tally; rm_add_finding asks itself.
+ */
+bool rm_shows(const rm_report *r, int tid);
+
+/*
  * Count a finding of type `tid` (an rt_id) read in `variant` and, when its
  * type still has room for examples, return a new finding to fill (its type,
  * severity and partition set); NULL when the example is not kept (the count
- * still is) or memory runs out. The severity must be one the type may have.
+ * still is), memory runs out, or the report does not show its type
+ * (rm_shows: then it is not counted either). The severity must be one the
+ * type may have.
  */
 rm_finding *rm_add_finding(rm_report *r, int tid, int variant, int severity, size_t partition, int64_t offset);
 
