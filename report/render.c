@@ -602,6 +602,8 @@ static void text_run(const rm_report *r, FILE *f)
     if (line[0]) fputs("Baseline: ", f), es_fputs(line, f), fputc('\n', f);
 }
 
+#define TEXT_NOTES 10 /* partition notes the text report shows */
+
 /* The baseline's findings gone since (the first ten). */
 static void text_gone(const rm_report *r, FILE *f)
 {
@@ -620,20 +622,6 @@ static void text_gone(const rm_report *r, FILE *f)
         shown++;
     }
     if (b->gone > shown) fprintf(f, "  ... and %zu more (see --format json)\n", b->gone - shown);
-}
-
-/* A finding's command lines to run next (RT_COMMAND: a hanging
- * transaction's abort_command), each on a line under the finding's. */
-static void text_commands(const rm_finding *x, FILE *f)
-{
-    for (int i = 0; i < x->nfields; i++) {
-        const rm_field *fd = &x->fields[i];
-        const rt_field *spec = rt_field_of(x->tid, fd->key);
-        if (!spec || !(spec->flags & RT_COMMAND) || fd->kind != RM_STR || !fd->s) continue;
-        fprintf(f, "%16s", "");
-        for (const char *c = fd->key; *c; c++) fputc(*c == '_' ? ' ' : *c, f);
-        fputs(": ", f), es_fputs(fd->s, f), fputc('\n', f);
-    }
 }
 
 /* ANSI colours, or nothing. */
@@ -677,14 +665,21 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
     /* Names, paths and the words that quote them are escaped (escape.h):
      * a topic or directory name from the data cannot drive the terminal. */
     for (size_t i = 0; i < r->nproblems; i++) fputs("Not audited: ", f), es_fputs(r->problems[i], f), fputc('\n', f);
+    /* The partitions' notes: the first ones (a folder of many clusters'
+     * directories has a note per same-named partition not compared); all
+     * of them are in the JSON and HTML reports. */
+    size_t notes = 0;
     for (size_t i = 0; i < r->npartitions; i++)
-        for (size_t k = 0; k < r->partitions[i].nnotes; k++) {
+        for (size_t k = 0; k < r->partitions[i].nnotes; k++, notes++) {
+            if (notes >= TEXT_NOTES) continue;
             fputs("Note: ", f);
             es_fputs(r->partitions[i].topic, f);
             fprintf(f, "-%d: ", r->partitions[i].partition);
             es_fputs(r->partitions[i].notes[k], f);
             fputc('\n', f);
         }
+    if (notes > TEXT_NOTES)
+        fprintf(f, "... and %zu more notes on partitions (see --format json or html)\n", notes - TEXT_NOTES);
     if (r->ncounts == 0) {
         text_gone(r, f);
         return ferror(f) ? -1 : 0;
@@ -730,7 +725,6 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
                 fprintf(f, "-%d @%" PRId64 ": ", p->partition, x->offset);
                 es_fputs(x->message, f);
                 fputc('\n', f);
-                text_commands(x, f);
                 shown++;
             }
         }

@@ -59,8 +59,10 @@ void rr_replica_story(const rm_report *r, const rm_finding *f, char *out, size_t
 {
     const rm_partition *p = &r->partitions[f->partition];
     char me[600], them[600];
-    who(me, sizeof me, num(f, "broker_id", -1), p->path);
-    who(them, sizeof them, num(f, "other_broker_id", -1), text(f, "other_path"));
+    int64_t b = num(f, "broker_id", -1), ob = num(f, "other_broker_id", -1);
+    if (b == ob) b = ob = -1; /* two copies of one broker (a backup, a copy taken earlier): by path */
+    who(me, sizeof me, b, p->path);
+    who(them, sizeof them, ob, text(f, "other_path"));
     if (f->tid == RT_REPLICA_BEHIND) {
         snprintf(out, cap,
                  "%s-%d: %s ends at offset %" PRId64 ", %" PRId64 " records behind %s, and agrees with it up to "
