@@ -448,6 +448,25 @@ void ka_file_problem(ka_partition *p, const ke_error *e, int kind)
     rm_field_str(f, "detail", e->msg);
 }
 
+/* A hanging transaction's abort_command: the line kafka-transactions.sh
+ * (KIP-664, TransactionsCommand's abort: brokers 3.0 and later) takes to end
+ * the transaction that starts at `start`; the bootstrap server is the
+ * user's to fill in. Only for a topic of the characters Kafka allows in one
+ * and a known partition: the line is then safe to paste into a shell. */
+static void abort_command(const ka_partition *p, rm_finding *f, int64_t start)
+{
+    static const char legal[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+    int32_t partition = p->r->partitions[p->index].partition;
+    size_t n = strlen(p->topic);
+    if (partition < 0 || n == 0 || n > 249 || strspn(p->topic, legal) != n) return;
+    char line[400];
+    snprintf(line, sizeof line,
+             "kafka-transactions.sh --bootstrap-server <bootstrap> abort --topic %s --partition %" PRId32
+             " --start-offset %" PRId64,
+             p->topic, partition, start);
+    rm_field_str(f, "abort_command", line);
+}
+
 void ka_partition_end(ka_partition *p)
 {
     ka_dup_end(p);
@@ -477,6 +496,7 @@ void ka_partition_end(ka_partition *p)
         rm_field_int(f, "first_offset", x->txn_first);
         rm_field_int(f, "age_ms", age);
         rm_field_int(f, "records", (int64_t)x->npend);
+        if (hanging) abort_command(p, f, x->txn_first);
     }
     ka_epochs_compare(p);
     rm_partition *rp = &p->r->partitions[p->index];

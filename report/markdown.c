@@ -288,6 +288,17 @@ static void finding_row(FILE *w, const rm_report *r, const rm_finding *x)
         fputs(" value ", w);
         es_md_code(v->s, w);
     }
+    /* A command line to run next (RT_COMMAND: a hanging transaction's
+     * abort_command), as code to copy. */
+    for (int i = 0; i < x->nfields; i++) {
+        const rm_field *fd = &x->fields[i];
+        const rt_field *spec = rt_field_of(x->tid, fd->key);
+        if (!spec || !(spec->flags & RT_COMMAND) || fd->kind != RM_STR || !fd->s) continue;
+        fputc(' ', w);
+        for (const char *c = fd->key; *c; c++) fputc(*c == '_' ? ' ' : *c, w);
+        fputs(": ", w);
+        es_md_code(fd->s, w);
+    }
     fputs(" |\n", w);
 }
 

@@ -624,6 +624,20 @@ static void text_gone(const rm_report *r, FILE *f)
     if (b->gone > shown) fprintf(f, "  ... and %zu more (see --format json)\n", b->gone - shown);
 }
 
+/* A finding's command lines to run next (RT_COMMAND: a hanging
+ * transaction's abort_command), each on a line under the finding's. */
+static void text_commands(const rm_finding *x, FILE *f)
+{
+    for (int i = 0; i < x->nfields; i++) {
+        const rm_field *fd = &x->fields[i];
+        const rt_field *spec = rt_field_of(x->tid, fd->key);
+        if (!spec || !(spec->flags & RT_COMMAND) || fd->kind != RM_STR || !fd->s) continue;
+        fprintf(f, "%16s", "");
+        for (const char *c = fd->key; *c; c++) fputc(*c == '_' ? ' ' : *c, f);
+        fputs(": ", f), es_fputs(fd->s, f), fputc('\n', f);
+    }
+}
+
 /* ANSI colours, or nothing. */
 static const char *ansi(bool color, const char *code) { return color ? code : ""; }
 #define C_RESET "\033[0m"
@@ -725,6 +739,7 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
                 fprintf(f, "-%d @%" PRId64 ": ", p->partition, x->offset);
                 es_fputs(x->message, f);
                 fputc('\n', f);
+                text_commands(x, f);
                 shown++;
             }
         }

@@ -179,6 +179,7 @@ static const rt_field open_transaction_fields[] = {
     { "first_offset", RM_INT, RT_ALWAYS },
     { "age_ms", RM_INT, RT_ALWAYS },
     { "records", RM_INT, RT_ALWAYS },
+    { "abort_command", RM_STR, RT_COMMAND }, /* a hanging one's: kafka-transactions.sh's abort (audit.c) */
     END
 };
 
@@ -189,7 +190,9 @@ static const rt_variant open_transaction_words[] = {
         "partition's newest batch than the broker lets a transaction run (--txn-max-timeout, "
         "transaction.max.timeout.ms, 15 minutes by default): the coordinator should have aborted it, so it is "
         "hanging. While it stays open, the partition's last stable offset cannot pass it, so read_committed "
-        "consumers stop at this offset and fall behind. See kafka-transactions.sh find-hanging and abort.",
+        "consumers stop at this offset and fall behind. Check that the cluster still holds it open "
+        "(kafka-transactions.sh find-hanging), then abort it with the line in abort_command (kafka-transactions.sh "
+        "abort --start-offset, brokers 3.0 and later; KIP-664), its <bootstrap> replaced by a broker's host:port.",
         "open_transaction.hanging" },
     [RTV_TXN_IN_PROGRESS] = {
         "producer {producer_id}: transaction in progress since offset {first_offset} ({age_ms} ms before the "

@@ -74,9 +74,11 @@ enum {
 enum {
     RT_ALWAYS = 1,   /* every finding of the type has it (the schema requires it) */
     RT_WORDS = 2,    /* for the message only: never rendered as a field */
-    RT_KEY = 4       /* tells the finding apart from others of its type at the same offset: part of
+    RT_KEY = 4,      /* tells the finding apart from others of its type at the same offset: part of
                       * its fingerprint (model.h, rm_fingerprint), with its type, topic, partition,
                       * broker, offset and producer; a path counts by its last name only */
+    RT_COMMAND = 8   /* a command line to run next: the text and Markdown reports show it beside the
+                      * finding's message (HTML and JSON show every field) */
 };
 
 typedef struct rt_field {

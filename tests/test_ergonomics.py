@@ -18,6 +18,11 @@ part checks a behaviour that was broken before:
   * `kaudit explain TYPE` says what a finding type means and what to check
     next, from report/types.c's table (the words every report carries);
     `kaudit explain` alone lists the types.
+  * a hanging transaction's finding carries `abort_command`, the line that
+    aborts it with kafka-transactions.sh (KIP-664: apache/kafka's
+    tools/.../TransactionsCommand.java, subcommand "abort", options
+    --bootstrap-server, --topic, --partition, --start-offset), shown in text,
+    Markdown and HTML; never for a transaction merely in progress.
 
 Run: /usr/bin/python3 tests/test_ergonomics.py   (uses ./kaudit, or $KAUDIT)
 """
@@ -398,8 +403,10 @@ def test_explain():
     rc, out, _ = run(["explain", "open_transaction"])
     text = out.decode()
     check("explain open_transaction: its title", "Hanging transactions" in text)
-    for field in ("first_offset", "age_ms", "records"):
+    for field in ("first_offset", "age_ms", "records", "abort_command"):
         check("explain open_transaction: lists the field %s" % field, re.search(r"^  %s " % field, text, re.M))
+    check("explain open_transaction: what to check next names the abort command",
+          "abort_command" in flat(text.split("Fields")[0]) and "kafka-transactions.sh" in text)
     rc, out, _ = run(["explain", "duplicate"])
     text = out.decode()
     for cls in ("retry_without_idempotence", "producer_restart", "application_resend", "idempotence_bypassed",
@@ -415,8 +422,75 @@ def test_explain():
              "kaudit explain: unknown finding type: bogus; run 'kaudit explain' for the list")
 
 
+# ---- abort_command ---------------------------------------------------------------------
+
+def abort_line(f):
+    return ("kafka-transactions.sh --bootstrap-server <bootstrap> abort --topic %s --partition %d --start-offset %d"
+            % (f["topic"], f["partition"], f["first_offset"]))
+
+
+def test_abort_command():
+    rep, rc, _ = report([OPEN_TXN], "abort: a hanging transaction")
+    txn = [f for f in rep["findings"] if f["type"] == "open_transaction"]
+    check("abort: one hanging transaction", rc == 1 and len(txn) == 1 and txn[0]["severity"] == "warning", short(txn))
+    if not txn:
+        return
+    f = txn[0]
+    cmd = f.get("abort_command", "")
+    check("abort: the command line to abort it", cmd == abort_line(f), "%r / %r" % (cmd, abort_line(f)))
+    # kafka-transactions.sh's own words: the base option, the subcommand and
+    # the abort options of TransactionsCommand (brokers 3.0 and later).
+    words = cmd.split()
+    check("abort: kafka-transactions.sh --bootstrap-server ... abort --topic --partition --start-offset",
+          words[:4] == ["kafka-transactions.sh", "--bootstrap-server", "<bootstrap>", "abort"] and
+          words[4::2] == ["--topic", "--partition", "--start-offset"], short(words))
+    check("abort: the start offset is the transaction's first offset",
+          words[-1:] == [str(f["offset"])] == ["2"], cmd)
+    explanation = " ".join(explanations(rep))
+    check("abort: what to check next points at the command", "abort_command" in explanation and
+          "<bootstrap>" in explanation, short(explanation, 600))
+    # Shown wherever the finding is.
+    _, text, _ = run(["audit", OPEN_TXN])
+    lines = text.decode().splitlines()
+    at = [i for i, l in enumerate(lines) if l.lstrip().startswith(f["id"])]
+    check("abort: text: the command under the finding", at and at[0] + 1 < len(lines) and
+          lines[at[0] + 1].strip() == "abort command: " + cmd, short(lines[at[0]:at[0] + 2] if at else lines))
+    _, md, _ = run(["audit", "--format", "markdown", OPEN_TXN])
+    check("abort: Markdown: the command in a code span",
+          re.search(("` ?%s ?`" % re.escape(cmd)).encode(), md) is not None, short(md[-600:]))
+    _, html, _ = run(["audit", "--format", "html", OPEN_TXN])
+    check("abort: HTML: the command, escaped", cmd.replace("<", "&lt;").replace(">", "&gt;").encode() in html and
+          b"<bootstrap>" not in html)
+    # A transaction in progress has none; hanging under a shorter timeout, it
+    # has one (and keeps its id).
+    rep, rc, _ = report([IN_PROGRESS], "abort: a transaction in progress")
+    txn = [f for f in rep["findings"] if f["type"] == "open_transaction"]
+    check("abort: in progress: info, no command", rc == 0 and txn and
+          all(f["severity"] == "info" and "abort_command" not in f for f in txn), short(txn))
+    _, text, _ = run(["audit", "--fail-on", "none", IN_PROGRESS])
+    check("abort: in progress: no command in the text", b"kafka-transactions.sh" not in text)
+    hung, rc, _ = report(["--txn-max-timeout", "1m", IN_PROGRESS], "abort: hanging under --txn-max-timeout 1m")
+    txn2 = [f for f in hung["findings"] if f["type"] == "open_transaction"]
+    check("abort: hanging under a shorter timeout: the command", rc == 1 and txn2 and
+          all(f["severity"] == "warning" and f.get("abort_command") == abort_line(f) for f in txn2), short(txn2))
+    check("abort: the same finding ids in progress and hanging",
+          sorted(f["id"] for f in txn) == sorted(f["id"] for f in txn2))
+    # A segment given alone outside any partition directory: its partition is
+    # unknown, so no command (the schema's pattern needs a partition).
+    tmp = tempfile.mkdtemp(prefix="kt-ergo-")
+    try:
+        seg = os.path.join(OPEN_TXN, "open-transaction-0", "00000000000000000000.log")
+        loose = shutil.copy(seg, os.path.join(tmp, "00000000000000000000.log"))
+        rep, rc, _ = report([loose], "abort: a segment alone")
+        txn = [f for f in rep["findings"] if f["type"] == "open_transaction"]
+        check("abort: a segment alone: hanging, no command", txn and
+              all(f["severity"] == "warning" and "abort_command" not in f for f in txn), short(txn))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
-    for fn in (test_stdout_dash, test_usage_lines, test_types, test_explain):
+    for fn in (test_stdout_dash, test_usage_lines, test_types, test_explain, test_abort_command):
         case(fn)
     return done()
 
