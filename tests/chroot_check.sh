@@ -6,11 +6,12 @@
 #
 #   sh tests/chroot_check.sh [readme|deb|all]     (default all)
 #
-# readme  HEAD (git archive) copied into a fresh chroot; the README's set-up
-#         commands (its first ```sh block, after "On a fresh Debian
-#         machine") run there as written, one after the other, timed: the
-#         sample's audit must show its three duplicates, make check must
-#         end "N passed, 0 failed".
+# readme  HEAD (git archive) copied into a fresh chroot, with ../shared beside
+#         it ($KAUDIT_SHARED: the corpus the tests read, ../shared/corpus);
+#         the README's set-up commands (its first ```sh block, after "On a
+#         fresh Debian machine") run there as written, one after the other,
+#         timed: the sample's audit must show its three duplicates, make
+#         check must end "N passed, 0 failed".
 # deb     the package built from HEAD (make deb in a scratch copy here),
 #         installed in a fresh chroot with `apt install ./kaudit_*.deb`;
 #         then kaudit --version, man -w kaudit and man kaudit (man-db
@@ -29,6 +30,7 @@ what=${1:-all}
 ROOT=${KAUDIT_CHROOT:-/var/tmp/kaudit-chroot}
 BASE=$ROOT.base.tar
 SUITE=${KAUDIT_SUITE:-bookworm}
+SHARED=${KAUDIT_SHARED:-$(cd .. && pwd)/shared}
 LOG=$PWD/tests/artifacts/chroot
 pass=0
 fail=0
@@ -102,9 +104,11 @@ check_readme() {
     fresh
     mkdir -p "$ROOT/root/kaudit"
     git archive HEAD | tar -C "$ROOT/root/kaudit" -xf -
+    # the corpus the tests read beside the repository (../shared/corpus)
+    if [ -d "$SHARED" ]; then cp -a "$SHARED" "$ROOT/root/shared"; else echo "  (no $SHARED: make check's corpus suites will fail)"; fi
     # the commands: README's first sh block after "On a fresh Debian machine"
-    sed -n '/^On a fresh Debian machine/,$p' "$ROOT/root/kaudit/README.md" | sed -n '/^```sh$/,/^```$/p' |
-        sed '1d; $d; s/[[:space:]]*#.*//; /^$/d' >"$LOG/readme-commands"
+    awk '/^On a fresh Debian machine/ { on = 1 } on && /^```/ { if (in_) exit; in_ = 1; next } in_' "$ROOT/root/kaudit/README.md" |
+        sed 's/[[:space:]]*#.*//; /^$/d' >"$LOG/readme-commands"
     n=0
     while read -r cmd; do
         n=$((n + 1))
