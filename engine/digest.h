@@ -57,6 +57,7 @@ typedef struct ed_file {
     ed_part *parts;
     size_t nparts;
     int64_t batches;
+    bool local;                /* the digest of the data given beside it (its paths are the report's) */
 } ed_file;
 
 /* Is the file at `path` a digest (its first bytes say so)? */

@@ -742,7 +742,7 @@ static void compare_digests(kaudit_engine *e)
         } else {
             /* Read back through its name: cursors open it again. */
             snprintf(path, sizeof path, "/proc/self/fd/%d", fileno(scratch));
-            if ((e->dfiles[e->ndfiles] = ed_open(path, e->dshare, &ke))) e->ndfiles++;
+            if ((e->dfiles[e->ndfiles] = ed_open(path, e->dshare, &ke))) e->dfiles[e->ndfiles++]->local = true;
             else digest_problem(e, "the digest of the data given", &ke);
         }
     }

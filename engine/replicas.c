@@ -661,20 +661,81 @@ static bool add_partition(rm_report *r, const er_listed *l, er_copy *c)
     return true;
 }
 
+static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+
+/* The broker all of f's log directories name, -1 when none or several. */
+static int32_t broker_of(const ed_file *f)
+{
+    int32_t b = -1;
+    for (size_t i = 0; i < f->ndirs; i++) {
+        if (f->dirs[i].broker < 0 || (b >= 0 && f->dirs[i].broker != b)) return -1;
+        b = f->dirs[i].broker;
+    }
+    return b;
+}
+
+/*
+ * Brokers usually keep their data at the same path (/var/lib/kafka/data):
+ * their digests name their copies alike. A digest holding a path another
+ * one holds too has its paths qualified, "broker-2:/var/lib/kafka/data/t-0"
+ * (its broker's id when that alone tells it from the others, else its file
+ * name: "kafka-2.kdg:..."), so that the report tells the copies apart. The
+ * data's own digest keeps its paths (the report lists them already).
+ * label[i] gets file i's prefix, "" when none; false out of memory.
+ */
+static bool qualify(struct ed_file *const *files, size_t nfiles, char (*label)[300])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < nfiles; i++) n += files[i]->nparts, label[i][0] = '\0';
+    const char **paths = calloc(n + 1, sizeof *paths);
+    if (!paths) return false;
+    n = 0;
+    for (size_t i = 0; i < nfiles; i++)
+        for (size_t k = 0; k < files[i]->nparts; k++) paths[n++] = files[i]->parts[k].path;
+    qsort(paths, n, sizeof *paths, cmp_str);
+    bool shared = false;
+    for (size_t i = 1; i < n && !shared; i++) shared = strcmp(paths[i - 1], paths[i]) == 0;
+    free(paths);
+    if (!shared) return true;
+    for (size_t i = 0; i < nfiles; i++) {
+        if (files[i]->local) continue;
+        int32_t b = broker_of(files[i]);
+        for (size_t j = 0; b >= 0 && j < nfiles; j++)
+            if (j != i && broker_of(files[j]) == b) b = -1;
+        const char *base = strrchr(files[i]->path, '/');
+        if (b >= 0) snprintf(label[i], sizeof label[i], "broker-%d:", b);
+        else snprintf(label[i], sizeof label[i], "%s:", base ? base + 1 : files[i]->path);
+    }
+    return true;
+}
+
 int er_compare_digests(struct ed_file *const *files, size_t nfiles, rm_report *r)
 {
     size_t n = 0;
     long dirs = 0;
     for (size_t i = 0; i < nfiles; i++) n += files[i]->nparts;
     er_copy *all = calloc(n + 1, sizeof *all);
-    if (!all) return r->oom = true, -1;
+    char (*label)[300] = calloc(nfiles + 1, sizeof *label);
+    char **names = calloc(n + 1, sizeof *names); /* qualified paths, owned */
+    if (!all || !label || !names || !qualify(files, nfiles, label))
+        return free(all), free(label), free(names), r->oom = true, -1;
     n = 0;
     for (size_t i = 0; i < nfiles; i++) {
         const ed_file *df = files[i];
         for (size_t k = 0; k < df->nparts; k++) {
             const ed_part *dp = &df->parts[k];
+            const char *path = dp->path;
+            if (label[i][0]) {
+                size_t len = strlen(label[i]) + strlen(dp->path) + 1;
+                if (!(names[n] = malloc(len))) {
+                    for (size_t x = 0; x < n; x++) free(names[x]);
+                    return free(all), free(label), free(names), r->oom = true, -1;
+                }
+                snprintf(names[n], len, "%s%s", label[i], dp->path);
+                path = names[n];
+            }
             er_copy *c = &all[n++];
-            *c = (er_copy){ .dp = dp, .topic = dp->topic, .path = dp->path, .partition = dp->p.partition,
+            *c = (er_copy){ .dp = dp, .topic = dp->topic, .path = path, .partition = dp->p.partition,
                             .home = dp->p.dir >= 0 ? dirs + dp->p.dir : -1 };
             c->f = (er_facts){ .broker = -1, .hw = dp->p.high_watermark, .truncating = dp->p.truncating,
                                .last_base = dp->p.last_segment_base, .last_size = dp->p.last_segment_size };
@@ -688,7 +749,10 @@ int er_compare_digests(struct ed_file *const *files, size_t nfiles, rm_report *r
     }
     qsort(all, n, sizeof *all, cmp_copy);
     er_listed listed = { calloc(r->npartitions + 1, sizeof(size_t)), r->npartitions };
-    if (!listed.by_path) return free(all), r->oom = true, -1;
+    if (!listed.by_path) {
+        for (size_t i = 0; i < n; i++) free(names[i]);
+        return free(all), free(label), free(names), r->oom = true, -1;
+    }
     for (size_t i = 0; i < listed.n; i++) listed.by_path[i] = i;
     qsort_r(listed.by_path, listed.n, sizeof(size_t), cmp_index_path, r);
     er_pairs related = { 0 }, deferred = { 0 };
@@ -705,6 +769,9 @@ int er_compare_digests(struct ed_file *const *files, size_t nfiles, rm_report *r
     }
     compare_deferred(r, all, &related, &deferred, 0, false);
     r->oom |= related.failed || deferred.failed;
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    free(label);
     free(listed.by_path);
     free(related.p);
     free(deferred.p);

@@ -35,6 +35,8 @@ typedef struct mg_find {
 typedef struct mg {
     cJSON **docs;
     size_t n;
+    const char **dropped;      /* reports given twice (the same bytes as an earlier one), not merged again */
+    size_t ndropped;
     mg_part *parts;
     size_t nparts;
     mg_find *finds;
@@ -283,6 +285,11 @@ static int write_merged(mg *m, const rj_input *in, int64_t generated_at_ms, cons
     cJSON *by_sev = sum_counts(m, "summary", "findings_by_severity");
     cJSON *omitted = sum_counts(m, NULL, "findings_omitted");
     cJSON *notes = cJSON_CreateArray();
+    for (size_t i = 0; notes && i < m->ndropped; i++) {
+        char line[1200];
+        snprintf(line, sizeof line, "%s: the same bytes as a report given before it: merged once", m->dropped[i]);
+        cJSON_AddItemToArray(notes, cJSON_CreateString(line));
+    }
     if (!by_type || !by_sev || !omitted || !notes) m->oom = true;
     for (size_t i = 0; !m->oom && i < m->nfinds; i++) {
         if (m->finds[i].kept_as < 0) continue;
@@ -495,11 +502,130 @@ static int write_merged(mg *m, const rj_input *in, int64_t generated_at_ms, cons
     return rc;
 }
 
-int rj_merge(const rj_input *in, size_t n, int64_t generated_at_ms, const char *version, FILE *out,
+static int merge_unique(const rj_input *in, size_t n, const char **dropped, size_t ndropped, int64_t generated_at_ms,
+                        const char *version, FILE *out, rj_outcome *outcome, char *err, size_t errcap);
+
+/* Prefix the string `key` of object o with label. */
+static bool prefix(cJSON *o, const char *key, const char *label)
+{
+    const char *v = str(o, key);
+    if (!*v) return true;
+    size_t len = strlen(label) + strlen(v) + 1;
+    char *q = malloc(len);
+    if (!q) return false;
+    snprintf(q, len, "%s%s", label, v);
+    bool ok = cJSON_ReplaceItemInObjectCaseSensitive(o, key, cJSON_CreateString(q));
+    free(q);
+    return ok;
+}
+
+/* Every path of report d, prefixed with label. */
+static bool qualify(cJSON *d, const char *label)
+{
+    bool ok = true;
+    const cJSON *arr;
+    cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(d, "partitions")) ok &= prefix(c, "path", label);
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(d, "findings")) {
+        ok &= prefix(c, "path", label);
+        if (cJSON_GetObjectItemCaseSensitive(c, "other_path")) ok &= prefix(c, "other_path", label);
+    }
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(d, "groups")) ok &= prefix(c, "path", label);
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(d, "incidents")) {
+        arr = cJSON_GetObjectItemCaseSensitive(c, "partitions");
+        cJSON *p;
+        cJSON_ArrayForEach(p, arr) ok &= prefix(p, "path", label);
+    }
+    return ok;
+}
+
+/* Is report d an audit's (one broker's data), not a comparison's? */
+static bool audit_report(const cJSON *d)
+{
+    const char *cmd = str(cJSON_GetObjectItemCaseSensitive(d, "run"), "command");
+    return !*cmd || strcmp(cmd, "audit") == 0;
+}
+
+typedef struct mg_path {
+    const char *path;
+    size_t report;
+} mg_path;
+
+static int cmp_path(const void *x, const void *y)
+{
+    const mg_path *a = x, *b = y;
+    int c = strcmp(a->path, b->path);
+    return c ? c : a->report < b->report ? -1 : a->report > b->report;
+}
+
+/*
+ * Brokers usually keep their data at the same path: two audits' reports
+ * that list one path are two brokers' copies, and each such report's paths
+ * are prefixed with its file's name ("kafka-1:/var/lib/kafka/data/t-0",
+ * the name without .json) so the copies stay apart. A comparison's report
+ * (kaudit compare) names copies already told apart; a path it shares with
+ * an audit's report is that copy. false out of memory.
+ */
+static bool qualify_shared(mg *m, const rj_input *in)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < m->n; r++)
+        if (audit_report(m->docs[r])) n += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m->docs[r], "partitions"));
+    mg_path *all = calloc(n + 1, sizeof *all);
+    bool *shared = calloc(m->n + 1, sizeof *shared);
+    if (!all || !shared) return free(all), free(shared), false;
+    n = 0;
+    for (size_t r = 0; r < m->n; r++) {
+        if (!audit_report(m->docs[r])) continue;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(m->docs[r], "partitions")) all[n++] = (mg_path){ str(p, "path"), r };
+    }
+    qsort(all, n, sizeof *all, cmp_path);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(all[i - 1].path, all[i].path) == 0 && all[i - 1].report != all[i].report)
+            shared[all[i - 1].report] = shared[all[i].report] = true;
+    free(all);
+    bool ok = true;
+    for (size_t r = 0; r < m->n && ok; r++) {
+        if (!shared[r]) continue;
+        char label[600];
+        const char *base = strrchr(in[r].name, '/');
+        snprintf(label, sizeof label, "%s", base ? base + 1 : in[r].name);
+        size_t len = strlen(label);
+        if (len > 5 && strcmp(label + len - 5, ".json") == 0) label[len - 5] = '\0';
+        strncat(label, ":", sizeof label - strlen(label) - 1);
+        ok = qualify(m->docs[r], label);
+    }
+    free(shared);
+    return ok;
+}
+
+int rj_merge(const rj_input *given, size_t ngiven, int64_t generated_at_ms, const char *version, FILE *out,
              rj_outcome *outcome, char *err, size_t errcap)
 {
+    /* A report given twice is merged once. */
+    rj_input *in = calloc(ngiven + 1, sizeof *in);
+    const char **dropped = calloc(ngiven + 1, sizeof *dropped);
+    size_t n = 0, ndropped = 0;
+    if (!in || !dropped) return free(in), free(dropped), -2;
+    for (size_t r = 0; r < ngiven; r++) {
+        bool twice = false;
+        for (size_t q = 0; q < n && !twice; q++)
+            twice = in[q].len == given[r].len && memcmp(in[q].text, given[r].text, given[r].len) == 0;
+        if (twice) dropped[ndropped++] = given[r].name;
+        else in[n++] = given[r];
+    }
+    int rc = merge_unique(in, n, dropped, ndropped, generated_at_ms, version, out, outcome, err, errcap);
+    free(in);
+    free(dropped);
+    return rc;
+}
+
+static int merge_unique(const rj_input *in, size_t n, const char **dropped, size_t ndropped, int64_t generated_at_ms,
+                        const char *version, FILE *out, rj_outcome *outcome, char *err, size_t errcap)
+{
     rj_outcome oc = { 0, -1, 0, 0 };
-    mg m = { .docs = calloc(n + 1, sizeof(cJSON *)), .n = n };
+    mg m = { .docs = calloc(n + 1, sizeof(cJSON *)), .n = n, .dropped = dropped, .ndropped = ndropped };
     int rc = 0;
     if (!m.docs) return -2;
     size_t nparts = 0, nfinds = 0;
@@ -517,6 +643,10 @@ int rj_merge(const rj_input *in, size_t n, int64_t generated_at_ms, const char *
         nparts += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "partitions"));
         nfinds += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "findings"));
     }
+    if (!qualify_shared(&m, in)) {
+        rc = -2;
+        goto done;
+    }
     m.parts = calloc(nparts + 1, sizeof *m.parts);
     m.finds = calloc(nfinds + 1, sizeof *m.finds);
     if (!m.parts || !m.finds) {
@@ -530,7 +660,7 @@ int rj_merge(const rj_input *in, size_t n, int64_t generated_at_ms, const char *
                                              num(p, "log_end_offset", -1), slash ? (size_t)(slash - path) : 0 };
         }
     qsort(m.parts, m.nparts, sizeof *m.parts, cmp_part);
-    /* A path listed by two reports (one report given twice): once. */
+    /* A path listed by two reports (an audit's and a comparison's of one copy): once. */
     size_t kept = 0;
     for (size_t i = 0; i < m.nparts; i++)
         if (!kept || strcmp(m.parts[kept - 1].path, m.parts[i].path) != 0) m.parts[kept++] = m.parts[i];

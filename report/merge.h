@@ -6,7 +6,11 @@
  * report is what one run over every broker's log directories would have
  * said, as far as the reports tell:
  *   - partitions: every copy, in the order one run lists them (log
- *     directory, topic, partition); a path given twice is listed once;
+ *     directory, topic, partition). Brokers keep their data at one path:
+ *     when two audits' reports list the same path, each such report's
+ *     paths are prefixed with its file's name ("kafka-1:/var/lib/...");
+ *     a path an audit's report shares with a comparison's is one copy,
+ *     listed once; a report given twice (the same bytes) is merged once;
  *   - findings: every one, but a finding that several copies of one
  *     topic-partition carry (the same type, topic, partition, offset and
  *     fields, whatever the broker's paths and segment positions) once, from

@@ -28,6 +28,10 @@ the reports meet anywhere and `kaudit merge` makes one. What must hold:
     replica findings once and every copy of both brokers.
   * Bad input: a JSON file that is not a kaudit report, a missing file, no report: exit 2
     with one line naming the file.
+  * Brokers keep their data at one path: two brokers' digests and reports naming the same
+    paths are still two copies (compare qualifies a digest's paths with its broker,
+    "broker-2:/...", merge a report's with its file name, "b2:/..."; the data given beside
+    digests keeps its paths); a report given twice is merged once, with a note.
   * kaudit writes nothing where it reads: audit -o, audit --digest, digest -o and
     compare -o inside a path read are usage errors (exit 2, one line, nothing written);
     beside it, the report is written.
@@ -234,13 +238,56 @@ def outputs_outside(tmp):
           status == 2 and os.path.getsize(fine) == size and size > 0, "exit %d; %s" % (status, short(err)))
 
 
+def same_paths(tmp):
+    """Brokers keep their data at the same path: digests and reports of two brokers that both name
+    <tmp>/same/data/payments-0 are still two copies (fixtures/replicas/unclean-fork's brokers 1 and 2,
+    put at one path in turn)."""
+    root = os.path.join(tmp, "same")
+    data = os.path.join(root, "data")
+    os.makedirs(root)
+    for b in (1, 2):
+        if os.path.isdir(data):
+            shutil.rmtree(data)
+        src = os.path.join(REPO, "fixtures", "replicas", "unclean-fork", "broker%d" % b)
+        if not os.path.isdir(src):
+            raise Failed("fixture %s missing (run /usr/bin/python3 fixtures/gen_replicas.py)" % src)
+        shutil.copytree(src, data)
+        status, _, err = run(["digest", "-q", "-o", os.path.join(root, "b%d.kdg" % b), data])
+        check("same path: digest of broker %d" % b, status == 0, short(err))
+        audit_json([data], os.path.join(root, "b%d.json" % b))
+    status, out, err = run(["compare", "--format", "json", "--fail-on", "none",
+                            os.path.join(root, "b1.kdg"), os.path.join(root, "b2.kdg")])
+    report = json.loads(out)
+    paths = sorted(p["path"] for p in report["partitions"])
+    want = sorted("broker-%d:%s/payments-%d" % (b, data, p) for b in (1, 2) for p in (0, 1))
+    check("same path: compare of the two digests lists each broker's copies apart", paths == want, short(paths))
+    forks = [f for f in report["findings"] if f["type"] == "replica_divergence"]
+    check("same path: a fork per partition, between the two brokers' copies",
+          sorted(f["partition"] for f in forks) == [0, 1] and all(f["path"] != f["other_path"] for f in forks),
+          short([(f["path"], f["other_path"]) for f in forks]))
+    status, out, err = run(["compare", "--format", "json", "--fail-on", "none", data, os.path.join(root, "b1.kdg")])
+    report = json.loads(out)
+    paths = sorted(p["path"] for p in report["partitions"])
+    want = sorted(["%s/payments-%d" % (data, p) for p in (0, 1)] + ["broker-1:%s/payments-%d" % (data, p) for p in (0, 1)])
+    check("same path: the data beside a digest keeps its paths, the digest's are qualified", paths == want,
+          short(paths))
+    reports = [os.path.join(root, "b%d.json" % b) for b in (1, 2)]
+    merged, status, err, _ = merge(reports + reports[:1], ["--fail-on", "none"])
+    paths = sorted(p["path"] for p in merged["partitions"])
+    want = sorted("b%d:%s/payments-%d" % (b, data, p) for b in (1, 2) for p in (0, 1))
+    check("same path: merge keeps both brokers' copies, named by their reports", paths == want, short(paths))
+    check("same path: a report given twice is merged once, and said",
+          merged["merged_from"] == reports and any("merged once" in n for n in merged["merge_notes"]),
+          short((merged["merged_from"], merged["merge_notes"])))
+
+
 def main():
     # The merged report's time, for the byte-identical check (a merge made
     # in another second would differ there only).
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     tmp = tempfile.mkdtemp(prefix="kt-cluster-")
     try:
-        for fn in (replicated, lab, bad_input, outputs_outside):
+        for fn in (replicated, lab, bad_input, outputs_outside, same_paths):
             try:
                 fn(tmp)
             except Failed as err:
