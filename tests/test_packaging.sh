@@ -177,6 +177,18 @@ if command -v bash >/dev/null 2>&1; then
     expect "audit --fail-on offers warning" "$tmp/c" "^warning$"
     complete_ kaudit dump --decode "" >"$tmp/c"
     expect "dump --decode offers offsets" "$tmp/c" "^offsets$"
+    # finding types where a command takes them (kaudit explain TYPE, audit
+    # --types T1,T2): each one kaudit explain knows
+    if echo "$commands" | grep -qx explain; then
+        complete_ kaudit explain "" >"$tmp/types"
+        [ "$(wc -l <"$tmp/types")" -ge 10 ] && ok || bad "kaudit explain <Tab> offers $(wc -l <"$tmp/types") types"
+        for t in $(cat "$tmp/types"); do
+            "$K" explain "$t" >/dev/null 2>&1 && ok || bad "completion offers kaudit explain $t, which kaudit refuses"
+        done
+        expect "explain offers duplicate" "$tmp/types" "^duplicate$"
+        complete_ kaudit audit --types duplicate,seq >"$tmp/c"
+        expect "audit --types duplicate,seq completes the list" "$tmp/c" "^duplicate,sequence_gap$"
+    fi
     # files for PATH and FILE, folders for DIR, nothing for a REGEX
     complete_ kaudit audit sam >"$tmp/c"
     expect "PATH completes files" "$tmp/c" "^sample$"
