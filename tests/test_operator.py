@@ -261,7 +261,7 @@ def test_baseline():
         _, html, _ = run(["audit", "--format", "html", "--baseline", base[2][0], v[3]])
         html = html.decode()
         check("baseline: HTML marks the new finding",
-              re.search(r'<article class="finding" id="%s"[^>]*data-baseline="new"' % fresh, html) is not None)
+              re.search(r'<tr id="%s"[^>]*data-baseline="new"' % fresh, html) is not None)
         check("baseline: HTML says the comparison", "<td>Baseline</td>" in html)
         _, html, _ = run(["audit", "--format", "html", "--baseline", base[2][0], v[1]])
         check("baseline: HTML lists what is gone", '<section id="gone">' in html.decode() and old in html.decode())
