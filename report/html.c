@@ -693,6 +693,41 @@ static void mark_add(tl_state *s, const tl_mark *m)
     if (m->severity > s->marks[low].severity) s->marks[low] = *m;
 }
 
+/* The histogram of every finding counted in partition p (rm_density,
+ * listed or not) over [lo, hi), each bin linked to the first finding listed
+ * in it when there is one; false when p has none with an offset. */
+static bool density_histogram(FILE *f, const rm_partition *p, const tl_state *s, int64_t lo, int64_t hi, int left,
+                              int width, int top, int h)
+{
+    const rm_density *d = p->density;
+    int64_t n[RM_DENSITY_BINS], max = 0;
+    for (int i = 0; d && i < RM_DENSITY_BINS; i++) {
+        n[i] = d->n[RM_ERROR][i] + d->n[RM_WARNING][i] + d->n[RM_INFO][i];
+        if (n[i] > max) max = n[i];
+    }
+    if (!max) return false;
+    for (int i = 0; i < RM_DENSITY_BINS; i++) {
+        if (!n[i]) continue;
+        /* the bin's offsets [a, b), within the timeline's span */
+        int64_t a = d->base + (int64_t)i * d->width, b = d->width > INT64_MAX - a ? INT64_MAX : a + d->width;
+        int64_t ca = a < lo ? lo : a > hi ? hi : a, cb = b > hi ? hi : b < lo ? lo : b;
+        int x0 = xpos(ca, lo, hi, left, width), x1 = xpos(cb, lo, hi, left, width);
+        int worst = d->n[RM_ERROR][i] ? RM_ERROR : d->n[RM_WARNING][i] ? RM_WARNING : RM_INFO;
+        int bh = 2 + (int)((h - 2) * sqrt((double)n[i] / (double)max));
+        const char *first = NULL;
+        for (int t = bin_of(ca, lo, hi); t <= bin_of(cb > ca ? cb - 1 : ca, lo, hi) && !first; t++)
+            for (int l = 0; l <= TL_LANES && !first; l++)
+                if (s->bins[l][t].n) first = s->bins[l][t].first;
+        if (first) fprintf(f, "<a href=\"#%s\">", first);
+        fprintf(f,
+                "<g><title>offsets %" PRId64 "..%" PRId64 ": %" PRId64 " finding%s</title><rect x=\"%d\" y=\"%d\" "
+                "width=\"%d\" height=\"%d\" fill=\"%s\"/></g>%s\n",
+                a, b - 1, n[i], n[i] == 1 ? "" : "s", x0, top + h - bh, x1 - x0 > 1 ? x1 - x0 - 1 : 1, bh,
+                sev_color(worst), first ? "</a>" : "");
+    }
+    return true;
+}
+
 /* Partition pi's timeline over `span`: the density of its listed findings
  * along the offsets (every one of them, in TL_BINS bins: all findings, then
  * a lane per producer id), duplicates joined to their originals and open
@@ -765,26 +800,27 @@ static void timeline(const rm_report *r, FILE *f, size_t pi, const tl_span *span
             listed, listed == 1 ? "" : "s");
     if (all > listed) fprintf(f, " of %" PRId64 " counted (--max-examples)", all);
     fputs("</text>\n", f);
-    /* Every listed finding, as a histogram over the offsets. */
+    /* Every finding, as a histogram over the offsets: counted (listed or
+     * not) where the model kept their density, else those listed. */
     fprintf(
         f,
         "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\" fill=\"#475467\">all findings</text>"
         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f9fafb\"/>\n",
         left - 8, top + dens_h - 4, left, top, width, dens_h);
-    for (int b = 0; b < TL_BINS; b++) {
-        if (!total[b]) continue;
-        int bh = 2 + (int)((dens_h - 2) * sqrt((double)total[b] / (double)tmax));
-        int x0 = left + (int)(b * bw), x1 = left + (int)((b + 1) * bw);
-        int64_t o0 = lo + (int64_t)((double)(hi - lo) * b / TL_BINS),
-                o1 = lo + (int64_t)((double)(hi - lo) * (b + 1) / TL_BINS) - 1;
-        if (o1 < o0) o1 = o0;
-        fprintf(f,
-                "<a href=\"#%s\"><title>offsets %" PRId64 "..%" PRId64 ": %" PRId64
-                " finding%s</title><rect x=\"%d\" "
-                "y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/></a>\n",
-                first[b], o0, o1, total[b], total[b] == 1 ? "" : "s", x0, top + dens_h - bh,
-                x1 - x0 > 1 ? x1 - x0 - 1 : 1, bh, sev_color(worst[b]));
-    }
+    if (!density_histogram(f, p, s, lo, hi, left, width, top, dens_h))
+        for (int b = 0; b < TL_BINS; b++) {
+            if (!total[b]) continue;
+            int bh = 2 + (int)((dens_h - 2) * sqrt((double)total[b] / (double)tmax));
+            int x0 = left + (int)(b * bw), x1 = left + (int)((b + 1) * bw);
+            int64_t o0 = lo + (int64_t)((double)(hi - lo) * b / TL_BINS),
+                    o1 = lo + (int64_t)((double)(hi - lo) * (b + 1) / TL_BINS) - 1;
+            if (o1 < o0) o1 = o0;
+            fprintf(f,
+                    "<a href=\"#%s\"><title>offsets %" PRId64 "..%" PRId64 ": %" PRId64
+                    " finding%s</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/></a>\n",
+                    first[b], o0, o1, total[b], total[b] == 1 ? "" : "s", x0, top + dens_h - bh,
+                    x1 - x0 > 1 ? x1 - x0 - 1 : 1, bh, sev_color(worst[b]));
+        }
     /* The log's lane, then one per producer: where each wrote, and the
      * density of its findings. */
     for (size_t l = 0; l <= lanes; l++) {
@@ -857,10 +893,8 @@ static void timeline(const rm_report *r, FILE *f, size_t pi, const tl_span *span
             esc(f, g && g->s ? g->s : "?");
             fprintf(f,
                     " went back from offset %" PRId64 " to %" PRId64
-                    "</title><path d=\"M%d %d Q%d %d %d %d\" "
-                    "fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"/><circle cx=\"%d\" cy=\"%d\" r=\"5\" "
-                    "fill=\"%s\" "
-                    "stroke=\"#fff\"/></a>\n",
+                    "</title><path d=\"M%d %d Q%d %d %d %d\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"/>"
+                    "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"%s\" stroke=\"#fff\"/></a>\n",
                     field_int(x, "from_offset", 0), field_int(x, "to_offset", 0), x0, gy + 5, mid, gy + 22,
                     x1, gy + 5, sev_color(x->severity), x1, gy + 5, sev_color(x->severity));
         }
@@ -1222,8 +1256,7 @@ static void run_rows(const rm_report *r, FILE *f, const hrun *u, size_t row, rm_
     }
     fputs(")</summary>", f);
     if (lazy)
-        fputs("<p class=\"omitted\">A row each when opened (the page's script builds them, 500 at a time); "
-              "every "
+        fputs("<p class=\"omitted\">A row each when opened (the page's script builds them, 500 at a time); every "
               "one is in the JSON report.</p>",
               f);
     else {
@@ -1247,27 +1280,21 @@ static void run_rows(const rm_report *r, FILE *f, const hrun *u, size_t row, rm_
 static void findings_table(const rm_report *r, FILE *f, const char **order, int n, const survey *v,
                            const detailed *dt)
 {
-    fputs("<section id=\"table-section\"><h2 id=\"all-findings\">All listed findings</h2>\n<p "
-          "class=\"intro\">A row per "
-          "finding; consecutive findings of one partition, type and severity share a row that opens onto "
-          "theirs. "
-          "Each id is an anchor (<code>report.html#F&hellip;</code>); &ldquo;why&rdquo; links to its "
-          "explanation, "
-          "&ldquo;details&rdquo; shows the fields of the largest of each type and severity (every finding's "
-          "are in "
-          "the JSON report).</p>\n<div class=\"filters\"><label>type <select id=\"filter-type\"><option "
-          "value=\"\">all"
-          "</option>",
+    fputs("<section id=\"table-section\"><h2 id=\"all-findings\">All listed findings</h2>\n"
+          "<p class=\"intro\">A row per finding; consecutive findings of one partition, type and severity share "
+          "a row that opens onto theirs. Each id is an anchor (<code>report.html#F&hellip;</code>); "
+          "&ldquo;why&rdquo; links to its explanation, &ldquo;details&rdquo; shows the fields of the largest of "
+          "each type and severity (every finding's are in the JSON report).</p>\n<div class=\"filters\">"
+          "<label>type <select id=\"filter-type\"><option value=\"\">all</option>",
           f);
     for (int i = 0; i < n; i++)
         fprintf(f, "<option value=\"%s\">%s</option>", order[i], order[i]);
     fputs("</select></label><label>severity <select id=\"filter-severity\"><option value=\"\">all</option>"
           "<option>error</option><option>warning</option><option>info</option></select></label>"
           "<label>topic <input id=\"filter-topic\" type=\"search\" placeholder=\"contains\"></label>"
-          "<label>producer id <input id=\"filter-producer\" type=\"search\" "
-          "placeholder=\"exact\"></label></div>\n"
-          "<div class=\"scroll\"><table "
-          "id=\"findings-table\"><thead><tr><th>id</th><th>severity</th><th>partition</th>"
+          "<label>producer id <input id=\"filter-producer\" type=\"search\" placeholder=\"exact\"></label>"
+          "</div>\n<div class=\"scroll\"><table id=\"findings-table\"><thead><tr><th>id</th><th>severity</th>"
+          "<th>partition</th>"
           "<th class=\"num\">offset</th><th>message</th></tr></thead><tbody>\n",
           f);
     rm_iter *it = rm_iter_open(r, true);
@@ -1583,12 +1610,10 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
     fputs("</style></head><body><main>\n<h1>Kafka log audit</h1>\n", f);
     verdict(r, f);
     if (r->nfindings || r->ncounts)
-        fputs(
-            "<p class=\"printonly\">The printed summary: counts, incidents, the partitions with the most "
-            "findings and "
-            "what each kind of finding means. The timelines and every finding are on screen and in the JSON "
-            "report.</p>\n",
-            f);
+        fputs("<p class=\"printonly\">The printed summary: counts, incidents, the partitions with the most findings "
+              "and what each kind of finding means. The timelines and every finding are on screen and in the "
+              "JSON report.</p>\n",
+              f);
     incidents(r, f);
     audited(r, f, version);
     if (n) {
@@ -1602,13 +1627,10 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
     replicas(r, f);
     groups(r, f);
     if (n) {
-        fputs("<section id=\"timelines\"><h2>Where they are</h2>\n<p class=\"intro\">Each partition with "
-              "findings "
-              "along its offsets: how many findings lie where (the histogram: every listed finding, in bins; "
-              "red "
-              "error, orange warning, blue info; click a bin for its first finding), then a lane per "
-              "producer id "
-              "with the density of its findings; arcs join a duplicate to its original, a shaded bar is a "
+        fputs("<section id=\"timelines\"><h2>Where they are</h2>\n<p class=\"intro\">Each partition with findings "
+              "along its offsets. The histogram counts every finding, listed or not, in bins (red error, orange "
+              "warning, blue info; click a bin for its first listed finding); below it a lane per producer id "
+              "with the density of its listed findings; arcs join a duplicate to its original, a shaded bar is a "
               "transaction left open (the worst 40 of each partition).</p>\n",
               f);
         timelines(r, f, &v);

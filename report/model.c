@@ -64,6 +64,7 @@ void rm_free(rm_report *r)
         for (size_t k = 0; k < r->partitions[i].nnotes; k++) free(r->partitions[i].notes[k]);
         free(r->partitions[i].notes);
         free(r->partitions[i].by_type);
+        free(r->partitions[i].density);
         free(r->partitions[i].copy);
     }
     for (size_t i = 0; i < r->nfindings; i++) rm_finding_free(&r->findings[i]);
@@ -305,13 +306,46 @@ static rm_finding *place(rm_report *r, rm_count *c, const rm_finding *want, bool
     return f;
 }
 
-/* Count a finding of `type` and `severity` into partition `part`'s tally
- * by type (the per-topic counts of the Prometheus output, the Markdown's
- * ranking of partitions). Out of memory: r->oom. */
-static void count_partition(rm_report *r, size_t part, const char *type, int severity)
+/* Count a finding at `offset` (-1: none) into partition p's density. */
+static void count_density(rm_report *r, rm_partition *p, int severity, int64_t offset)
+{
+    if (offset < 0) return;
+    if (!p->density) {
+        if (!(p->density = calloc(1, sizeof *p->density))) {
+            r->oom = true;
+            return;
+        }
+        p->density->width = 1;
+        p->density->base = offset - offset % RM_DENSITY_BINS;
+    }
+    rm_density *d = p->density;
+    /* Double the window until it holds the offset: the old one becomes the
+     * lower or upper half of the one aligned to twice its size. Ends by
+     * RM_DENSITY_BINS * 2^57 = 2^63, past every offset (unsigned: no
+     * overflow on the way). */
+    while (offset < d->base || (uint64_t)(offset - d->base) >= (uint64_t)d->width * RM_DENSITY_BINS) {
+        uint64_t span = (uint64_t)d->width * RM_DENSITY_BINS;
+        int64_t upper = (int64_t)(((uint64_t)d->base / span) % 2);
+        for (int s = 0; s < 3; s++) {
+            int64_t m[RM_DENSITY_BINS] = { 0 };
+            for (int i = 0; i < RM_DENSITY_BINS; i++) m[(upper ? RM_DENSITY_BINS / 2 : 0) + i / 2] += d->n[s][i];
+            memcpy(d->n[s], m, sizeof m);
+        }
+        d->base -= upper * (int64_t)span;
+        d->width *= 2;
+    }
+    d->n[severity][(offset - d->base) / d->width]++;
+}
+
+/* Count a finding of `type` and `severity` at `offset` into partition
+ * `part`'s tally by type (the per-topic counts of the Prometheus output,
+ * the Markdown's ranking of partitions) and its density (the HTML's
+ * timelines). Out of memory: r->oom. */
+static void count_partition(rm_report *r, size_t part, const char *type, int severity, int64_t offset)
 {
     if (part >= r->npartitions) return;
     rm_partition *p = &r->partitions[part];
+    count_density(r, p, severity, offset);
     int i = 0;
     while (i < p->nby_type && strcmp(p->by_type[i].type, type) != 0) i++;
     if (i == p->nby_type) {
@@ -348,7 +382,7 @@ rm_finding *rm_add_ranked(rm_report *r, int tid, int variant, int severity, size
     c->total++;
     c->by_severity[severity]++;
     r->by_severity[severity]++;
-    count_partition(r, partition, type, severity);
+    count_partition(r, partition, type, severity, offset);
     rm_finding want;
     memset(&want, 0, sizeof want);
     want.tid = tid;

@@ -135,6 +135,19 @@ typedef struct rm_tally {
     int64_t findings, records;
 } rm_tally;
 
+#define RM_DENSITY_BINS 64
+
+/* Where a partition's findings lie, every one counted (listed or not), by
+ * offset and severity (rm_add_ranked): bin i holds offsets [base + i *
+ * width, base + (i + 1) * width). The bins span a window aligned to its
+ * size, the smallest (width a power of two, doubled with the bins merged in
+ * pairs) that holds every offset counted, so the counts depend only on the
+ * offsets, never on the order they came in. The HTML timelines draw it. */
+typedef struct rm_density {
+    int64_t base, width;
+    int64_t n[3][RM_DENSITY_BINS];
+} rm_density;
+
 /* Every finding of one type in a partition, by severity (rm_add_ranked). */
 typedef struct rm_type_count {
     const char *type;      /* the type's name (rt_type_of(tid)->name) */
@@ -159,6 +172,7 @@ typedef struct rm_partition {
     size_t nnotes;
     rm_type_count *by_type; /* every finding here counted, listed or not, by type, owned */
     int nby_type;
+    rm_density *density;   /* every finding here with an offset, by offset; NULL until one (owned) */
     char *copy;            /* whose copy it is, for its findings' fingerprints: "broker 1" (node.id,
                             * else broker.id, of its log directory's meta.properties), else that
                             * directory's name; NULL when unknown (owned; set by the engine) */

@@ -39,9 +39,10 @@ Cases:
                 directory, cluster id, broker id ...), no value twice in a row;
                 the log directories listed are directories, among them those
                 of every partition of the JSON report.
-  timelines     a timeline per partition with listed findings, whose
-                histogram counts every listed finding of it (the bins' titles
-                add up to the JSON's count).
+  timelines     a timeline per partition with findings, whose histogram counts
+                every finding of it with an offset, listed or not (the bins'
+                titles add up to the JSON's count: every finding is listed
+                here).
   print         a print stylesheet (@media print) that hides the findings table
                 and the timelines.
   jobs          the HTML of one log directory is the same bytes with --jobs 1
@@ -368,7 +369,7 @@ def case_timelines(case, r):
     case.check(not missing, "partitions with listed findings but no timeline: %s" % short(missing))
     wrong = ["%s-%s: the histograms count %s, the JSON lists %s" % (k[0], k[1], sorted(by_part[k]), sorted(v))
              for k, v in sorted(want.items()) if k in by_part and sorted(x for x in by_part[k] if x) != sorted(v)]
-    case.check(not wrong, "timelines do not count every listed finding: %s" % short(wrong[:4], 500))
+    case.check(not wrong, "timelines do not count every finding: %s" % short(wrong[:4], 500))
 
 
 def case_print(case, r):
