@@ -83,7 +83,7 @@ check "audit clean partition" 0 $K audit $S/payments-0
 expect "audit clean verdict" "$tmp/out" "^Clean"
 check "audit json to file" 1 $K audit --format json -o "$tmp/report.json" $S
 count "audit -o leaves stdout empty" "$tmp/out" "." 0
-expect "audit json written" "$tmp/report.json" '"schema_version":1'
+expect "audit json written" "$tmp/report.json" '"schema_version":2'
 check "audit topics filter" 0 $K audit --topics '^payments$' $S
 expect "audit topics filter audits one partition" "$tmp/out" "Audited 1 partition,"
 check "audit exclude filter" 1 $K audit --exclude-topics '^payments$' --format json $S
@@ -192,7 +192,7 @@ expect "dup-include-headers: none" "$tmp/out" '"findings_by_type":\{\}'
 check "redacted html" 1 $K audit --format html --redact keys,values -o "$tmp/red.html" $S
 count "redacted html: no value byte" "$tmp/red.html" 'order_id' 0
 count "redacted html: no key byte" "$tmp/red.html" 'order-[0-9]' 0
-count "redacted html: the 3 duplicates remain" "$tmp/red.html" '<article class="finding"' 3
+count "redacted html: the 3 duplicates remain" "$tmp/red.html" '<tr id="F[0-9a-f]*" data-type="duplicate"' 3
 expect "redacted html says so" "$tmp/red.html" 'Redacted</td><td><code>keys, values</code>'
 printf 'a shared secret\n' >"$tmp/key"
 $K audit --format json --redact values --redact-key-file "$tmp/key" $S >"$tmp/red1.json" 2>/dev/null
