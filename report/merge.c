@@ -11,6 +11,7 @@
 
 #include "report/jsonw.h"
 #include "report/model.h"
+#include "report/render.h"
 
 /* A copy listed by some report. */
 typedef struct mg_part {
@@ -366,7 +367,7 @@ static int write_merged(mg *m, const rj_input *in, int64_t generated_at_ms, cons
     jw w;
     jw_init(&w);
     jw_obj_begin(&w);
-    jw_kint(&w, "schema_version", 1);
+    jw_kint(&w, "schema_version", RR_SCHEMA_VERSION);
     jw_key(&w, "tool");
     jw_obj_begin(&w);
     jw_kstr(&w, "name", "kaudit");
@@ -632,11 +633,11 @@ static int merge_unique(const rj_input *in, size_t n, const char **dropped, size
     for (size_t r = 0; r < n; r++) {
         m.docs[r] = cJSON_ParseWithLength(in[r].text, in[r].len);
         const cJSON *d = m.docs[r];
-        if (!d || num(d, "schema_version", -1) != 1 ||
+        if (!d || num(d, "schema_version", -1) < 1 || num(d, "schema_version", -1) > RR_SCHEMA_VERSION ||
             strcmp(str(cJSON_GetObjectItemCaseSensitive(d, "tool"), "name"), "kaudit") != 0 ||
             !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(d, "partitions")) ||
             !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(d, "findings"))) {
-            snprintf(err, errcap, "%s: not a kaudit JSON report of schema version 1", in[r].name);
+            snprintf(err, errcap, "%s: not a kaudit JSON report of schema version 1 or 2", in[r].name);
             rc = -1;
             goto done;
         }

@@ -52,7 +52,7 @@ typedef struct rj_outcome {
 /*
  * Merge `n` reports into one JSON report written to `out` (generated at
  * `generated_at_ms`, by kaudit `version`). 0; -1 with a line in err when a
- * report is not a kaudit JSON report of schema version 1 (err names it),
+ * report is not a kaudit JSON report of schema version 1 or 2 (err names it),
  * -2 out of memory, -3 writing failed.
  */
 int rj_merge(const rj_input *in, size_t n, int64_t generated_at_ms, const char *version, FILE *out,

@@ -2,7 +2,7 @@
  * render.h - the report model as JSON or as a short text summary.
  *
  * Owns: nothing but the output it writes. JSON follows docs/report.md and
- * docs/report.schema.json (schema_version 1); text is for a terminal, HTML
+ * docs/report.schema.json (schema_version 2); text is for a terminal, HTML
  * for people (report/html.c), Markdown for tickets (report/markdown.c),
  * Prometheus' text format for monitoring (report/prometheus.c).
  * Knows nothing about Kafka's bytes: it prints what the model holds.
@@ -15,7 +15,7 @@
 
 #include "model.h"
 
-#define RR_SCHEMA_VERSION 1
+#define RR_SCHEMA_VERSION 2
 
 /* Write the report as one JSON document (and a newline). 0, or -1 when
  * writing failed. `version` is kaudit's. */

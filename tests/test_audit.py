@@ -272,7 +272,7 @@ def compare_findings(case, exp, findings):
 
 
 def check_report_shape(case, report):
-    case.eq("schema_version", report.get("schema_version"), 1)
+    case.eq("schema_version", report.get("schema_version"), 2)
     case.eq("tool.name", (report.get("tool") or {}).get("name"), "kaudit")
     for key in ("findings", "partitions"):
         if not isinstance(report.get(key), list):

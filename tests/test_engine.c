@@ -256,7 +256,7 @@ static void test_every_fixture(void)
         KT_CHECK(complete_mem && complete_spill);
         if (mem && spill && strcmp(mem, spill) != 0) fprintf(stderr, "  %s: the spilled report differs\n", path);
         KT_CHECK(mem && spill && strcmp(mem, spill) == 0);
-        KT_CHECK(mem && strstr(mem, "{\"schema_version\":1,") != NULL && strstr(mem, "<!DOCTYPE html>") != NULL);
+        KT_CHECK(mem && strstr(mem, "{\"schema_version\":2,") != NULL && strstr(mem, "<!DOCTYPE html>") != NULL);
         free(mem), free(spill);
         cases++;
     }
