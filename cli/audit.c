@@ -416,12 +416,21 @@ static void catch_signals(void)
     }
 }
 
-/* The engine's callbacks: the progress line and stderr. */
-static void cb_started(void *ctx, int64_t total) { pg_start(total, !*(bool *)ctx && isatty(STDERR_FILENO)); }
+/* The engine's callbacks: the progress line and stderr, in the words of
+ * the command run ("kaudit digest: ..."). */
+typedef struct cb_ctx {
+    bool quiet;
+    const char *who;
+} cb_ctx;
+
+static void cb_started(void *ctx, int64_t total)
+{
+    pg_start(total, !((cb_ctx *)ctx)->quiet && isatty(STDERR_FILENO));
+}
 static void cb_progress(void *ctx, int64_t bytes) { (void)ctx, pg_add(bytes); }
 static void cb_more(void *ctx, int64_t bytes) { (void)ctx, pg_add_total(bytes); }
-static void cb_notice(void *ctx, const char *line) { pg_say(*(bool *)ctx, "%s", line); }
-static void cb_problem(void *ctx, const char *line) { (void)ctx, pg_say(false, "kaudit audit: %s", line); }
+static void cb_notice(void *ctx, const char *line) { pg_say(((cb_ctx *)ctx)->quiet, "%s", line); }
+static void cb_problem(void *ctx, const char *line) { pg_say(false, "%s: %s", ((cb_ctx *)ctx)->who, line); }
 
 /* On stderr: the filters or windows that matched nothing (usage warnings,
  * always), and a baseline compared only in part (a notice). */
@@ -557,7 +566,8 @@ static int run_audit(int argc, char **argv, int mode)
         kaudit_free(e);
         return EXIT_USAGE;
     }
-    kaudit_callbacks cb = { &o.quiet, cb_started, cb_progress, cb_more, cb_notice, cb_problem, NULL };
+    cb_ctx said = { o.quiet, who };
+    kaudit_callbacks cb = { &said, cb_started, cb_progress, cb_more, cb_notice, cb_problem, NULL };
     bool oom = kaudit_run(e, &cb, &err) < 0;
     pg_stop();
     if (o.digest_path && !oom && !write_digest(e, o.digest_path, who)) failed = true;

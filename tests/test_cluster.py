@@ -215,6 +215,13 @@ def bad_input(tmp):
               "exit %d; stderr %s" % (status, short(err)))
 
 
+def digest_words(tmp):
+    """kaudit digest speaks as itself: a path it cannot read is named on stderr as kaudit digest's."""
+    status, out, err = run(["digest", "-q", "-o", os.path.join(tmp, "x.kdg"), os.path.join(tmp, "missing")])
+    check("digest of a missing path: exit 2, the problem said by kaudit digest",
+          status == 2 and err.startswith("kaudit digest: ") and "missing" in err, "exit %d; %s" % (status, short(err)))
+
+
 def outputs_outside(tmp):
     """kaudit writes nothing where it reads: a report or digest path inside an input is a usage error."""
     d = broker(tmp, "broker-out", 7, "cluster-o", ("01-dup-retry",))
@@ -287,7 +294,7 @@ def main():
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     tmp = tempfile.mkdtemp(prefix="kt-cluster-")
     try:
-        for fn in (replicated, lab, bad_input, outputs_outside, same_paths):
+        for fn in (replicated, lab, bad_input, outputs_outside, same_paths, digest_words):
             try:
                 fn(tmp)
             except Failed as err:
