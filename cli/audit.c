@@ -170,28 +170,6 @@ static int parse_time(const char *s, int64_t *ms)
     return -1;
 }
 
-/* "512M", "4G", "1048576": a size in bytes (K, M, G, T: powers of 1024). */
-static int parse_size(const char *s, int64_t *bytes)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || v < 0) return -1;
-    int shift = 0;
-    if (*end) {
-        const char *u = "KMGT", *at = strchr(u, *end >= 'a' ? *end - 32 : *end);
-        if (!at || !*at) return -1;
-        shift = 10 * (int)(at - u + 1);
-        end++;
-        if (*end == 'i') end++;
-        if (*end == 'B' || *end == 'b') end++;
-        if (*end) return -1;
-    }
-    if (v > (INT64_MAX >> shift)) return -1;
-    *bytes = (int64_t)v << shift;
-    return 0;
-}
-
 /* One line on stderr, "<who>: <msg>: <arg>" (escaped), with the word of
  * words[0..n) that arg probably meant: -1. */
 static int usage_error(const audit_opts *o, const char *msg, const char *arg, const char *const *words,
@@ -284,11 +262,8 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
                 return usage_error(o, "--max-examples needs a number", optarg, NULL, 0);
             break;
         case O_FAILON:
-            if (strcmp(optarg, "error") == 0) o->fail_on = RM_ERROR;
-            else if (strcmp(optarg, "warning") == 0) o->fail_on = RM_WARNING;
-            else if (strcmp(optarg, "info") == 0) o->fail_on = RM_INFO;
-            else if (strcmp(optarg, "none") == 0) o->fail_on = -1;
-            else return usage_error(o, "--fail-on is error, warning, info or none", optarg, levels, 4);
+            if (parse_fail_on(optarg, &o->fail_on) < 0)
+                return usage_error(o, "--fail-on is error, warning, info or none", optarg, levels, 4);
             break;
         case O_TOPICS:
         case O_EXCLUDE:
@@ -373,15 +348,9 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
                            NULL, 0);
     /* Reproducible reports (reproducible-builds.org's convention): the
      * report's time from SOURCE_DATE_EPOCH, seconds since the epoch. */
-    const char *epoch = getenv("SOURCE_DATE_EPOCH");
-    if (epoch && *epoch) {
-        char *end;
-        long long sec = strtoll(epoch, &end, 10);
-        if (*end || sec <= 0 || sec > 253402300799LL)
-            return usage_error(o, "SOURCE_DATE_EPOCH is not a number of seconds after 1970 (up to 9999)", epoch,
-                               NULL, 0);
-        o->k.generated_at_ms = (int64_t)sec * 1000;
-    }
+    if (source_date_epoch(&o->k.generated_at_ms) < 0)
+        return usage_error(o, "SOURCE_DATE_EPOCH is not a number of seconds after 1970 (up to 9999)",
+                           getenv("SOURCE_DATE_EPOCH"), NULL, 0);
     o->k.fail_on = o->fail_on; /* recorded in the report */
     *first = optind;
     return 0;

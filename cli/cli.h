@@ -52,4 +52,17 @@ int write_stdout(const char *who, const char *text);
 /* Parse "A:B", "A:" or ":B" into an inclusive offset range. 0 on success. */
 int parse_range(const char *s, int64_t *lo, int64_t *hi);
 
+/* "512M", "4G", "1048576" (K, M, G, T: powers of 1024; "KiB", "KB" too)
+ * into bytes. 0, or -1 for anything else. */
+int parse_size(const char *s, int64_t *bytes);
+
+/* --fail-on's "error", "warning", "info" (an RM_* severity) or "none"
+ * (-1) into *level. 0, or -1 for anything else. */
+int parse_fail_on(const char *s, int *level);
+
+/* The report's time from SOURCE_DATE_EPOCH (seconds since 1970, up to
+ * 9999: reproducible-builds.org's convention) into *ms, left as it is when
+ * the variable is unset or empty. 0, or -1 when it is not such a number. */
+int source_date_epoch(int64_t *ms);
+
 #endif

@@ -51,7 +51,7 @@ int cmd_merge(int argc, char **argv)
                                           { "help", no_argument, 0, O_HELP },
                                           { 0, 0, 0, 0 } };
     const char *out_path = NULL;
-    int fail_on = 1; /* RM_WARNING */
+    int fail_on = RM_WARNING;
     int64_t max_bytes = (int64_t)4 << 30;
     static const char *const levels[] = { "error", "warning", "info", "none" };
     optind = 1;
@@ -63,24 +63,15 @@ int cmd_merge(int argc, char **argv)
             out_path = optarg;
             break;
         case O_FAILON:
-            if (strcmp(optarg, "error") == 0) fail_on = 2;
-            else if (strcmp(optarg, "warning") == 0) fail_on = 1;
-            else if (strcmp(optarg, "info") == 0) fail_on = 0;
-            else if (strcmp(optarg, "none") == 0) fail_on = -1;
-            else {
+            if (parse_fail_on(optarg, &fail_on) < 0) {
                 sg_value_error("kaudit merge", "--fail-on is error, warning, info or none", optarg, levels, 4, NULL);
                 return EXIT_USAGE;
             }
             break;
-        case O_MAXMEM: {
-            char *end;
-            long long v = strtoll(optarg, &end, 10);
-            int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : *end == 'G' || *end == 'g' ? 30 : 0;
-            if (v <= 0 || (shift && end[1]) || (!shift && *end) || v > (INT64_MAX >> 30))
+        case O_MAXMEM:
+            if (parse_size(optarg, &max_bytes) < 0 || max_bytes <= 0)
                 return fail("--max-memory takes a size like 512M or 4G", optarg);
-            max_bytes = (int64_t)v << shift;
             break;
-        }
         case 'h':
         case O_HELP:
             return write_stdout("kaudit merge", merge_usage);
@@ -91,14 +82,8 @@ int cmd_merge(int argc, char **argv)
     }
     if (optind >= argc) return fail("give the JSON reports to merge", NULL);
     int64_t at = 0;
-    const char *epoch = getenv("SOURCE_DATE_EPOCH");
-    if (epoch && *epoch) {
-        char *end;
-        long long sec = strtoll(epoch, &end, 10);
-        if (*end || sec <= 0 || sec > 253402300799LL)
-            return fail("SOURCE_DATE_EPOCH is not a number of seconds after 1970 (up to 9999)", epoch);
-        at = (int64_t)sec * 1000;
-    }
+    if (source_date_epoch(&at) < 0)
+        return fail("SOURCE_DATE_EPOCH is not a number of seconds after 1970 (up to 9999)", getenv("SOURCE_DATE_EPOCH"));
     /* Opening the output would empty an input of the same name first. */
     char a[4096], b[4096];
     for (int i = optind; out_path && strcmp(out_path, "-") != 0 && i < argc; i++)

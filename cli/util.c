@@ -73,3 +73,46 @@ int redact_key(const char *file, uint64_t *key)
     *key = XXH3_64bits(buf, n);
     return 0;
 }
+
+/* "512M", "4G", "1048576": a size in bytes (K, M, G, T: powers of 1024). */
+int parse_size(const char *s, int64_t *bytes)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || v < 0) return -1;
+    int shift = 0;
+    if (*end) {
+        const char *u = "KMGT", *at = strchr(u, *end >= 'a' ? *end - 32 : *end);
+        if (!at || !*at) return -1;
+        shift = 10 * (int)(at - u + 1);
+        end++;
+        if (*end == 'i') end++;
+        if (*end == 'B' || *end == 'b') end++;
+        if (*end) return -1;
+    }
+    if (v > (INT64_MAX >> shift)) return -1;
+    *bytes = (int64_t)v << shift;
+    return 0;
+}
+
+int parse_fail_on(const char *s, int *level)
+{
+    static const char *const names[] = { "info", "warning", "error" }; /* RM_INFO, RM_WARNING, RM_ERROR */
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0) return *level = i, 0;
+    if (strcmp(s, "none") != 0) return -1;
+    *level = -1;
+    return 0;
+}
+
+int source_date_epoch(int64_t *ms)
+{
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    if (!epoch || !*epoch) return 0;
+    char *end;
+    long long sec = strtoll(epoch, &end, 10);
+    if (*end || sec <= 0 || sec > 253402300799LL) return -1;
+    *ms = (int64_t)sec * 1000;
+    return 0;
+}
