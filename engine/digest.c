@@ -473,13 +473,10 @@ static bool next_chunk(ed_cursor *c)
     /* Most copies' batches fit a page: read that, then the rest if not. */
     ssize_t got = pread(c->part->file->fd, c->body, 4096, c->pos);
     uint64_t len = 0;
-    size_t head = 1;
-    for (int shift = 0; got > 0 && (ssize_t)head < got && shift < 64; shift += 7) {
-        uint8_t b = c->body[head++];
-        len |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) break;
-    }
-    uint8_t tag = got > 0 ? c->body[0] : 0;
+    size_t head = 0;
+    int tag = 0;
+    ke_error fe;
+    if (got > 0 && kdg_get_frame(c->body, (size_t)got, &tag, &len, &head, &fe) < 0) tag = 0;
     if (tag == KDG_STATE) return c->done = true, false;
     if (got > 0 && tag == KDG_BATCHES && len <= CHUNK_READ - head && head + len > (uint64_t)got) {
         ssize_t more = pread(c->part->file->fd, c->body + got, head + len - (size_t)got, c->pos + got);

@@ -26,7 +26,11 @@ static void decoders(const uint8_t *data, size_t size)
     kdg_end end;
     size_t used;
     uint64_t count;
+    int tag;
+    uint64_t body_len;
+    size_t head;
     (void)kdg_header(data, size, &e);
+    if (kdg_get_frame(data, size, &tag, &body_len, &head, &e) == 0 && head > size) __builtin_trap();
     (void)kdg_get_dir(data, size, 0, &d, &e);
     (void)kdg_get_part(data, size, 0, &p, &e);
     (void)kdg_get_end(data, size, 0, &end, &e);

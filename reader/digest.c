@@ -164,6 +164,16 @@ static bool get_u32le(kcur *c, uint32_t *v)
 /* The position in the file of the cursor c over a body starting at pos. */
 static int64_t at(const kcur *c, const uint8_t *start, int64_t pos) { return pos + (c->p - start); }
 
+int kdg_get_frame(const uint8_t *p, size_t len, int *tag, uint64_t *body_len, size_t *head, ke_error *e)
+{
+    kcur c = kcur_make(p, len);
+    uint8_t t;
+    KE_RET_IF(!kcur_u8(&c, &t) || !get_uv(&c, body_len), e, KE_SHORT, 0, "record frame cut short");
+    *tag = t;
+    *head = (size_t)(c.p - p);
+    return 0;
+}
+
 int kdg_header(const uint8_t *p, size_t len, ke_error *e)
 {
     KE_RET_IF(len < KDG_HEADER_LEN || memcmp(p, KDG_MAGIC, KDG_MAGIC_LEN) != 0, e, KE_FOREIGN, 0,

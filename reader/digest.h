@@ -100,6 +100,11 @@ size_t kdg_put_count(uint8_t *out, uint64_t n);
 /* A record's frame (tag and length) into out (at least 11 bytes). */
 size_t kdg_put_frame(uint8_t *out, int tag, size_t body_len);
 
+/* A record's frame from the `len` bytes at p: its tag, its body's length
+ * and the frame's own length (tag and varint). 0, or KE_SHORT when the
+ * bytes end inside the frame (or the varint runs past 10 bytes). */
+int kdg_get_frame(const uint8_t *p, size_t len, int *tag, uint64_t *body_len, size_t *head, ke_error *e);
+
 /* Decoders over one body of `len` bytes at file position `pos` (for the
  * error's position). 0, or KE_CORRUPT/KE_SHORT/KE_UNSUPPORTED with e set. */
 int kdg_header(const uint8_t *p, size_t len, ke_error *e);
