@@ -1,13 +1,24 @@
 /*
  * dupindex.h - the duplicate index of one partition.
  *
- * Owns: kq_index, a map from a record's 128-bit fingerprint (XXH3-128 of its
- * key and value, see audit.c) to where the record first appeared: its offset
- * and the batch it came from (an index into the audit's batch table; offset
- * and timestamp are kept relative to that batch's, which is what keeps a
- * slot at 32 bytes). With 128-bit fingerprints a false match between
- * different records needs a collision of probability about n^2 / 2^129:
- * never, at any partition size.
+ * Owns: kq_index, a map from a record's fingerprint (audit/runs.c's
+ * ka_fingerprint: 128 bits of its key and value) to where the record first
+ * appeared: its offset and the batch it came from (an index into the audit's
+ * batch table; offset and timestamp are kept relative to that batch's).
+ *
+ * Identity is 96 bits of the fingerprint (kq_same: `lo` and the high half of
+ * `hi`), in every mode, so that all modes give the same answers. A false
+ * match between two different records needs their 96 bits to be equal:
+ * about n^2 / 2^97 for n distinct records in a partition, 6e-14 for 100
+ * million, 6e-10 for 10 billion (a 2 TB partition of 200-byte records):
+ * negligible at any partition size.
+ *
+ * In memory a slot is 24 bytes (kq_cell: the 96 bits, the batch, the aux
+ * word, and the offset and timestamp deltas in 16 bits each; the rare deltas
+ * that do not fit live in a side table), in an ordered (Robin Hood) linear
+ * table kept at a load of at most 7/8: 27.4 bytes per distinct record when
+ * full. A lookup of an absent fingerprint stops at the first slot whose home
+ * lies past its own, so misses stay short at that load.
  *
  * The index works in one of three modes, all giving the same answers:
  *
@@ -27,6 +38,9 @@
  * earlier copy, and counts the copies put (up to four); the caller applies
  * it to the slot kq_put found.
  *
+ * The spill's records (kq_spilled, kq_event) keep the whole 128-bit
+ * fingerprint and the 32-byte kq_slot: their format did not change.
+ *
  * No I/O here: the spill's files belong to its owner (engine/spill.c), reached
  * through the kq_spill callbacks. Never prints.
  */
@@ -37,7 +51,7 @@
 #include <stdint.h>
 
 typedef struct kq_slot {
-    uint64_t lo, hi;       /* the fingerprint (key and value) */
+    uint64_t lo, hi;       /* the fingerprint (key and value); an answer's has hi's low half 0 */
     uint32_t batch;        /* the earliest copy's batch, KQ_EMPTY for a free slot */
     int32_t offset_delta;  /* its offset - the batch's base offset */
     int32_t ts_delta;      /* its timestamp - the batch's first timestamp, or KQ_NO_TS */
@@ -70,6 +84,34 @@ static inline void kq_count_copy(kq_slot *slot, const kq_slot *rec, int64_t rec_
 #define KQ_NO_TS INT32_MIN
 
 #define KQ_EMPTY UINT32_MAX
+
+/* Whether two fingerprints are the same identity: 96 of their bits. */
+static inline int kq_same(const kq_slot *a, const kq_slot *b)
+{
+    return a->lo == b->lo && (a->hi >> 32) == (b->hi >> 32);
+}
+
+/* A slot as the table holds it (24 bytes). */
+typedef struct kq_cell {
+    uint64_t lo;           /* the fingerprint's low half */
+    uint32_t hi;           /* the high 32 bits of its high half */
+    uint32_t batch;        /* kq_slot.batch + 1; 0 for a free cell */
+    uint32_t aux;          /* kq_slot.aux */
+    uint16_t off;          /* kq_slot.offset_delta, or KQ_OFF_SIDE */
+    int16_t ts;            /* kq_slot.ts_delta, KQ_TS_NONE for KQ_NO_TS, or KQ_TS_SIDE */
+} kq_cell;
+
+#define KQ_OFF_SIDE UINT16_MAX /* the deltas are in the side table */
+#define KQ_TS_SIDE INT16_MIN
+#define KQ_TS_NONE (INT16_MIN + 1)
+
+/* The side table's entry: a fingerprint's deltas that did not fit a cell. */
+typedef struct kq_wide {
+    uint64_t lo;
+    uint32_t hi;
+    uint32_t used;         /* 1 in use, 0 free */
+    int32_t offset_delta, ts_delta;
+} kq_wide;
 
 /* The caller's description of a put's batch, carried through a spill so that
  * a replay needs no table of every batch (audit.c's ka_binfo). Opaque here. */
@@ -116,15 +158,19 @@ enum {
 
 typedef struct kq_index {
     int mode;
-    kq_slot *slots;
+    kq_cell *slots;        /* the table, zeroed when allocated (free cells) */
     size_t cap;            /* slots (any number from KQ_MIN_SLOTS), or 0 */
     size_t n;              /* used slots */
+    kq_wide *wide;         /* the side table, a power of two in size, or NULL */
+    size_t wcap, wn;       /* its slots and those in use */
+    size_t peak;           /* the most bytes held at once (kq_peak_bytes) */
+    size_t at;             /* KQ_MEMORY: the cell of the last answer "found", SIZE_MAX none */
     size_t max_bytes;      /* KQ_MEMORY: the most the table may take; 0 = no limit */
     const kq_spill *spill; /* KQ_RECORD, KQ_REPLAY */
     uint64_t seq;          /* puts so far */
     kq_event ev;           /* KQ_REPLAY: the next answer ... */
     int have_ev;           /* ... 1 when ev holds it, 0 at the end, -1 after an error */
-    kq_event given;        /* KQ_REPLAY: the answer kq_put gave last */
+    kq_event given;        /* the answer kq_put gave last (its slot is the caller's to change) */
 } kq_index;
 
 /* Start empty, in KQ_MEMORY mode with no limit. */
@@ -142,19 +188,25 @@ int kq_set_spill(kq_index *q, int mode, const kq_spill *spill);
 /*
  * Look the fingerprint of `rec` (at absolute offset `offset`, in the batch
  * `info` describes, KQ_INFO bytes) up; when absent, insert `rec` and return
- * 0. When present, return 1 and point *slot at the entry (the caller may
- * replace its fields, never its fingerprint; in KQ_REPLAY it is a copy, and
- * replacing it changes nothing), and *found_info at the description of its
- * batch in KQ_REPLAY, NULL otherwise (the caller keeps its batches).
+ * 0. When present, return 1 and point *slot at a copy of the entry, with
+ * the low half of `hi` 0 in every mode; the caller may replace its fields,
+ * never its fingerprint: in KQ_MEMORY what it leaves there is stored at the
+ * next kq_put (until then the copy is the entry), in KQ_REPLAY it changes
+ * nothing. *found_info is the description of the entry's batch in
+ * KQ_REPLAY, NULL otherwise (the caller keeps its batches). The copy stays
+ * valid until the next call on the index.
  * Otherwise KQ_ERROR, KQ_FULL or KQ_CHANGED, and nothing was inserted.
  */
 int kq_put(kq_index *q, const kq_slot *rec, int64_t offset, const void *info, kq_slot **slot,
            const void **found_info);
 
-/* The slots a table needs to hold `n` entries at a load of at most 3/4. */
+/* Bytes of one slot of the table. */
+#define KQ_SLOT_BYTES sizeof(kq_cell)
+
+/* The slots a table needs to hold `n` entries at a load of at most 7/8. */
 static inline size_t kq_slots_for(size_t n)
 {
-    size_t cap = n + n / 3 + 1;
+    size_t cap = n + n / 7 + 1;
     return cap < KQ_MIN_SLOTS ? KQ_MIN_SLOTS : cap;
 }
 
@@ -173,8 +225,11 @@ static inline void kq_prefetch(const kq_index *q, uint64_t lo)
     if (q->cap) __builtin_prefetch(&q->slots[kq_home(lo, q->cap)]);
 }
 
-/* Bytes held. */
+/* Bytes held (the table and its side table). */
 size_t kq_bytes(const kq_index *q);
+
+/* The most bytes held at once so far, both tables of a growth included. */
+size_t kq_peak_bytes(const kq_index *q);
 
 /* Bytes kq_resolve needs for `n` puts. */
 size_t kq_resolve_bytes(size_t n);

@@ -26,12 +26,12 @@ void ka_expect_bytes(ka_partition *p, int64_t bytes)
     p->expect_bytes = bytes;
     /* About one distinct record per 512 bytes of segment, reserved up front
      * (saving the growth, and with a limit the moment when the old and the
-     * new table are both held): at most 8 Mi entries (341 MiB) with no
+     * new table are both held): at most 8 Mi entries (219 MiB) with no
      * limit, else what a third of it holds, so the index can still double
      * (old and new table together take the whole limit, less the batch
      * table). index_presize corrects the estimate as the data is read. */
     int64_t n = bytes / 512, most = (int64_t)1 << 23;
-    if (p->mem_limit) most = (int64_t)(p->mem_limit / 3 / sizeof(kq_slot) / 4 * 3);
+    if (p->mem_limit) most = (int64_t)(p->mem_limit / 3 / KQ_SLOT_BYTES / 8 * 7);
     kq_reserve(&p->q, (size_t)(n < most ? n : most));
 }
 
@@ -58,7 +58,7 @@ bool ka_index_outgrows(const ka_partition *p, double fraction)
     if (!p->mem_limit || p->q.mode != KQ_MEMORY || fraction <= 0 || fraction >= 1) return false;
     double entries = (double)p->q.n / fraction, batches = (double)p->nbinfo / fraction;
     if (entries >= (double)((size_t)1 << 40)) return true;
-    return (double)kq_slots_for((size_t)entries) * sizeof(kq_slot) + batches * sizeof(ka_binfo) > (double)p->mem_limit;
+    return (double)kq_slots_for((size_t)entries) * KQ_SLOT_BYTES + batches * sizeof(ka_binfo) > (double)p->mem_limit;
 }
 
 static kd_context dup_context(const ka_partition *p, const kd_profile *pf)
@@ -309,11 +309,11 @@ int ka_binfo_room(ka_partition *p, int64_t offset)
  * from the segment bytes is low for compressed data). A hint only. */
 void ka_index_presize(ka_partition *p, const kb_batch *b)
 {
-    if (p->q.n * 40 < p->q.cap * 27 || p->expect_bytes <= 0) return; /* below a load of 0.675 */
+    if (p->q.n * 80 < p->q.cap * 63 || p->expect_bytes <= 0) return; /* below a load of 0.7875 */
     double fraction = (double)(p->seg_done + b->pos + b->size) / (double)p->expect_bytes;
     if (fraction < 0.01 || fraction > 0.95) return;
     double want = (double)p->q.n / fraction * 1.1;
-    if (want > (double)p->q.cap * 3 / 4 && want < (double)SIZE_MAX / 2) kq_reserve(&p->q, (size_t)want);
+    if (want > (double)p->q.cap * 7 / 8 && want < (double)SIZE_MAX / 2) kq_reserve(&p->q, (size_t)want);
 }
 
 /* A record's timestamp relative to its batch's first, as the index keeps it. */
@@ -489,26 +489,48 @@ void ka_queue_flush(ka_partition *p)
     p->nqueue = 0;
 }
 
-/* The record's identity (key and value, and headers with
+/* A 64-bit finalizer (rrmxmx, Pelle Evensen): every input bit reaches
+ * every output bit. */
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= (x >> 49) ^ (x >> 24);
+    x *= 0x9FB21C651E98DF25ull;
+    x ^= x >> 28;
+    x *= 0x9FB21C651E98DF25ull;
+    return x ^ (x >> 28);
+}
+
+/*
+ * The record's identity (key and value, and headers with
  * --dup-include-headers) as 128 bits, and a 30-bit hash of what a client
- * retry also keeps equal (the timestamp the client stamped, and headers). One-shot hashes of the
- * key, the value (and the headers), each seeded with its length so that a
- * null (-1) and an empty (0) field differ, then a hash of those hashes: the
- * same identity whatever message format the record came in. */
+ * retry also keeps equal (the timestamp the client stamped, and headers).
+ * Two one-shot XXH3-128 passes: the key (usually short) seeded by its and
+ * the value's lengths (so a null, -1, and an empty, 0, field differ), then
+ * the value seeded by the key's hash, whose other half is folded into the
+ * result. Two records differing in key or lengths differ in the key's 128
+ * bits; when those are equal, in the value's: either way a collision of 128
+ * random bits (dupindex.h: the index compares 96 of them). Headers, when
+ * they count, fold their own XXH3-128 into the key's. The same identity
+ * whatever message format the record came in. A pure function of the
+ * options and the record.
+ */
 void ka_fingerprint(ka_partition *p, const kb_record *r, uint64_t *lo, uint64_t *hi, uint32_t *aux)
 {
-    XXH128_hash_t part[3];
-    part[0] = XXH3_128bits_withSeed(r->key_len > 0 ? r->key : NULL, r->key_len > 0 ? (size_t)r->key_len : 0,
-                                    (uint64_t)(int64_t)r->key_len);
-    part[1] = XXH3_128bits_withSeed(r->value_len > 0 ? r->value : NULL, r->value_len > 0 ? (size_t)r->value_len : 0,
-                                    (uint64_t)(int64_t)r->value_len ^ 0x9E3779B97F4A7C15ull);
-    size_t nparts = 2;
-    if (p->o->dup_include_headers) part[nparts++] = XXH3_128bits_withSeed(r->headers, r->headers_len, 3);
-    XXH128_hash_t h = XXH3_128bits(part, nparts * sizeof part[0]);
-    *lo = h.low64;
-    *hi = h.high64;
-    uint64_t ts = (uint64_t)r->client_timestamp;
-    uint64_t a = XXH3_64bits_withSeed(&ts, sizeof ts, 0);
-    if (r->headers_len) a ^= XXH3_64bits_withSeed(r->headers, r->headers_len, 1);
-    *aux = (uint32_t)a & KQ_AUX_HASH;
+    const void *key = r->key_len > 0 ? r->key : NULL, *value = r->value_len > 0 ? r->value : NULL;
+    size_t klen = r->key_len > 0 ? (size_t)r->key_len : 0, vlen = r->value_len > 0 ? (size_t)r->value_len : 0;
+    bool with_headers = p->o->dup_include_headers;
+    uint64_t lens = (uint64_t)(uint32_t)r->key_len << 32 | (uint32_t)r->value_len;
+    uint64_t seed = mix64(lens ^ (with_headers ? 0xD6E8FEB86659FD93ull ^ (uint64_t)r->headers_len : 0));
+    XXH128_hash_t k = XXH3_128bits_withSeed(key, klen, seed);
+    uint64_t hh = 0; /* a hash of the headers, when there are some */
+    if (r->headers_len > 0) {
+        XXH128_hash_t h = XXH3_128bits_withSeed(r->headers, r->headers_len, 3);
+        hh = h.low64;
+        if (with_headers) k.low64 ^= h.low64, k.high64 ^= h.high64;
+    }
+    XXH128_hash_t v = XXH3_128bits_withSeed(value, vlen, k.low64);
+    *lo = v.low64;
+    *hi = v.high64 ^ k.high64;
+    uint64_t a = mix64((uint64_t)r->client_timestamp ^ 0x9E3779B97F4A7C15ull) ^ hh;
+    *aux = (uint32_t)(a >> 32) & KQ_AUX_HASH;
 }

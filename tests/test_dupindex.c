@@ -39,9 +39,12 @@ static void make_stream(void)
         stream[i] = pool[next_rand() % NPOOL];
         /* 1 put in 20 has a lower offset than the ones before it. */
         offs[i] = next_rand() % 20 == 0 ? i - 500 : i;
+        if (i % 11 == 5) offs[i] += 70000; /* past what a cell's 16 bits hold */
         stream[i].batch = (uint32_t)(i / 50);
         stream[i].offset_delta = (int32_t)offs[i];
-        stream[i].ts_delta = i;
+        /* Mostly deltas a cell holds; some only the side table does. */
+        static const int32_t wide_ts[] = { KQ_NO_TS, -40000, 40000, INT32_MAX, INT32_MIN + 1, -32767, -32766, 32767 };
+        stream[i].ts_delta = i % 7 == 3 ? wide_ts[(i / 7) % 8] : i;
     }
 }
 
@@ -183,9 +186,9 @@ static void test_limit(void)
 {
     kq_index q;
     kq_init(&q);
-    kq_set_limit(&q, 32 << 10); /* 1024 slots of 32 bytes: 768 entries at load 3/4 */
+    kq_set_limit(&q, 24 << 10); /* 1024 slots of 24 bytes: 896 entries at load 7/8 */
     KT_EQ_INT(kq_reserve(&q, 100000), 0);
-    KT_CHECK(kq_bytes(&q) <= (32 << 10));
+    KT_CHECK(kq_bytes(&q) <= (24 << 10));
     int rc = 0, n = 0;
     for (; n < 2000; n++) {
         kq_slot rec = { next_rand(), next_rand(), 1, 0, 0, 0 }, *s;
@@ -193,10 +196,84 @@ static void test_limit(void)
         if ((rc = kq_put(&q, &rec, 0, NULL, &s, &fi)) != 0) break;
     }
     KT_EQ_INT(rc, KQ_FULL);
-    KT_EQ_INT(n, 768);
-    KT_EQ_INT(kq_bytes(&q), 32 << 10);
+    KT_EQ_INT(n, 896);
+    KT_EQ_INT(kq_bytes(&q), 24 << 10);
+    KT_EQ_INT(kq_peak_bytes(&q), 24 << 10);
     kq_free(&q);
     kq_free(NULL);
+}
+
+/* Identity is 96 bits: the low half of `hi` is not compared (dupindex.h),
+ * in memory as through a spill; bit 32 of `hi` is. An answer's `hi` has its
+ * low half 0 in every mode. */
+static void test_identity_bits(void)
+{
+    kq_slot rec[3] = { { 7, 0x1234567800000001ull, 0, 0, 0, 1 },
+                       { 7, 0x12345678ffffffffull, 1, 1, 1, 1 },
+                       { 7, 0x1234567900000001ull, 2, 2, 2, 1 } };
+    static const int want[3] = { 0, 1, 0 };
+    ms_spill sp;
+    ms_init(&sp);
+    for (int mode = 0; mode < 3; mode++) {
+        kq_index q;
+        kq_init(&q);
+        if (mode == 1) KT_EQ_INT(kq_set_spill(&q, KQ_RECORD, &sp.ops), 0);
+        if (mode == 2) {
+            KT_EQ_INT(ms_resolve(&sp, 1), 0);
+            KT_EQ_INT(kq_set_spill(&q, KQ_REPLAY, &sp.ops), 0);
+        }
+        for (int i = 0; i < 3; i++) {
+            kq_slot *s = NULL;
+            const void *fi;
+            unsigned char info[KQ_INFO] = { 0 };
+            int rc = kq_put(&q, &rec[i], i, info, &s, &fi);
+            if (mode == 1) continue;
+            KT_EQ_INT(rc, want[i]);
+            if (rc == 1) KT_EQ_UINT(s->hi, 0x1234567800000000ull);
+        }
+        kq_free(&q);
+    }
+    ms_free(&sp);
+}
+
+/* Many entries, grown table after table from the smallest: every one is
+ * found again with its deltas (those a cell holds and those it does not),
+ * and a miss stays a miss. The bytes held stay within 24 bytes / (7/8) per
+ * entry after a doubling, and the peak counts both tables of a growth. */
+static void test_many(void)
+{
+    enum { N = 300000 };
+    kq_index q;
+    kq_init(&q);
+    uint64_t seed = rng;
+    for (int i = 0; i < N; i++) {
+        kq_slot rec = { next_rand(), next_rand(), (uint32_t)i, i % 1000 == 0 ? -i : i % 70000,
+                        i % 997 == 0 ? KQ_NO_TS : i % 333 == 0 ? i * 1000 : i % 30000 - 15000, (uint32_t)i & KQ_AUX_HASH },
+               *s;
+        const void *fi;
+        if (kq_put(&q, &rec, i, NULL, &s, &fi) != 0) {
+            KT_FAIL_("put %d was not new", i);
+            break;
+        }
+    }
+    KT_EQ_UINT(q.n, N);
+    KT_CHECK(kq_bytes(&q) <= (size_t)N * 2 * 24 * 8 / 7 + (size_t)64 * 24);
+    KT_CHECK(kq_peak_bytes(&q) >= q.cap * 24 * 3 / 2); /* the last growth: old and new table */
+    rng = seed;
+    int ok = 0;
+    for (int i = 0; i < N; i++) {
+        kq_slot rec = { next_rand(), next_rand(), 0, 0, 0, 0 }, *s = NULL;
+        const void *fi;
+        int32_t off = i % 1000 == 0 ? -i : i % 70000;
+        int32_t ts = i % 997 == 0 ? KQ_NO_TS : i % 333 == 0 ? i * 1000 : i % 30000 - 15000;
+        ok += kq_put(&q, &rec, i, NULL, &s, &fi) == 1 && s->batch == (uint32_t)i && s->offset_delta == off &&
+              s->ts_delta == ts && (s->aux & KQ_AUX_HASH) == ((uint32_t)i & KQ_AUX_HASH);
+    }
+    KT_EQ_INT(ok, N);
+    kq_slot miss = { 1, 2, 3, 4, 5, 6 }, *s;
+    const void *fi;
+    KT_EQ_INT(kq_put(&q, &miss, 0, NULL, &s, &fi), 0);
+    kq_free(&q);
 }
 
 int main(void)
@@ -205,5 +282,7 @@ int main(void)
     KT_RUN(test_replay_detects_change);
     KT_RUN(test_nearest_and_copies);
     KT_RUN(test_limit);
+    KT_RUN(test_identity_bits);
+    KT_RUN(test_many);
     return kt_done();
 }
