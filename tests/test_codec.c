@@ -57,6 +57,89 @@ static void test_gzip_concatenated(void)
     free(buf);
 }
 
+/* A member with every optional header field (RFC 1952 2.3: FEXTRA, FNAME,
+ * FCOMMENT, FHCRC), as zlib writes it when asked; Java's GZIPOutputStream
+ * and kafka-python write the bare 10-byte header. */
+static size_t gzip_member_fields(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+    z_stream zs = { 0 };
+    deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    static unsigned char extra[] = "XYab";
+    gz_header h = { 0 };
+    h.extra = extra;
+    h.extra_len = 4;
+    h.name = (Bytef *)"orders.json";
+    h.comment = (Bytef *)"a comment";
+    h.hcrc = 1;
+    deflateSetHeader(&zs, &h);
+    zs.next_in = (Bytef *)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    deflate(&zs, Z_FINISH);
+    size_t len = cap - zs.avail_out;
+    deflateEnd(&zs);
+    return len;
+}
+
+/* Headers are parsed here and the deflate data inflated raw (codec.c): the
+ * optional fields are skipped, the header CRC, method, reserved flags and
+ * the trailer's ISIZE are checked; the trailer's CRC-32 is not (the batch's
+ * CRC covers the compressed bytes). Bytes after the last member are ignored. */
+static void test_gzip_members(void)
+{
+    uint8_t *a = text(4000), *buf = malloc(20000), *bad = malloc(20000);
+    size_t n1 = gzip_member_fields(a, 1500, buf, 20000);
+    size_t n2 = gzip_member(a + 1500, 2500, buf + n1, 20000 - n1);
+    KT_REQUIRE(buf[3] == 0x1e); /* FEXTRA, FNAME, FCOMMENT, FHCRC */
+    memcpy(buf + n1 + n2, "\0\0junk", 6);
+    kc_ctx *c = kc_create(0);
+    const uint8_t *out;
+    size_t len;
+    ke_error e;
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_GZIP, 2, buf, n1 + n2 + 6, 0, &out, &len, &e), 0);
+    KT_EQ_MEM(out, len, a, 4000);
+    /* One member alone, and an empty member. */
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_GZIP, 2, buf + n1, n2, 0, &out, &len, &e), 0);
+    KT_EQ_MEM(out, len, a + 1500, 2500);
+    size_t ne = gzip_member(a, 0, bad, 20000);
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_GZIP, 2, bad, ne, 0, &out, &len, &e), 0);
+    KT_EQ_INT(len, 0);
+
+    size_t hdr_crc = 10 + 2 + 4 + 12 + 10; /* magic..OS, XLEN, extra, name, comment */
+    struct { size_t at; uint8_t x; int code; const char *msg; } cases[] = {
+        { 0, 0x01, KE_CORRUPT, "gzip: incorrect header check" },
+        { 2, 0x01, KE_CORRUPT, "gzip: unknown compression method" },
+        { 3, 0x20, KE_CORRUPT, "gzip: unknown header flags set" },
+        { hdr_crc, 0x01, KE_CORRUPT, "gzip: header crc mismatch" },
+        { n1 - 4, 0x01, KE_CORRUPT, "gzip: incorrect length check" },     /* ISIZE of the first member */
+        { n1 + n2 - 1, 0x80, KE_CORRUPT, "gzip: incorrect length check" }, /* ISIZE of the second */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        memcpy(bad, buf, n1 + n2);
+        bad[cases[i].at] ^= cases[i].x;
+        KT_EQ_INT(kc_decompress(c, KC_GZIP, 2, bad, n1 + n2, 0, &out, &len, &e), cases[i].code);
+        KT_EQ_STR(e.msg, cases[i].msg);
+    }
+    /* A wrong CRC-32 in the trailer is not checked. */
+    memcpy(bad, buf, n1 + n2);
+    bad[n1 - 8] ^= 0x01;
+    KT_REQUIRE_EQ_INT(kc_decompress(c, KC_GZIP, 2, bad, n1 + n2, 0, &out, &len, &e), 0);
+    KT_EQ_MEM(out, len, a, 4000);
+    /* Every cut of the header and trailer fails as truncated. */
+    int truncated = 0, cuts = 0;
+    for (size_t cut = 0; cut < n1; cut++) {
+        if (cut > hdr_crc + 2 && cut < n1 - 8) continue;
+        cuts++;
+        truncated += kc_decompress(c, KC_GZIP, 2, buf, cut, 0, &out, &len, &e) == KE_TRUNCATED;
+    }
+    KT_EQ_INT(truncated, cuts);
+    kc_free(c);
+    free(a);
+    free(buf);
+    free(bad);
+}
+
 static void test_snappy_framings(void)
 {
     uint8_t *a = text(70000);
@@ -213,6 +296,7 @@ static void test_names(void)
 int main(void)
 {
     KT_RUN(test_gzip_concatenated);
+    KT_RUN(test_gzip_members);
     KT_RUN(test_snappy_framings);
     KT_RUN(test_lz4_kafka_frames);
     KT_RUN(test_zstd_frames);
