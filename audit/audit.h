@@ -216,6 +216,11 @@ bool ka_over_budget_only(const ka_partition *p);
  */
 bool ka_index_outgrows(const ka_partition *p, double fraction);
 
+/* The duplicate index's distinct records (0 when spilled: the table is not
+ * used) and the most bytes it held at once, a growth's two tables
+ * included: for measuring its bytes per distinct record (bench/run.sh). */
+void ka_index_stats(const ka_partition *p, size_t *distinct, size_t *peak_bytes);
+
 /*
  * Audit this partition for the integrity of its own bytes only (checksums,
  * structure, offsets, leader epochs, timestamps, indexes, files): another

@@ -25,13 +25,15 @@ void ka_expect_bytes(ka_partition *p, int64_t bytes)
 {
     p->expect_bytes = bytes;
     /* About one distinct record per 512 bytes of segment, reserved up front
-     * (saving the growth, and with a limit the moment when the old and the
-     * new table are both held): at most 8 Mi entries (219 MiB) with no
-     * limit, else what a third of it holds, so the index can still double
-     * (old and new table together take the whole limit, less the batch
-     * table). index_presize corrects the estimate as the data is read. */
-    int64_t n = bytes / 512, most = (int64_t)1 << 23;
-    if (p->mem_limit) most = (int64_t)(p->mem_limit / 3 / KQ_SLOT_BYTES / 8 * 7);
+     * for a partition of up to 64 Mi of them: at most 64 Ki entries (1.5
+     * MiB), or with a limit what a third of it holds. A larger partition is
+     * sized by index_presize once 2% of it was read, from the rate seen so
+     * far: a table reserved large would have every page touched by the first
+     * few thousand entries (they spread over it), and then be held beside
+     * the right-sized one while that is filled. */
+    int64_t n = bytes / 512, most = (int64_t)1 << 16;
+    if (p->mem_limit && (int64_t)(p->mem_limit / 3 / KQ_SLOT_BYTES / 8 * 7) < most)
+        most = (int64_t)(p->mem_limit / 3 / KQ_SLOT_BYTES / 8 * 7);
     kq_reserve(&p->q, (size_t)(n < most ? n : most));
 }
 
@@ -59,6 +61,12 @@ bool ka_index_outgrows(const ka_partition *p, double fraction)
     double entries = (double)p->q.n / fraction, batches = (double)p->nbinfo / fraction;
     if (entries >= (double)((size_t)1 << 40)) return true;
     return (double)kq_slots_for((size_t)entries) * KQ_SLOT_BYTES + batches * sizeof(ka_binfo) > (double)p->mem_limit;
+}
+
+void ka_index_stats(const ka_partition *p, size_t *distinct, size_t *peak_bytes)
+{
+    *distinct = p->q.n;
+    *peak_bytes = kq_peak_bytes(&p->q);
 }
 
 static kd_context dup_context(const ka_partition *p, const kd_profile *pf)
@@ -303,17 +311,21 @@ int ka_binfo_room(ka_partition *p, int64_t offset)
     return 0;
 }
 
-/* Before the index doubles, size it for what the partition will hold if it
- * goes on as it did over the part read so far (up to batch b): one growth to
- * the right size instead of several doublings that overshoot (the estimate
- * from the segment bytes is low for compressed data). A hint only. */
+/* Size the index for what the partition will hold if it goes on as it did
+ * over the part read so far (up to batch b): early, once 2% of it was read
+ * (while the table is small: 8% above the estimate, so that its noise does
+ * not move the table twice), and again before the index would double. One
+ * growth to the right size instead of several doublings that overshoot and
+ * hold the old table beside the new. A hint only. */
 void ka_index_presize(ka_partition *p, const kb_batch *b)
 {
-    if (p->q.n * 80 < p->q.cap * 63 || p->expect_bytes <= 0) return; /* below a load of 0.7875 */
+    if (p->expect_bytes <= 0) return;
     double fraction = (double)(p->seg_done + b->pos + b->size) / (double)p->expect_bytes;
-    if (fraction < 0.01 || fraction > 0.95) return;
-    double want = (double)p->q.n / fraction * 1.1;
-    if (want > (double)p->q.cap * 7 / 8 && want < (double)SIZE_MAX / 2) kq_reserve(&p->q, (size_t)want);
+    if (fraction < 0.02 || fraction > 0.95) return;
+    double rate = (double)p->q.n / fraction, room = (double)p->q.cap * 7 / 8, want = 0;
+    if (fraction < 0.05 && rate > room) want = rate * 1.08;
+    else if (p->q.n * 80 >= p->q.cap * 63 && rate * 1.1 > room) want = rate * 1.1; /* at a load of 0.7875 */
+    if (want > 0 && want < (double)SIZE_MAX / 2) kq_reserve(&p->q, (size_t)want);
 }
 
 /* A record's timestamp relative to its batch's first, as the index keeps it. */

@@ -2,6 +2,7 @@
 #include "partition.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -345,6 +346,11 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
     int rc = sa.stopped || cancelled(in->cb) ? 1 : 0;
     if (rc == 0) {
         ka_partition_end(ka);
+        if (getenv("KAUDIT_INDEX_STATS")) { /* a measuring aid for bench/run.sh, not an interface */
+            size_t n, peak;
+            ka_index_stats(ka, &n, &peak);
+            fprintf(stderr, "kaudit: index %s: %zu distinct records, peak %zu bytes\n", in->path, n, peak);
+        }
         char buf[256];
         const char *w = ka_incomplete(ka, buf, sizeof buf);
         if (w) snprintf(why, cap, "%s", w);
