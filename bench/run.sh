@@ -10,6 +10,8 @@
 #   peer      kafka-python decoding every record and finding repeats
 #             (bench/peer.py), on one partition per codec
 # as seconds, GB/s of segment bytes, ratio to the floor, and peak memory.
+# Per core: those figures beside issue 17's targets, with the duplicate
+# index's peak bytes per distinct record (KAUDIT_INDEX_STATS=1).
 # Then: one partition with a thread reading ahead, the spill (the
 # uncompressed partitions with a 16 MiB --max-memory,
 # against the same audit in memory: time, peak, same report), linearity (one
@@ -71,7 +73,28 @@ for c in none gzip snappy lz4 zstd; do
     p=$(/usr/bin/python3 bench/peer.py $one | awk '{print $4}')
     printf '%-8s %10d | %8s %6s | %8s %6s %6s %8d | %8s %6s %6s | %8s %6s %6s\n' $c $((b / 1000000)) $f $(gbs $b $f) \
         $a $(gbs $b $a) $(ratio $a $f) $((am / 1024)) $d $(gbs $b $d) $(ratio $d $f) $p $(gbs $b1 $p) $(ratio $p $f1)
+    eval "pc_b_$c=$b pc_f_$c=$f pc_a_$c=$a"
 done
+
+# ---- per core (issue 17): the audit's own work on one core, beside its targets ----
+# From the table above: audit -j1 / floor per codec, and GB/s of segment
+# bytes uncompressed. Bytes per distinct record of the duplicate index: each
+# partition's audit with KAUDIT_INDEX_STATS=1 prints its distinct records and
+# the most bytes its index held at once (both tables while it grows counted:
+# the peak, not the final table), summed over the codec's partitions.
+echo
+echo "per core (audit --jobs 1, issue 17 targets):"
+printf '  %-8s %8s %8s %7s %8s  %-13s %10s %7s\n' codec floor audit xfloor target "GB/s" "B/distinct" target
+for c in none gzip snappy lz4 zstd; do
+    eval "b=\$pc_b_$c f=\$pc_f_$c a=\$pc_a_$c"
+    case $c in none) t=;; gzip) t=1.10;; snappy) t=1.50;; lz4) t=2.00;; zstd) t=1.30;; esac
+    set -- $(KAUDIT_INDEX_STATS=1 ./kaudit audit -q --jobs 1 --format json --fail-on none "$DIR"/bench-$c-* 2>&1 >/dev/null |
+        awk '/^kaudit: index / { n += $(NF-5); bytes += $(NF-1) } END { print n + 0, bytes + 0 }')
+    bpr=$(awk -v n="$1" -v b="$2" 'BEGIN { if (n > 0) printf "%.1f", b / n; else print "-" }')
+    printf '  %-8s %8s %8s %7s %8s  %-13s %10s %7s\n' $c $f $a $(ratio $a $f) "${t:+<= $t}" \
+        "$(gbs $b $a)$([ $c = none ] && echo ' (>= 2)')" "$bpr" "<= 24"
+done
+# ---- end of per core ----
 all=$(bytes_of "$DIR"/*/*.log)
 set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR")
 j1=$1
