@@ -115,8 +115,10 @@ static const char audit_usage[] =
     "                          a live broker keeps the pages it serves consumers\n"
     "  --max-memory SIZE       one budget for all that grows with the data: indexes,\n"
     "                          state, decompression, read-ahead, listed findings\n"
-    "                          (default 1G; K, M, G suffixes); past it a partition is\n"
-    "                          audited in two passes with a spill to disk, same report\n"
+    "                          (K, M, G suffixes; default: a quarter of the lower of\n"
+    "                          physical memory and the cgroup's limit, here @MEM@);\n"
+    "                          past it a partition is audited in two passes with a\n"
+    "                          spill to disk, same report\n"
     "  --tmpdir DIR            where spills go (default $TMPDIR, else /tmp): a private\n"
     "                          directory, removed at exit; never inside an audited one\n"
     "  -q, --quiet             no progress line and no notices on stderr (progress is\n"
@@ -474,6 +476,22 @@ static bool write_digest(kaudit_engine *e, const char *path, const char *who)
     return rc == 0;
 }
 
+/* Write usage `text` with its @MEM@ replaced by the default --max-memory
+ * of this machine (kaudit_default_max_memory). */
+static int write_usage(const char *who, const char *text)
+{
+    const char *at = strstr(text, "@MEM@");
+    if (!at) return write_stdout(who, text);
+    int64_t m = kaudit_default_max_memory();
+    char size[32], *out;
+    if (m >= ((int64_t)1 << 30)) snprintf(size, sizeof size, "%.1f GiB", (double)m / (double)((int64_t)1 << 30));
+    else snprintf(size, sizeof size, "%lld MiB", (long long)(m >> 20));
+    if (asprintf(&out, "%.*s%s%s", (int)(at - text), text, size, at + 5) < 0) return write_stdout(who, text);
+    int rc = write_stdout(who, out);
+    free(out);
+    return rc;
+}
+
 static int run_audit(int argc, char **argv, int mode)
 {
     bool compare = mode == MODE_COMPARE;
@@ -484,7 +502,7 @@ static int run_audit(int argc, char **argv, int mode)
     int first;
     int prc = parse_audit_args(argc, argv, &o, &first);
     if (prc != 0)
-        return prc > 0 ? write_stdout(who, mode == MODE_DIGEST ? digest_usage : compare ? compare_usage : audit_usage)
+        return prc > 0 ? write_usage(who, mode == MODE_DIGEST ? digest_usage : compare ? compare_usage : audit_usage)
                        : EXIT_USAGE;
     /* "-o -" is standard output, as for every command that takes -o. */
     if (mode != MODE_DIGEST && o.out_path && strcmp(o.out_path, "-") == 0) o.out_path = NULL;

@@ -3,13 +3,14 @@
  * budget and the spills of an audit, and its one report.
  *
  * One job per partition directory (or segment given alone). Jobs run on a
- * pool of threads, the largest first; each gets an equal share of the
- * memory budget and its own report, and the reports are merged in job
- * order, so the result does not depend on the number of threads. A job
- * whose duplicate index outgrows its share is audited again in two passes
- * with a spill (engine/spill.h): the report is the one unlimited memory
- * gives. Threads beyond the jobs read ahead for the largest
- * (engine/readahead.h).
+ * pool of threads, the largest first; each is granted, before it starts,
+ * the memory its estimate says it needs (below: "the memory budget"), and
+ * starts only when that fits beside the jobs running; each has its own
+ * report, and the reports are merged in job order, so the result does not
+ * depend on the number of threads. A job whose duplicate index cannot fit
+ * in the whole budget is audited in two passes with a spill
+ * (engine/spill.h): the report is the one unlimited memory gives. Threads
+ * beyond the jobs read ahead for the largest (engine/readahead.h).
  */
 #include "include/kaudit.h"
 
@@ -28,6 +29,7 @@
 #include "engine/api_error.h"
 #include "engine/batches.h"
 #include "engine/digest.h"
+#include "engine/memcap.h"
 #include "engine/partition.h"
 #include "engine/replicas.h"
 #include "engine/runinfo.h"
@@ -51,6 +53,9 @@ typedef struct ee_job {
     bool light;                 /* kaudit compare: integrity only, every copy */
     const char *copy;           /* whose copy its partition is (ri_label_copies), NULL unknown */
     int64_t bytes;              /* its segments' size: the cost estimate */
+    size_t need;                /* estimated bytes of its index, batch table and state (job_estimate) */
+    size_t index_part;          /* the index's part of its grant: in memory, or a spill's tables and state */
+    bool spill_first;           /* its need passes what the budget can give: straight to a spill */
     rm_report *out;             /* this job's own report, merged in order later */
     int failed;
     bool done;                  /* audited; merged into the report once every job before it is */
@@ -79,8 +84,13 @@ struct kaudit_engine {
     size_t *order;              /* job indexes, largest first: the longest start first */
     size_t next;                /* next position in `order` to take, under `lock` */
     long spare;                 /* threads asked for beyond the jobs: for reading ahead, under `lock` */
-    size_t budget;              /* each job's share of max_memory (below) */
-    long threads;               /* jobs at once */
+    size_t pool;                /* max_memory less the findings' share: granted to the jobs (below) */
+    size_t fixed;               /* every job's grant for decompression, held runs and read-ahead */
+    size_t used;                /* granted to the jobs running, under `lock` */
+    size_t ticket;              /* the position in `order` whose grant is given next, under `lock` */
+    int growers;                /* jobs waiting for the whole pool, under `lock`: no other starts */
+    pthread_cond_t freed;       /* signalled when `used`, `ticket` or `growers` change */
+    long threads;               /* threads that run jobs */
     size_t merged;              /* jobs merged into the report, in job order, under `lock` */
     bool merge_failed;          /* out of memory merging, under `lock` */
     pthread_mutex_t lock;
@@ -100,22 +110,38 @@ struct kaudit_engine {
 /*
  * One budget, --max-memory, for everything that grows with the data. A
  * quarter is the report's, for the findings it lists (FINDINGS_SHARE); the
- * rest is shared equally by the jobs that run at once, so the cap holds
- * whichever jobs run together, and each job's share (e->budget) is split:
- *   1/2  the duplicate index with its batch table, the producers' state
- *        and the open transactions' records (audit.h, ka_index_limit);
- *        with a spill, half of it the spill's buffers and half the state;
- *   1/4  the decompression buffer (kc_set_budget): a batch whose records
- *        need more is not checked, and the report says so;
- *   1/8  the duplicate runs held to the partition's end (ka_held_limit);
- *   1/8  the batches read ahead (ra_threaded).
- * What is left (a job's findings before they join the report, the names
- * of the files) is small and fixed per job.
+ * rest, the pool, is granted to the jobs: a job starts only when its grant
+ * fits in what the jobs running leave of the pool (or when none runs), so
+ * the cap holds whichever jobs run together. A grant is
+ *   FIXED  the same for every job, a function of the pool alone (so that
+ *          no report depends on --jobs): half for the decompression buffer
+ *          (kc_set_budget: a batch whose records need more is not
+ *          checked, and the report says so), a quarter for the duplicate
+ *          runs held to the partition's end (ka_held_limit), a quarter for
+ *          the batches read ahead (ra_threaded); a sixteenth of the pool,
+ *          at least 16 MiB and at most 128 MiB, and never more than half;
+ *   part   the duplicate index with its batch table, the producers' state
+ *          and the open transactions' records (audit.h, ka_index_limit):
+ *          twice the job's estimated need (job_estimate: the table grows by
+ *          doubling) and 1 MiB, at most what the pool leaves beside FIXED.
+ *          A job that fills it anyway waits for the whole pool and tries
+ *          again with all of it. A job whose need passes twice that
+ *          (certainly too big), or that fills the whole pool too, spills:
+ *          SPILL_PART, half for the spill's tables and half for the state.
+ * Adding jobs never makes a partition spill: whether it spills depends on
+ * the pool alone. What is left (a job's findings before they join the
+ * report, the names of the files, a spill's 4 MiB of buffers) is small and
+ * fixed per job.
  */
-#define INDEX_SHARE(e) ((e)->budget / 2)
-#define DECOMPRESS_SHARE(e) ((e)->budget / 4)
-#define HELD_SHARE(e) ((e)->budget / 8)
-#define RING_SHARE(e) ((e)->budget / 8)
+#define FIXED_SHARE(pool) ((pool) / 2 < ((size_t)16 << 20) ? (pool) / 2 \
+                           : (pool) / 16 < ((size_t)16 << 20) ? ((size_t)16 << 20) \
+                           : (pool) / 16 > ((size_t)128 << 20) ? ((size_t)128 << 20) : (pool) / 16)
+#define DECOMPRESS_SHARE(e) ((e)->fixed / 2)
+#define HELD_SHARE(e) ((e)->fixed / 4)
+#define RING_SHARE(e) ((e)->fixed / 4)
+#define INDEX_MOST(e) ((e)->pool - (e)->fixed)
+#define SPILL_PART(e) (INDEX_MOST(e) <= ((size_t)256 << 20) ? INDEX_MOST(e) \
+                       : INDEX_MOST(e) / 2 > ((size_t)256 << 20) ? INDEX_MOST(e) / 2 : ((size_t)256 << 20))
 #define FINDINGS_SHARE(c) ((size_t)((c)->max_memory / 4))
 
 /* ---- the findings' scratch file (rm_spill) ---------------------------------------- */
@@ -162,6 +188,8 @@ static int listing_read(void *ctx, uint64_t pos, void *buf, size_t n)
 
 const char *kaudit_version(void) { return KAUDIT_VERSION; }
 
+int64_t kaudit_default_max_memory(void) { return mc_default(); }
+
 void kaudit_config_init(kaudit_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -172,7 +200,7 @@ void kaudit_config_init(kaudit_config *c)
     c->txn_max_timeout_ms = o.txn_max_timeout_ms;
     c->dup_window_ms = o.dup_window_ms;
     c->max_examples = 100;
-    c->max_memory = (int64_t)1 << 30;
+    c->max_memory = kaudit_default_max_memory();
     c->max_entry = KS_DEFAULT_MAX_ENTRY;
     c->live_wait_ms = KW_LIVE_WAIT_MS;
     c->fail_on = RM_WARNING;
@@ -271,6 +299,7 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
     e->rules.redact = c->redact;
     e->rules.redact_key = c->redact_key;
     pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->freed, NULL);
     return e;
 }
 
@@ -293,6 +322,7 @@ void kaudit_free(kaudit_engine *e)
     }
     sp_dir_free(e->spills);
     pthread_mutex_destroy(&e->lock);
+    pthread_cond_destroy(&e->freed);
     free(e);
 }
 
@@ -427,23 +457,24 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
     return rc;
 }
 
-/* The job's duplicate index outgrew its share of the budget: audit it
- * again in two passes, the first recording every lookup to a spill, the
- * second replaying the answers resolved from it. The report is the one an
- * unlimited index would give. When the spill fails, the partition is
- * audited in memory up to the limit, and the report says so. */
-static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
+/* The job's duplicate index cannot fit in the budget (its estimate says
+ * so, or a pass in memory filled it): audit it in two passes, the first
+ * recording every lookup to a spill, the second replaying the answers
+ * resolved from it. The report is the one an unlimited index would give.
+ * When the spill fails, the partition is audited in memory up to the
+ * limit, and the report says so. `passes`: the passes made already. */
+static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra, int passes)
 {
     const char *name = j->part ? j->part->path : j->file->path;
-    bool mib = INDEX_SHARE(e) >= ((size_t)1 << 20);
-    notice(e, "kaudit: %s: the duplicate index and the producers' state need more than their %zu %s share of --max-memory; "
+    bool mib = INDEX_MOST(e) >= ((size_t)1 << 20);
+    notice(e, "kaudit: %s: the duplicate index and the producers' state need more than the %zu %s --max-memory can give them; "
               "auditing it in two passes with a spill in %s",
-           name, INDEX_SHARE(e) >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_dir_base(e->spills));
-    if (e->cb && e->cb->more_work) e->cb->more_work(e->cb->ctx, 2 * j->bytes);
-    sp_spill *sp = sp_create(e->spills, INDEX_SHARE(e) / 2);
+           name, INDEX_MOST(e) >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_dir_base(e->spills));
+    if (e->cb && e->cb->more_work) e->cb->more_work(e->cb->ctx, (passes + 1) * j->bytes);
+    sp_spill *sp = sp_create(e->spills, SPILL_PART(e) / 2);
     if (!sp) return -1;
     ep_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e),
-                       .state = INDEX_SHARE(e) / 2, .ring = RING_SHARE(e) };
+                       .state = SPILL_PART(e) / 2, .ring = RING_SHARE(e) };
     rm_report *scratch = NULL;
     int rc = job_pass(e, j, dc, &record, &scratch);
     rm_free(scratch);
@@ -453,7 +484,7 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
     if (rc == 2) rc = 0; /* the state outgrew its share: the replay says so, the spill is sound */
     if (rc == 0 && sp_error(sp)[0] == '\0' && sp_resolve(sp) == 0) {
         ep_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e),
-                           .state = INDEX_SHARE(e) / 2, .ring = RING_SHARE(e) };
+                           .state = SPILL_PART(e) / 2, .ring = RING_SHARE(e) };
         rc = job_pass(e, j, dc, &replay, &j->out);
         if ((rc == 0 || rc == 2) && sp_error(sp)[0] == '\0') {
             sp_free(sp);
@@ -470,9 +501,107 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra)
     sp_free(sp);
     notice(e, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
     snprintf(j->incomplete, sizeof j->incomplete, "%s", why);
-    ep_plan mem = { .mode = KQ_MEMORY, .limit = INDEX_SHARE(e), .spill_failed = why, .readahead = ra,
+    ep_plan mem = { .mode = KQ_MEMORY, .limit = SPILL_PART(e), .spill_failed = why, .readahead = ra,
                     .held = HELD_SHARE(e), .ring = RING_SHARE(e) };
     return job_pass(e, j, dc, &mem, &j->out);
+}
+
+/* ---- grants -------------------------------------------------------------------------- */
+
+/* Records and batches per byte, from the head of up to SAMPLE_SEGMENTS of
+ * the job's segments spread over it (SAMPLE_BYTES of batches from each):
+ * the batch headers' record counts, nothing decompressed. */
+#define SAMPLE_SEGMENTS 4
+#define SAMPLE_BYTES ((int64_t)1 << 20)
+
+/*
+ * What job j's duplicate index, batch table and state will take in memory,
+ * estimated before it starts from its segment bytes and the rate of
+ * records and batches per byte of a sample (a KQ_MIN_SLOTS table at
+ * least; nothing for a job audited for integrity only, which keeps no
+ * index). The estimate counts every record, so it is high by the
+ * duplicates; a legacy compressed wrapper counts as one record, so a log
+ * of them is underestimated, and fills its grant (run_job then gives it
+ * the whole pool). A function of the files alone: the same for any --jobs.
+ */
+static size_t job_estimate(const kaudit_engine *e, const ee_job *j)
+{
+    if (j->light || j->full_copy || j->bytes <= 0) return 0;
+    const kl_file *files = j->part ? j->part->files : j->file;
+    size_t nfiles = j->part ? j->part->nfiles : 1, nseg = 0;
+    for (size_t i = 0; i < nfiles; i++) nseg += !j->part || files[i].kind == KL_SEGMENT;
+    int64_t records = 0, batches = 0, bytes = 0;
+    size_t want = nseg < SAMPLE_SEGMENTS ? nseg : SAMPLE_SEGMENTS;
+    for (size_t k = 0, seen = 0, i = 0; k < want && i < nfiles; i++) {
+        if (j->part && files[i].kind != KL_SEGMENT) continue;
+        if (seen++ != k * nseg / want) continue; /* the k-th of `want` spread evenly */
+        k++;
+        ke_error err;
+        kw_walk *w = kw_open(files[i].path, e->c.max_entry, e->c.no_cache, 0, &err);
+        if (!w) continue;
+        kb_batch b;
+        int64_t at;
+        int64_t start = bytes;
+        for (int got; bytes - start < SAMPLE_BYTES && (got = kw_next(w, &b, &err, &at)) != KW_END;) {
+            if (got != KW_BATCH) continue;
+            bytes += b.size;
+            if (b.is_control) continue;
+            batches++;
+            records += b.count > 0 ? b.count : 1;
+        }
+        kw_close(w);
+    }
+    if (bytes <= 0 || records <= 0) return 0;
+    double scale = (double)j->bytes / (double)bytes;
+    double n = (double)records * scale, nb = (double)batches * scale;
+    if (n >= (double)((size_t)1 << 40)) return SIZE_MAX / 4;
+    return kq_slots_for((size_t)n) * sizeof(kq_slot) + (size_t)nb * KQ_INFO;
+}
+
+/* Wait for position `ticket` of the order to be next and for `bytes` to
+ * fit in the pool beside the jobs running (or for none to run), then
+ * grant them. Cancelled, it only waits for its turn and grants nothing:
+ * 0 instead of `bytes`. */
+static size_t grant_in_order(kaudit_engine *e, size_t ticket, size_t bytes)
+{
+    pthread_mutex_lock(&e->lock);
+    for (;;) {
+        bool turn = e->ticket == ticket && e->growers == 0;
+        if (turn && cancelled(e)) {
+            bytes = 0;
+            break;
+        }
+        if (turn && (e->used == 0 || e->used + bytes <= e->pool)) break;
+        pthread_cond_wait(&e->freed, &e->lock);
+    }
+    e->used += bytes;
+    e->ticket++;
+    pthread_cond_broadcast(&e->freed);
+    pthread_mutex_unlock(&e->lock);
+    return bytes;
+}
+
+/* Give back `had` and wait for the whole pool, before any job not yet
+ * started: for a job whose estimate fell short. */
+static void grant_whole_pool(kaudit_engine *e, size_t had)
+{
+    pthread_mutex_lock(&e->lock);
+    e->used -= had;
+    e->growers++;
+    pthread_cond_broadcast(&e->freed);
+    while (e->used != 0) pthread_cond_wait(&e->freed, &e->lock);
+    e->used = e->pool;
+    e->growers--;
+    pthread_cond_broadcast(&e->freed);
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void grant_release(kaudit_engine *e, size_t had)
+{
+    pthread_mutex_lock(&e->lock);
+    e->used -= had;
+    pthread_cond_broadcast(&e->freed);
+    pthread_mutex_unlock(&e->lock);
 }
 
 /* A thread more than there are jobs left to start: this job may read ahead
@@ -493,13 +622,39 @@ static void give_spare(kaudit_engine *e)
     pthread_mutex_unlock(&e->lock);
 }
 
-static void run_job(kaudit_engine *e, ee_job *j, kc_ctx *dc)
+/* Plan job j from its estimate (job_estimate): in memory with twice its
+ * need, or straight to a spill when even half of that cannot fit. */
+static void plan_job(const kaudit_engine *e, ee_job *j)
+{
+    j->need = job_estimate(e, j);
+    size_t most = INDEX_MOST(e);
+    j->spill_first = j->need / 2 > most;
+    size_t want = j->need > most ? most : 2 * j->need + ((size_t)1 << 20);
+    j->index_part = j->spill_first ? SPILL_PART(e) : want < most ? want : most;
+}
+
+/* Audit job j, holding `*grant` of the pool (updated when it grows). */
+static void run_job(kaudit_engine *e, ee_job *j, kc_ctx *dc, size_t *grant)
 {
     bool ra = take_spare(e);
-    ep_plan mem = { .mode = KQ_MEMORY, .limit = INDEX_SHARE(e), .stop_when_full = true, .readahead = ra,
-                    .held = HELD_SHARE(e), .ring = RING_SHARE(e) };
-    int rc = job_pass(e, j, dc, &mem, &j->out);
-    if (rc == 1 && !cancelled(e)) rc = job_spilled(e, j, dc, ra);
+    int rc = 1, passes = 0;
+    while (!j->spill_first && rc == 1 && !cancelled(e)) {
+        ep_plan mem = { .mode = KQ_MEMORY, .limit = j->index_part, .stop_when_full = true, .readahead = ra,
+                        .held = HELD_SHARE(e), .ring = RING_SHARE(e) };
+        rc = job_pass(e, j, dc, &mem, &j->out);
+        passes++;
+        if (rc != 1 || cancelled(e)) break;
+        if (j->index_part >= INDEX_MOST(e)) {
+            j->spill_first = true; /* even the whole pool is too little */
+            break;
+        }
+        /* The estimate fell short: again with the whole pool. */
+        if (e->cb && e->cb->more_work) e->cb->more_work(e->cb->ctx, j->bytes);
+        grant_whole_pool(e, *grant);
+        *grant = e->pool;
+        j->index_part = INDEX_MOST(e);
+    }
+    if (j->spill_first && !cancelled(e)) rc = job_spilled(e, j, dc, ra, passes);
     if (ra) give_spare(e);
     j->failed = rc < 0;
 }
@@ -541,8 +696,16 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&e->lock);
         if (i == e->njobs) break;
         ee_job *j = &e->jobs[e->order ? e->order[i] : i];
-        if (dc) run_job(e, j, dc);
-        else j->failed = 1;
+        plan_job(e, j);
+        size_t grant = grant_in_order(e, i, e->fixed + j->index_part);
+        if (!grant) {
+            /* cancelled: never started */
+        } else if (dc) {
+            run_job(e, j, dc, &grant);
+        } else {
+            j->failed = 1;
+        }
+        grant_release(e, grant);
         /* A report that waits for the jobs before it keeps only its
          * examples in memory (when it lists every finding). */
         size_t at = (size_t)(j - e->jobs);
@@ -591,11 +754,13 @@ static int run_jobs(kaudit_engine *e, long threads)
         e->spare = threads - (long)e->njobs;
         threads = (long)e->njobs;
     }
-    /* Each job's duplicate index gets an equal share of the budget, so the
-     * cap holds whichever jobs run together (and the report does not depend
-     * on the order: a spilled partition reports the same). */
+    /* The jobs' grants come from one pool, so the cap holds whichever jobs
+     * run together; every limit that shapes a report is a function of the
+     * pool and the job alone, so the report does not depend on --jobs. */
     e->threads = threads > 0 ? threads : 1;
-    e->budget = (size_t)((e->c.max_memory - (int64_t)FINDINGS_SHARE(&e->c)) / e->threads);
+    e->pool = (size_t)(e->c.max_memory - (int64_t)FINDINGS_SHARE(&e->c));
+    e->fixed = FIXED_SHARE(e->pool);
+    e->used = 0, e->ticket = 0, e->growers = 0;
     if (e->cb && e->cb->started) e->cb->started(e->cb->ctx, total);
     pthread_t *tid = threads > 1 ? malloc((size_t)(threads - 1) * sizeof *tid) : NULL;
     long started = 0;

@@ -112,9 +112,20 @@ typedef struct kaudit_config {
 
 /* The defaults of `kaudit audit`: every topic, every finding, producer
  * expiration 1 day, transactions 15 minutes, window 10 minutes, 100
- * examples, one job per CPU, 1 GiB, entries up to 256 MiB, a live wait of
- * 250 ms. */
+ * examples, one job per CPU, kaudit_default_max_memory(), entries up to
+ * 256 MiB, a live wait of 250 ms. */
 void kaudit_config_init(kaudit_config *c);
+
+/*
+ * The default max_memory: a quarter of the lower of physical memory and
+ * this process's cgroup memory limit (v2 memory.max or v1
+ * memory.limit_in_bytes, the lowest from its cgroup up; "max" or a huge
+ * value is no limit), at least 64 MiB (or half the memory when that is
+ * less than 128 MiB); 1 GiB when neither is known. The cgroup mount is
+ * /sys/fs/cgroup, or $KAUDIT_CGROUP_ROOT when set (tests). Reads a few
+ * small files each call.
+ */
+int64_t kaudit_default_max_memory(void);
 
 /* What the engine says while it runs (any member may be NULL; called from
  * the engine's threads, so they must be thread-safe). Notice and problem
