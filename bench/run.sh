@@ -27,6 +27,72 @@
 # it with the default --max-memory (1 GiB): time and peak memory.
 set -e
 cd "$(dirname "$0")/.."
+
+# ---- scaling: many partitions, the default --max-memory (issue 17) ----------
+# BENCH_SCALE_PARTITIONS partitions (default 8) of BENCH_SCALE_MB MB of
+# records (default 100), BENCH_SCALE_CODEC (default lz4), written by
+# bench/gen.c into $BENCH_DIR/scale-CODEC-MB-N, audited with the DEFAULT
+# --max-memory at each --jobs of BENCH_JOBS (default 1 2 4 ... and nproc):
+# time (best of 3), speed-up over --jobs 1 and peak memory, each beside its
+# target (no --jobs slower than a smaller one); then one of them spilled
+# (--max-memory BENCH_SCALE_SPILL_CAP, default 4M) against the same audit
+# in memory, beside the target of 1.5x. Run alone: sh bench/run.sh scaling. Reports are compared (the same
+# for every --jobs and the spill).
+scaling() {
+    sdir=${BENCH_DIR:-/tmp/kaudit-bench}
+    sparts=${BENCH_SCALE_PARTITIONS:-8}
+    smb=${BENCH_SCALE_MB:-100}
+    scodec=${BENCH_SCALE_CODEC:-lz4}
+    ncpu=$(nproc)
+    sjobs=${BENCH_JOBS:-$(j=1; l=""; while [ $j -lt "$ncpu" ]; do l="$l $j"; j=$((j * 2)); done; echo "$l $ncpu")}
+    mkdir -p build/bench "$sdir"
+    ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I. -o build/bench/gen bench/gen.c reader/crc.c -lzstd -llz4 -lsnappy -lz -pthread
+    sd="$sdir/scale-$scodec-$smb-$sparts"
+    if [ ! -f "$sd/.done" ]; then
+        rm -rf "$sd"
+        echo "writing $sparts x $smb MB ($scodec) into $sd ..."
+        build/bench/gen "$sd" "$scodec" "$smb" "$sparts" >/dev/null
+        touch "$sd/.done"
+    fi
+    cat "$sd"/*/*.log >/dev/null
+    sbytes=$(cat "$sd"/*/*.log | wc -c)
+    norm() { sed -e 's/"generated_at":"[^"]*"//' -e 's/"duration_ms":[0-9]*//'; }
+    best() { for i in 1 2 3; do /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | head -n 1; }
+    echo
+    echo "scaling: $sparts x $smb MB $scodec ($((sbytes / 1000000)) MB on disk), $ncpu cores, default --max-memory:" \
+        "$(./kaudit audit --help | tr -s ' \n' '  ' | sed -n 's/.*here \([0-9.]* [MG]iB\).*/\1/p')"
+    ./kaudit audit -q --jobs 1 --format json --fail-on none "$sd" | norm >"$sd/.j1.json"
+    t1=""; bestt=""; slower=0
+    for j in $sjobs; do
+        set -- $(best ./kaudit audit -q --jobs "$j" --format json --fail-on none "$sd")
+        [ -z "$t1" ] && t1=$1
+        target=$( [ -z "$bestt" ] && echo "-" || echo "<= $bestt s (fewer jobs)")
+        ok=$(awk -v t="$1" -v b="${bestt:-0}" 'BEGIN { print (b == 0 || t <= b * 1.1) ? "ok" : "SLOWER" }')
+        [ "$ok" = ok ] || slower=1
+        ./kaudit audit -q --jobs "$j" --format json --fail-on none "$sd" | norm >"$sd/.jn.json"
+        same=$(cmp -s "$sd/.j1.json" "$sd/.jn.json" && echo "same report" || echo "A DIFFERENT REPORT")
+        printf '  --jobs %-3s %7s s  speed-up %5sx (target: up to %sx)  peak %5d MB  time %s: %s  %s\n' "$j" "$1" \
+            "$(awk -v a="$t1" -v b="$1" 'BEGIN { printf "%.2f", a / b }')" "$( [ "$j" -lt "$ncpu" ] && echo "$j" || echo "$ncpu")" \
+            $(($2 / 1024)) "$target" "$ok" "$same"
+        bestt=$(awk -v t="$1" -v b="${bestt:-0}" 'BEGIN { print (b == 0 || t < b) ? t : b }')
+    done
+    [ "$slower" = 0 ] && echo "  no --jobs slower than fewer (10% noise allowed): ok" || echo "  SOME --jobs SLOWER THAN FEWER"
+    one="$sd/bench-$scodec-0"
+    set -- $(best ./kaudit audit -q --jobs 1 --format json --fail-on none "$one")
+    m=$1; mm=$2
+    cap=${BENCH_SCALE_SPILL_CAP:-4M}
+    set -- $(best ./kaudit audit -q --jobs 1 --format json --fail-on none --max-memory "$cap" "$one")
+    ./kaudit audit -q --jobs 1 --format json --fail-on none "$one" | norm >"$sd/.mem.json"
+    ./kaudit audit --jobs 1 --format json --fail-on none --max-memory "$cap" "$one" 2>"$sd/.spill.err" | norm >"$sd/.spill.json"
+    same=$(cmp -s "$sd/.mem.json" "$sd/.spill.json" && echo "same report" || echo "A DIFFERENT REPORT")
+    grep -q "two passes" "$sd/.spill.err" && spilled=spilled || spilled="NOT SPILLED (lower BENCH_SCALE_SPILL_CAP)"
+    echo "  spill (one partition, --jobs 1): in memory $m s, peak $((mm / 1024)) MB; --max-memory $cap $1 s, peak $(($2 / 1024)) MB:" \
+        "$(awk -v a="$1" -v b="$m" 'BEGIN { printf "%.2f", a / b }')x (target: at most 1.50x), $spilled, $same"
+}
+if [ "${1:-}" = scaling ]; then
+    scaling
+    exit 0
+fi
 DIR=${BENCH_DIR:-/tmp/kaudit-bench}
 MB=${BENCH_MB:-400}
 PARTS=${BENCH_PARTITIONS:-2}
@@ -164,3 +230,6 @@ echo "  compare: $BROKERS brokers, $DPARTS partitions x 3 copies x $DBATCHES bat
 
 set -- $(secs_mem ./kaudit --version)
 echo "start-up (kaudit --version): ${1} s"
+
+scaling
+
