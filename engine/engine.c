@@ -470,7 +470,9 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra, int pas
     notice(e, "kaudit: %s: the duplicate index and the producers' state need more than the %zu %s --max-memory can give them; "
               "auditing it in two passes with a spill in %s",
            name, INDEX_MOST(e) >> (mib ? 20 : 10), mib ? "MiB" : "KiB", sp_dir_base(e->spills));
-    if (e->cb && e->cb->more_work) e->cb->more_work(e->cb->ctx, (passes + 1) * j->bytes);
+    /* The first pass was announced with the job: a spill adds one pass to
+     * it, or two to passes made already. */
+    if (e->cb && e->cb->more_work) e->cb->more_work(e->cb->ctx, (passes ? 2 : 1) * j->bytes);
     sp_spill *sp = sp_create(e->spills, SPILL_PART(e) / 2);
     if (!sp) return -1;
     ep_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e),
