@@ -690,8 +690,6 @@ static void merge_done(kaudit_engine *e)
 static void *worker(void *arg)
 {
     kaudit_engine *e = arg;
-    kc_ctx *dc = kc_create(e->c.max_entry);
-    if (dc) kc_set_budget(dc, DECOMPRESS_SHARE(e));
     for (;;) {
         pthread_mutex_lock(&e->lock);
         size_t i = e->next < e->njobs && !cancelled(e) ? e->next++ : e->njobs;
@@ -700,6 +698,10 @@ static void *worker(void *arg)
         ee_job *j = &e->jobs[e->order ? e->order[i] : i];
         plan_job(e, j);
         size_t grant = grant_in_order(e, i, e->fixed + j->index_part);
+        /* The decompression buffer is part of the grant: made for the job
+         * and freed with it, so a thread waiting for memory holds none. */
+        kc_ctx *dc = grant ? kc_create(e->c.max_entry) : NULL;
+        if (dc) kc_set_budget(dc, DECOMPRESS_SHARE(e));
         if (!grant) {
             /* cancelled: never started */
         } else if (dc) {
@@ -707,6 +709,7 @@ static void *worker(void *arg)
         } else {
             j->failed = 1;
         }
+        kc_free(dc);
         grant_release(e, grant);
         /* A report that waits for the jobs before it keeps only its
          * examples in memory (when it lists every finding). */
@@ -720,7 +723,6 @@ static void *worker(void *arg)
         merge_done(e);
         pthread_mutex_unlock(&e->lock);
     }
-    kc_free(dc);
     return NULL;
 }
 
