@@ -125,8 +125,10 @@ struct kaudit_engine {
  *          twice the job's estimated need (job_estimate: the table grows by
  *          doubling) and 1 MiB, at most what the pool leaves beside FIXED.
  *          A job that fills it anyway waits for the whole pool and tries
- *          again with all of it. A job whose need passes twice that
- *          (certainly too big), or that fills the whole pool too, spills:
+ *          again with all of it. A job whose need passes what the pool
+ *          can give (too big, but for its duplicates, which the estimate
+ *          counts: a spill then gives the same report, only slower), or
+ *          that fills the whole pool too, spills:
  *          SPILL_PART, half for the spill's tables and half for the state.
  * Adding jobs never makes a partition spill: whether it spills depends on
  * the pool alone. What is left (a job's findings before they join the
@@ -625,12 +627,14 @@ static void give_spare(kaudit_engine *e)
 }
 
 /* Plan job j from its estimate (job_estimate): in memory with twice its
- * need, or straight to a spill when even half of that cannot fit. */
+ * need (at most what the pool can give), or straight to a spill when the
+ * need itself cannot fit: a pass in memory would fill, and be read for
+ * nothing. */
 static void plan_job(const kaudit_engine *e, ee_job *j)
 {
     j->need = job_estimate(e, j);
     size_t most = INDEX_MOST(e);
-    j->spill_first = j->need / 2 > most;
+    j->spill_first = j->need > most;
     size_t want = j->need > most ? most : 2 * j->need + ((size_t)1 << 20);
     j->index_part = j->spill_first ? SPILL_PART(e) : want < most ? want : most;
 }
