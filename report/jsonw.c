@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "escape.h"
 #include "reader/text.h"
 
@@ -108,6 +112,67 @@ static const uint8_t esc_tab[128] = {
     0,   0, '"', [92] = '\\', [127] = 1,
 };
 
+/* 1 for every byte that ends a run of printable ASCII a JSON string holds
+ * as it is: the ASCII bytes esc_tab escapes, and every byte from 0x80 on
+ * (the start of a unit es_unit classifies). */
+static const uint8_t stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* C0 */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* '\' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, /* DEL */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/*
+ * Copy the run of bytes at the start of s[0..n) that stop[] lets pass to o,
+ * and return its length. o has room for 16 bytes more than the run when
+ * n >= 16 (the caller's reservation, 6 bytes out per byte in, grants it):
+ * the vector path stores whole blocks and keeps only the run.
+ */
+static inline size_t plain_run(char *o, const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* SSE2 is baseline on x86-64: sixteen bytes compared at once. A signed
+     * compare below 0x20 takes C0 and every byte from 0x80 on. */
+    const __m128i c0 = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  del = _mm_set1_epi8(0x7f);
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        _mm_storeu_si128((__m128i *)(void *)(o + i), v);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, c0), _mm_cmpeq_epi8(v, quote)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(v, del)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) return i + (size_t)__builtin_ctz(bits);
+        i += 16;
+    }
+#else
+    /* Elsewhere, eight bytes at a time while each is printable ASCII other
+     * than '"' and '\' (a zero byte in x ^ pattern, a byte below 0x20, a
+     * byte with its high bit set); the block that holds one goes byte by
+     * byte below. */
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    while (n - i >= 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+        if ((x & high) | ((x - ones * 0x20) & ~x & high) | ((q - ones) & ~q & high) | ((b - ones) & ~b & high) |
+            ((d - ones) & ~d & high))
+            break;
+        memcpy(o + i, s + i, 8);
+        i += 8;
+    }
+#endif
+    while (i < n && !stop[s[i]]) {
+        o[i] = (char)s[i];
+        i++;
+    }
+    return i;
+}
+
 /*
  * The one JSON rule for text (report/escape.h's units): a string is always
  * well-formed UTF-8 and holds no control character raw. '"', '\' and C0
@@ -116,44 +181,37 @@ static const uint8_t esc_tab[128] = {
  * back); a byte that is not part of well-formed UTF-8, which no JSON string
  * can hold, as the four characters \xNN (JSON "\\xNN"), the form the
  * text outputs show it in.
+ *
+ * Writes the string, quotes included, and returns 0; when `utf8_only`
+ * and s is not well-formed UTF-8, writes nothing and returns -1 (the
+ * caller writes base64). Out of memory: sets w->oom, returns 0.
  */
-static void escaped(jw *w, const uint8_t *s, size_t n)
+static int escaped(jw *w, const uint8_t *s, size_t n, bool utf8_only)
 {
     static const char hex[] = "0123456789abcdef";
     /* At most 6 bytes out per byte in (\u00XX for one, \\xNN 5 for one,
-     * \uXXXX for two or three), plus the quotes: one reservation, then a
-     * plain loop into the buffer. */
+     * \uXXXX for two or three), plus the quotes: one reservation, then
+     * plain loops into the buffer. */
     if (n > (SIZE_MAX - 2) / 6 || reserve(w, 6 * n + 2) < 0) {
         w->oom = 1;
-        return;
+        return 0;
     }
     char *o = w->buf + w->len;
     *o++ = '"';
-    for (size_t i = 0; i < n;) {
-        /* Eight bytes at a time while each is printable ASCII other than
-         * '"' and '\\' (bit tricks: a zero byte in x ^ pattern, a byte
-         * below 0x20, a byte with its high bit set). */
-        while (n - i >= 8) {
-            uint64_t x, ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-            memcpy(&x, s + i, 8);
-            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
-            if ((x & high) | ((x - ones * 0x20) & ~x & high) | ((q - ones) & ~q & high) | ((b - ones) & ~b & high) |
-                ((d - ones) & ~d & high))
-                break;
-            memcpy(o, s + i, 8);
-            o += 8;
-            i += 8;
-        }
+    for (size_t i = 0;;) {
+        size_t k = plain_run(o, s + i, n - i);
+        o += k;
+        i += k;
         if (i == n) break;
         uint8_t c = s[i];
-        if (c < 0x80 && !esc_tab[c]) {
-            *o++ = (char)c;
-            i++;
-            continue;
-        }
-        if (c < 0x80 && esc_tab[c] > 1) {
-            o[0] = '\\', o[1] = (char)esc_tab[c];
-            o += 2;
+        if (c < 0x80) {
+            if (esc_tab[c] > 1) {
+                o[0] = '\\', o[1] = (char)esc_tab[c];
+                o += 2;
+            } else {
+                o[0] = '\\', o[1] = 'u', o[2] = '0', o[3] = '0', o[4] = hex[c >> 4], o[5] = hex[c & 15];
+                o += 6;
+            }
             i++;
             continue;
         }
@@ -161,12 +219,14 @@ static void escaped(jw *w, const uint8_t *s, size_t n)
         uint32_t cp;
         int kind = es_unit(s + i, n - i, &len, &cp);
         if (kind == ES_PLAIN) {
-            memcpy(o, s + i, len);
+            for (size_t j = 0; j < len; j++) o[j] = (char)s[i + j];
             o += len;
         } else if (kind == ES_CONTROL) {
             o[0] = '\\', o[1] = 'u';
             o[2] = hex[cp >> 12 & 15], o[3] = hex[cp >> 8 & 15], o[4] = hex[cp >> 4 & 15], o[5] = hex[cp & 15];
             o += 6;
+        } else if (utf8_only) {
+            return -1;
         } else {
             o[0] = '\\', o[1] = '\\', o[2] = 'x', o[3] = hex[c >> 4], o[4] = hex[c & 15];
             o += 5;
@@ -175,12 +235,13 @@ static void escaped(jw *w, const uint8_t *s, size_t n)
     }
     *o++ = '"';
     w->len = (size_t)(o - w->buf);
+    return 0;
 }
 
 void jw_key(jw *w, const char *k)
 {
     sep(w);
-    escaped(w, (const uint8_t *)k, strlen(k));
+    escaped(w, (const uint8_t *)k, strlen(k), false);
     putc_(w, ':');
     w->after_key = true;
 }
@@ -232,7 +293,7 @@ void jw_null(jw *w)
 void jw_str(jw *w, const char *s)
 {
     sep(w);
-    escaped(w, (const uint8_t *)s, strlen(s));
+    escaped(w, (const uint8_t *)s, strlen(s), false);
 }
 
 void jw_raw(jw *w, const char *json)
@@ -278,11 +339,16 @@ void jw_bytes(jw *w, const uint8_t *p, int64_t len)
         jw_null(w);
         return;
     }
-    if (tx_utf8_valid(p, (size_t)len)) {
-        sep(w);
-        escaped(w, p, (size_t)len);
-        return;
-    }
+    /* Escaped as a string while it is UTF-8 (one pass, no check first);
+     * at the first byte that is not, the writer is as it was and the
+     * bytes go as base64. */
+    size_t mark = w->len;
+    bool after_key = w->after_key, first = w->first[w->depth];
+    sep(w);
+    if (escaped(w, p, (size_t)len, true) == 0) return;
+    w->len = mark;
+    w->after_key = after_key;
+    w->first[w->depth] = first;
     jw_obj_begin(w);
     jw_key(w, "base64");
     sep(w);
