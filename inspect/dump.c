@@ -272,6 +272,7 @@ int kaudit_dump(const kaudit_dump_options *o, const char *const *paths, size_t n
     }
     dump_set(&d, set);
     if (d.p.kafka) in_kafka_finish(&d);
+    in_printer_flush(&d.p);
     if (d.p.err) fflush(d.p.err);
     errno = 0;
     bool write_failed = fflush(out) != 0 || ferror(out);

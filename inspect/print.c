@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit/audit.h"
 #include "inspect/kafka.h"
@@ -24,13 +25,22 @@ void in_printer_init(in_printer *p, FILE *out, const kaudit_dump_options *o)
     p->redact = o->redact;
     p->redact_key = o->redact_key;
     p->partition = -1;
+    int fd = fileno(out);
+    p->hold = !(fd >= 0 && isatty(fd)); /* a person watching sees each line as it comes */
     jw_init(&p->w);
+    jw_memo_init(&p->file_memo);
+    jw_memo_init(&p->topic_memo);
 }
 
 void in_printer_free(in_printer *p)
 {
-    if (p) jw_free(&p->w);
+    if (!p) return;
+    jw_free(&p->w);
+    jw_memo_free(&p->file_memo);
+    jw_memo_free(&p->topic_memo);
 }
+
+int in_printer_flush(in_printer *p) { return jw_flush(&p->w, p->out); }
 
 /* ---- small pieces --------------------------------------------------------- */
 
@@ -80,9 +90,9 @@ static void json_field(in_printer *p, const uint8_t *b, int64_t len, int what)
     char tok[20];
     snprintf(tok, sizeof tok, "%016" PRIx64, ka_redact_token(b, (size_t)len, p->redact_key));
     jw_obj_begin(w);
-    jw_kbool(w, "redacted", true);
-    jw_kint(w, "size", len);
-    jw_kstr(w, "token", tok);
+    jw_nbool(w, JW_NAME("redacted"), true);
+    jw_nint(w, JW_NAME("size"), len);
+    jw_nstr(w, JW_NAME("token"), tok);
     jw_obj_end(w);
 }
 
@@ -100,14 +110,20 @@ static void text_field(in_printer *p, const uint8_t *b, int64_t len, int what)
 static void line_begin(in_printer *p, const char *type, const char *file)
 {
     jw_obj_begin(&p->w);
-    jw_kstr(&p->w, "type", type);
-    jw_kstr(&p->w, "file", file);
+    jw_nstr(&p->w, JW_NAME("type"), type);
+    jw_name(&p->w, JW_NAME("file"));
+    jw_str_memo(&p->w, &p->file_memo, file);
 }
+
+/* Lines are kept until IN_FLUSH_AT bytes of them are built, then written
+ * in one call (in_printer_flush writes the rest). */
+enum { IN_FLUSH_AT = 64 << 10 };
 
 static void line_end(in_printer *p)
 {
     jw_obj_end(&p->w);
-    jw_flush_line(&p->w, p->out);
+    jw_end_line(&p->w);
+    if (p->w.len >= IN_FLUSH_AT || !p->hold) jw_flush(&p->w, p->out);
 }
 
 static const char *ts_type_name(int t)
@@ -133,8 +149,7 @@ void in_print_error(in_printer *p, const ke_error *e)
         jw_kint(w, "position", e->pos);
         jw_kstr(w, "code", ke_strerror(e->code));
         jw_kstr(w, "message", e->msg);
-        jw_obj_end(w);
-        jw_flush_line(w, p->out);
+        line_end(p);
         return;
     }
     /* Kafka's lines leave no room for ours on stdout: they go where
@@ -168,8 +183,7 @@ void in_print_file(in_printer *p, const kl_file *f, const char *topic, int32_t p
         if (topic) jw_kstr(w, "topic", topic);
         if (f->base_offset >= 0) jw_kint(w, "base_offset", f->base_offset);
         if (f->epoch >= 0) jw_kint(w, "epoch", f->epoch);
-        jw_obj_end(w);
-        jw_flush_line(w, p->out);
+        line_end(p);
         return;
     }
     fputs("Dumping ", p->out), es_fputs(f->path, p->out), fputc('\n', p->out);
@@ -198,30 +212,30 @@ void in_print_batch(in_printer *p, const char *file, const kb_batch *b)
     if (p->jsonl) {
         jw *w = &p->w;
         jw_obj_begin(w);
-        jw_kstr(w, "type", "batch");
-        jw_kstr(w, "file", file);
-        jw_kint(w, "position", b->pos);
-        jw_kint(w, "base_offset", b->base_offset);
-        jw_kint(w, "last_offset", b->last_offset);
-        jw_kint(w, "count", b->count);
-        jw_kint(w, "magic", b->magic);
-        jw_kstr(w, "codec", kc_name(b->codec));
-        jw_kuint(w, "crc", b->crc);
-        jw_kbool(w, "crc_valid", b->crc_valid);
-        jw_kint(w, "partition_leader_epoch", b->partition_leader_epoch);
-        jw_kint(w, "producer_id", b->producer_id);
-        jw_kint(w, "producer_epoch", b->producer_epoch);
-        jw_kint(w, "base_sequence", b->base_sequence);
-        jw_kint(w, "last_sequence", b->last_sequence);
-        jw_kbool(w, "is_transactional", b->is_transactional);
-        jw_kbool(w, "is_control", b->is_control);
-        jw_kstr(w, "timestamp_type", ts_type_name(b->timestamp_type));
-        jw_kint(w, "base_timestamp", b->base_timestamp);
-        jw_kint(w, "max_timestamp", b->max_timestamp);
-        if (b->has_delete_horizon) jw_kint(w, "delete_horizon_ms", b->base_timestamp);
-        jw_kint(w, "size", b->size);
-        jw_obj_end(w);
-        jw_flush_line(w, p->out);
+        jw_nstr(w, JW_NAME("type"), "batch");
+        jw_name(w, JW_NAME("file"));
+        jw_str_memo(w, &p->file_memo, file);
+        jw_nint(w, JW_NAME("position"), b->pos);
+        jw_nint(w, JW_NAME("base_offset"), b->base_offset);
+        jw_nint(w, JW_NAME("last_offset"), b->last_offset);
+        jw_nint(w, JW_NAME("count"), b->count);
+        jw_nint(w, JW_NAME("magic"), b->magic);
+        jw_nstr(w, JW_NAME("codec"), kc_name(b->codec));
+        jw_nuint(w, JW_NAME("crc"), b->crc);
+        jw_nbool(w, JW_NAME("crc_valid"), b->crc_valid);
+        jw_nint(w, JW_NAME("partition_leader_epoch"), b->partition_leader_epoch);
+        jw_nint(w, JW_NAME("producer_id"), b->producer_id);
+        jw_nint(w, JW_NAME("producer_epoch"), b->producer_epoch);
+        jw_nint(w, JW_NAME("base_sequence"), b->base_sequence);
+        jw_nint(w, JW_NAME("last_sequence"), b->last_sequence);
+        jw_nbool(w, JW_NAME("is_transactional"), b->is_transactional);
+        jw_nbool(w, JW_NAME("is_control"), b->is_control);
+        jw_nstr(w, JW_NAME("timestamp_type"), ts_type_name(b->timestamp_type));
+        jw_nint(w, JW_NAME("base_timestamp"), b->base_timestamp);
+        jw_nint(w, JW_NAME("max_timestamp"), b->max_timestamp);
+        if (b->has_delete_horizon) jw_nint(w, JW_NAME("delete_horizon_ms"), b->base_timestamp);
+        jw_nint(w, JW_NAME("size"), b->size);
+        line_end(p);
         return;
     }
     char t[40];
@@ -252,63 +266,64 @@ static void record_json(in_printer *p, const char *file, const kb_batch *b, cons
 {
     jw *w = &p->w;
     jw_obj_begin(w);
-    jw_kstr(w, "type", "record");
-    jw_kstr(w, "file", file);
-    jw_kint(w, "position", b->pos);
-    jw_kint(w, "offset", r->offset);
-    jw_kint(w, "timestamp", r->timestamp);
-    jw_kint(w, "sequence", r->sequence);
+    jw_nstr(w, JW_NAME("type"), "record");
+    jw_name(w, JW_NAME("file"));
+    jw_str_memo(w, &p->file_memo, file);
+    jw_nint(w, JW_NAME("position"), b->pos);
+    jw_nint(w, JW_NAME("offset"), r->offset);
+    jw_nint(w, JW_NAME("timestamp"), r->timestamp);
+    jw_nint(w, JW_NAME("sequence"), r->sequence);
     /* Where the record is, without a join with its batch line. */
-    jw_kint(w, "base_offset", b->base_offset);
-    jw_kint(w, "producer_id", b->producer_id);
+    jw_nint(w, JW_NAME("base_offset"), b->base_offset);
+    jw_nint(w, JW_NAME("producer_id"), b->producer_id);
     if (p->topic) {
-        jw_kstr(w, "topic", p->topic);
-        jw_kint(w, "partition", p->partition);
+        jw_name(w, JW_NAME("topic"));
+        jw_str_memo(w, &p->topic_memo, p->topic);
+        jw_nint(w, JW_NAME("partition"), p->partition);
     }
     if (b->magic < 2) {
-        jw_kuint(w, "crc", r->crc);
-        jw_kbool(w, "crc_valid", r->crc_valid);
+        jw_nuint(w, JW_NAME("crc"), r->crc);
+        jw_nbool(w, JW_NAME("crc_valid"), r->crc_valid);
     }
     if (b->is_control) {
-        jw_kstr(w, "control_type", kb_control_name(ctype));
-        if (ctype == KB_CTRL_ABORT || ctype == KB_CTRL_COMMIT) jw_kint(w, "coordinator_epoch", cepoch);
+        jw_nstr(w, JW_NAME("control_type"), kb_control_name(ctype));
+        if (ctype == KB_CTRL_ABORT || ctype == KB_CTRL_COMMIT) jw_nint(w, JW_NAME("coordinator_epoch"), cepoch);
     } else {
-        jw_key(w, "key");
+        jw_name(w, JW_NAME("key"));
         json_field(p, r->key, r->key_len, KA_REDACT_KEYS);
-        jw_key(w, "value");
+        jw_name(w, JW_NAME("value"));
         json_field(p, r->value, r->value_len, KA_REDACT_VALUES);
-        jw_key(w, "headers");
+        jw_name(w, JW_NAME("headers"));
         jw_arr_begin(w);
         kcur hc = kcur_make(r->headers, r->headers_len);
         kb_header h;
         while (kb_header_next(&hc, &h)) {
             jw_obj_begin(w);
-            jw_key(w, "key");
+            jw_name(w, JW_NAME("key"));
             jw_bytes(w, h.key, h.key_len);
-            jw_key(w, "value");
+            jw_name(w, JW_NAME("value"));
             json_field(p, h.value, h.value_len, KA_REDACT_HEADERS);
             jw_obj_end(w);
         }
         jw_arr_end(w);
     }
     if (dkey || dval) {
-        jw_key(w, "decoded");
+        jw_name(w, JW_NAME("decoded"));
         jw_obj_begin(w);
         char *s;
         if (dkey && (s = cJSON_PrintUnformatted(dkey))) {
-            jw_key(w, "key");
+            jw_name(w, JW_NAME("key"));
             jw_raw(w, s);
             free(s);
         }
         if (dval && (s = cJSON_PrintUnformatted(dval))) {
-            jw_key(w, "value");
+            jw_name(w, JW_NAME("value"));
             jw_raw(w, s);
             free(s);
         }
         jw_obj_end(w);
     }
-    jw_obj_end(w);
-    jw_flush_line(w, p->out);
+    line_end(p);
 }
 
 static void record_text(in_printer *p, const kb_batch *b, const kb_record *r, int ctype, int32_t cepoch,

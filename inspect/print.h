@@ -45,15 +45,25 @@ typedef struct in_printer {
     uint64_t redact_key;   /* keys the tokens */
     const char *topic;     /* the topic of the file being dumped, NULL when unknown; borrowed */
     int32_t partition;     /* its partition, -1 when unknown */
-    jw w;                  /* the JSON line being built */
+    bool hold;             /* JSONL: keep lines to write many at once (not for a terminal) */
+    jw w;                  /* JSONL: the line being built, after the lines not yet written */
+    jw_memo file_memo;     /* JSONL: the JSON text of the path on the last line */
+    jw_memo topic_memo;    /* JSONL: the JSON text of the topic on the last record */
 } in_printer;
 
 /* Start a printer on `out` for the format, payload, redaction and Kafka
  * options of `o` (include/kaudit.h). Free with in_printer_free. */
 void in_printer_init(in_printer *p, FILE *out, const kaudit_dump_options *o);
 
-/* Free the JSON writer's buffer. Accepts NULL. */
+/* Free the JSON writer's buffer (lines not yet written are lost: flush
+ * first). Accepts NULL. */
 void in_printer_free(in_printer *p);
+
+/* JSONL lines are kept and written 64 KiB at a time (to a terminal: each
+ * as it is made): write those kept to the stream now (the end of the
+ * dump). 0, or -1 when a write failed or
+ * memory ran out. Text and Kafka's lines go straight to the stream. */
+int in_printer_flush(in_printer *p);
 
 /* An error (KE_LIVE: a note) about the data: "ERROR <file> at position
  * <n>: <message>", or a JSONL "error" object. */

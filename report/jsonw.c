@@ -28,11 +28,10 @@ void jw_free(jw *w)
     w->len = w->cap = 0;
 }
 
-/* Make room for `n` more bytes (and a NUL). 0, or -1 out of memory. */
-static int reserve(jw *w, size_t n)
+/* reserve's slow path: grow the buffer. 0, or -1 out of memory. */
+static int grow(jw *w, size_t n)
 {
     if (w->oom) return -1;
-    if (w->len + n + 1 <= w->cap) return 0;
     size_t ncap = w->cap ? w->cap : 1024;
     while (ncap < w->len + n + 1) ncap *= 2;
     char *nb = realloc(w->buf, ncap);
@@ -45,17 +44,27 @@ static int reserve(jw *w, size_t n)
     return 0;
 }
 
-static void put(jw *w, const char *s, size_t n)
+/* Make room for `n` more bytes (and a NUL). 0, or -1 out of memory. */
+static inline int reserve(jw *w, size_t n)
+{
+    if (!w->oom && w->len + n + 1 <= w->cap) return 0;
+    return grow(w, n);
+}
+
+static inline void put(jw *w, const char *s, size_t n)
 {
     if (reserve(w, n) < 0) return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
 }
 
-static void putc_(jw *w, char c) { put(w, &c, 1); }
+static inline void putc_(jw *w, char c)
+{
+    if (reserve(w, 1) == 0) w->buf[w->len++] = c;
+}
 
 /* Comma before a value or member unless it is the first at this depth. */
-static void sep(jw *w)
+static inline void sep(jw *w)
 {
     if (w->after_key) {
         w->after_key = false;
@@ -72,6 +81,16 @@ int jw_flush_line(jw *w, FILE *f)
     size_t n = fwrite(w->buf, 1, w->len, f);
     int rc = n == w->len && !w->oom ? 0 : -1;
     w->len = 0;
+    w->first[0] = true;
+    w->oom = 0;
+    return rc;
+}
+
+int jw_end_line(jw *w)
+{
+    assert(w->depth == 0);
+    putc_(w, '\n');
+    int rc = w->oom ? -1 : 0;
     w->first[0] = true;
     w->oom = 0;
     return rc;
@@ -246,11 +265,25 @@ void jw_key(jw *w, const char *k)
     w->after_key = true;
 }
 
-/* Decimal digits of v at the end of b[24]; returns where they start. */
+/* Decimal digits of v ending at `end`, two at a time; returns where they
+ * start (at most 20 of them). */
 static char *digits(char *end, uint64_t v)
 {
-    do *--end = (char)('0' + v % 10);
-    while (v /= 10);
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+    while (v >= 100) {
+        uint64_t r = v % 100;
+        v /= 100;
+        end -= 2;
+        memcpy(end, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, pairs + 2 * v, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
     return end;
 }
 
@@ -360,3 +393,49 @@ void jw_kint(jw *w, const char *k, int64_t v) { jw_key(w, k); jw_int(w, v); }
 void jw_kuint(jw *w, const char *k, uint64_t v) { jw_key(w, k); jw_uint(w, v); }
 void jw_kbool(jw *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
 void jw_kstr(jw *w, const char *k, const char *s) { jw_key(w, k); jw_str(w, s); }
+
+void jw_name(jw *w, const char *text, size_t n)
+{
+    sep(w);
+    put(w, text, n);
+    w->after_key = true;
+}
+
+void jw_nint(jw *w, const char *text, size_t n, int64_t v) { jw_name(w, text, n); jw_int(w, v); }
+void jw_nuint(jw *w, const char *text, size_t n, uint64_t v) { jw_name(w, text, n); jw_uint(w, v); }
+void jw_nbool(jw *w, const char *text, size_t n, bool v) { jw_name(w, text, n); jw_bool(w, v); }
+void jw_nstr(jw *w, const char *text, size_t n, const char *s) { jw_name(w, text, n); jw_str(w, s); }
+
+void jw_memo_init(jw_memo *m) { memset(m, 0, sizeof *m); }
+
+void jw_memo_free(jw_memo *m)
+{
+    if (!m) return;
+    free(m->src);
+    free(m->text);
+    jw_memo_init(m);
+}
+
+void jw_str_memo(jw *w, jw_memo *m, const char *s)
+{
+    sep(w);
+    if (m->src && strcmp(m->src, s) == 0) {
+        put(w, m->text, m->len);
+        return;
+    }
+    size_t start = w->len;
+    escaped(w, (const uint8_t *)s, strlen(s), false);
+    jw_memo_free(m);
+    if (w->oom) return;
+    size_t n = w->len - start;
+    char *src = strdup(s), *text = malloc(n);
+    if (!src || !text) { /* not kept: written again next time */
+        free(src);
+        free(text);
+        return;
+    }
+    memcpy(text, w->buf + start, n);
+    m->src = src;
+    m->text = text;
+    m->len = n;
+}
