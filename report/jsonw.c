@@ -131,6 +131,17 @@ static const uint8_t esc_tab[128] = {
     0,   0, '"', [92] = '\\', [127] = 1,
 };
 
+/* The JSON text of each ASCII byte a string cannot hold as it is (esc_tab's),
+ * padded with NULs to 8 bytes (written whole; its length is esc_len). */
+static const char esc_text[128][8] = {
+    [0] = "\\u0000", [1] = "\\u0001", [2] = "\\u0002", [3] = "\\u0003", [4] = "\\u0004", [5] = "\\u0005",
+    [6] = "\\u0006", [7] = "\\u0007", [8] = "\\u0008", [9] = "\\t", [10] = "\\n", [11] = "\\u000b",
+    [12] = "\\u000c", [13] = "\\r", [14] = "\\u000e", [15] = "\\u000f", [16] = "\\u0010", [17] = "\\u0011",
+    [18] = "\\u0012", [19] = "\\u0013", [20] = "\\u0014", [21] = "\\u0015", [22] = "\\u0016", [23] = "\\u0017",
+    [24] = "\\u0018", [25] = "\\u0019", [26] = "\\u001a", [27] = "\\u001b", [28] = "\\u001c", [29] = "\\u001d",
+    [30] = "\\u001e", [31] = "\\u001f", ['"'] = "\\\"", ['\\'] = "\\\\", [127] = "\\u007f",
+};
+
 /* 1 for every byte that ends a run of printable ASCII a JSON string holds
  * as it is: the ASCII bytes esc_tab escapes, and every byte from 0x80 on
  * (the start of a unit es_unit classifies). */
@@ -145,52 +156,45 @@ static const uint8_t stop[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-/*
- * Copy the run of bytes at the start of s[0..n) that stop[] lets pass to o,
- * and return its length. o has room for 16 bytes more than the run when
- * n >= 16 (the caller's reservation, 6 bytes out per byte in, grants it):
- * the vector path stores whole blocks and keeps only the run.
- */
-static inline size_t plain_run(char *o, const uint8_t *s, size_t n)
+/* Write the escape of ASCII byte c (one stop[] names) at o; returns its
+ * length. Writes 8 bytes (the escaper's SLACK allows it). */
+static inline size_t put_ascii(char *o, uint8_t c)
 {
-    size_t i = 0;
-#if defined(__SSE2__)
-    /* SSE2 is baseline on x86-64: sixteen bytes compared at once. A signed
-     * compare below 0x20 takes C0 and every byte from 0x80 on. */
-    const __m128i c0 = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-                  del = _mm_set1_epi8(0x7f);
-    while (n - i >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        _mm_storeu_si128((__m128i *)(void *)(o + i), v);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, c0), _mm_cmpeq_epi8(v, quote)),
-                                 _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(v, del)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (bits) return i + (size_t)__builtin_ctz(bits);
-        i += 16;
-    }
-#else
-    /* Elsewhere, eight bytes at a time while each is printable ASCII other
-     * than '"' and '\' (a zero byte in x ^ pattern, a byte below 0x20, a
-     * byte with its high bit set); the block that holds one goes byte by
-     * byte below. */
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    while (n - i >= 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
-        if ((x & high) | ((x - ones * 0x20) & ~x & high) | ((q - ones) & ~q & high) | ((b - ones) & ~b & high) |
-            ((d - ones) & ~d & high))
-            break;
-        memcpy(o + i, s + i, 8);
-        i += 8;
-    }
-#endif
-    while (i < n && !stop[s[i]]) {
-        o[i] = (char)s[i];
-        i++;
-    }
-    return i;
+    memcpy(o, esc_text[c], 8);
+    return esc_tab[c] > 1 ? 2 : 6;
 }
+
+/*
+ * Write the unit at s (n >= 1 bytes left; its first byte is 0x80 or
+ * above) at *o under the rule below, and move *o past it. Returns the
+ * unit's length in bytes, or 0 when it is a byte that is not UTF-8 and
+ * `utf8_only` (nothing written).
+ */
+static size_t put_unit(char **o, const uint8_t *s, size_t n, bool utf8_only)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *out = *o;
+    size_t len;
+    uint32_t cp;
+    int kind = es_unit(s, n, &len, &cp);
+    if (kind == ES_PLAIN) {
+        for (size_t j = 0; j < len; j++) out[j] = (char)s[j];
+        *o = out + len;
+    } else if (kind == ES_CONTROL) {
+        out[0] = '\\', out[1] = 'u';
+        out[2] = hex[cp >> 12 & 15], out[3] = hex[cp >> 8 & 15], out[4] = hex[cp >> 4 & 15], out[5] = hex[cp & 15];
+        *o = out + 6;
+    } else if (utf8_only) {
+        return 0;
+    } else {
+        out[0] = '\\', out[1] = '\\', out[2] = 'x', out[3] = hex[s[0] >> 4], out[4] = hex[s[0] & 15];
+        *o = out + 5;
+    }
+    return len;
+}
+
+/* Room the escaper may write past its output: whole 16-byte stores. */
+enum { SLACK = 16 };
 
 /*
  * The one JSON rule for text (report/escape.h's units): a string is always
@@ -207,49 +211,90 @@ static inline size_t plain_run(char *o, const uint8_t *s, size_t n)
  */
 static int escaped(jw *w, const uint8_t *s, size_t n, bool utf8_only)
 {
-    static const char hex[] = "0123456789abcdef";
     /* At most 6 bytes out per byte in (\u00XX for one, \\xNN 5 for one,
-     * \uXXXX for two or three), plus the quotes: one reservation, then
-     * plain loops into the buffer. */
-    if (n > (SIZE_MAX - 2) / 6 || reserve(w, 6 * n + 2) < 0) {
+     * \uXXXX for two or three), plus the quotes, plus SLACK: one
+     * reservation, then plain loops into the buffer. Written so far is
+     * never more than 6 bytes per byte read and the opening quote, so a
+     * 16-byte store always has room. */
+    if (n > (SIZE_MAX - 2 - SLACK) / 6 || reserve(w, 6 * n + 2 + SLACK) < 0) {
         w->oom = 1;
         return 0;
     }
     char *o = w->buf + w->len;
     *o++ = '"';
-    for (size_t i = 0;;) {
-        size_t k = plain_run(o, s + i, n - i);
-        o += k;
-        i += k;
-        if (i == n) break;
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            if (esc_tab[c] > 1) {
-                o[0] = '\\', o[1] = (char)esc_tab[c];
-                o += 2;
-            } else {
-                o[0] = '\\', o[1] = 'u', o[2] = '0', o[3] = '0', o[4] = hex[c >> 4], o[5] = hex[c & 15];
-                o += 6;
-            }
-            i++;
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* SSE2 is baseline on x86-64: sixteen bytes compared at once (a signed
+     * compare below 0x20 takes C0 and every byte from 0x80 on), stored
+     * whole, and, when some need care, each of those written in turn with
+     * the plain bytes between them copied from the block. */
+    const __m128i c0 = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  del = _mm_set1_epi8(0x7f);
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        _mm_storeu_si128((__m128i *)(void *)o, v);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, c0), _mm_cmpeq_epi8(v, quote)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(v, del)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (!bits) {
+            i += 16;
+            o += 16;
             continue;
         }
-        size_t len;
-        uint32_t cp;
-        int kind = es_unit(s + i, n - i, &len, &cp);
-        if (kind == ES_PLAIN) {
-            for (size_t j = 0; j < len; j++) o[j] = (char)s[i + j];
-            o += len;
-        } else if (kind == ES_CONTROL) {
-            o[0] = '\\', o[1] = 'u';
-            o[2] = hex[cp >> 12 & 15], o[3] = hex[cp >> 8 & 15], o[4] = hex[cp >> 4 & 15], o[5] = hex[cp & 15];
-            o += 6;
-        } else if (utf8_only) {
-            return -1;
-        } else {
-            o[0] = '\\', o[1] = '\\', o[2] = 'x', o[3] = hex[c >> 4], o[4] = hex[c & 15];
-            o += 5;
+        uint8_t blk[32]; /* the block, then zeros: any 16 bytes from a position in it */
+        _mm_storeu_si128((__m128i *)(void *)blk, v);
+        _mm_storeu_si128((__m128i *)(void *)(blk + 16), _mm_setzero_si128());
+        size_t j = 0; /* bytes of the block written */
+        do {
+            size_t k = (size_t)__builtin_ctz(bits);
+            _mm_storeu_si128((__m128i *)(void *)o, _mm_loadu_si128((const __m128i *)(const void *)(blk + j)));
+            o += k - j;
+            if (blk[k] < 0x80) {
+                o += put_ascii(o, blk[k]);
+                j = k + 1;
+            } else {
+                size_t len = put_unit(&o, s + i + k, n - i - k, utf8_only);
+                if (len == 0) return -1;
+                j = k + len; /* a unit of several bytes may end past the block */
+            }
+            bits = j >= 16 ? 0 : bits & (~0u << j);
+        } while (bits);
+        if (j < 16) {
+            _mm_storeu_si128((__m128i *)(void *)o, _mm_loadu_si128((const __m128i *)(const void *)(blk + j)));
+            o += 16 - j;
+            j = 16;
         }
+        i += j;
+    }
+#else
+    /* Elsewhere, eight bytes at a time while each is printable ASCII other
+     * than '"' and '\' (a zero byte in x ^ pattern, a byte below 0x20, a
+     * byte with its high bit set); from the first block that holds another,
+     * byte by byte below. */
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    while (n - i >= 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+        if ((x & high) | ((x - ones * 0x20) & ~x & high) | ((q - ones) & ~q & high) | ((b - ones) & ~b & high) |
+            ((d - ones) & ~d & high))
+            break;
+        memcpy(o, s + i, 8);
+        o += 8;
+        i += 8;
+    }
+#endif
+    while (i < n) {
+        if (!stop[s[i]]) {
+            *o++ = (char)s[i++];
+            continue;
+        }
+        if (s[i] < 0x80) {
+            o += put_ascii(o, s[i++]);
+            continue;
+        }
+        size_t len = put_unit(&o, s + i, n - i, utf8_only);
+        if (len == 0) return -1;
         i += len;
     }
     *o++ = '"';
@@ -265,43 +310,46 @@ void jw_key(jw *w, const char *k)
     w->after_key = true;
 }
 
-/* Decimal digits of v ending at `end`, two at a time; returns where they
- * start (at most 20 of them). */
-static char *digits(char *end, uint64_t v)
+/* The decimal digits of v at o (room for 20); returns their end. Two
+ * digits at a time, from the last, once their count is known. */
+static inline char *put_digits(char *o, uint64_t v)
 {
     static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                                 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                 "8081828384858687888990919293949596979899";
+    static const uint64_t pow10[20] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+        10000000ull, 100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull };
+    /* The count of digits: t, from log2 (1233 / 4096 is just above
+     * log10(2)), is it or one less; one compare says which (0 has one). */
+    unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+    size_t nd = t + (v >= pow10[t]) + (v == 0);
+    char *end = o + nd, *p = end;
     while (v >= 100) {
         uint64_t r = v % 100;
         v /= 100;
-        end -= 2;
-        memcpy(end, pairs + 2 * r, 2);
+        p -= 2;
+        memcpy(p, pairs + 2 * r, 2);
     }
-    if (v >= 10) {
-        end -= 2;
-        memcpy(end, pairs + 2 * v, 2);
-    } else {
-        *--end = (char)('0' + v);
-    }
+    if (v >= 10) memcpy(p - 2, pairs + 2 * v, 2);
+    else p[-1] = (char)('0' + v);
     return end;
 }
 
-void jw_int(jw *w, int64_t v)
+/* A number: '-' when `neg`, then the digits of v. */
+static inline void put_number(jw *w, bool neg, uint64_t v)
 {
-    char b[24], *end = b + sizeof b;
-    char *p = digits(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-    if (v < 0) *--p = '-';
     sep(w);
-    put(w, p, (size_t)(end - p));
+    if (reserve(w, 21) < 0) return;
+    char *o = w->buf + w->len;
+    if (neg) *o++ = '-';
+    w->len = (size_t)(put_digits(o, v) - w->buf);
 }
 
-void jw_uint(jw *w, uint64_t v)
-{
-    char b[24], *end = b + sizeof b, *p = digits(end, v);
-    sep(w);
-    put(w, p, (size_t)(end - p));
-}
+void jw_int(jw *w, int64_t v) { put_number(w, v < 0, v < 0 ? 0 - (uint64_t)v : (uint64_t)v); }
+
+void jw_uint(jw *w, uint64_t v) { put_number(w, false, v); }
 
 void jw_double(jw *w, double v)
 {
@@ -394,15 +442,40 @@ void jw_kuint(jw *w, const char *k, uint64_t v) { jw_key(w, k); jw_uint(w, v); }
 void jw_kbool(jw *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
 void jw_kstr(jw *w, const char *k, const char *s) { jw_key(w, k); jw_str(w, s); }
 
-void jw_name(jw *w, const char *text, size_t n)
+/* A member name of JW_NAME's; n bytes, short. */
+static inline void put_name(jw *w, const char *text, size_t n)
 {
     sep(w);
-    put(w, text, n);
     w->after_key = true;
+    if (reserve(w, n) < 0) return;
+    char *o = w->buf + w->len;
+    w->len += n;
+    /* Two overlapping copies of a fixed size, not a call: names are short. */
+    if (n >= 16 && n <= 32) {
+        memcpy(o, text, 16);
+        memcpy(o + n - 16, text + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+        memcpy(o, text, 8);
+        memcpy(o + n - 8, text + n - 8, 8);
+    } else {
+        memcpy(o, text, n);
+    }
 }
 
-void jw_nint(jw *w, const char *text, size_t n, int64_t v) { jw_name(w, text, n); jw_int(w, v); }
-void jw_nuint(jw *w, const char *text, size_t n, uint64_t v) { jw_name(w, text, n); jw_uint(w, v); }
+void jw_name(jw *w, const char *text, size_t n) { put_name(w, text, n); }
+
+void jw_nint(jw *w, const char *text, size_t n, int64_t v)
+{
+    put_name(w, text, n);
+    jw_int(w, v);
+}
+
+void jw_nuint(jw *w, const char *text, size_t n, uint64_t v)
+{
+    put_name(w, text, n);
+    jw_uint(w, v);
+}
+
 void jw_nbool(jw *w, const char *text, size_t n, bool v) { jw_name(w, text, n); jw_bool(w, v); }
 void jw_nstr(jw *w, const char *text, size_t n, const char *s) { jw_name(w, text, n); jw_str(w, s); }
 

@@ -33,6 +33,31 @@ static void test_numbers(void)
     }
     ONE(w, jw_uint(&w, UINT64_MAX));
     KT_EQ_STR(w.buf, "18446744073709551615");
+    /* Every count of digits, at its edges (9, 10, 99, 100, ...), against printf. */
+    uint64_t p10 = 1;
+    for (int d = 0; d < 20; d++) {
+        uint64_t edge[] = { p10 - 1, p10, p10 + 1, p10 * 2 - 1, p10 * 5 };
+        for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+            char want[32];
+            snprintf(want, sizeof want, "%" PRIu64, edge[i]);
+            ONE(w, jw_uint(&w, edge[i]));
+            KT_EQ_STR(w.buf, want);
+            if (edge[i] <= INT64_MAX) {
+                snprintf(want, sizeof want, "-%" PRIu64, edge[i]);
+                ONE(w, jw_int(&w, -(int64_t)edge[i]));
+                KT_EQ_STR(w.buf, edge[i] ? want : "0");
+            }
+        }
+        if (d < 19) p10 *= 10;
+    }
+    for (int i = 0; i < 100000; i++) {
+        char want[32];
+        uint64_t v = (uint64_t)rand() << 40 ^ (uint64_t)rand() << 20 ^ (uint64_t)rand();
+        v >>= rand() % 64;
+        snprintf(want, sizeof want, "%" PRIu64, v);
+        ONE(w, jw_uint(&w, v));
+        KT_EQ_STR(w.buf, want);
+    }
     jw_free(&w);
 }
 
