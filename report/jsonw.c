@@ -98,7 +98,7 @@ int jw_end_line(jw *w)
 
 int jw_flush(jw *w, FILE *f)
 {
-    size_t n = fwrite(w->buf, 1, w->len, f);
+    size_t n = w->len ? fwrite(w->buf, 1, w->len, f) : 0; /* nothing built: buf may be NULL */
     int rc = n == w->len && !w->oom ? 0 : -1;
     w->len = 0;
     return rc;
