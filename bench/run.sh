@@ -6,7 +6,8 @@
 #             reader must do
 #   audit -j1 kaudit audit --jobs 1 (every check on)
 #   audit -jN kaudit audit with one job per CPU (all codecs together)
-#   dump      kaudit dump --format jsonl --records > /dev/null
+#   dump      kaudit dump --format jsonl --records > /dev/null, and its time
+#             over audit -j1's (xaudit; the target is at most 1.5x)
 #   peer      kafka-python decoding every record and finding repeats
 #             (bench/peer.py), on one partition per codec
 # as seconds, GB/s of segment bytes, ratio to the floor, and peak memory.
@@ -124,7 +125,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GB"
-printf '%-8s %10s | %8s %6s | %8s %6s %6s %8s | %8s %6s %6s | %8s %6s %6s\n' codec "MB on disk" floor "GB/s" audit-j1 "GB/s" "xfloor" "peak MB" dump "GB/s" xfloor peer "GB/s" xfloor
+printf '%-8s %10s | %8s %6s | %8s %6s %6s %8s | %8s %6s %6s %6s | %8s %6s %6s\n' codec "MB on disk" floor "GB/s" audit-j1 "GB/s" "xfloor" "peak MB" dump "GB/s" xfloor xaudit peer "GB/s" xfloor
+worst_dump=0
 for c in none gzip snappy lz4 zstd; do
     files=$(ls "$DIR"/bench-$c-*/*.log)
     b=$(bytes_of $files)
@@ -137,10 +139,17 @@ for c in none gzip snappy lz4 zstd; do
     b1=$(bytes_of $one)
     f1=$(best_floor $one | awk '{print $3}')
     p=$(/usr/bin/python3 bench/peer.py $one | awk '{print $4}')
-    printf '%-8s %10d | %8s %6s | %8s %6s %6s %8d | %8s %6s %6s | %8s %6s %6s\n' $c $((b / 1000000)) $f $(gbs $b $f) \
-        $a $(gbs $b $a) $(ratio $a $f) $((am / 1024)) $d $(gbs $b $d) $(ratio $d $f) $p $(gbs $b1 $p) $(ratio $p $f1)
+    xa=$(ratio $d $a)
+    worst_dump=$(awk -v w="$worst_dump" -v x="$xa" 'BEGIN { print (x > w ? x : w) }')
+    printf '%-8s %10d | %8s %6s | %8s %6s %6s %8d | %8s %6s %6s %6s | %8s %6s %6s\n' $c $((b / 1000000)) $f $(gbs $b $f) \
+        $a $(gbs $b $a) $(ratio $a $f) $((am / 1024)) $d $(gbs $b $d) $(ratio $d $f) $xa $p $(gbs $b1 $p) $(ratio $p $f1)
     eval "pc_b_$c=$b pc_f_$c=$f pc_a_$c=$a"
 done
+# --- dump against the audit (issue 17): JSONL of every record at most 1.5x
+# the audit's time on the same partitions, for every codec.
+echo "dump --format jsonl --records / audit --jobs 1: at most ${worst_dump}x over the codecs (target 1.5x):" \
+    "$(awk -v w="$worst_dump" 'BEGIN { print (w <= 1.5 ? "met" : "missed") }')"
+# --- end of dump against the audit
 
 # ---- per core (issue 17): the audit's own work on one core, beside its targets ----
 # From the table above: audit -j1 / floor per codec, and GB/s of segment
