@@ -276,7 +276,7 @@ int kaudit_dump(const kaudit_dump_options *o, const char *const *paths, size_t n
     if (d.p.err) fflush(d.p.err);
     errno = 0;
     bool write_failed = fflush(out) != 0 || ferror(out);
-    int write_errno = errno;
+    int write_errno = errno ? errno : d.p.write_errno;
     kl_free(set);
     kx_txns_free(&d.txns);
     ik_notes_free(&d.kn);

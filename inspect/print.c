@@ -1,6 +1,7 @@
 /* print.c - the lines of `kaudit dump` in text and JSONL; see print.h. */
 #include "inspect/print.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,13 @@ void in_printer_free(in_printer *p)
     jw_memo_free(&p->topic_memo);
 }
 
-int in_printer_flush(in_printer *p) { return jw_flush(&p->w, p->out); }
+int in_printer_flush(in_printer *p)
+{
+    errno = 0;
+    int rc = jw_flush(&p->w, p->out);
+    if (rc < 0 && errno && !p->write_errno) p->write_errno = errno; /* the stream may not say it again */
+    return rc;
+}
 
 /* ---- small pieces --------------------------------------------------------- */
 
@@ -123,7 +130,7 @@ static void line_end(in_printer *p)
 {
     jw_obj_end(&p->w);
     jw_end_line(&p->w);
-    if (p->w.len >= IN_FLUSH_AT || !p->hold) jw_flush(&p->w, p->out);
+    if (p->w.len >= IN_FLUSH_AT || !p->hold) in_printer_flush(p);
 }
 
 static const char *ts_type_name(int t)

@@ -46,6 +46,7 @@ typedef struct in_printer {
     const char *topic;     /* the topic of the file being dumped, NULL when unknown; borrowed */
     int32_t partition;     /* its partition, -1 when unknown */
     bool hold;             /* JSONL: keep lines to write many at once (not for a terminal) */
+    int write_errno;       /* JSONL: errno of the first write of kept lines that failed, else 0 */
     jw w;                  /* JSONL: the line being built, after the lines not yet written */
     jw_memo file_memo;     /* JSONL: the JSON text of the path on the last line */
     jw_memo topic_memo;    /* JSONL: the JSON text of the topic on the last record */
