@@ -84,6 +84,7 @@ ka_partition *ka_partition_create(const ka_options *o, rm_report *r, size_t inde
     p->log_start = -1;
     p->keep_binfo = true;
     kq_init(&p->q);
+    ka_identity_init(p);
     return p;
 }
 
@@ -106,6 +107,7 @@ void ka_partition_free(ka_partition *p)
     free(p->ckpt_file);
     free(p->snaps);
     free(p->held);
+    free(p->id_pend);
     free(p->topic);
     free(p);
 }
@@ -294,7 +296,9 @@ void ka_record(ka_partition *p, const kb_record *r)
     rp->records++;
     /* Below the log start offset a record is gone for every reader: it is
      * neither a duplicate nor the original of one. */
-    if (p->light || p->cur_bidx == KQ_EMPTY || r->offset < p->log_start) return;
+    if (p->light || r->offset < p->log_start) return;
+    if (p->id_spec && ka_identity_record(p, r)) return; /* checked by identity, across the topic */
+    if (p->cur_bidx == KQ_EMPTY) return;
     uint64_t lo, hi;
     uint32_t aux;
     ka_fingerprint(p, r, &lo, &hi, &aux);
@@ -356,6 +360,7 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
     if (b->is_control && b->producer_id >= 0 && b->count > 0 && txn_marker && !p->ctrl_bad && !p->light) {
         ka_marker(p);
         kg_marker(p, p->groups, b->producer_id, p->ctrl_type == KB_CTRL_COMMIT);
+        if (p->id_spec) ka_identity_marker(p, b->producer_id, p->ctrl_type == KB_CTRL_COMMIT);
     }
     /* An exact sequence repeat whose records differ is not a retry. */
     if (p->cur_repeat && p->cur_repeat_unseen)
@@ -470,6 +475,7 @@ static void abort_command(const ka_partition *p, rm_finding *f, int64_t start)
 void ka_partition_end(ka_partition *p)
 {
     ka_dup_end(p);
+    ka_identity_end(p);
     kg_end(p, p->groups);
     if (p->index_state == KA_INDEX_CHANGED)
         rm_partition_note(p->r, p->index,

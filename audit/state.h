@@ -217,6 +217,12 @@ struct ka_partition {
     int64_t expect_bytes; /* the partition's segment bytes (ka_expect_bytes), 0 unknown */
     int64_t seg_done;     /* bytes of the segments before the current one */
     int64_t seg_size;     /* the current segment's */
+
+    /* --identity (idrecords.c) */
+    const ki_spec *id_spec; /* the topic's identity, NULL when it has none */
+    const ki_sink *id_sink; /* where its records' facts go, NULL: counted only */
+    ki_entry *id_pend;    /* records with an identity of open transactions, until their marker */
+    size_t nid_pend, capid_pend;
 };
 
 enum { KA_INDEX_OK, KA_INDEX_FULL, KA_INDEX_ERROR, KA_INDEX_CHANGED };
@@ -332,6 +338,25 @@ void ka_dup_put(ka_partition *p, uint64_t lo, uint64_t hi, uint32_t aux, int64_t
 void ka_queue_flush(ka_partition *p);
 void ka_run_flush(ka_partition *p);
 void ka_dup_end(ka_partition *p);
+
+/* ---- idrecords.c ---------------------------------------------------------- */
+
+/* Set the partition's identity up (ka_partition_create): its spec and its
+ * counts in the report. */
+void ka_identity_init(ka_partition *p);
+
+/* A visible data record of the current batch: true when it has an
+ * identity (its facts go to the sink, or wait for its transaction's
+ * marker), false when it falls back to the byte check (counted why). */
+bool ka_identity_record(ka_partition *p, const kb_record *r);
+
+/* Producer pid's transaction ended: its records' facts go to the sink
+ * (commit) or are dropped (abort). */
+void ka_identity_marker(ka_partition *p, int64_t pid, bool commit);
+
+/* The end of the partition (or its free): open transactions' records are
+ * dropped (not visible). */
+void ka_identity_end(ka_partition *p);
 
 /* ---- checkpoints.c -------------------------------------------------------- */
 

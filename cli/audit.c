@@ -32,6 +32,8 @@ typedef struct audit_opts {
     const char *redact_key_file;
     bool quiet;             /* no progress, no notices on stderr */
     const char *digest_path; /* --digest: where the digest goes (kaudit digest: -o) */
+    const char *identity[64]; /* --identity, as given */
+    size_t nidentity;
 } audit_opts;
 
 /* ---- options ------------------------------------------------------------ */
@@ -100,6 +102,11 @@ static const char audit_usage[] =
     "                          and Streams changelog/repartition topics is repeated content\n"
     "  --dup-include-headers   records with equal key and value but different\n"
     "                          headers are not duplicates\n"
+    "  --identity REGEX=SPEC   in topics matching REGEX (the first --identity that\n"
+    "                          matches wins), records are duplicates by their business\n"
+    "                          id, whatever their bytes, across the topic's partitions;\n"
+    "                          SPEC: key, value, header:NAME (header:ce_id) or json:PATH\n"
+    "                          (json:$.payment_id, json:$.after.order_id); repeatable\n"
     "Sharing:\n"
     "  --redact keys,values    replace key and/or value previews by their size and a\n"
     "                          keyed token (equal content, equal token), for reports\n"
@@ -207,7 +214,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
 {
     enum { O_FORMAT = 256, O_MAXEX, O_FAILON, O_TOPICS, O_EXCLUDE, O_OFFSETS, O_SINCE, O_UNTIL, O_EXPIRE,
            O_DUPHDR, O_DUPTOPICS, O_DUPWINDOW, O_MAXENTRY, O_NOCACHE, O_COLOR, O_JOBS, O_REDACT, O_REDACTKEY,
-           O_MAXMEM, O_TMPDIR, O_TXNTIMEOUT, O_DIGEST, O_BASELINE, O_TYPES, O_EXCLUDE_TYPES, O_HELP };
+           O_MAXMEM, O_TMPDIR, O_TXNTIMEOUT, O_DIGEST, O_BASELINE, O_TYPES, O_EXCLUDE_TYPES, O_IDENTITY, O_HELP };
     static const struct option opts[] = {
         { "format", required_argument, 0, O_FORMAT },          { "output", required_argument, 0, 'o' },
         { "color", required_argument, 0, O_COLOR },            { "jobs", required_argument, 0, O_JOBS },
@@ -224,6 +231,7 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
         { "baseline", required_argument, 0, O_BASELINE },
         { "types", required_argument, 0, O_TYPES },
         { "exclude-types", required_argument, 0, O_EXCLUDE_TYPES },
+        { "identity", required_argument, 0, O_IDENTITY },
         { "help", no_argument, 0, O_HELP },                    { 0, 0, 0, 0 }
     };
     static const char *const formats[] = { "text", "json", "html", "markdown", "prometheus" };
@@ -300,6 +308,15 @@ static int parse_audit_args(int argc, char **argv, audit_opts *o, int *first)
                                    optarg, NULL, 0);
             break;
         case O_DUPHDR: o->k.dup_include_headers = true; break;
+        case O_IDENTITY: /* the engine parses it (kaudit_create says what is wrong) */
+            if (!strchr(optarg, '='))
+                return usage_error(o, "--identity takes REGEX=SPEC (as in '^payments$=json:$.payment_id')", optarg,
+                                   NULL, 0);
+            if (o->nidentity == sizeof o->identity / sizeof *o->identity)
+                return usage_error(o, "--identity: at most 64 of them", optarg, NULL, 0);
+            o->identity[o->nidentity++] = optarg;
+            o->k.identity = o->identity, o->k.nidentity = o->nidentity;
+            break;
         case O_DUPWINDOW:
             if (parse_duration(optarg, &o->k.dup_window_ms) < 0)
                 return usage_error(o, "--dup-window takes a duration like 10m, 2h or 600000",

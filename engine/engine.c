@@ -29,6 +29,7 @@
 #include "engine/api_error.h"
 #include "engine/batches.h"
 #include "engine/digest.h"
+#include "engine/identity.h"
 #include "engine/memcap.h"
 #include "engine/partition.h"
 #include "engine/replicas.h"
@@ -61,6 +62,8 @@ typedef struct ee_job {
     bool done;                  /* audited; merged into the report once every job before it is */
     char incomplete[512];       /* why its duplicates were not checked to the end, or "" */
     char unchecked[320];        /* why something else was not checked (ka_incomplete), or "" */
+    ei_sink *id_sink;           /* its pass's records with an identity (engine/identity.h), or NULL */
+    uint32_t passes;            /* passes begun */
 } ee_job;
 
 struct kaudit_engine {
@@ -105,6 +108,11 @@ struct kaudit_engine {
     size_t ndigests;
     ed_file **dfiles;           /* ... opened, and the data's own (compare_digests) */
     size_t ndfiles, dshare;     /* how many; the memory each may take */
+    /* --identity (engine/identity.h) */
+    ki_rules id_rules;
+    ei_collector *idc;          /* NULL when no --identity */
+    ei_part *idparts;           /* per job */
+    char **idtopics;            /* per job: a loose segment's topic, owned */
 };
 
 /*
@@ -145,6 +153,9 @@ struct kaudit_engine {
 #define SPILL_PART(e) (INDEX_MOST(e) <= ((size_t)256 << 20) ? INDEX_MOST(e) \
                        : INDEX_MOST(e) / 2 > ((size_t)256 << 20) ? INDEX_MOST(e) / 2 : ((size_t)256 << 20))
 #define FINDINGS_SHARE(c) ((size_t)((c)->max_memory / 4))
+/* With --identity, a sixteenth (off the jobs' part) for the facts of the
+ * records with an identity, sorted at the end (engine/identity.h). */
+#define IDENTITY_SHARE(c) ((size_t)((c)->max_memory / 16))
 
 /* ---- the findings' scratch file (rm_spill) ---------------------------------------- */
 
@@ -300,6 +311,16 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
     e->rules.since = c->since, e->rules.until = c->until;
     e->rules.redact = c->redact;
     e->rules.redact_key = c->redact_key;
+    for (size_t i = 0; i < c->nidentity; i++) {
+        char bad[300];
+        if (ki_rules_add(&e->id_rules, c->identity[i], bad, sizeof bad) < 0) {
+            ae_fail(err, KAUDIT_EUSAGE, c->identity[i], "--identity: %s", bad);
+            kaudit_free(e);
+            return NULL;
+        }
+    }
+    e->rules.identity = e->id_rules.n ? &e->id_rules : NULL;
+    e->c.identity = NULL, e->c.nidentity = 0; /* the caller's strings: the rules hold what they said */
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->freed, NULL);
     return e;
@@ -322,6 +343,8 @@ void kaudit_free(kaudit_engine *e)
         if (e->listing_fd >= 0) close(e->listing_fd);
         pthread_mutex_destroy(&e->listing_lock);
     }
+    ei_free(e->idc);
+    ki_rules_free(&e->id_rules);
     sp_dir_free(e->spills);
     pthread_mutex_destroy(&e->lock);
     pthread_cond_destroy(&e->freed);
@@ -444,7 +467,7 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
     (*out)->hidden_types = e->hidden_types;
     rm_set_spill(*out, &e->listing, FINDINGS_SHARE(&e->c) / 2 / (size_t)e->threads);
     ep_input in = { &e->rules, &e->c, e->cb, e->set, NULL, 0, NULL, NULL, 0, j->part, j->bytes, j->full_copy,
-                    j->light };
+                    j->light, NULL };
     char topic[512];
     if (j->part) {
         in.topic = j->part->topic, in.partition = j->part->partition, in.path = j->part->path;
@@ -453,7 +476,12 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
         loose_partition(j->file->path, topic, sizeof topic, &in.partition);
         in.topic = topic, in.path = j->file->path, in.files = j->file, in.nfiles = 1;
     }
+    if (e->idc && (j->id_sink || (j->id_sink = malloc(sizeof *j->id_sink)))) {
+        ei_sink_init(j->id_sink, e->idc, (uint32_t)(j - e->jobs), ++j->passes);
+        in.id_sink = &j->id_sink->sink;
+    }
     int rc = ep_audit(&in, plan, dc, *out, j->unchecked, sizeof j->unchecked);
+    if (in.id_sink) ei_sink_flush(j->id_sink);
     /* Whose copy it is: part of its findings' fingerprints. */
     if (j->copy && (*out)->npartitions && !((*out)->partitions[0].copy = strdup(j->copy))) (*out)->oom = true;
     return rc;
@@ -662,12 +690,15 @@ static void run_job(kaudit_engine *e, ee_job *j, kc_ctx *dc, size_t *grant)
     }
     if (j->spill_first && !cancelled(e)) rc = job_spilled(e, j, dc, ra, passes);
     if (ra) give_spare(e);
+    free(j->id_sink);
+    j->id_sink = NULL;
     j->failed = rc < 0;
 }
 
 /* Merge job j's report into the engine's and say what it could not check. */
 static void merge_job(kaudit_engine *e, ee_job *j)
 {
+    if (e->idparts) e->idparts[j - e->jobs].rep_index = j->out && j->out->npartitions ? e->rep->npartitions : (size_t)-1;
     if (j->out && rm_merge(e->rep, j->out) < 0) e->merge_failed = true;
     rm_free(j->out);
     j->out = NULL;
@@ -766,7 +797,8 @@ static int run_jobs(kaudit_engine *e, long threads)
      * run together; every limit that shapes a report is a function of the
      * pool and the job alone, so the report does not depend on --jobs. */
     e->threads = threads > 0 ? threads : 1;
-    e->pool = (size_t)(e->c.max_memory - (int64_t)FINDINGS_SHARE(&e->c));
+    e->pool = (size_t)(e->c.max_memory - (int64_t)FINDINGS_SHARE(&e->c) -
+                       (e->idc ? (int64_t)IDENTITY_SHARE(&e->c) : 0));
     e->fixed = FIXED_SHARE(e->pool);
     e->used = 0, e->ticket = 0, e->growers = 0;
     if (e->cb && e->cb->started) e->cb->started(e->cb->ctx, total);
@@ -950,6 +982,39 @@ static bool loose_segment(const kl_file *f)
     return (f->kind == KL_SEGMENT || f->kind == KL_OTHER) && !kl_not_kafka(f);
 }
 
+/* The identity stage's view of the jobs (engine/identity.h), before they
+ * run. 0, or -1 when out of memory. */
+static int identity_setup(kaudit_engine *e)
+{
+    e->idparts = calloc(e->njobs + 1, sizeof *e->idparts);
+    e->idtopics = calloc(e->njobs + 1, sizeof *e->idtopics);
+    if (!e->idparts || !e->idtopics) return -1;
+    for (size_t i = 0; i < e->njobs; i++) {
+        const ee_job *j = &e->jobs[i];
+        ei_part *x = &e->idparts[i];
+        x->rep_index = (size_t)-1;
+        if (j->part) {
+            x->topic = j->part->topic, x->partition = j->part->partition, x->kp = j->part;
+            continue;
+        }
+        char topic[512];
+        loose_partition(j->file->path, topic, sizeof topic, &x->partition);
+        if (!(e->idtopics[i] = strdup(topic))) return -1;
+        x->topic = e->idtopics[i];
+    }
+    e->idc = ei_create(e->spills, IDENTITY_SHARE(&e->c), e->idparts, e->njobs);
+    return e->idc ? 0 : -1;
+}
+
+static void identity_free(kaudit_engine *e)
+{
+    ei_free(e->idc);
+    e->idc = NULL;
+    for (size_t i = 0; e->idtopics && i < e->njobs; i++) free(e->idtopics[i]);
+    free(e->idtopics), free(e->idparts);
+    e->idtopics = NULL, e->idparts = NULL;
+}
+
 /* Whose copy each job's partition is (ri_label_copies), from every copy
  * found, audited or not: labels[i] for set->parts[i], labels[nparts + k]
  * for set->loose[k] (free with free_labels). Out of memory: the jobs go
@@ -1077,11 +1142,16 @@ int kaudit_run(kaudit_engine *e, const kaudit_callbacks *cb, kaudit_error *err)
     free(full);
     free(twice);
     char **labels = e->jobs ? label_jobs(e) : NULL;
+    if (e->jobs && e->id_rules.n && identity_setup(e) < 0) rc_plan = KAUDIT_ENOMEM;
     long threads = e->c.jobs ? e->c.jobs : sysconf(_SC_NPROCESSORS_ONLN);
     int rc = !e->jobs || run_jobs(e, threads < 1 ? 1 : threads) < 0 ? KAUDIT_ENOMEM : rc_plan;
     free_labels(labels, set->nparts + set->nloose);
     free(e->jobs);
     e->jobs = NULL;
+    /* Duplicates by identity, across each topic's partitions. */
+    if (e->idc && ei_finish(e->idc, e->idparts, e->rep, &e->rules, e->c.max_entry, e->c.no_cache, e->c.max_examples) < 0)
+        e->incomplete++;
+    identity_free(e);
     kg_findings(e->rep, read_range, e); /* consumer groups against the partitions they read */
     /* Copies of a partition on several brokers. */
     if (e->ndigests) compare_digests(e);

@@ -302,6 +302,7 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
     ka_partition *ka = ka_partition_create(in->rules, rep, idx, in->topic);
     if (!ka) return -1;
     ka_held_limit(ka, plan->held);
+    ka_identity_sink(ka, in->id_sink);
     if (plan->mode == KQ_MEMORY) ka_index_limit(ka, plan->limit);
     else if (ka_index_spill(ka, plan->mode, plan->spill) < 0)
         rm_partition_note(rep, idx, "the spilled duplicate index could not be read back");

@@ -59,6 +59,10 @@ void ri_options(rm_report *r, const kaudit_config *c)
     opt_int(r, "txn_max_timeout_ms", c->txn_max_timeout_ms, d.txn_max_timeout_ms);
     opt_int(r, "dup_window_ms", c->dup_window_ms, d.dup_window_ms);
     opt_str(r, "dup_topics", c->dup_topics);
+    char ids[2048] = "";
+    for (size_t i = 0, at = 0; i < c->nidentity && at < sizeof ids; i++)
+        at += (size_t)snprintf(ids + at, sizeof ids - at, "%s%s", i ? " " : "", c->identity[i]);
+    opt_str(r, "identity", ids[0] ? ids : NULL);
     rm_add_option(r, "dup_include_headers", RM_BOOL, c->dup_include_headers, NULL, c->dup_include_headers);
     opt_int(r, "max_examples", c->max_examples, d.max_examples);
     snprintf(buf, sizeof buf, "%s%s%s%s%s", c->redact & KAUDIT_REDACT_KEYS ? "keys" : "",

@@ -81,6 +81,14 @@ typedef struct kaudit_config {
      * still be a delivery duplicate. */
     int64_t producer_expiration_ms, txn_max_timeout_ms, dup_window_ms;
     bool dup_include_headers;  /* headers are part of a record's identity */
+    /* --identity: "REGEX=SPEC" strings (nidentity of them), the first whose
+     * REGEX matches a topic names its records' business identity (SPEC:
+     * key, value, header:NAME or json:$.PATH; audit/identity.h): there,
+     * records with one identity are duplicates across the topic's
+     * partitions whatever their bytes (docs/report.md, "Duplicates by
+     * identity"). kaudit_create: KAUDIT_EUSAGE for one it cannot use. */
+    const char *const *identity;
+    size_t nidentity;
     int64_t max_examples;      /* findings listed per type and severity, < 0 all */
     int redact;                /* KAUDIT_REDACT_* */
     uint64_t redact_key;       /* keys the redaction tokens */

@@ -1547,6 +1547,21 @@ static void replicas(const rm_report *r, FILE *f)
     if (any) fputs("</section>\n", f);
 }
 
+/* What each topic's --identity covered. */
+static void identities(const rm_report *r, FILE *f)
+{
+    char lines[20][600];
+    size_t n = rr_identity_lines(r, lines, 20);
+    if (!n) return;
+    fputs("<section id=\"identity\"><h2>Duplicates by identity</h2>\n<ul>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<li>", f);
+        esc(f, lines[i]);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul></section>\n", f);
+}
+
 /* How each topic's content repeats: why its repeats are or are not alarms. */
 static void repeats(const rm_report *r, FILE *f)
 {
@@ -1623,6 +1638,7 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
         bar_chart(r, f, order, n);
         top_partitions(r, f, v.listed);
     }
+    identities(r, f);
     repeats(r, f);
     replicas(r, f);
     groups(r, f);

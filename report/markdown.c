@@ -175,6 +175,24 @@ static void md_replicas(md_doc *d, const rm_report *r)
     if (total) md_put(d, "\n");
 }
 
+static void md_identity(md_doc *d, const rm_report *r)
+{
+    char lines[10][600];
+    size_t n = rr_identity_lines(r, lines, 10);
+    if (n == 0) return;
+    md_put(d, "### Duplicates by identity\n\n");
+    size_t limit = d->len + MD_REPEATS;
+    for (size_t i = 0; i < n; i++) {
+        FILE *w = row_open(d);
+        if (!w) return;
+        fputs("- ", w);
+        es_md_text(lines[i], w);
+        fputc('\n', w);
+        if (!row_put(d, limit)) break;
+    }
+    md_put(d, "\n");
+}
+
 static void md_repeats(md_doc *d, const rm_report *r)
 {
     rr_topic_repeats tr[10];
@@ -410,6 +428,7 @@ int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type)
     if (r->ncounts) {
         md_incidents(&d, r);
         md_replicas(&d, r);
+        md_identity(&d, r);
         md_repeats(&d, r);
         md_counts(&d, r);
         md_ranking(&d, r);

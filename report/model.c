@@ -66,6 +66,8 @@ void rm_free(rm_report *r)
         free(r->partitions[i].by_type);
         free(r->partitions[i].density);
         free(r->partitions[i].copy);
+        if (r->partitions[i].identity) free(r->partitions[i].identity->spec);
+        free(r->partitions[i].identity);
     }
     for (size_t i = 0; i < r->nfindings; i++) rm_finding_free(&r->findings[i]);
     for (int i = 0; i < r->ncounts; i++)

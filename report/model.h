@@ -119,6 +119,18 @@ typedef struct rm_repeats {
     int64_t decided_early; /* findings classed before the end of the partition (memory) */
 } rm_repeats;
 
+/* A topic's --identity in one partition (audit/identity.h): the records
+ * that had one, and those that had none, by reason, which fell back to
+ * the byte check. */
+#define RM_IDENTITY_REASONS 10
+typedef struct rm_identity {
+    char *spec;            /* the SPEC as given ("json:$.payment_id"), owned */
+    int64_t records;       /* visible records with an identity, checked across the topic */
+    int64_t missing;       /* records without one: checked by their bytes instead */
+    int64_t by_reason[RM_IDENTITY_REASONS]; /* missing, by reason ... */
+    const char *reason[RM_IDENTITY_REASONS]; /* ... named so (literals; NULL past the last) */
+} rm_identity;
+
 typedef struct rm_producer {
     int64_t producer_id;
     int32_t epoch;
@@ -179,6 +191,7 @@ typedef struct rm_partition {
     int64_t batches_in_window;  /* of its batches, those within --since/--until, ... */
     int64_t batches_in_offsets; /* ... within --offsets, ... */
     int64_t batches_in_scope;   /* ... and within both: a filter that matches nothing is said */
+    rm_identity *identity; /* its topic's --identity, NULL when none (owned) */
 } rm_partition;
 
 /* A fact about what was audited ("cluster.id" = "...", "broker.id" = "1"). */

@@ -114,6 +114,20 @@ static void json_partition(jw *w, const rm_partition *p)
         jw_obj_end(w);
     }
     jw_obj_end(w);
+    if (p->identity) {
+        const rm_identity *x = p->identity;
+        jw_key(w, "identity");
+        jw_obj_begin(w);
+        jw_kstr(w, "spec", x->spec);
+        jw_kint(w, "identity_records", x->records);
+        jw_kint(w, "identity_missing", x->missing);
+        jw_key(w, "missing_reasons");
+        jw_obj_begin(w);
+        for (int k = 0; k < RM_IDENTITY_REASONS && x->reason[k]; k++)
+            if (x->by_reason[k]) jw_kint(w, x->reason[k], x->by_reason[k]);
+        jw_obj_end(w);
+        jw_obj_end(w);
+    }
     if (p->repeats.checked) {
         const rm_repeats *q = &p->repeats;
         jw_key(w, "repeat_profile");
@@ -720,6 +734,10 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
         rr_repeat_line(&tr[i], line, sizeof line);
         fputs("  ", f), es_fputs(line, f), fputc('\n', f);
     }
+    char idl[10][600];
+    size_t nid = rr_identity_lines(r, idl, 10);
+    if (nid) fprintf(f, "\nDuplicates by identity:\n");
+    for (size_t i = 0; i < nid; i++) fputs("  ", f), es_fputs(idl[i], f), fputc('\n', f);
     text_duplicates(r, f);
     size_t *idx = r->nfindings ? malloc(r->nfindings * sizeof *idx) : NULL;
     for (int t = 0; t < r->ncounts; t++) {

@@ -93,4 +93,9 @@ void rr_baseline_line(const rm_report *r, char *out, size_t cap);
  * nothing was found: NULL otherwise. */
 const char *rr_nothing_matched(const rm_report *r);
 
+/* Per topic with an --identity (at most max, in partition order), a line
+ * saying how many records were checked by identity and how many had none
+ * and why (identity_facts.c). Returns how many lines. */
+size_t rr_identity_lines(const rm_report *r, char (*lines)[600], size_t max);
+
 #endif

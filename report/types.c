@@ -609,7 +609,55 @@ static const rt_variant replica_behind_words[] = {
       "Normal on a live cluster; a copy that stays behind is out of the ISR.", NULL },
 };
 
+/* ---- duplicates by identity ------------------------------------------------------- */
+
+static const rt_field identity_fields[] = {
+    { "identity_spec", RM_STR, RT_ALWAYS },
+    { "identity", RM_STR, RT_ALWAYS },
+    { "identity_hash", RM_STR, RT_ALWAYS | RT_WORDS | RT_KEY }, /* of the identity: in the id, never shown */
+    { "class", RM_STR, RT_ALWAYS },
+    { "differs_in", RM_STR, 0 },                /* absent when the copies were not compared field by field */
+    { "original_partition", RM_INT, RT_ALWAYS | RT_KEY },
+    { "original_offset", RM_INT, RT_ALWAYS | RT_KEY },
+    { "copies", RM_INT, RT_ALWAYS },
+    { "copy", RM_INT, RT_ALWAYS },
+    { "identical_records", RM_BOOL, RT_ALWAYS },
+    { "identical_batch", RM_BOOL, RT_ALWAYS },
+    { "same_batch", RM_BOOL, RT_ALWAYS },
+    { "offset_distance", RM_INT, RT_ALWAYS },   /* null across partitions */
+    { "time_distance_ms", RM_INT, RT_ALWAYS },  /* null when either copy has no timestamp */
+    { "original_producer_id", RM_INT, RT_ALWAYS },
+    { "original_producer_epoch", RM_INT, RT_ALWAYS },
+    { "sequence", RM_INT, RT_ALWAYS },
+    { "original_sequence", RM_INT, RT_ALWAYS },
+    { "transactional", RM_BOOL, RT_ALWAYS },
+    { "original_transactional", RM_BOOL, RT_ALWAYS },
+    { "timestamp", RM_INT, RT_ALWAYS },
+    { "original_timestamp", RM_INT, RT_ALWAYS },
+    END
+};
+
+static const rt_variant identity_duplicate_words[] = {
+    { NULL,
+      "The topic's records carry an identity (--identity): the business id a record stands for. Two records with "
+      "one identity are one event written twice, whether or not their bytes are equal: a retry, a producer "
+      "restart replaying, or an application sending the event again with a new envelope or timestamp "
+      "(changed_resend). The copy was found across every partition of the topic; a consumer that does not "
+      "deduplicate by this id processes the event twice.", NULL },
+};
+
+static const rt_variant identity_collision_words[] = {
+    { NULL,
+      "Two records share an identity but differ in more than times, envelope and tracing fields: either the "
+      "event was changed and sent again under the same id, or two different events were given one id (an id "
+      "generator that repeats, a field that is not unique). Either way a consumer that deduplicates by this id "
+      "drops a record that is not a copy.", NULL },
+};
+
 /* ---- the table ----------------------------------------------------------------- */
+
+/* identity_words.c */
+int rt_identity_words(const rm_finding *f, char **message);
 
 /* duplicate_words.c */
 int rt_duplicate_words(const rm_finding *f, char **message);
@@ -744,6 +792,18 @@ static const rt_type types[RT_COUNT] = {
         "replica_behind", "Replicas behind another",
         "A broker's copy of a partition that agrees with another copy but ends earlier.",
         SEV(RM_INFO), replica_behind_fields, WORDS(replica_behind_words) },
+    [RT_IDENTITY_DUPLICATE] = {
+        "identity_duplicate", "Duplicates by identity",
+        "In a topic given an identity (--identity: the key, the value, a header such as the CloudEvents ce_id, or "
+        "a JSON member such as $.payment_id), records with one identity are duplicates even when their bytes "
+        "differ, across every partition of the topic. Each copy says how it came (a retry, a producer restart, an "
+        "application resend; changed_resend when only times and envelope fields changed) and what differs.",
+        SEV(RM_WARNING), identity_fields, identity_duplicate_words, 1, rt_identity_words, NULL, 0, NULL },
+    [RT_IDENTITY_COLLISION] = {
+        "identity_collision", "Identities shared by different records",
+        "Records with one identity whose content differs beyond times, envelope and tracing fields: an event "
+        "changed and resent under its id, or two events given one id.",
+        SEV(RM_WARNING), identity_fields, identity_collision_words, 1, rt_identity_words, NULL, 0, NULL },
 };
 
 const rt_type *rt_type_of(int id)

@@ -1,0 +1,143 @@
+/*
+ * identity.h - duplicates by business identity (docs/report.md,
+ * "Duplicates by identity"): what --identity REGEX=SPEC means for one
+ * record, and how two records with one identity differ.
+ *
+ * Owns: ki_spec (key, value, header:NAME or json:PATH), ki_rules (the
+ * --identity options in order: the first whose REGEX matches a topic
+ * wins), a record's identity as 128 bits or the reason it has none, the
+ * hashes that tell equal copies (ki_content) from copies that differ only
+ * in volatile fields (ki_stable: times, envelopes, tracing), the list of
+ * those volatile names, ki_entry (the fixed-size fact of one record with
+ * an identity, which the engine sorts across a topic's partitions) and the
+ * names of the members two copies differ in (ki_diff).
+ *
+ * Pure functions over records (reader/batch.h) and JSON (reader/jsonscan.h):
+ * no file I/O, no state but what the caller passes.
+ */
+#ifndef KAUDIT_AUDIT_IDENTITY_H
+#define KAUDIT_AUDIT_IDENTITY_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader/batch.h"
+#include "reader/jsonscan.h"
+#include "report/preview.h"
+
+enum { KI_KEY, KI_VALUE, KI_HEADER, KI_JSON };
+
+typedef struct ki_spec {
+    int kind;                  /* KI_* */
+    char text[200];            /* as given: "json:$.payment_id" */
+    char header[KJ_MAX_NAME];  /* KI_HEADER: the header's name */
+    size_t header_len;
+    kj_path path;              /* KI_JSON */
+} ki_spec;
+
+/* Parse SPEC (`key`, `value`, `header:NAME`, `json:$.a.b`) into *s. 0, or
+ * -1 with why in err (cap bytes). */
+int ki_spec_parse(ki_spec *s, const char *text, char *err, size_t cap);
+
+typedef struct ki_rule {
+    char *pattern;             /* REGEX as given, owned */
+    regex_t re;
+    ki_spec spec;
+} ki_rule;
+
+/* The --identity options, in the order given. Zero-initialise; free with
+ * ki_rules_free. */
+typedef struct ki_rules {
+    ki_rule *v;
+    size_t n;
+} ki_rules;
+
+/* Add "REGEX=SPEC" (split at the last '=' followed by a SPEC; REGEX is
+ * POSIX extended, as --topics). 0, or -1 with why in err. */
+int ki_rules_add(ki_rules *r, const char *arg, char *err, size_t cap);
+
+/* The spec of the first rule whose REGEX matches `topic`, or NULL. */
+const ki_spec *ki_rules_match(const ki_rules *r, const char *topic);
+
+/* Free the rules' contents (not r). Accepts an empty set. */
+void ki_rules_free(ki_rules *r);
+
+/* Why a record has no identity (it falls back to the byte check). */
+enum {
+    KI_MISS_NULL_KEY,          /* key: a null key */
+    KI_MISS_NULL_VALUE,        /* value or json: a null value (a tombstone) */
+    KI_MISS_NO_HEADER,         /* header: no header of that name */
+    KI_MISS_NULL_HEADER,       /* header: the header's value is null */
+    KI_MISS_NO_FIELD,          /* json: no such member (or one on the way is not an object) */
+    KI_MISS_NULL_FIELD,        /* json: the member is null */
+    KI_MISS_NOT_OBJECT,        /* json: the value is JSON but not an object */
+    KI_MISS_INVALID_JSON,      /* json: the value is not JSON */
+    KI_MISS_COUNT
+};
+
+/* The reason's name in reports: "null_key", "null_value", "no_header",
+ * "null_header", "no_field", "null_field", "not_object", "invalid_json". */
+const char *ki_miss_name(int reason);
+
+/* A record's identity. */
+typedef struct ki_ident {
+    uint64_t lo, hi;           /* 128-bit hash of the identity's text */
+    const uint8_t *p;          /* its bytes, as they lie in the record (a JSON string without quotes) */
+    int32_t len;
+} ki_ident;
+
+/* The identity of record r under spec s into *out: 0, or 1 + a KI_MISS_*
+ * reason when it has none. A JSON string counts by its characters (escapes
+ * decoded), any other JSON value by its text, so "42" and 42 are one. */
+int ki_identity(const ki_spec *s, const kb_record *r, ki_ident *out);
+
+/* A hash of everything a consumer gets: key, value and headers, byte for
+ * byte (equal content: the copies are the same bytes). */
+uint64_t ki_content(const kb_record *r);
+
+/* A hash of the content but for volatile names (ki_volatile): the value's
+ * JSON members by path and value (in any order) when it is a JSON object,
+ * else its bytes, and headers whose names are not volatile. Not the key: a
+ * resend may route anew. */
+uint64_t ki_stable(const kb_record *r);
+
+/* Is a JSON member or header named so volatile: a time or a stamp of the
+ * send rather than the business fact? *_at, *time*, timestamp, ts, *_ts,
+ * ts_ms, sent*, date, CloudEvents attributes (id, source, specversion,
+ * type, time, datacontenttype, dataschema, subject, and their ce_ / ce-
+ * forms), tracing headers (traceparent, tracestate, b3, x-b3-*,
+ * x-request-id, x-correlation-id, uber-trace-id), case ignored. */
+bool ki_volatile(const uint8_t *name, size_t n);
+
+/* Facts of one visible record with an identity, for the engine's stage
+ * across a topic's partitions (fixed size: sorted and spilled as is). */
+typedef struct ki_entry {
+    uint64_t id_lo, id_hi;     /* its identity (ki_ident) */
+    uint64_t content, stable;  /* ki_content, ki_stable */
+    int64_t offset;
+    int64_t ts;                /* client timestamp, -1 none */
+    int64_t batch_ts;          /* its batch's max timestamp (--since/--until) */
+    int64_t producer_id;       /* -1 none */
+    int64_t batch_base;        /* its batch's base offset */
+    int64_t sess_pos;          /* records of its producer session before it in this log, -1 unknown */
+    uint32_t job;              /* the engine's: which partition's audit it came from */
+    uint32_t pass;             /* the engine's: which pass of that audit */
+    uint32_t aux;              /* hash of its client timestamp and headers */
+    uint32_t crc;              /* its batch's stored CRC */
+    int32_t sequence;          /* -1 none */
+    int32_t batch_count;
+    int16_t epoch;
+    bool transactional;
+    rm_preview preview;        /* of the identity (redacted as keys are) */
+} ki_entry;
+
+/* The comma list of what differs between records a and b (sorted: JSON
+ * members as $.a.b, headers as header:NAME, "key", "value" for a value
+ * that is not a JSON object on both sides) into out (cap bytes; "" when
+ * none; cut at a member's end with ",..." when it does not fit). *beyond:
+ * something that is not volatile differs. */
+void ki_diff(const kb_record *a, const kb_record *b, char *out, size_t cap, bool *beyond);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * idrecords.c - a partition's records under its topic's --identity
+ * (identity.h): each visible record's identity and facts to the engine's
+ * sink, a committed transaction's at its marker, and the partition's
+ * counts of records with and without one (rm_identity). The comparison
+ * itself spans the topic's partitions: the engine's (engine/identity.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "state.h"
+
+/* Records of open transactions held at most, per partition: past it, a
+ * transactional record falls back to the byte check (counted). */
+#define KI_PENDING_MAX 4096
+
+/* The reason a record past KI_PENDING_MAX counts under. */
+#define KI_MISS_TXN_FULL KI_MISS_COUNT
+
+void ka_identity_sink(ka_partition *p, const ki_sink *sink) { p->id_sink = sink; }
+
+void ka_identity_init(ka_partition *p)
+{
+    const ki_spec *s = ki_rules_match(p->o->identity, p->topic);
+    if (!s) return;
+    rm_identity *id = calloc(1, sizeof *id);
+    if (!id || !(id->spec = strdup(s->text))) {
+        free(id);
+        ka_oom(p, "the identity's counts");
+        return;
+    }
+    for (int i = 0; i < KI_MISS_COUNT; i++) id->reason[i] = ki_miss_name(i);
+    id->reason[KI_MISS_TXN_FULL] = "open_transaction_over_memory";
+    _Static_assert(KI_MISS_COUNT + 1 <= RM_IDENTITY_REASONS, "every reason has its count");
+    p->r->partitions[p->index].identity = id;
+    p->id_spec = s;
+}
+
+static rm_identity *counts(ka_partition *p) { return p->r->partitions[p->index].identity; }
+
+static void put(ka_partition *p, const ki_entry *e)
+{
+    counts(p)->records++;
+    if (p->id_sink) p->id_sink->put(p->id_sink->ctx, e);
+}
+
+static void missing(ka_partition *p, int reason)
+{
+    rm_identity *id = counts(p);
+    id->missing++;
+    id->by_reason[reason]++;
+}
+
+bool ka_identity_record(ka_partition *p, const kb_record *r)
+{
+    ki_ident id;
+    int miss = ki_identity(p->id_spec, r, &id);
+    if (miss) {
+        missing(p, miss - 1);
+        return false;
+    }
+    const kb_batch *b = &p->cur;
+    /* A batch repeating a recent one's sequences: whether its records are
+     * copies is the identity stage's to say (identity_duplicate or
+     * identity_collision), not the byte index's. */
+    if (p->cur_repeat) p->cur_dups++;
+    ki_entry e;
+    memset(&e, 0, sizeof e);
+    e.id_lo = id.lo, e.id_hi = id.hi;
+    e.content = ki_content(r);
+    e.stable = ki_stable(r);
+    e.offset = r->offset;
+    e.ts = r->client_timestamp;
+    e.batch_ts = b->max_timestamp;
+    e.producer_id = b->producer_id;
+    e.batch_base = b->base_offset;
+    e.sess_pos = -1;
+    const ka_prod *x = b->producer_id >= 0 ? ka_prod_find(p, b->producer_id) : NULL;
+    if (x && x->sess_first >= 0) e.sess_pos = x->sess_records - b->count + wsub(r->offset, b->base_offset);
+    /* What a client's retry keeps equal beside the content: the timestamp
+     * it stamped (and the headers, in the content already). */
+    uint64_t ts = (uint64_t)r->client_timestamp;
+    e.aux = (uint32_t)XXH3_64bits(&ts, sizeof ts);
+    e.crc = b->crc;
+    e.sequence = r->sequence;
+    e.batch_count = b->count;
+    e.epoch = b->producer_epoch;
+    e.transactional = b->is_transactional;
+    const ka_options *o = p->o;
+    rm_preview_set(&e.preview, id.p, id.len, o->redact & KA_REDACT_KEYS, o->redact_key);
+    if (!b->is_transactional || b->producer_id < 0) {
+        put(p, &e);
+        return true;
+    }
+    /* Visible only once its transaction commits. */
+    if (p->nid_pend == KI_PENDING_MAX || GROW(p->id_pend, p->nid_pend, p->capid_pend) < 0) {
+        missing(p, KI_MISS_TXN_FULL);
+        return false;
+    }
+    p->id_pend[p->nid_pend++] = e;
+    return true;
+}
+
+void ka_identity_marker(ka_partition *p, int64_t pid, bool commit)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nid_pend; i++) {
+        if (p->id_pend[i].producer_id != pid) p->id_pend[n++] = p->id_pend[i];
+        else if (commit) put(p, &p->id_pend[i]);
+    }
+    p->nid_pend = n;
+}
+
+void ka_identity_end(ka_partition *p)
+{
+    p->nid_pend = 0;
+    if (p->light && p->id_spec) { /* another copy is audited in full: no facts here */
+        rm_identity *id = counts(p);
+        free(id->spec);
+        free(id);
+        p->r->partitions[p->index].identity = NULL;
+    }
+}

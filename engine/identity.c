@@ -1,0 +1,516 @@
+/* identity.c - see identity.h. The findings' evidence is the byte
+ * duplicate's (audit/duplicate.h); how it is read is docs/report.md's
+ * "Duplicates by identity". */
+#include "identity.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "audit/duplicate.h"
+#include "engine/batches.h"
+#include "reader/codec.h"
+#include "report/types.h"
+
+#define GROUP_BUF 1024         /* copies of one identity held at once; a larger group is counted first */
+#define SESSION_START 1000     /* a copy among its new session's first records replays the old one */
+
+typedef struct run_at {
+    uint64_t pos, count;       /* in the scratch file, entries */
+} run_at;
+
+struct ei_collector {
+    pthread_mutex_t lock;
+    sp_dir *dir;
+    size_t n_jobs;
+    uint32_t *topic_no;        /* per job: its topic's number (topics in name order) */
+    int32_t *partno;           /* per job: its partition */
+    uint32_t *last_pass;       /* per job: the pass whose facts count */
+    ki_entry *mem;             /* facts not yet in a run */
+    size_t n, cap;
+    int fd;                    /* the scratch file of sorted runs, -1 until one */
+    uint64_t end;
+    run_at *runs;
+    size_t nruns;
+    bool failed;               /* a run could not be written: said at the end */
+    char why[256];
+};
+
+/* ---- the order --------------------------------------------------------------------- */
+
+static int cmp_u64(uint64_t a, uint64_t b) { return a < b ? -1 : a > b; }
+static int cmp_i64(int64_t a, int64_t b) { return a < b ? -1 : a > b; }
+
+/* Topic, identity, then the copies in the order they were sent: client
+ * timestamp, partition, job, offset; the rest only makes the order total. */
+static int cmp_entry(const void *pa, const void *pb, void *ctx)
+{
+    const ei_collector *c = ctx;
+    const ki_entry *a = pa, *b = pb;
+    int r;
+    if ((r = cmp_u64(c->topic_no[a->job], c->topic_no[b->job])) || (r = cmp_u64(a->id_hi, b->id_hi)) ||
+        (r = cmp_u64(a->id_lo, b->id_lo)) || (r = cmp_i64(a->ts, b->ts)) ||
+        (r = cmp_i64(c->partno[a->job], c->partno[b->job])) || (r = cmp_u64(a->job, b->job)) ||
+        (r = cmp_i64(a->offset, b->offset)) || (r = cmp_u64(a->pass, b->pass)) || (r = cmp_u64(a->content, b->content)))
+        return r;
+    return cmp_u64(a->stable, b->stable);
+}
+
+static bool same_group(const ei_collector *c, const ki_entry *a, const ki_entry *b)
+{
+    return c->topic_no[a->job] == c->topic_no[b->job] && a->id_hi == b->id_hi && a->id_lo == b->id_lo;
+}
+
+/* ---- collecting ------------------------------------------------------------------------ */
+
+static int cmp_name_idx(const void *a, const void *b, void *ctx)
+{
+    const ei_part *p = ctx;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int r = strcmp(p[x].topic, p[y].topic);
+    return r ? r : x < y ? -1 : x > y;
+}
+
+ei_collector *ei_create(sp_dir *dir, size_t budget, const ei_part *parts, size_t n)
+{
+    ei_collector *c = calloc(1, sizeof *c);
+    size_t *order = malloc((n + 1) * sizeof *order);
+    if (!c || !order) {
+        free(c), free(order);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    c->dir = dir;
+    c->fd = -1;
+    c->n_jobs = n;
+    c->cap = budget / sizeof(ki_entry);
+    if (c->cap < 2 * GROUP_BUF) c->cap = 2 * GROUP_BUF;
+    c->topic_no = calloc(n + 1, sizeof *c->topic_no);
+    c->partno = calloc(n + 1, sizeof *c->partno);
+    c->last_pass = calloc(n + 1, sizeof *c->last_pass);
+    if (!c->topic_no || !c->partno || !c->last_pass) {
+        free(order);
+        ei_free(c);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) order[i] = i, c->partno[i] = parts[i].partition;
+    qsort_r(order, n, sizeof *order, cmp_name_idx, (void *)parts);
+    for (size_t i = 0, t = 0; i < n; i++) {
+        if (i && strcmp(parts[order[i]].topic, parts[order[i - 1]].topic) != 0) t++;
+        c->topic_no[order[i]] = (uint32_t)t;
+    }
+    free(order);
+    return c;
+}
+
+void ei_free(ei_collector *c)
+{
+    if (!c) return;
+    if (c->fd >= 0) close(c->fd);
+    free(c->topic_no), free(c->partno), free(c->last_pass);
+    free(c->mem), free(c->runs);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static int write_all(int fd, uint64_t pos, const void *buf, size_t n)
+{
+    for (const char *p = buf; n > 0;) {
+        ssize_t w = pwrite(fd, p, n, (off_t)pos);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w, n -= (size_t)w, pos += (uint64_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, uint64_t pos, void *buf, size_t n)
+{
+    for (char *p = buf; n > 0;) {
+        ssize_t got = pread(fd, p, n, (off_t)pos);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return -1;
+        p += got, n -= (size_t)got, pos += (uint64_t)got;
+    }
+    return 0;
+}
+
+/* The facts in memory, sorted, as a run of the scratch file. Under the lock. */
+static void write_run(ei_collector *c)
+{
+    if (!c->n || c->failed) return;
+    qsort_r(c->mem, c->n, sizeof *c->mem, cmp_entry, c);
+    run_at *nr = realloc(c->runs, (c->nruns + 1) * sizeof *nr);
+    if (!nr) {
+        c->failed = true;
+        snprintf(c->why, sizeof c->why, "out of memory");
+        return;
+    }
+    c->runs = nr;
+    if (c->fd < 0 && (c->fd = sp_scratch(c->dir, c->why, sizeof c->why)) < 0) {
+        c->failed = true;
+        return;
+    }
+    if (write_all(c->fd, c->end, c->mem, c->n * sizeof *c->mem) < 0) {
+        c->failed = true;
+        snprintf(c->why, sizeof c->why, "writing the identities' spill failed: %s", strerror(errno ? errno : EIO));
+        return;
+    }
+    c->runs[c->nruns++] = (run_at){ c->end, c->n };
+    c->end += c->n * sizeof *c->mem;
+    c->n = 0;
+}
+
+static void add(ei_collector *c, const ki_entry *e, size_t n)
+{
+    pthread_mutex_lock(&c->lock);
+    if (!c->mem && !c->failed && !(c->mem = malloc(c->cap * sizeof *c->mem))) {
+        c->failed = true;
+        snprintf(c->why, sizeof c->why, "out of memory");
+    }
+    for (size_t i = 0; i < n && !c->failed; i++) {
+        if (c->n == c->cap) write_run(c);
+        if (!c->failed) c->mem[c->n++] = e[i];
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+void ei_sink_flush(ei_sink *s)
+{
+    if (s->n) add(s->c, s->buf, s->n);
+    s->n = 0;
+}
+
+static void sink_put(void *ctx, const ki_entry *e)
+{
+    ei_sink *s = ctx;
+    if (s->n == EI_BUF) ei_sink_flush(s);
+    ki_entry *x = &s->buf[s->n++];
+    *x = *e;
+    x->job = s->job, x->pass = s->pass;
+}
+
+void ei_sink_init(ei_sink *s, ei_collector *c, uint32_t job, uint32_t pass)
+{
+    s->sink = (ki_sink){ s, sink_put };
+    s->c = c;
+    s->job = job, s->pass = pass;
+    s->n = 0;
+    pthread_mutex_lock(&c->lock);
+    if (job < c->n_jobs) c->last_pass[job] = pass;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- reading them back in order ---------------------------------------------------------- */
+
+typedef struct source {
+    uint64_t pos, left;        /* in the file, entries not yet read */
+    ki_entry *buf;
+    size_t n, at;
+} source;
+
+typedef struct stream {
+    ei_collector *c;
+    size_t i;                  /* in memory: the next */
+    source *src;
+    size_t nsrc;
+    ki_entry *bufs;
+    size_t per;                /* entries buffered per source */
+    bool failed;
+} stream;
+
+static int stream_open(stream *s, ei_collector *c)
+{
+    memset(s, 0, sizeof *s);
+    s->c = c;
+    if (!c->nruns) return 0;
+    s->nsrc = c->nruns;
+    s->per = c->cap / c->nruns;
+    if (s->per < 16) s->per = 16;
+    s->src = calloc(c->nruns, sizeof *s->src);
+    s->bufs = malloc(c->nruns * s->per * sizeof *s->bufs);
+    if (!s->src || !s->bufs) return -1;
+    for (size_t i = 0; i < c->nruns; i++)
+        s->src[i] = (source){ c->runs[i].pos, c->runs[i].count, s->bufs + i * s->per, 0, 0 };
+    return 0;
+}
+
+static void stream_close(stream *s)
+{
+    free(s->src), free(s->bufs);
+    s->src = NULL, s->bufs = NULL;
+}
+
+static const ki_entry *head(stream *s, source *x)
+{
+    if (x->at < x->n) return &x->buf[x->at];
+    if (!x->left) return NULL;
+    size_t k = x->left < s->per ? (size_t)x->left : s->per;
+    if (read_all(s->c->fd, x->pos, x->buf, k * sizeof *x->buf) < 0) {
+        s->failed = true;
+        x->left = 0;
+        return NULL;
+    }
+    x->pos += k * sizeof *x->buf, x->left -= k;
+    x->n = k, x->at = 0;
+    return x->buf;
+}
+
+/* The next fact of a job's counting pass, in order; false at the end. */
+static bool stream_next(stream *s, ki_entry *out)
+{
+    ei_collector *c = s->c;
+    for (;;) {
+        const ki_entry *best = NULL;
+        source *from = NULL;
+        if (!c->nruns) {
+            if (s->i == c->n) return false;
+            best = &c->mem[s->i++];
+        } else {
+            for (size_t i = 0; i < s->nsrc; i++) {
+                const ki_entry *h = head(s, &s->src[i]);
+                if (h && (!best || cmp_entry(h, best, c) < 0)) best = h, from = &s->src[i];
+            }
+            if (!best) return false;
+            from->at++;
+        }
+        if (best->job < c->n_jobs && best->pass == c->last_pass[best->job]) {
+            *out = *best;
+            return true;
+        }
+    }
+}
+
+/* ---- the findings --------------------------------------------------------------------- */
+
+/* A record read again, its bytes copied. */
+typedef struct rec_copy {
+    kb_record r;
+    uint8_t *buf;
+} rec_copy;
+
+static bool read_record(const kl_partition *kp, int64_t offset, size_t max_entry, bool no_cache, kc_ctx *dc,
+                        rec_copy *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!kp) return false;
+    eb_stream st;
+    eb_open(&st, kp, offset, max_entry, no_cache);
+    bool ok = false;
+    while (eb_next(&st)) {
+        if (st.b.last_offset < offset) continue;
+        if (st.b.base_offset > offset || st.b.is_control) break;
+        ke_error err;
+        kb_iter it;
+        kb_record rec;
+        if (kw_records(st.w, &st.b, &it, dc, &err) != 0) break;
+        while (!ok && kb_iter_next(&it, &rec, &err) == 1) {
+            if (rec.offset != offset) continue;
+            size_t k = rec.key_len > 0 ? (size_t)rec.key_len : 0, v = rec.value_len > 0 ? (size_t)rec.value_len : 0;
+            if (!(out->buf = malloc(k + v + rec.headers_len + 1))) break;
+            out->r = rec;
+            memcpy(out->buf, rec.key ? rec.key : (const uint8_t *)"", k);
+            memcpy(out->buf + k, rec.value ? rec.value : (const uint8_t *)"", v);
+            memcpy(out->buf + k + v, rec.headers ? rec.headers : (const uint8_t *)"", rec.headers_len);
+            out->r.key = rec.key ? out->buf : NULL;
+            out->r.value = rec.value ? out->buf + k : NULL;
+            out->r.headers = out->buf + k + v;
+            ok = true;
+        }
+        break;
+    }
+    eb_close(&st);
+    return ok;
+}
+
+typedef struct stage {
+    ei_collector *c;
+    const ei_part *parts;
+    rm_report *rep;
+    const ka_options *o;
+    size_t max_entry;
+    bool no_cache;
+    int64_t max_diffs, diffs;  /* findings diffed in the current topic */
+    uint32_t topic;            /* the current topic's number */
+    kc_ctx *dc;
+} stage;
+
+static kd_side side_of(const ki_entry *e)
+{
+    kd_side s = { e->offset, e->offset, e->ts, e->producer_id, e->epoch, e->sequence, e->transactional, e->crc };
+    return s;
+}
+
+/* The evidence of copy d of original o, as a byte duplicate's run of one. */
+static kd_run run_of(const ki_entry *o, const ki_entry *d)
+{
+    kd_run r;
+    memset(&r, 0, sizeof r);
+    r.o = side_of(o), r.d = side_of(d);
+    r.count = 1;
+    r.identical = o->content == d->content && o->aux == d->aux;
+    r.ts_known = o->ts >= 0 && d->ts >= 0;
+    r.same_batch = o->job == d->job && o->batch_base == d->batch_base;
+    /* The same batch again: its CRC covers every record, their timestamps
+     * and the producer's fields. */
+    r.identical_batch = !r.same_batch && o->crc == d->crc && o->batch_count == d->batch_count;
+    r.whole = r.identical_batch || d->batch_count == 1; /* per record, a whole batch is known only so */
+    bool newer = d->producer_id >= 0 && (d->producer_id != o->producer_id || d->epoch > o->epoch);
+    r.session_start = newer && d->sess_pos >= 0 && d->sess_pos < SESSION_START;
+    r.copies = 2;
+    return r;
+}
+
+static void hex64(uint64_t v, char *out, size_t cap) { snprintf(out, cap, "%016" PRIx64, v); }
+
+static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies, int64_t nth)
+{
+    const ei_part *dp = &st->parts[d->job], *op = &st->parts[o->job];
+    const ka_options *opt = st->o;
+    if (dp->rep_index == (size_t)-1 || op->rep_index == (size_t)-1) return;
+    if (d->offset < opt->off_lo || d->offset > opt->off_hi) return;
+    if (d->batch_ts >= 0 && (d->batch_ts < opt->since || d->batch_ts > opt->until)) return;
+    bool same = o->content == d->content, collision = !same && o->stable != d->stable;
+    int tid = collision ? RT_IDENTITY_COLLISION : RT_IDENTITY_DUPLICATE;
+    if (!rm_shows(st->rep, tid)) return;
+    kd_run r = run_of(o, d);
+    const char *cls = same ? kd_class(&r) : "changed_resend";
+    rm_tally_duplicates(st->rep, dp->rep_index, collision ? "identity_collision" : cls, 1, 1);
+    rm_finding *f = rm_add_finding(st->rep, tid, 0, RM_WARNING, dp->rep_index, d->offset);
+    rm_group g = { collision ? "identity_collision" : "identity_duplicate",
+                   XXH3_64bits(dp->topic, strlen(dp->topic)), opt->dup_window_ms, d->producer_id, o->producer_id,
+                   d->epoch, o->epoch };
+    rm_group_finding(st->rep, &g, dp->rep_index, RM_WARNING, d->ts >= 0 ? d->ts : d->batch_ts, d->offset, d->offset,
+                     1, f);
+    if (!f) return;
+    f->producer_id = d->producer_id;
+    f->producer_epoch = d->producer_id >= 0 ? d->epoch : -1;
+    const ki_spec *spec = ki_rules_match(opt->identity, dp->topic);
+    char text[RM_PREVIEW_TEXT], h[24];
+    rm_preview_text(&d->preview, text, sizeof text);
+    hex64(d->id_hi ^ d->id_lo, h, sizeof h);
+    rm_field_str(f, "identity_spec", spec ? spec->text : "");
+    rm_field_str(f, "identity", text);
+    rm_field_str(f, "identity_hash", h);
+    rm_field_str(f, "class", cls);
+    rm_field_int(f, "original_partition", op->partition);
+    rm_field_int(f, "original_offset", o->offset);
+    rm_field_int(f, "copies", copies);
+    rm_field_int(f, "copy", nth);
+    /* What differs: equal content differs in nothing; else both copies
+     * are read again, for so many examples. */
+    if (same) {
+        rm_field_str(f, "differs_in", "");
+    } else if (st->max_diffs < 0 || st->diffs < st->max_diffs) {
+        st->diffs++;
+        rec_copy a, b;
+        if (st->dc && read_record(op->kp, o->offset, st->max_entry, st->no_cache, st->dc, &a) &&
+            read_record(dp->kp, d->offset, st->max_entry, st->no_cache, st->dc, &b)) {
+            char diff[512];
+            bool beyond;
+            ki_diff(&a.r, &b.r, diff, sizeof diff, &beyond);
+            rm_field_str(f, "differs_in", diff);
+            free(b.buf);
+        }
+        free(a.buf);
+    }
+    rm_field_bool(f, "identical_records", r.identical);
+    rm_field_bool(f, "identical_batch", r.identical_batch);
+    rm_field_bool(f, "same_batch", r.same_batch);
+    if (op->rep_index == dp->rep_index) rm_field_int(f, "offset_distance", d->offset - o->offset);
+    else rm_field_null(f, "offset_distance");
+    if (r.ts_known) rm_field_int(f, "time_distance_ms", d->ts - o->ts);
+    else rm_field_null(f, "time_distance_ms");
+    rm_field_int(f, "original_producer_id", o->producer_id);
+    rm_field_int(f, "original_producer_epoch", o->epoch);
+    rm_field_int(f, "sequence", d->sequence);
+    rm_field_int(f, "original_sequence", o->sequence);
+    rm_field_bool(f, "transactional", d->transactional);
+    rm_field_bool(f, "original_transactional", o->transactional);
+    rm_field_int(f, "timestamp", d->ts);
+    rm_field_int(f, "original_timestamp", o->ts);
+}
+
+/* Copies g[1..n-1] of original g[0], of a group of `size` records whose
+ * first `done` copies were emitted before. */
+static void emit_group(stage *st, const ki_entry *g, size_t n, int64_t size, int64_t done)
+{
+    uint32_t t = st->c->topic_no[g[0].job];
+    if (t != st->topic) st->topic = t, st->diffs = 0;
+    for (size_t i = 1; i < n; i++) emit(st, &g[0], &g[i], size, done + (int64_t)i + 1);
+}
+
+int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_options *o, size_t max_entry,
+              bool no_cache, int64_t max_diffs)
+{
+    if (!c) return 0;
+    int rc = 0;
+    if (c->nruns) write_run(c); /* the rest joins the runs */
+    else qsort_r(c->mem, c->n, sizeof *c->mem, cmp_entry, c);
+    if (c->nruns) free(c->mem), c->mem = NULL, c->n = 0;
+    ki_entry *g = malloc(GROUP_BUF * sizeof *g);
+    int64_t *big = NULL; /* sizes of the groups larger than GROUP_BUF, in order */
+    size_t nbig = 0, capbig = 0, nextbig = 0;
+    stream s;
+    if (c->failed || !g || stream_open(&s, c) < 0) goto fail;
+    /* First, the size of every group too large to hold. */
+    ki_entry e, prev;
+    int64_t size = 0;
+    for (bool more = true; more;) {
+        more = stream_next(&s, &e);
+        if (size && (!more || !same_group(c, &prev, &e))) {
+            if (size > GROUP_BUF) {
+                if (nbig == capbig) {
+                    size_t nc = capbig ? capbig * 2 : 16;
+                    int64_t *nb = realloc(big, nc * sizeof *nb);
+                    if (!nb) goto fail_stream;
+                    big = nb, capbig = nc;
+                }
+                big[nbig++] = size;
+            }
+            size = 0;
+        }
+        prev = e;
+        size++;
+    }
+    if (s.failed) goto fail_stream;
+    stream_close(&s);
+    /* Then the findings. */
+    stage st = { c, parts, rep, o, max_entry, no_cache, max_diffs, 0, UINT32_MAX, kc_create(max_entry) };
+    if (stream_open(&s, c) < 0) goto fail;
+    size_t n = 0;
+    int64_t done = 0, gsize = 0;
+    for (bool more = true; more;) {
+        more = stream_next(&s, &e);
+        if (n && (!more || !same_group(c, &g[0], &e))) {
+            emit_group(&st, g, n, gsize ? gsize : (int64_t)n, done);
+            n = 0, done = 0, gsize = 0;
+        }
+        if (!more) break;
+        if (n == GROUP_BUF) { /* a large group: its size was counted */
+            if (!gsize) gsize = nextbig < nbig ? big[nextbig++] : -1;
+            emit_group(&st, g, n, gsize, done);
+            done += (int64_t)n - 1;
+            n = 1;
+        }
+        g[n++] = e;
+    }
+    kc_free(st.dc);
+    if (s.failed) goto fail_stream;
+    stream_close(&s);
+    free(g), free(big);
+    return rc;
+fail_stream:
+    stream_close(&s);
+fail:
+    rm_add_problem(rep, "duplicates by identity were not checked: %s",
+                   c->failed ? c->why : "out of memory, or the identities' spill could not be read");
+    free(g), free(big);
+    return -1;
+}
