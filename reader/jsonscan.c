@@ -294,6 +294,7 @@ int kj_leaves(const uint8_t *b, size_t len, kj_leaf_fn fn, void *ctx) { return w
 typedef struct find_ctx {
     const kj_path *path;
     kj_span *out;
+    bool found;
 } find_ctx;
 
 static bool on_path(const kj_path *path, const kj_name *names, int depth)
@@ -313,14 +314,15 @@ static bool find_enter(void *ctx, const kj_name *names, int depth)
 static int find_leaf(void *ctx, const kj_name *names, int depth, const kj_span *v)
 {
     find_ctx *f = ctx;
-    if (depth != f->path->nsegs || !on_path(f->path, names, depth)) return 0;
+    if (f->found || depth != f->path->nsegs || !on_path(f->path, names, depth)) return 0;
     *f->out = *v;
-    return KJ_FOUND;
+    f->found = true;
+    return 0; /* the rest must be JSON too */
 }
 
 int kj_find(const uint8_t *b, size_t len, const kj_path *path, kj_span *out)
 {
-    find_ctx f = { path, out };
+    find_ctx f = { path, out, false };
     int rc = walk(b, len, find_leaf, find_enter, &f);
-    return rc == KJ_OK ? KJ_MISSING : rc;
+    return rc != KJ_OK ? rc : f.found ? KJ_FOUND : KJ_MISSING;
 }

@@ -58,8 +58,8 @@ typedef struct kj_span {
 /*
  * The value of member `path` in the JSON object of `len` bytes at `b`
  * (the first member of that name when a name repeats). KJ_FOUND with *out;
- * KJ_MISSING; KJ_NOT_OBJECT; KJ_INVALID. Reads only as far as the member
- * (a valid prefix with the member in it is found).
+ * KJ_MISSING; KJ_NOT_OBJECT; KJ_INVALID, also when the member is there but
+ * the rest is not JSON (a truncated value has no identity).
  */
 int kj_find(const uint8_t *b, size_t len, const kj_path *path, kj_span *out);
 

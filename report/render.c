@@ -116,11 +116,11 @@ static void json_partition(jw *w, const rm_partition *p)
     jw_obj_end(w);
     if (p->identity) {
         const rm_identity *x = p->identity;
+        jw_kint(w, "identity_records", x->records);
+        jw_kint(w, "identity_missing", x->missing);
         jw_key(w, "identity");
         jw_obj_begin(w);
         jw_kstr(w, "spec", x->spec);
-        jw_kint(w, "identity_records", x->records);
-        jw_kint(w, "identity_missing", x->missing);
         jw_key(w, "missing_reasons");
         jw_obj_begin(w);
         for (int k = 0; k < RM_IDENTITY_REASONS && x->reason[k]; k++)
