@@ -108,6 +108,7 @@ void ka_partition_free(ka_partition *p)
     free(p->snaps);
     free(p->held);
     free(p->id_pend);
+    ka_suggest_free(p);
     free(p->topic);
     free(p);
 }
@@ -297,6 +298,7 @@ void ka_record(ka_partition *p, const kb_record *r)
     /* Below the log start offset a record is gone for every reader: it is
      * neither a duplicate nor the original of one. */
     if (p->light || r->offset < p->log_start) return;
+    if (p->id_sample) ka_suggest_record(p, r);
     if (p->id_spec && ka_identity_record(p, r)) return; /* checked by identity, across the topic */
     if (p->cur_bidx == KQ_EMPTY) return;
     uint64_t lo, hi;

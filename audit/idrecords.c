@@ -24,7 +24,10 @@ void ka_identity_sink(ka_partition *p, const ki_sink *sink) { p->id_sink = sink;
 void ka_identity_init(ka_partition *p)
 {
     const ki_spec *s = ki_rules_match(p->o->identity, p->topic);
-    if (!s) return;
+    if (!s) {
+        if (!p->rule) ka_suggest_start(p);
+        return;
+    }
     rm_identity *id = calloc(1, sizeof *id);
     if (!id || !(id->spec = strdup(s->text))) {
         free(id);
@@ -116,6 +119,8 @@ void ka_identity_marker(ka_partition *p, int64_t pid, bool commit)
 void ka_identity_end(ka_partition *p)
 {
     p->nid_pend = 0;
+    if (!p->light) ka_suggest_end(p);
+    ka_suggest_free(p);
     if (p->light && p->id_spec) { /* another copy is audited in full: no facts here */
         rm_identity *id = counts(p);
         free(id->spec);

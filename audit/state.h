@@ -223,6 +223,7 @@ struct ka_partition {
     const ki_sink *id_sink; /* where its records' facts go, NULL: counted only */
     ki_entry *id_pend;    /* records with an identity of open transactions, until their marker */
     size_t nid_pend, capid_pend;
+    struct ka_sampler *id_sample; /* a topic without one: candidates to suggest (idsuggest.c), or NULL */
 };
 
 enum { KA_INDEX_OK, KA_INDEX_FULL, KA_INDEX_ERROR, KA_INDEX_CHANGED };
@@ -357,6 +358,16 @@ void ka_identity_marker(ka_partition *p, int64_t pid, bool commit);
 /* The end of the partition (or its free): open transactions' records are
  * dropped (not visible). */
 void ka_identity_end(ka_partition *p);
+
+/* ---- idsuggest.c ---------------------------------------------------------- */
+
+/* A topic without an --identity: sample its first records for a member or
+ * header unique in each (ka_suggest_start), say so in a note at the end
+ * (ka_suggest_end), free (ka_suggest_free; also at ka_partition_free). */
+void ka_suggest_start(ka_partition *p);
+void ka_suggest_record(ka_partition *p, const kb_record *r);
+void ka_suggest_end(ka_partition *p);
+void ka_suggest_free(ka_partition *p);
 
 /* ---- checkpoints.c -------------------------------------------------------- */
 

@@ -1,0 +1,119 @@
+/*
+ * idsuggest.c - identities to suggest (docs/report.md, "Duplicates by
+ * identity"): in a topic without an --identity, the first KA_SAMPLE visible
+ * records of each partition are sampled for a top-level JSON member or a
+ * header whose value is present and unique in every one; such a name is
+ * said in a partition note with the option that would use it. Bounded:
+ * KA_CANDIDATES names of KA_SAMPLE value hashes each.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "state.h"
+
+#define KA_SAMPLE 1000
+#define KA_CANDIDATES 16
+#define KA_SAMPLE_MIN 10   /* fewer sampled records prove nothing */
+
+typedef struct candidate {
+    char name[64];
+    bool header;
+    size_t n;
+    uint64_t h[KA_SAMPLE];
+} candidate;
+
+struct ka_sampler {
+    int64_t records;
+    size_t n;
+    candidate c[KA_CANDIDATES];
+};
+
+void ka_suggest_start(ka_partition *p)
+{
+    if (!(p->id_sample = calloc(1, sizeof *p->id_sample))) ka_oom(p, "the identities sampled");
+}
+
+void ka_suggest_free(ka_partition *p)
+{
+    free(p->id_sample);
+    p->id_sample = NULL;
+}
+
+static void seen(struct ka_sampler *s, const uint8_t *name, size_t len, bool header, const uint8_t *v, size_t vlen)
+{
+    if (len == 0 || len >= sizeof s->c[0].name) return;
+    candidate *c = NULL;
+    for (size_t i = 0; i < s->n && !c; i++)
+        if (s->c[i].header == header && strlen(s->c[i].name) == len && memcmp(s->c[i].name, name, len) == 0) c = &s->c[i];
+    if (!c) {
+        if (s->n == KA_CANDIDATES || s->records > 1) return; /* names of the first record only */
+        c = &s->c[s->n++];
+        memcpy(c->name, name, len);
+        c->name[len] = '\0';
+        c->header = header;
+    }
+    if (c->n < KA_SAMPLE) c->h[c->n++] = XXH3_64bits(v, vlen);
+}
+
+static int top_member(void *ctx, const kj_name *names, int depth, const kj_span *v)
+{
+    if (depth == 1 && !names[0].escaped && (v->kind == KJ_STRING || v->kind == KJ_NUMBER))
+        seen(ctx, names[0].p, names[0].len, false, v->p, v->len);
+    return 0;
+}
+
+void ka_suggest_record(ka_partition *p, const kb_record *r)
+{
+    struct ka_sampler *s = p->id_sample;
+    if (s->records == KA_SAMPLE) return;
+    s->records++;
+    if (r->value && r->value_len > 1 && r->value[0] == '{') kj_leaves(r->value, (size_t)r->value_len, top_member, s);
+    kcur c = kcur_make(r->headers, r->headers_len);
+    kb_header h;
+    while (kb_header_next(&c, &h))
+        if (h.value && h.value_len > 0) seen(s, h.key, (size_t)h.key_len, true, h.value, (size_t)h.value_len);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* An id by its name, though the name reads as volatile (ce_id). */
+static bool id_like(const char *n)
+{
+    size_t k = strlen(n);
+    return (k >= 2 && strcmp(n + k - 2, "id") == 0) || (k >= 2 && strcmp(n + k - 2, "Id") == 0);
+}
+
+void ka_suggest_end(ka_partition *p)
+{
+    struct ka_sampler *s = p->id_sample;
+    if (!s || s->records < KA_SAMPLE_MIN) return;
+    for (size_t i = 0; i < s->n; i++) {
+        candidate *c = &s->c[i];
+        if ((int64_t)c->n != s->records) continue; /* not in every record */
+        if (ki_volatile((const uint8_t *)c->name, strlen(c->name)) && !id_like(c->name)) continue;
+        qsort(c->h, c->n, sizeof c->h[0], cmp_u64);
+        size_t distinct = c->n ? 1 : 0;
+        for (size_t k = 1; k < c->n; k++) distinct += c->h[k] != c->h[k - 1];
+        if (distinct != c->n) continue;
+        char re[600];
+        size_t at = 0;
+        for (const char *t = p->topic; *t && at + 3 < sizeof re; t++) {
+            if (*t == '.') re[at++] = '\\';
+            re[at++] = *t;
+        }
+        re[at] = '\0';
+        rm_partition_note(p->r, p->index,
+                          "%s %s is unique in 100%% of %" PRId64 " sampled records: to find duplicates by it, "
+                          "--identity '^%s$=%s%s%s'",
+                          c->header ? "header" : "JSON member", c->name, s->records, re,
+                          c->header ? "header:" : "json:$.", c->name, "");
+    }
+}
