@@ -17,7 +17,7 @@
 
 #define KA_SAMPLE 1000
 #define KA_CANDIDATES 16
-#define KA_SAMPLE_MIN 10   /* fewer sampled records prove nothing */
+#define KA_SAMPLE_MIN 20   /* fewer sampled records prove nothing */
 
 typedef struct candidate {
     char name[64];

@@ -638,7 +638,8 @@ static const rt_field identity_fields[] = {
 };
 
 static const rt_variant identity_duplicate_words[] = {
-    { NULL,
+    { "record at offset {offset} has the same {identity_spec} {identity} as partition {original_partition} offset "
+      "{original_offset} ({class})",
       "The topic's records carry an identity (--identity): the business id a record stands for. Two records with "
       "one identity are one event written twice, whether or not their bytes are equal: a retry, a producer "
       "restart replaying, or an application sending the event again with a new envelope or timestamp "
@@ -647,7 +648,8 @@ static const rt_variant identity_duplicate_words[] = {
 };
 
 static const rt_variant identity_collision_words[] = {
-    { NULL,
+    { "record at offset {offset} has the same {identity_spec} {identity} as partition {original_partition} offset "
+      "{original_offset} but differs beyond volatile fields",
       "Two records share an identity but differ in more than times, envelope and tracing fields: either the "
       "event was changed and sent again under the same id, or two different events were given one id (an id "
       "generator that repeats, a field that is not unique). Either way a consumer that deduplicates by this id "
