@@ -168,6 +168,8 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     p->cur_window = b->max_timestamp < 0 || (b->max_timestamp >= p->o->since && b->max_timestamp <= p->o->until);
     p->cur_count_bad = p->cur_repeat = p->cur_repeat_unseen = false;
     p->cur_dups = p->cur_records = 0;
+    p->cur_idsum = 0;
+    p->cur_idn = 0;
     p->cur_max_rec_ts = -1;
     p->ctrl_type = KB_CTRL_UNKNOWN;
     p->ctrl_bad = false;
@@ -364,6 +366,7 @@ void ka_batch_end(ka_partition *p, const ke_error *iter_error)
         kg_marker(p, p->groups, b->producer_id, p->ctrl_type == KB_CTRL_COMMIT);
         if (p->id_spec) ka_identity_marker(p, b->producer_id, p->ctrl_type == KB_CTRL_COMMIT);
     }
+    if (p->id_spec && !b->is_control) ka_identity_batch_end(p);
     /* An exact sequence repeat whose records differ is not a retry. */
     if (p->cur_repeat && p->cur_repeat_unseen)
         rm_partition_note(p->r, p->index,

@@ -150,12 +150,13 @@ int ki_identity(const ki_spec *s, const kb_record *r, ki_ident *out)
     return 0;
 }
 
-uint64_t ki_content(const kb_record *r)
+uint64_t ki_content(const kb_record *r, uint64_t *kv)
 {
     uint64_t h = XXH3_64bits_withSeed(r->key_len > 0 ? r->key : NULL, r->key_len > 0 ? (size_t)r->key_len : 0,
                                       (uint64_t)(int64_t)r->key_len);
     h = XXH3_64bits_withSeed(r->value_len > 0 ? r->value : NULL, r->value_len > 0 ? (size_t)r->value_len : 0,
                              h ^ (uint64_t)(int64_t)r->value_len);
+    *kv = h;
     return XXH3_64bits_withSeed(r->headers, r->headers_len, h);
 }
 

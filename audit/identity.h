@@ -94,8 +94,10 @@ typedef struct ki_ident {
 int ki_identity(const ki_spec *s, const kb_record *r, ki_ident *out);
 
 /* A hash of everything a consumer gets: key, value and headers, byte for
- * byte (equal content: the copies are the same bytes). */
-uint64_t ki_content(const kb_record *r);
+ * byte (equal content: the copies are the same bytes). *kv: the hash of
+ * the key and value alone (what the byte check compares without
+ * --dup-include-headers). */
+uint64_t ki_content(const kb_record *r, uint64_t *kv);
 
 /* A hash of the content but for volatile names (ki_volatile): the value's
  * JSON members by path and value (in any order) when it is a JSON object,

@@ -65,14 +65,18 @@ bool ka_identity_record(ka_partition *p, const kb_record *r)
         return false;
     }
     const kb_batch *b = &p->cur;
-    /* A batch repeating a recent one's sequences: whether its records are
-     * copies is the identity stage's to say (identity_duplicate or
-     * identity_collision), not the byte index's. */
-    if (p->cur_repeat) p->cur_dups++;
     ki_entry e;
     memset(&e, 0, sizeof e);
     e.id_lo = id.lo, e.id_hi = id.hi;
-    e.content = ki_content(r);
+    uint64_t kv;
+    e.content = ki_content(r, &kv);
+    /* The bytes the byte index would have compared (ka_fingerprint), for a
+     * batch that repeats a recent one's sequences (ka_identity_batch_end);
+     * as there, a transaction's records are not the batch's. */
+    if (!b->is_transactional && p->cur_bidx != KQ_EMPTY) {
+        p->cur_idsum += p->o->dup_include_headers ? e.content : kv;
+        p->cur_idn++;
+    }
     e.stable = ki_stable(r);
     e.offset = r->offset;
     e.ts = r->client_timestamp;
@@ -104,6 +108,22 @@ bool ka_identity_record(ka_partition *p, const kb_record *r)
     }
     p->id_pend[p->nid_pend++] = e;
     return true;
+}
+
+void ka_identity_batch_end(ka_partition *p)
+{
+    const kb_batch *b = &p->cur;
+    ka_prod *x = b->producer_id >= 0 ? ka_prod_find(p, b->producer_id) : NULL;
+    if (!x || b->producer_epoch != x->epoch) return; /* a zombie's batch: not one of the producer's recent */
+    /* The newest batch of these sequences: this one when it is no repeat
+     * (ka_producer_data pushed it), else the first copy. */
+    for (int i = x->nrecent - 1; i >= 0; i--) {
+        if (x->recent[i].first != b->base_sequence || x->recent[i].last != b->last_sequence || !x->recent[i].in_log)
+            continue;
+        if (!p->cur_repeat) x->recent[i].idsum = p->cur_idsum, x->recent[i].idn = p->cur_idn;
+        else if (x->recent[i].idn == p->cur_idn && x->recent[i].idsum == p->cur_idsum) p->cur_dups += p->cur_idn;
+        return;
+    }
 }
 
 void ka_identity_marker(ka_partition *p, int64_t pid, bool commit)

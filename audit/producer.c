@@ -90,6 +90,8 @@ static void prod_push_recent(ka_prod *x, int32_t first, int32_t last, bool in_lo
     x->recent[x->nrecent].first = first;
     x->recent[x->nrecent].last = last;
     x->recent[x->nrecent].in_log = in_log;
+    x->recent[x->nrecent].idsum = 0;
+    x->recent[x->nrecent].idn = -1;
     x->nrecent++;
 }
 

@@ -79,6 +79,8 @@ typedef struct ka_prod {
     struct {
         int32_t first, last;
         bool in_log;      /* a batch of this log, not only of the seeding snapshot */
+        uint64_t idsum;   /* --identity: sum of its records' byte hashes (ka_identity_batch_end) */
+        int32_t idn;      /* ... of so many records with an identity, -1 unknown */
     } recent[KA_RECENT];
     int nrecent;
     ka_pending *pend;     /* records of the open transaction */
@@ -184,6 +186,9 @@ struct ka_partition {
     bool cur_repeat;      /* exact (pid, epoch, seq range) repeat of a recent batch */
     bool cur_repeat_unseen; /* ... known only from the snapshot: its records are not in the log */
     int64_t cur_dups;     /* records of this batch found to be duplicates */
+    uint64_t cur_idsum;   /* --identity: sum of the byte hashes of its records with an identity that
+                           * the byte index would have held (idrecords.c) */
+    int32_t cur_idn;      /* ... how many */
     int64_t cur_records;
     int64_t cur_max_rec_ts;
     int ctrl_type;
@@ -350,6 +355,14 @@ void ka_identity_init(ka_partition *p);
  * identity (its facts go to the sink, or wait for its transaction's
  * marker), false when it falls back to the byte check (counted why). */
 bool ka_identity_record(ka_partition *p, const kb_record *r);
+
+/* The current batch ends (before its sequence checks): a batch repeating
+ * a recent one's sequences counts its records with an identity as
+ * duplicates when their bytes are the first copy's (as the byte index
+ * would have found them), so that a reused sequence range whose records
+ * differ is still a sequence_regression; any other batch of a producer
+ * keeps its records' byte hashes for such a repeat. */
+void ka_identity_batch_end(ka_partition *p);
 
 /* Producer pid's transaction ended: its records' facts go to the sink
  * (commit) or are dropped (abort). */
