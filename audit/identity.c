@@ -11,6 +11,9 @@
 
 #include "reader/cursor.h"
 
+/* What the stage sorts and spills per record (identity.h). */
+_Static_assert(sizeof(ki_entry) == 80, "a record's identity fact is 80 bytes");
+
 int ki_spec_parse(ki_spec *s, const char *text, char *err, size_t cap)
 {
     memset(s, 0, sizeof *s);
@@ -109,6 +112,28 @@ static void set_ident(ki_ident *out, const uint8_t *p, size_t len)
     out->len = len > INT32_MAX ? INT32_MAX : (int32_t)len;
 }
 
+/* The identity of a JSON member found (kj_find's or kj_scan's rc, v). */
+static int json_ident(int rc, const kj_span *v, ki_ident *out)
+{
+    switch (rc) {
+    case KJ_FOUND: break;
+    case KJ_MISSING: return 1 + KI_MISS_NO_FIELD;
+    case KJ_NOT_OBJECT: return 1 + KI_MISS_NOT_OBJECT;
+    default: return 1 + KI_MISS_INVALID_JSON;
+    }
+    if (v->kind == KJ_NULL) return 1 + KI_MISS_NULL_FIELD;
+    set_ident(out, v->p, v->len);
+    if (v->escaped) { /* by its characters: "A" and "\u0041" are one id */
+        uint8_t buf[1024];
+        int n = kj_unescape(v->p, v->len, buf, sizeof buf);
+        if (n >= 0) {
+            XXH128_hash_t x = XXH3_128bits(buf, (size_t)n);
+            out->lo = x.low64, out->hi = x.high64;
+        }
+    }
+    return 0;
+}
+
 int ki_identity(const ki_spec *s, const kb_record *r, ki_ident *out)
 {
     kb_header h;
@@ -131,23 +156,7 @@ int ki_identity(const ki_spec *s, const kb_record *r, ki_ident *out)
         break;
     }
     if (!r->value || r->value_len < 0) return 1 + KI_MISS_NULL_VALUE;
-    switch (kj_find(r->value, (size_t)r->value_len, &s->path, &v)) {
-    case KJ_FOUND: break;
-    case KJ_MISSING: return 1 + KI_MISS_NO_FIELD;
-    case KJ_NOT_OBJECT: return 1 + KI_MISS_NOT_OBJECT;
-    default: return 1 + KI_MISS_INVALID_JSON;
-    }
-    if (v.kind == KJ_NULL) return 1 + KI_MISS_NULL_FIELD;
-    set_ident(out, v.p, v.len);
-    if (v.escaped) { /* by its characters: "A" and "\u0041" are one id */
-        uint8_t buf[1024];
-        int n = kj_unescape(v.p, v.len, buf, sizeof buf);
-        if (n >= 0) {
-            XXH128_hash_t x = XXH3_128bits(buf, (size_t)n);
-            out->lo = x.low64, out->hi = x.high64;
-        }
-    }
-    return 0;
+    return json_ident(kj_find(r->value, (size_t)r->value_len, &s->path, &v), &v, out);
 }
 
 uint64_t ki_content(const kb_record *r, uint64_t *kv)
@@ -259,15 +268,14 @@ static int stable_leaf(void *ctx, const kj_name *names, int depth, const kj_span
     return 0;
 }
 
-uint64_t ki_stable(const kb_record *r)
+/* ki_stable of r whose value was walked (rc: kj_leaves' or kj_scan's,
+ * into s; anything but a whole object hashes the value's bytes). */
+static uint64_t stable_of(const kb_record *r, bool object, const stable_ctx *s)
 {
     uint64_t h = 0;
     if (r->value && r->value_len > 0) {
-        stable_ctx s = { 0, 0, false };
-        if (kj_leaves(r->value, (size_t)r->value_len, stable_leaf, &s) == KJ_OK)
-            h = s.sum + (s.spec ? 0 : s.id_leaf);
-        else
-            h = XXH3_64bits_withSeed(r->value, (size_t)r->value_len, 1);
+        if (object) h = s->sum + (s->spec ? 0 : s->id_leaf);
+        else h = XXH3_64bits_withSeed(r->value, (size_t)r->value_len, 1);
     } else {
         h = (uint64_t)(int64_t)r->value_len;
     }
@@ -279,6 +287,29 @@ uint64_t ki_stable(const kb_record *r)
         h += hd.value && hd.value_len >= 0 ? XXH3_64bits_withSeed(hd.value, (size_t)hd.value_len, seed) : ~seed;
     }
     return h;
+}
+
+uint64_t ki_stable(const kb_record *r)
+{
+    stable_ctx s = { 0, 0, false };
+    bool object = r->value && r->value_len > 0 &&
+                  kj_leaves(r->value, (size_t)r->value_len, stable_leaf, &s) == KJ_OK;
+    return stable_of(r, object, &s);
+}
+
+int ki_identity_stable(const ki_spec *s, const kb_record *r, ki_ident *out, uint64_t *stable)
+{
+    if (s->kind != KI_JSON || !r->value || r->value_len <= 0) {
+        int miss = ki_identity(s, r, out);
+        *stable = miss ? 0 : ki_stable(r);
+        return miss;
+    }
+    /* One walk of the value: the member and the leaves' hash. */
+    stable_ctx st = { 0, 0, false };
+    kj_span v;
+    int rc = kj_scan(r->value, (size_t)r->value_len, &s->path, &v, stable_leaf, &st);
+    *stable = stable_of(r, rc == KJ_FOUND || rc == KJ_MISSING, &st);
+    return json_ident(rc, &v, out);
 }
 
 /* ---- what two copies differ in ----------------------------------------------- */

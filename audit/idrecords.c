@@ -7,8 +7,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "state.h"
 
@@ -59,7 +57,8 @@ static void missing(ka_partition *p, int reason)
 bool ka_identity_record(ka_partition *p, const kb_record *r)
 {
     ki_ident id;
-    int miss = ki_identity(p->id_spec, r, &id);
+    uint64_t stable;
+    int miss = ki_identity_stable(p->id_spec, r, &id, &stable);
     if (miss) {
         missing(p, miss - 1);
         return false;
@@ -77,26 +76,24 @@ bool ka_identity_record(ka_partition *p, const kb_record *r)
         p->cur_idsum += p->o->dup_include_headers ? e.content : kv;
         p->cur_idn++;
     }
-    e.stable = ki_stable(r);
+    e.stable = stable;
     e.offset = r->offset;
     e.ts = r->client_timestamp;
-    e.batch_ts = b->max_timestamp;
     e.producer_id = b->producer_id;
-    e.batch_base = b->base_offset;
-    e.sess_pos = -1;
+    int64_t delta = wsub(r->offset, b->base_offset);
+    e.delta = delta >= 0 && delta <= INT32_MAX ? (int32_t)delta : -1;
     const ka_prod *x = b->producer_id >= 0 ? ka_prod_find(p, b->producer_id) : NULL;
-    if (x && x->sess_first >= 0) e.sess_pos = x->sess_records - b->count + wsub(r->offset, b->base_offset);
-    /* What a client's retry keeps equal beside the content: the timestamp
-     * it stamped (and the headers, in the content already). */
-    uint64_t ts = (uint64_t)r->client_timestamp;
-    e.aux = (uint32_t)XXH3_64bits(&ts, sizeof ts);
+    if (x && x->sess_first >= 0) {
+        int64_t pos = x->sess_records - b->count + delta;
+        if (pos >= 0 && pos < KI_SESSION_START) e.flags |= KI_F_EARLY;
+    }
     e.crc = b->crc;
     e.sequence = r->sequence;
-    e.batch_count = b->count;
     e.epoch = b->producer_epoch;
-    e.transactional = b->is_transactional;
+    if (b->is_transactional) e.flags |= KI_F_TXN;
+    if (b->count == 1) e.flags |= KI_F_SINGLE;
     const ka_options *o = p->o;
-    rm_preview_set(&e.preview, id.p, id.len, o->redact & KA_REDACT_KEYS, o->redact_key);
+    if (p->cur_window && r->offset >= o->off_lo && r->offset <= o->off_hi) e.flags |= KI_F_SCOPE;
     if (!b->is_transactional || b->producer_id < 0) {
         put(p, &e);
         return true;

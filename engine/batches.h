@@ -27,12 +27,25 @@ typedef struct eb_stream {
     bool have;                 /* b holds one */
     bool failed;               /* a segment could not be opened */
     int64_t skipped;           /* entries passed over: their checksum failed or they could not be read */
+    int64_t seek;              /* eb_open_near: where the first segment is read from, -1 its start */
+    int64_t target;            /* ... the offset sought */
+    size_t seek_file;          /* ... that segment */
 } eb_stream;
 
 /* Ready s to read kp's batches from the segment holding offset `from`
  * (INT64_MIN: from the first), entries up to max_entry bytes, dropped from
  * the page cache after when no_cache. Nothing is opened yet: call eb_next. */
 void eb_open(eb_stream *s, const kl_partition *kp, int64_t from, size_t max_entry, bool no_cache);
+
+/*
+ * eb_open for reading the batch holding `offset` soon: the first segment
+ * is read from the position its offset index (.index) gives for the last
+ * entry at or below `offset` (searched in the file, not loaded). An index
+ * that is missing, unreadable or wrong (the first batch read there lies
+ * past `offset`, or none can be read) is passed over: the segment is read
+ * from its start, as eb_open reads it.
+ */
+void eb_open_near(eb_stream *s, const kl_partition *kp, int64_t offset, size_t max_entry, bool no_cache);
 
 /* The next batch whose checksum matches into s->b; false at the end. */
 bool eb_next(eb_stream *s);

@@ -113,6 +113,7 @@ struct kaudit_engine {
     ei_collector *idc;          /* NULL when no --identity */
     ei_part *idparts;           /* per job */
     char **idtopics;            /* per job: a loose segment's topic, owned */
+    kl_partition *idloose;      /* per job: a loose segment as a partition of one file, to read again */
 };
 
 /*
@@ -988,7 +989,8 @@ static int identity_setup(kaudit_engine *e)
 {
     e->idparts = calloc(e->njobs + 1, sizeof *e->idparts);
     e->idtopics = calloc(e->njobs + 1, sizeof *e->idtopics);
-    if (!e->idparts || !e->idtopics) return -1;
+    e->idloose = calloc(e->njobs + 1, sizeof *e->idloose);
+    if (!e->idparts || !e->idtopics || !e->idloose) return -1;
     for (size_t i = 0; i < e->njobs; i++) {
         const ee_job *j = &e->jobs[i];
         ei_part *x = &e->idparts[i];
@@ -1001,6 +1003,10 @@ static int identity_setup(kaudit_engine *e)
         loose_partition(j->file->path, topic, sizeof topic, &x->partition);
         if (!(e->idtopics[i] = strdup(topic))) return -1;
         x->topic = e->idtopics[i];
+        /* Read only (eb_open), never freed through it. */
+        e->idloose[i] = (kl_partition){ .path = j->file->path, .topic = e->idtopics[i], .partition = x->partition,
+                                        .state = "", .files = (kl_file *)j->file, .nfiles = 1, .logdir = -1, .home = -1 };
+        x->kp = &e->idloose[i];
     }
     e->idc = ei_create(e->spills, IDENTITY_SHARE(&e->c), e->idparts, e->njobs);
     return e->idc ? 0 : -1;
@@ -1011,8 +1017,8 @@ static void identity_free(kaudit_engine *e)
     ei_free(e->idc);
     e->idc = NULL;
     for (size_t i = 0; e->idtopics && i < e->njobs; i++) free(e->idtopics[i]);
-    free(e->idtopics), free(e->idparts);
-    e->idtopics = NULL, e->idparts = NULL;
+    free(e->idtopics), free(e->idparts), free(e->idloose);
+    e->idtopics = NULL, e->idparts = NULL, e->idloose = NULL;
 }
 
 /* Whose copy each job's partition is (ri_label_copies), from every copy

@@ -19,7 +19,6 @@
 #include "report/types.h"
 
 #define GROUP_BUF 1024         /* copies of one identity held at once; a larger group is counted first */
-#define SESSION_START 1000     /* a copy among its new session's first records replays the old one */
 
 typedef struct run_at {
     uint64_t pos, count;       /* in the scratch file, entries */
@@ -90,7 +89,7 @@ ei_collector *ei_create(sp_dir *dir, size_t budget, const ei_part *parts, size_t
     c->fd = -1;
     c->n_jobs = n;
     c->cap = budget / sizeof(ki_entry);
-    if (c->cap < 2 * GROUP_BUF) c->cap = 2 * GROUP_BUF;
+    if (c->cap < 32) c->cap = 32; /* a tiny share spills early: runs merged as ever (tests at --max-memory 64K) */
     c->topic_no = calloc(n + 1, sizeof *c->topic_no);
     c->partno = calloc(n + 1, sizeof *c->partno);
     c->last_pass = calloc(n + 1, sizeof *c->last_pass);
@@ -193,7 +192,7 @@ static void sink_put(void *ctx, const ki_entry *e)
     if (s->n == EI_BUF) ei_sink_flush(s);
     ki_entry *x = &s->buf[s->n++];
     *x = *e;
-    x->job = s->job, x->pass = s->pass;
+    x->job = s->job, x->pass = (uint16_t)s->pass;
 }
 
 void ei_sink_init(ei_sink *s, ei_collector *c, uint32_t job, uint32_t pass)
@@ -222,8 +221,32 @@ typedef struct stream {
     size_t nsrc;
     ki_entry *bufs;
     size_t per;                /* entries buffered per source */
+    size_t *heap;              /* sources with entries left, a min-heap by their heads (cmp_entry) */
+    size_t nheap;
     bool failed;
 } stream;
+
+static const ki_entry *head(stream *s, source *x);
+
+/* Is source a's head before source b's? */
+static bool heap_less(stream *s, size_t a, size_t b)
+{
+    return cmp_entry(head(s, &s->src[a]), head(s, &s->src[b]), s->c) < 0;
+}
+
+/* Restore the heap below position i (its source's head moved on). */
+static void heap_down(stream *s, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < s->nheap && heap_less(s, s->heap[l], s->heap[m])) m = l;
+        if (r < s->nheap && heap_less(s, s->heap[r], s->heap[m])) m = r;
+        if (m == i) return;
+        size_t t = s->heap[i];
+        s->heap[i] = s->heap[m], s->heap[m] = t;
+        i = m;
+    }
+}
 
 static int stream_open(stream *s, ei_collector *c)
 {
@@ -235,16 +258,20 @@ static int stream_open(stream *s, ei_collector *c)
     if (s->per < 16) s->per = 16;
     s->src = calloc(c->nruns, sizeof *s->src);
     s->bufs = malloc(c->nruns * s->per * sizeof *s->bufs);
-    if (!s->src || !s->bufs) return -1;
-    for (size_t i = 0; i < c->nruns; i++)
+    s->heap = malloc(c->nruns * sizeof *s->heap);
+    if (!s->src || !s->bufs || !s->heap) return -1;
+    for (size_t i = 0; i < c->nruns; i++) {
         s->src[i] = (source){ c->runs[i].pos, c->runs[i].count, s->bufs + i * s->per, 0, 0 };
+        if (head(s, &s->src[i])) s->heap[s->nheap++] = i;
+    }
+    for (size_t i = s->nheap / 2; i-- > 0;) heap_down(s, i);
     return 0;
 }
 
 static void stream_close(stream *s)
 {
-    free(s->src), free(s->bufs);
-    s->src = NULL, s->bufs = NULL;
+    free(s->src), free(s->bufs), free(s->heap);
+    s->src = NULL, s->bufs = NULL, s->heap = NULL;
 }
 
 static const ki_entry *head(stream *s, source *x)
@@ -269,16 +296,19 @@ static bool stream_next(stream *s, ki_entry *out)
     for (;;) {
         const ki_entry *best = NULL;
         source *from = NULL;
+        ki_entry copy;
         if (!c->nruns) {
             if (s->i == c->n) return false;
             best = &c->mem[s->i++];
         } else {
-            for (size_t i = 0; i < s->nsrc; i++) {
-                const ki_entry *h = head(s, &s->src[i]);
-                if (h && (!best || cmp_entry(h, best, c) < 0)) best = h, from = &s->src[i];
-            }
-            if (!best) return false;
+            /* The runs' heads in a heap: log(runs) comparisons a fact. */
+            if (!s->nheap) return false;
+            from = &s->src[s->heap[0]];
+            copy = *head(s, from);
+            best = &copy;
             from->at++;
+            if (!head(s, from)) s->heap[0] = s->heap[--s->nheap];
+            heap_down(s, 0);
         }
         if (best->job < c->n_jobs && best->pass == c->last_pass[best->job]) {
             *out = *best;
@@ -301,7 +331,7 @@ static bool read_record(const kl_partition *kp, int64_t offset, size_t max_entry
     memset(out, 0, sizeof *out);
     if (!kp) return false;
     eb_stream st;
-    eb_open(&st, kp, offset, max_entry, no_cache);
+    eb_open_near(&st, kp, offset, max_entry, no_cache);
     bool ok = false;
     while (eb_next(&st)) {
         if (st.b.last_offset < offset) continue;
@@ -341,9 +371,13 @@ typedef struct stage {
     kc_ctx *dc;
 } stage;
 
+/* Its batch's base offset (delta >= 0), wrapping as offsets do. */
+static int64_t base_of(const ki_entry *e) { return (int64_t)((uint64_t)e->offset - (uint64_t)(int64_t)e->delta); }
+
 static kd_side side_of(const ki_entry *e)
 {
-    kd_side s = { e->offset, e->offset, e->ts, e->producer_id, e->epoch, e->sequence, e->transactional, e->crc };
+    kd_side s = { e->offset, e->offset, e->ts, e->producer_id, e->epoch, e->sequence, (e->flags & KI_F_TXN) != 0,
+                  e->crc };
     return s;
 }
 
@@ -354,15 +388,17 @@ static kd_run run_of(const ki_entry *o, const ki_entry *d)
     memset(&r, 0, sizeof r);
     r.o = side_of(o), r.d = side_of(d);
     r.count = 1;
-    r.identical = o->content == d->content && o->aux == d->aux;
+    /* What a client's retry keeps equal beside the content (headers
+     * included): the timestamp it stamped. */
+    r.identical = o->content == d->content && o->ts == d->ts;
     r.ts_known = o->ts >= 0 && d->ts >= 0;
-    r.same_batch = o->job == d->job && o->batch_base == d->batch_base;
-    /* The same batch again: its CRC covers every record, their timestamps
-     * and the producer's fields. */
-    r.identical_batch = !r.same_batch && o->crc == d->crc && o->batch_count == d->batch_count;
-    r.whole = r.identical_batch || d->batch_count == 1; /* per record, a whole batch is known only so */
+    r.same_batch = o->job == d->job && o->delta >= 0 && d->delta >= 0 && base_of(o) == base_of(d);
+    /* The same batch again: its CRC covers every record (their count too),
+     * their timestamps and the producer's fields. */
+    r.identical_batch = !r.same_batch && o->crc == d->crc;
+    r.whole = r.identical_batch || (d->flags & KI_F_SINGLE); /* per record, a whole batch is known only so */
     bool newer = d->producer_id >= 0 && (d->producer_id != o->producer_id || d->epoch > o->epoch);
-    r.session_start = newer && d->sess_pos >= 0 && d->sess_pos < SESSION_START;
+    r.session_start = newer && (d->flags & KI_F_EARLY);
     r.copies = 2;
     return r;
 }
@@ -374,8 +410,7 @@ static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies
     const ei_part *dp = &st->parts[d->job], *op = &st->parts[o->job];
     const ka_options *opt = st->o;
     if (dp->rep_index == (size_t)-1 || op->rep_index == (size_t)-1) return;
-    if (d->offset < opt->off_lo || d->offset > opt->off_hi) return;
-    if (d->batch_ts >= 0 && (d->batch_ts < opt->since || d->batch_ts > opt->until)) return;
+    if (!(d->flags & KI_F_SCOPE)) return; /* outside --offsets, --since, --until */
     bool same = o->content == d->content, collision = !same && o->stable != d->stable;
     int tid = collision ? RT_IDENTITY_COLLISION : RT_IDENTITY_DUPLICATE;
     if (!rm_shows(st->rep, tid)) return;
@@ -386,14 +421,21 @@ static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies
     rm_group g = { collision ? "identity_collision" : "identity_duplicate",
                    XXH3_64bits(dp->topic, strlen(dp->topic)), opt->dup_window_ms, d->producer_id, o->producer_id,
                    d->epoch, o->epoch };
-    rm_group_finding(st->rep, &g, dp->rep_index, RM_WARNING, d->ts >= 0 ? d->ts : d->batch_ts, d->offset, d->offset,
-                     1, f);
+    rm_group_finding(st->rep, &g, dp->rep_index, RM_WARNING, d->ts, d->offset, d->offset, 1, f);
     if (!f) return;
     f->producer_id = d->producer_id;
     f->producer_epoch = d->producer_id >= 0 ? d->epoch : -1;
     const ki_spec *spec = ki_rules_match(opt->identity, dp->topic);
-    char text[RM_PREVIEW_TEXT], h[24];
-    rm_preview_text(&d->preview, text, sizeof text);
+    /* The identity as the copy holds it: read again (an example). */
+    char text[RM_PREVIEW_TEXT] = "", h[24];
+    rec_copy b = { 0 };
+    bool have_b = st->dc && spec && read_record(dp->kp, d->offset, st->max_entry, st->no_cache, st->dc, &b);
+    ki_ident id;
+    if (have_b && ki_identity(spec, &b.r, &id) == 0) {
+        rm_preview pv;
+        rm_preview_set(&pv, id.p, id.len, opt->redact & KA_REDACT_KEYS, opt->redact_key);
+        rm_preview_text(&pv, text, sizeof text);
+    }
     hex64(d->id_hi ^ d->id_lo, h, sizeof h);
     rm_field_str(f, "identity_spec", spec ? spec->text : "");
     rm_field_str(f, "identity", text);
@@ -409,17 +451,16 @@ static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies
         rm_field_str(f, "differs_in", "");
     } else if (st->max_diffs < 0 || st->diffs < st->max_diffs) {
         st->diffs++;
-        rec_copy a, b;
-        if (st->dc && read_record(op->kp, o->offset, st->max_entry, st->no_cache, st->dc, &a) &&
-            read_record(dp->kp, d->offset, st->max_entry, st->no_cache, st->dc, &b)) {
+        rec_copy a;
+        if (have_b && read_record(op->kp, o->offset, st->max_entry, st->no_cache, st->dc, &a)) {
             char diff[512];
             bool beyond;
             ki_diff(&a.r, &b.r, diff, sizeof diff, &beyond);
             rm_field_str(f, "differs_in", diff);
-            free(b.buf);
+            free(a.buf);
         }
-        free(a.buf);
     }
+    free(b.buf);
     rm_field_bool(f, "identical_records", r.identical);
     rm_field_bool(f, "identical_batch", r.identical_batch);
     rm_field_bool(f, "same_batch", r.same_batch);
@@ -431,8 +472,8 @@ static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies
     rm_field_int(f, "original_producer_epoch", o->epoch);
     rm_field_int(f, "sequence", d->sequence);
     rm_field_int(f, "original_sequence", o->sequence);
-    rm_field_bool(f, "transactional", d->transactional);
-    rm_field_bool(f, "original_transactional", o->transactional);
+    rm_field_bool(f, "transactional", (d->flags & KI_F_TXN) != 0);
+    rm_field_bool(f, "original_transactional", (o->flags & KI_F_TXN) != 0);
     rm_field_int(f, "timestamp", d->ts);
     rm_field_int(f, "original_timestamp", o->ts);
 }

@@ -222,16 +222,19 @@ int kj_path_parse(kj_path *p, const char *text, char *err, size_t cap)
 }
 
 /*
- * The object walk both kj_find and kj_leaves use: every member whose value
- * is not a non-empty object (nor an object it may enter, see `enter`) to
- * `fn`. `enter(ctx, names, depth)` says whether to descend into a member's
- * object; NULL descends while depth < KJ_MAX_PATH.
+ * The one object walk behind kj_find, kj_leaves and kj_scan: every member
+ * whose value is not an object it enters goes to `fn` (NULL: none), and
+ * the value of member `path` (NULL: none), the first of that name, to
+ * *found. With `all`, every non-empty object up to KJ_MAX_PATH deep is
+ * entered (kj_leaves); without, only those on the path (kj_find), the rest
+ * passed over whole. KJ_FOUND or KJ_MISSING with a path, KJ_OK without;
+ * what fn returned; KJ_NOT_OBJECT; KJ_INVALID.
  */
-typedef bool (*enter_fn)(void *ctx, const kj_name *names, int depth);
-
-static int walk(const uint8_t *b, size_t len, kj_leaf_fn fn, enter_fn enter, void *ctx)
+static int walk(const uint8_t *b, size_t len, const kj_path *path, kj_span *found, bool all, kj_leaf_fn fn,
+                void *ctx)
 {
     kj_name names[KJ_MAX_PATH + 1];
+    const int nsegs = path ? path->nsegs : -1;
     kcur c = kcur_make(b, len);
     skip_ws(&c);
     int ch = peek(&c);
@@ -241,6 +244,9 @@ static int walk(const uint8_t *b, size_t len, kj_leaf_fn fn, enter_fn enter, voi
     }
     c.p++;
     int depth = 1;          /* objects open */
+    int pm = 0;             /* names[0..pm-1] are the path's first pm members */
+    bool got = false;       /* *found is set */
+    const uint8_t *target = NULL; /* the path's value is an object entered here, until it closes */
     bool need_sep = false;  /* a member was read: ',' or '}' next */
     bool can_close = true;  /* '}' is allowed (not right after ',') */
     for (;;) {
@@ -249,10 +255,17 @@ static int walk(const uint8_t *b, size_t len, kj_leaf_fn fn, enter_fn enter, voi
         if (ch < 0) return KJ_INVALID;
         if (ch == '}' && can_close) {
             c.p++;
+            if (target && depth == nsegs + 1) { /* the path's object ends */
+                *found = (kj_span){ target, (size_t)(c.p - target), KJ_OBJECT, false };
+                got = true;
+                target = NULL;
+            }
             if (--depth == 0) {
                 skip_ws(&c);
-                return kcur_left(&c) ? KJ_INVALID : KJ_OK;
+                if (kcur_left(&c)) return KJ_INVALID;
+                return !path ? KJ_OK : got ? KJ_FOUND : KJ_MISSING;
             }
+            if (pm > depth) pm = depth;
             need_sep = can_close = true;
             continue;
         }
@@ -265,15 +278,24 @@ static int walk(const uint8_t *b, size_t len, kj_leaf_fn fn, enter_fn enter, voi
         kj_span key, v;
         if (ch != '"' || !take_string(&c, &key)) return KJ_INVALID;
         names[depth - 1] = (kj_name){ key.p, key.len, key.escaped };
+        /* The names above this one are unchanged: the prefix matched stays
+         * as long as them, and grows by this name when it is the path's. */
+        if (pm > depth - 1) pm = depth - 1;
+        if (pm == depth - 1 && depth <= nsegs && kj_name_eq(&names[depth - 1], path->seg[depth - 1],
+                                                            path->len[depth - 1]))
+            pm = depth;
+        bool on_target = !got && !target && pm == depth && depth == nsegs;
         skip_ws(&c);
         if (peek(&c) != ':') return KJ_INVALID;
         c.p++;
         skip_ws(&c);
-        if (peek(&c) == '{' && depth < KJ_MAX_PATH && (enter ? enter(ctx, names, depth) : true)) {
+        bool enter = all ? depth < KJ_MAX_PATH : pm == depth && depth < nsegs;
+        if (peek(&c) == '{' && enter) {
             kcur t = c;
             t.p++;
             skip_ws(&t);
             if (peek(&t) != '}') { /* an empty object is a leaf */
+                if (on_target) target = c.p;
                 c = t;
                 depth++;
                 can_close = false;
@@ -281,48 +303,24 @@ static int walk(const uint8_t *b, size_t len, kj_leaf_fn fn, enter_fn enter, voi
             }
         }
         if (!take_value(&c, &v)) return KJ_INVALID;
+        if (on_target) *found = v, got = true;
         int rc = fn ? fn(ctx, names, depth, &v) : 0;
         if (rc) return rc;
         need_sep = can_close = true;
     }
 }
 
-int kj_leaves(const uint8_t *b, size_t len, kj_leaf_fn fn, void *ctx) { return walk(b, len, fn, NULL, ctx); }
-
-/* kj_find: a member on the path is entered, its target taken whatever its
- * kind, anything else passed over whole. */
-typedef struct find_ctx {
-    const kj_path *path;
-    kj_span *out;
-    bool found;
-} find_ctx;
-
-static bool on_path(const kj_path *path, const kj_name *names, int depth)
+int kj_leaves(const uint8_t *b, size_t len, kj_leaf_fn fn, void *ctx)
 {
-    if (depth > path->nsegs) return false;
-    for (int i = 0; i < depth; i++)
-        if (!kj_name_eq(&names[i], path->seg[i], path->len[i])) return false;
-    return true;
-}
-
-static bool find_enter(void *ctx, const kj_name *names, int depth)
-{
-    const find_ctx *f = ctx;
-    return depth < f->path->nsegs && on_path(f->path, names, depth);
-}
-
-static int find_leaf(void *ctx, const kj_name *names, int depth, const kj_span *v)
-{
-    find_ctx *f = ctx;
-    if (f->found || depth != f->path->nsegs || !on_path(f->path, names, depth)) return 0;
-    *f->out = *v;
-    f->found = true;
-    return 0; /* the rest must be JSON too */
+    return walk(b, len, NULL, NULL, true, fn, ctx);
 }
 
 int kj_find(const uint8_t *b, size_t len, const kj_path *path, kj_span *out)
 {
-    find_ctx f = { path, out, false };
-    int rc = walk(b, len, find_leaf, find_enter, &f);
-    return rc != KJ_OK ? rc : f.found ? KJ_FOUND : KJ_MISSING;
+    return walk(b, len, path, out, false, NULL, NULL);
+}
+
+int kj_scan(const uint8_t *b, size_t len, const kj_path *path, kj_span *out, kj_leaf_fn fn, void *ctx)
+{
+    return walk(b, len, path, out, true, fn, ctx);
 }

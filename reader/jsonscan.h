@@ -83,6 +83,15 @@ typedef int (*kj_leaf_fn)(void *ctx, const kj_name *names, int depth, const kj_s
 int kj_leaves(const uint8_t *b, size_t len, kj_leaf_fn fn, void *ctx);
 
 /*
+ * kj_find and kj_leaves in one pass (a value walked once): every leaf to
+ * fn as kj_leaves gives them, and member `path` to *out as kj_find finds it
+ * (an object on the path is entered, so a member deeper than KJ_MAX_PATH
+ * is not found). KJ_FOUND, KJ_MISSING, what fn returned (non-zero, not one
+ * of KJ_FOUND..KJ_INVALID), KJ_NOT_OBJECT or KJ_INVALID.
+ */
+int kj_scan(const uint8_t *b, size_t len, const kj_path *path, kj_span *out, kj_leaf_fn fn, void *ctx);
+
+/*
  * A string's contents (escaped as it lies in JSON) unescaped into out (cap
  * bytes): its length, or -1 when the escapes are broken or it does not fit.
  * \uXXXX becomes UTF-8, a surrogate pair one character.

@@ -197,6 +197,17 @@ static int64_t ms_since_write(const ks_reader *r)
  * remains? The bytes cannot tell; time can. When the file was written
  * recently, watch it for up to live_wait_ms: a live broker finishes its
  * write (the file grows), a crashed one never does. */
+int ks_seek(ks_reader *r, int64_t pos)
+{
+    if (pos < 0 || pos > r->size) return -1;
+    r->pos = pos;
+    r->done = 0;
+    r->resume_checked = 0;
+    r->last_base = INT64_MIN;
+    r->err_offset = -1;
+    return 0;
+}
+
 static int grows_soon(ks_reader *r)
 {
     int64_t age = ms_since_write(r);

@@ -68,6 +68,13 @@ void ks_set_live_wait(ks_reader *r, int ms);
 /* File size when opened. */
 int64_t ks_size(const ks_reader *r);
 
+/*
+ * Go on at file position `pos` (an entry's start, as an offset index
+ * gives it), as if the file began there: the next ks_next reads the entry
+ * at pos. 0, or -1 (nothing changed) when pos lies outside the file.
+ */
+int ks_seek(ks_reader *r, int64_t pos);
+
 /* The path as given to ks_open. */
 const char *ks_path(const ks_reader *r);
 

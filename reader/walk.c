@@ -57,6 +57,8 @@ void kw_close(kw_walk *w)
 
 int64_t kw_size(const kw_walk *w) { return ks_size(w->r); }
 
+int kw_seek(kw_walk *w, int64_t pos) { return ks_seek(w->r, pos); }
+
 int kw_next(kw_walk *w, kb_batch *b, ke_error *e, int64_t *entry_offset)
 {
     *entry_offset = -1;

@@ -41,6 +41,10 @@ void kw_close(kw_walk *w);
 /* The file's size when opened. */
 int64_t kw_size(const kw_walk *w);
 
+/* Go on at the entry starting at file position `pos` (ks_seek). 0, or -1
+ * when pos lies outside the file. */
+int kw_seek(kw_walk *w, int64_t pos);
+
 /* What kw_next found. */
 enum {
     KW_END = 0,      /* no more readable entries */

@@ -108,6 +108,8 @@ for f in build/fuzz/fuzz_*; do
         for d in segments corrupt audit sample; do [ -d "fixtures/$d" ] && seeds="$seeds ../../../fixtures/$d"; done ;;
     fuzz_digest)
         seeds=../../../fuzz/seeds/fuzz_digest ;; # digests of fixtures/replicas (kaudit digest)
+    fuzz_jsonpath)
+        seeds=../../../fuzz/seeds/fuzz_jsonpath ;; # a path line, then a JSON value
     esac
     mkdir -p "tests/artifacts/$name"
     submit "fuzz $name (${FUZZ_SECONDS}s)" sh -c "
