@@ -171,58 +171,48 @@ uint64_t ki_content(const kb_record *r, uint64_t *kv)
 
 /* ---- volatile names ---------------------------------------------------------- */
 
-static bool ieq(const uint8_t *a, size_t n, const char *b)
-{
-    size_t m = strlen(b);
-    if (n != m) return false;
-    for (size_t i = 0; i < n; i++)
-        if (tolower(a[i]) != b[i]) return false;
-    return true;
-}
+/* The tests below on a name lowered into s (n bytes): literals' lengths
+ * known when compiled, as this runs for every name of every record. */
+#define LIT_IS(s, n, lit) ((n) == sizeof(lit) - 1 && memcmp((s), (lit), sizeof(lit) - 1) == 0)
+#define LIT_STARTS(s, n, lit) ((n) >= sizeof(lit) - 1 && memcmp((s), (lit), sizeof(lit) - 1) == 0)
+#define LIT_ENDS(s, n, lit) ((n) >= sizeof(lit) - 1 && memcmp((s) + (n) - (sizeof(lit) - 1), (lit), sizeof(lit) - 1) == 0)
 
-static bool iends(const uint8_t *a, size_t n, const char *b)
+static bool lowered_volatile(const char *s, size_t n)
 {
-    size_t m = strlen(b);
-    return n >= m && ieq(a + n - m, m, b);
-}
-
-static bool istarts(const uint8_t *a, size_t n, const char *b)
-{
-    size_t m = strlen(b);
-    return n >= m && ieq(a, m, b);
-}
-
-static bool icontains(const uint8_t *a, size_t n, const char *b)
-{
-    size_t m = strlen(b);
-    for (size_t i = 0; i + m <= n; i++)
-        if (ieq(a + i, m, b)) return true;
-    return false;
+    if (LIT_IS(s, n, "ts") || LIT_IS(s, n, "ts_ms") || LIT_IS(s, n, "date") || LIT_IS(s, n, "timestamp") ||
+        LIT_IS(s, n, "specversion") || LIT_IS(s, n, "datacontenttype") || LIT_IS(s, n, "dataschema") ||
+        LIT_IS(s, n, "traceparent") || LIT_IS(s, n, "tracestate") || LIT_IS(s, n, "b3") ||
+        LIT_IS(s, n, "x-request-id") || LIT_IS(s, n, "x-correlation-id") || LIT_IS(s, n, "uber-trace-id") ||
+        LIT_IS(s, n, "request_id") || LIT_IS(s, n, "correlation_id"))
+        return true;
+    /* CloudEvents attributes in the Kafka binding's headers (ce_id, ce_time,
+     * ...): the envelope of an event, new on every send. */
+    if (LIT_STARTS(s, n, "ce_") || LIT_STARTS(s, n, "ce-")) {
+        const char *a = s + 3;
+        size_t m = n - 3;
+        if (LIT_IS(a, m, "id") || LIT_IS(a, m, "time") || LIT_IS(a, m, "specversion") ||
+            LIT_IS(a, m, "datacontenttype") || LIT_IS(a, m, "dataschema") || LIT_IS(a, m, "traceparent") ||
+            LIT_IS(a, m, "tracestate"))
+            return true;
+    }
+    if (LIT_STARTS(s, n, "x-b3-") || LIT_STARTS(s, n, "sent")) return true;
+    for (size_t i = 0; i + 4 <= n; i++) /* "time" anywhere (memmem costs more on names this short) */
+        if (s[i] == 't' && s[i + 1] == 'i' && s[i + 2] == 'm' && s[i + 3] == 'e') return true;
+    return LIT_ENDS(s, n, "_at") || LIT_ENDS(s, n, "_ts") || LIT_ENDS(s, n, "_date") || LIT_ENDS(s, n, "-at");
 }
 
 bool ki_volatile(const uint8_t *name, size_t n)
 {
-    static const char *exact[] = { "ts", "ts_ms", "date", "timestamp", "specversion", "datacontenttype",
-                                   "dataschema", "traceparent", "tracestate", "b3", "x-request-id",
-                                   "x-correlation-id", "uber-trace-id", "request_id", "correlation_id", NULL };
-    for (int i = 0; exact[i]; i++)
-        if (ieq(name, n, exact[i])) return true;
-    /* CloudEvents attributes in the Kafka binding's headers (ce_id, ce_time,
-     * ...): the envelope of an event, new on every send. */
-    if (istarts(name, n, "ce_") || istarts(name, n, "ce-")) {
-        const uint8_t *a = name + 3;
-        size_t m = n - 3;
-        if (ieq(a, m, "id") || ieq(a, m, "time") || ieq(a, m, "specversion") || ieq(a, m, "datacontenttype") ||
-            ieq(a, m, "dataschema") || ieq(a, m, "traceparent") || ieq(a, m, "tracestate"))
-            return true;
-    }
-    if (istarts(name, n, "x-b3-") || istarts(name, n, "sent")) return true;
-    if (icontains(name, n, "time")) return true;
-    if (iends(name, n, "_at") || iends(name, n, "_ts") || iends(name, n, "_date") || iends(name, n, "-at")) return true;
     /* camelCase: createdAt, sentTs */
     if (n > 2 && name[n - 2] == 'A' && name[n - 1] == 't') return true;
     if (n > 2 && name[n - 2] == 'T' && name[n - 1] == 's') return true;
-    return false;
+    char small[KJ_MAX_NAME];
+    char *s = n <= sizeof small ? small : malloc(n);
+    if (!s) return false;
+    for (size_t i = 0; i < n; i++) s[i] = (char)tolower(name[i]);
+    bool v = lowered_volatile(s, n);
+    if (s != small) free(s);
+    return v;
 }
 
 /* A leaf's path is volatile when one of its names is; a structured

@@ -21,6 +21,9 @@
 # cluster: BENCH_BROKERS, default 100, holding BENCH_DIGEST_PARTITIONS,
 # default 100000, partitions of BENCH_DIGEST_BATCHES, default 20, batches,
 # replication factor 3; bench/gen_digests.py) and start-up.
+# Then duplicates by identity (identity below): a JSON partition audited with
+# and without --identity for its order id, against the target of 1.5x;
+# `sh bench/run.sh identity` runs only that part.
 # Sizes: BENCH_MB of uncompressed data per partition (default 400),
 # BENCH_PARTITIONS partitions per codec (default 2). BENCH_BIG_MB=20000 also
 # writes one partition of that size (1 GiB segments, uncompressed; kept in
@@ -101,6 +104,43 @@ CC=${CC:-cc}
 mkdir -p build/bench
 $CC -O2 -std=c11 -D_GNU_SOURCE -I. -o build/bench/gen bench/gen.c reader/crc.c -lzstd -llz4 -lsnappy -lz -pthread
 $CC -O2 -std=c11 -D_GNU_SOURCE -o build/bench/floor bench/floor.c -lzstd -llz4 -lsnappy -lz
+
+# secs_mem CMD...: run three times, print the best "seconds peak_kb" (this
+# workplace's machines are shared: the minimum is the least disturbed run).
+secs_mem() {
+    for i in 1 2 3; do /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | head -n 1
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# ---- identity: duplicates by identity (docs/report.md, "Duplicates by identity") ----
+# bench/gen.c writes orders as JSON values {"order_id":N,"customer":...,
+# "status":...,"amount":...,"items":[...],"shipping":{...},"note":...}, one
+# order id per record: the business identity. One uncompressed partition of
+# BENCH_IDENTITY_MB (default BENCH_MB) is audited with --jobs 1, without and
+# with --identity '^bench-none$=json:$.order_id', best of 3 each; the
+# issue's target is at most 1.5x. Also the peak memory of each.
+identity() {
+    idmb=${BENCH_IDENTITY_MB:-$MB}
+    idd="$DIR/identity-$idmb"
+    if [ "$(cat "$idd/.stamp" 2>/dev/null)" != "$(md5sum bench/gen.c | cut -c1-8)" ]; then
+        rm -rf "$idd"
+        mkdir -p "$DIR"
+        build/bench/gen "$idd" none "$idmb" 1
+        md5sum bench/gen.c | cut -c1-8 >"$idd/.stamp"
+    fi
+    cat "$idd"/bench-none-0/*.log >/dev/null
+    set -- $(secs_mem ./kaudit audit -q --jobs 1 --fail-on none --format json -o /dev/null "$idd/bench-none-0")
+    plain=$1 plainm=$2
+    set -- $(secs_mem ./kaudit audit -q --jobs 1 --fail-on none --format json -o /dev/null \
+        --identity '^bench-none$=json:$.order_id' "$idd/bench-none-0")
+    echo "identity (none, $idmb MB, one partition, --jobs 1): byte audit ${plain} s, peak $((plainm / 1024)) MB;" \
+        "--identity json:\$.order_id ${1} s, peak $(($2 / 1024)) MB: $(ratio "$1" "$plain")x (target at most 1.50x)"
+}
+if [ "${1:-}" = identity ]; then
+    identity
+    exit 0
+fi
+# ---- end of identity ----
 stamp="$MB-$PARTS-$(md5sum bench/gen.c | cut -c1-8)"
 if [ "$(cat "$DIR/.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$DIR"
@@ -113,15 +153,9 @@ fi
 # Warm the page cache so every contender reads from memory.
 cat "$DIR"/*/*.log >/dev/null
 
-# secs_mem CMD...: run three times, print the best "seconds peak_kb" (this
-# workplace's machines are shared: the minimum is the least disturbed run).
-secs_mem() {
-    for i in 1 2 3; do /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -n 1; done | sort -n | head -n 1
-}
 best_floor() { for i in 1 2 3; do build/bench/floor "$@"; done | sort -k3 -n | head -n 1; }
 bytes_of() { cat "$@" | wc -c; }
 gbs() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.2f", b / s / 1e9; else print "-" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GB"
@@ -236,6 +270,8 @@ fi
 gb=$(cat "$gd"/*.kdg | wc -c)
 set -- $(secs_mem sh -c "./kaudit compare --format text -o /dev/null $gd/*.kdg || true")
 echo "  compare: $BROKERS brokers, $DPARTS partitions x 3 copies x $DBATCHES batches ($((gb / 1000000)) MB of digests): ${1} s, peak $(($2 / 1024)) MB"
+
+identity
 
 set -- $(secs_mem ./kaudit --version)
 echo "start-up (kaudit --version): ${1} s"

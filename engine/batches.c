@@ -66,18 +66,25 @@ static int64_t index_position(const char *path, int64_t base, int64_t offset)
     return best;
 }
 
-void eb_open_near(eb_stream *s, const kl_partition *kp, int64_t offset, size_t max_entry, bool no_cache)
+void eb_open_near(eb_stream *s, const kl_partition *kp, int64_t offset, size_t max_entry, bool no_cache,
+                  int64_t hint)
 {
     eb_open(s, kp, offset, max_entry, no_cache);
     const kl_file *seg = s->next_file < kp->nfiles ? &kp->files[s->next_file] : NULL;
     if (!seg || seg->kind != KL_SEGMENT) return;
+    int64_t pos = hint > 0 ? hint : 0;
     for (size_t i = s->next_file + 1; i < kp->nfiles && kp->files[i].base_offset == seg->base_offset; i++)
         if (kp->files[i].kind == KL_OFFSET_INDEX) {
-            int64_t pos = index_position(kp->files[i].path, seg->base_offset, offset);
-            if (pos > 0) s->seek = pos, s->target = offset, s->seek_file = s->next_file;
+            int64_t at = index_position(kp->files[i].path, seg->base_offset, offset);
+            if (at > pos) pos = at;
             break;
         }
+    if (pos > 0) s->seek = pos, s->target = offset, s->seek_file = s->next_file;
 }
+
+size_t eb_first_file(const eb_stream *s) { return s->next_file; }
+
+size_t eb_file(const eb_stream *s) { return s->next_file ? s->next_file - 1 : 0; }
 
 int eb_control_type(kb_batch *b)
 {

@@ -39,13 +39,22 @@ void eb_open(eb_stream *s, const kl_partition *kp, int64_t from, size_t max_entr
 
 /*
  * eb_open for reading the batch holding `offset` soon: the first segment
- * is read from the position its offset index (.index) gives for the last
- * entry at or below `offset` (searched in the file, not loaded). An index
- * that is missing, unreadable or wrong (the first batch read there lies
- * past `offset`, or none can be read) is passed over: the segment is read
- * from its start, as eb_open reads it.
+ * (kp->files[eb_first_file]) is read from the position its offset index
+ * (.index) gives for the last entry at or below `offset` (searched in the
+ * file, not loaded), or from `hint` when that is further (a batch of that
+ * segment based at or below `offset` starts there, as the caller saw it;
+ * 0: none). A position that is wrong (the first batch read there lies past
+ * `offset`, or none can be read) is passed over: the segment is read from
+ * its start, as eb_open reads it.
  */
-void eb_open_near(eb_stream *s, const kl_partition *kp, int64_t offset, size_t max_entry, bool no_cache);
+void eb_open_near(eb_stream *s, const kl_partition *kp, int64_t offset, size_t max_entry, bool no_cache,
+                  int64_t hint);
+
+/* The file eb_open starts at (an index into kp->files). */
+size_t eb_first_file(const eb_stream *s);
+
+/* The file s->b was read from (after eb_next gave one). */
+size_t eb_file(const eb_stream *s);
 
 /* The next batch whose checksum matches into s->b; false at the end. */
 bool eb_next(eb_stream *s);

@@ -32,6 +32,7 @@ struct ei_collector {
     int32_t *partno;           /* per job: its partition */
     uint32_t *last_pass;       /* per job: the pass whose facts count */
     ki_entry *mem;             /* facts not yet in a run */
+    struct sort_key *keys;     /* cap of them: sort_mem's, allocated with mem */
     size_t n, cap;
     int fd;                    /* the scratch file of sorted runs, -1 until one */
     uint64_t end;
@@ -61,6 +62,42 @@ static int cmp_entry(const void *pa, const void *pb, void *ctx)
     return cmp_u64(a->stable, b->stable);
 }
 
+/* The facts in memory are sorted through 16-byte keys (topic, the
+ * identity's high half, the fact's place) and read in the keys' order: the
+ * 80-byte facts themselves never move (sorting them moved each many
+ * times). */
+typedef struct sort_key {
+    uint64_t hi;
+    uint32_t topic;
+    uint32_t i;                /* the fact's place in mem */
+} sort_key;
+
+static int cmp_key(const void *pa, const void *pb, void *ctx)
+{
+    const ei_collector *c = ctx;
+    const sort_key *a = pa, *b = pb;
+    if (a->topic != b->topic) return a->topic < b->topic ? -1 : 1;
+    if (a->hi != b->hi) return a->hi < b->hi ? -1 : 1;
+    return cmp_entry(&c->mem[a->i], &c->mem[b->i], ctx);
+}
+
+/* Order c->mem[0..n-1] by cmp_entry: c->keys when there are (the i-th
+ * fact in order is at(c, i)), else the facts themselves. */
+static void sort_mem(ei_collector *c)
+{
+    size_t n = c->n;
+    sort_key *k = c->keys;
+    if (!k) {
+        qsort_r(c->mem, n, sizeof *c->mem, cmp_entry, c);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) k[i] = (sort_key){ c->mem[i].id_hi, c->topic_no[c->mem[i].job], (uint32_t)i };
+    qsort_r(k, n, sizeof *k, cmp_key, c);
+}
+
+/* The i-th fact in memory in sort_mem's order. */
+static const ki_entry *at(const ei_collector *c, size_t i) { return c->keys ? &c->mem[c->keys[i].i] : &c->mem[i]; }
+
 static bool same_group(const ei_collector *c, const ki_entry *a, const ki_entry *b)
 {
     return c->topic_no[a->job] == c->topic_no[b->job] && a->id_hi == b->id_hi && a->id_lo == b->id_lo;
@@ -88,7 +125,7 @@ ei_collector *ei_create(sp_dir *dir, size_t budget, const ei_part *parts, size_t
     c->dir = dir;
     c->fd = -1;
     c->n_jobs = n;
-    c->cap = budget / sizeof(ki_entry);
+    c->cap = budget / (sizeof(ki_entry) + sizeof(sort_key));
     if (c->cap < 32) c->cap = 32; /* a tiny share spills early: runs merged as ever (tests at --max-memory 64K) */
     c->topic_no = calloc(n + 1, sizeof *c->topic_no);
     c->partno = calloc(n + 1, sizeof *c->partno);
@@ -113,7 +150,7 @@ void ei_free(ei_collector *c)
     if (!c) return;
     if (c->fd >= 0) close(c->fd);
     free(c->topic_no), free(c->partno), free(c->last_pass);
-    free(c->mem), free(c->runs);
+    free(c->mem), free(c->runs), free(c->keys);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -144,7 +181,7 @@ static int read_all(int fd, uint64_t pos, void *buf, size_t n)
 static void write_run(ei_collector *c)
 {
     if (!c->n || c->failed) return;
-    qsort_r(c->mem, c->n, sizeof *c->mem, cmp_entry, c);
+    sort_mem(c);
     run_at *nr = realloc(c->runs, (c->nruns + 1) * sizeof *nr);
     if (!nr) {
         c->failed = true;
@@ -156,10 +193,16 @@ static void write_run(ei_collector *c)
         c->failed = true;
         return;
     }
-    if (write_all(c->fd, c->end, c->mem, c->n * sizeof *c->mem) < 0) {
-        c->failed = true;
-        snprintf(c->why, sizeof c->why, "writing the identities' spill failed: %s", strerror(errno ? errno : EIO));
-        return;
+    ki_entry chunk[256];
+    for (size_t i = 0; i < c->n;) {
+        size_t k = c->n - i < 256 ? c->n - i : 256;
+        for (size_t j = 0; j < k; j++) chunk[j] = *at(c, i + j);
+        if (write_all(c->fd, c->end + i * sizeof *c->mem, chunk, k * sizeof *chunk) < 0) {
+            c->failed = true;
+            snprintf(c->why, sizeof c->why, "writing the identities' spill failed: %s", strerror(errno ? errno : EIO));
+            return;
+        }
+        i += k;
     }
     c->runs[c->nruns++] = (run_at){ c->end, c->n };
     c->end += c->n * sizeof *c->mem;
@@ -169,13 +212,20 @@ static void write_run(ei_collector *c)
 static void add(ei_collector *c, const ki_entry *e, size_t n)
 {
     pthread_mutex_lock(&c->lock);
-    if (!c->mem && !c->failed && !(c->mem = malloc(c->cap * sizeof *c->mem))) {
+    if (!c->mem && !c->failed && c->cap <= UINT32_MAX && (c->mem = malloc(c->cap * sizeof *c->mem)))
+        c->keys = malloc(c->cap * sizeof *c->keys); /* NULL: sorted in place, slower */
+    if (!c->mem && !c->failed) {
         c->failed = true;
         snprintf(c->why, sizeof c->why, "out of memory");
     }
-    for (size_t i = 0; i < n && !c->failed; i++) {
-        if (c->n == c->cap) write_run(c);
-        if (!c->failed) c->mem[c->n++] = e[i];
+    for (size_t i = 0; i < n && !c->failed;) {
+        if (c->n == c->cap) {
+            write_run(c);
+            continue;
+        }
+        size_t k = n - i < c->cap - c->n ? n - i : c->cap - c->n;
+        memcpy(c->mem + c->n, e + i, k * sizeof *e);
+        c->n += k, i += k;
     }
     pthread_mutex_unlock(&c->lock);
 }
@@ -299,7 +349,7 @@ static bool stream_next(stream *s, ki_entry *out)
         ki_entry copy;
         if (!c->nruns) {
             if (s->i == c->n) return false;
-            best = &c->mem[s->i++];
+            best = at(c, s->i++);
         } else {
             /* The runs' heads in a heap: log(runs) comparisons a fact. */
             if (!s->nheap) return false;
@@ -319,21 +369,65 @@ static bool stream_next(stream *s, ki_entry *out)
 
 /* ---- the findings --------------------------------------------------------------------- */
 
+/* Where a partition's batches start, as records were read again: for a
+ * segment without a usable .index, the next read starts near its batch
+ * rather than at the segment's start. One mark per SAMPLE_BYTES of a
+ * segment read (a terabyte's partition: 250,000 marks, 6 MB). */
+#define SAMPLE_BYTES ((int64_t)4 << 20)
+
+typedef struct mark {
+    int64_t base, pos;         /* a batch's base offset and file position */
+    size_t file;               /* in kp->files */
+} mark;
+
+typedef struct marks {
+    mark *v;
+    size_t n, cap;
+} marks;
+
+/* The furthest mark of `file` at or below `offset`, 0 when none. */
+static int64_t mark_near(const marks *m, size_t file, int64_t offset)
+{
+    int64_t best = 0, best_base = INT64_MIN;
+    for (size_t i = 0; m && i < m->n; i++)
+        if (m->v[i].file == file && m->v[i].base <= offset && m->v[i].base > best_base)
+            best = m->v[i].pos, best_base = m->v[i].base;
+    return best;
+}
+
+/* Note batch b of `file` when it lies SAMPLE_BYTES past the last mark. */
+static void mark_add(marks *m, size_t file, const kb_batch *b)
+{
+    if (!m) return;
+    const mark *last = m->n ? &m->v[m->n - 1] : NULL;
+    if (last && (file < last->file || (file == last->file && b->pos < last->pos + SAMPLE_BYTES))) return;
+    if (m->n == m->cap) {
+        size_t nc = m->cap ? m->cap * 2 : 64;
+        mark *nv = realloc(m->v, nc * sizeof *nv);
+        if (!nv) return; /* only slower */
+        m->v = nv, m->cap = nc;
+    }
+    m->v[m->n++] = (mark){ b->base_offset, b->pos, file };
+}
+
 /* A record read again, its bytes copied. */
 typedef struct rec_copy {
     kb_record r;
     uint8_t *buf;
 } rec_copy;
 
-static bool read_record(const kl_partition *kp, int64_t offset, size_t max_entry, bool no_cache, kc_ctx *dc,
-                        rec_copy *out)
+static bool read_record(const kl_partition *kp, marks *m, int64_t offset, size_t max_entry, bool no_cache,
+                        kc_ctx *dc, rec_copy *out)
 {
     memset(out, 0, sizeof *out);
     if (!kp) return false;
     eb_stream st;
-    eb_open_near(&st, kp, offset, max_entry, no_cache);
+    eb_open(&st, kp, offset, max_entry, no_cache);
+    size_t first = eb_first_file(&st);
+    eb_open_near(&st, kp, offset, max_entry, no_cache, mark_near(m, first, offset));
     bool ok = false;
     while (eb_next(&st)) {
+        mark_add(m, eb_file(&st), &st.b);
         if (st.b.last_offset < offset) continue;
         if (st.b.base_offset > offset || st.b.is_control) break;
         ke_error err;
@@ -369,6 +463,7 @@ typedef struct stage {
     int64_t max_diffs, diffs;  /* findings diffed in the current topic */
     uint32_t topic;            /* the current topic's number */
     kc_ctx *dc;
+    marks *marks;              /* per job: batches seen reading again, NULL when out of memory */
 } stage;
 
 /* Its batch's base offset (delta >= 0), wrapping as offsets do. */
@@ -429,7 +524,9 @@ static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies
     /* The identity as the copy holds it: read again (an example). */
     char text[RM_PREVIEW_TEXT] = "", h[24];
     rec_copy b = { 0 };
-    bool have_b = st->dc && spec && read_record(dp->kp, d->offset, st->max_entry, st->no_cache, st->dc, &b);
+    bool have_b = st->dc && spec &&
+                  read_record(dp->kp, st->marks ? &st->marks[d->job] : NULL, d->offset, st->max_entry, st->no_cache,
+                              st->dc, &b);
     ki_ident id;
     if (have_b && ki_identity(spec, &b.r, &id) == 0) {
         rm_preview pv;
@@ -452,7 +549,8 @@ static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies
     } else if (st->max_diffs < 0 || st->diffs < st->max_diffs) {
         st->diffs++;
         rec_copy a;
-        if (have_b && read_record(op->kp, o->offset, st->max_entry, st->no_cache, st->dc, &a)) {
+        if (have_b && read_record(op->kp, st->marks ? &st->marks[o->job] : NULL, o->offset, st->max_entry,
+                                  st->no_cache, st->dc, &a)) {
             char diff[512];
             bool beyond;
             ki_diff(&a.r, &b.r, diff, sizeof diff, &beyond);
@@ -493,7 +591,7 @@ int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_op
     if (!c) return 0;
     int rc = 0;
     if (c->nruns) write_run(c); /* the rest joins the runs */
-    else qsort_r(c->mem, c->n, sizeof *c->mem, cmp_entry, c);
+    else sort_mem(c);
     if (c->nruns) free(c->mem), c->mem = NULL, c->n = 0;
     ki_entry *g = malloc(GROUP_BUF * sizeof *g);
     int64_t *big = NULL; /* sizes of the groups larger than GROUP_BUF, in order */
@@ -523,7 +621,8 @@ int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_op
     if (s.failed) goto fail_stream;
     stream_close(&s);
     /* Then the findings. */
-    stage st = { c, parts, rep, o, max_entry, no_cache, max_diffs, 0, UINT32_MAX, kc_create(max_entry) };
+    stage st = { c, parts, rep, o, max_entry, no_cache, max_diffs, 0, UINT32_MAX, kc_create(max_entry),
+                 calloc(c->n_jobs + 1, sizeof(marks)) };
     if (stream_open(&s, c) < 0) goto fail;
     size_t n = 0;
     int64_t done = 0, gsize = 0;
@@ -543,6 +642,8 @@ int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_op
         g[n++] = e;
     }
     kc_free(st.dc);
+    for (size_t i = 0; st.marks && i < c->n_jobs; i++) free(st.marks[i].v);
+    free(st.marks);
     if (s.failed) goto fail_stream;
     stream_close(&s);
     free(g), free(big);
