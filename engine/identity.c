@@ -592,7 +592,7 @@ int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_op
     int rc = 0;
     if (c->nruns) write_run(c); /* the rest joins the runs */
     else sort_mem(c);
-    if (c->nruns) free(c->mem), c->mem = NULL, c->n = 0;
+    if (c->nruns) free(c->mem), free(c->keys), c->mem = NULL, c->keys = NULL, c->n = 0;
     ki_entry *g = malloc(GROUP_BUF * sizeof *g);
     int64_t *big = NULL; /* sizes of the groups larger than GROUP_BUF, in order */
     size_t nbig = 0, capbig = 0, nextbig = 0;
