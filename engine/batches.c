@@ -9,6 +9,9 @@
 
 #include "reader/codec.h"
 
+/* What eb_open_near reads at once where it seeks: a few batches. */
+#define EB_NEAR_WINDOW ((size_t)256 << 10)
+
 void eb_open(eb_stream *s, const kl_partition *kp, int64_t from, size_t max_entry, bool no_cache)
 {
     memset(s, 0, sizeof *s);
@@ -116,7 +119,10 @@ bool eb_next(eb_stream *s)
             if (f->kind != KL_SEGMENT) continue;
             ke_error e;
             if (!(s->w = kw_open(f->path, s->max_entry, s->no_cache, 0, &e))) s->failed = true;
-            else if (s->seek > 0 && s->next_file - 1 == s->seek_file && kw_seek(s->w, s->seek) < 0) s->seek = -1;
+            else if (s->seek > 0 && s->next_file - 1 == s->seek_file) {
+                kw_set_window(s->w, EB_NEAR_WINDOW); /* a few batches from there */
+                if (kw_seek(s->w, s->seek) < 0) s->seek = -1;
+            }
         }
         ke_error e;
         int64_t entry;

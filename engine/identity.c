@@ -32,7 +32,8 @@ struct ei_collector {
     int32_t *partno;           /* per job: its partition */
     uint32_t *last_pass;       /* per job: the pass whose facts count */
     ki_entry *mem;             /* facts not yet in a run */
-    struct sort_key *keys;     /* cap of them: sort_mem's, allocated with mem */
+    struct sort_key *keys;     /* 2 * cap of them: sort_mem's keys and its radix sort's scratch, allocated
+                                * with mem */
     size_t n, cap;
     int fd;                    /* the scratch file of sorted runs, -1 until one */
     uint64_t end;
@@ -92,7 +93,29 @@ static void sort_mem(ei_collector *c)
         return;
     }
     for (size_t i = 0; i < n; i++) k[i] = (sort_key){ c->mem[i].id_hi, c->topic_no[c->mem[i].job], (uint32_t)i };
-    qsort_r(k, n, sizeof *k, cmp_key, c);
+    /* Least significant byte first, by the identity's high half, then by
+     * the topic (a byte all keys share is skipped): stable, so the topic
+     * leads. Then each run of equal (topic, high half), almost always one
+     * key, is put in cmp_entry's order. */
+    sort_key *from = k, *to = k + c->cap;
+    for (int b = 0; b < 12; b++) {
+        size_t count[257] = { 0 };
+        int shift = b < 8 ? 8 * b : 8 * (b - 8);
+        for (size_t i = 0; i < n; i++)
+            count[1 + ((b < 8 ? from[i].hi : from[i].topic) >> shift & 0xff)]++;
+        bool one = false;
+        for (int d = 1; d <= 256; d++) one |= count[d] == n;
+        if (one) continue;
+        for (int d = 1; d <= 256; d++) count[d] += count[d - 1];
+        for (size_t i = 0; i < n; i++) to[count[(b < 8 ? from[i].hi : from[i].topic) >> shift & 0xff]++] = from[i];
+        sort_key *t = from;
+        from = to, to = t;
+    }
+    if (from != k) memcpy(k, from, n * sizeof *k);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && k[j].hi == k[i].hi && k[j].topic == k[i].topic; j++) {}
+        if (j - i > 1) qsort_r(k + i, j - i, sizeof *k, cmp_key, c);
+    }
 }
 
 /* The i-th fact in memory in sort_mem's order. */
@@ -125,7 +148,7 @@ ei_collector *ei_create(sp_dir *dir, size_t budget, const ei_part *parts, size_t
     c->dir = dir;
     c->fd = -1;
     c->n_jobs = n;
-    c->cap = budget / (sizeof(ki_entry) + sizeof(sort_key));
+    c->cap = budget / (sizeof(ki_entry) + 2 * sizeof(sort_key));
     if (c->cap < 32) c->cap = 32; /* a tiny share spills early: runs merged as ever (tests at --max-memory 64K) */
     c->topic_no = calloc(n + 1, sizeof *c->topic_no);
     c->partno = calloc(n + 1, sizeof *c->partno);
@@ -213,7 +236,7 @@ static void add(ei_collector *c, const ki_entry *e, size_t n)
 {
     pthread_mutex_lock(&c->lock);
     if (!c->mem && !c->failed && c->cap <= UINT32_MAX && (c->mem = malloc(c->cap * sizeof *c->mem)))
-        c->keys = malloc(c->cap * sizeof *c->keys); /* NULL: sorted in place, slower */
+        c->keys = malloc(2 * c->cap * sizeof *c->keys); /* NULL: sorted in place, slower */
     if (!c->mem && !c->failed) {
         c->failed = true;
         snprintf(c->why, sizeof c->why, "out of memory");
@@ -372,8 +395,10 @@ static bool stream_next(stream *s, ki_entry *out)
 /* Where a partition's batches start, as records were read again: for a
  * segment without a usable .index, the next read starts near its batch
  * rather than at the segment's start. One mark per SAMPLE_BYTES of a
- * segment read (a terabyte's partition: 250,000 marks, 6 MB). */
-#define SAMPLE_BYTES ((int64_t)4 << 20)
+ * segment read, at most MAX_MARKS a partition (past them, re-reads start
+ * further back: 512 KiB apart up to 32 GB of segments read). */
+#define SAMPLE_BYTES ((int64_t)512 << 10)
+#define MAX_MARKS 65536
 
 typedef struct mark {
     int64_t base, pos;         /* a batch's base offset and file position */
@@ -401,6 +426,7 @@ static void mark_add(marks *m, size_t file, const kb_batch *b)
     if (!m) return;
     const mark *last = m->n ? &m->v[m->n - 1] : NULL;
     if (last && (file < last->file || (file == last->file && b->pos < last->pos + SAMPLE_BYTES))) return;
+    if (m->n == MAX_MARKS) return;
     if (m->n == m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 64;
         mark *nv = realloc(m->v, nc * sizeof *nv);

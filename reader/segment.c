@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #define KS_WINDOW ((size_t)4 << 20)
+#define KS_MIN_WINDOW ((size_t)64 << 10)
 
 struct ks_reader {
     int fd;
@@ -30,6 +31,7 @@ struct ks_reader {
     int64_t err_offset;  /* offset field of the entry at the last error, or -1 */
     int live_wait_ms;    /* how long to watch a recent file's partial tail for growth; 0 = not */
     int nomem;           /* the window could not grow during this ks_next */
+    size_t window;       /* bytes the window reads at once: KS_WINDOW, or ks_set_window's */
 };
 
 /* Opened without blocking: a FIFO named like a segment or an index would
@@ -72,6 +74,7 @@ ks_reader *ks_open(const char *path, size_t max_entry, int no_cache, ke_error *e
     r->max_entry = max_entry ? max_entry : KS_DEFAULT_MAX_ENTRY;
     r->no_cache = no_cache;
     r->last_base = INT64_MIN;
+    r->window = KS_WINDOW;
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     return r;
 }
@@ -89,6 +92,11 @@ void ks_close(ks_reader *r)
 int64_t ks_size(const ks_reader *r) { return r->size; }
 int64_t ks_error_offset(const ks_reader *r) { return r->err_offset; }
 void ks_set_live_wait(ks_reader *r, int ms) { r->live_wait_ms = ms; }
+
+void ks_set_window(ks_reader *r, size_t bytes)
+{
+    if (!r->buf) r->window = bytes < KS_MIN_WINDOW ? KS_MIN_WINDOW : bytes > KS_WINDOW ? KS_WINDOW : bytes;
+}
 const char *ks_path(const ks_reader *r) { return r->path; }
 
 /* Make [at, at+need) resident in the window. Returns a pointer to it, or NULL
@@ -102,7 +110,7 @@ static const uint8_t *window(ks_reader *r, int64_t at, size_t need, size_t *got)
         return r->buf + (at - r->buf_pos);
     }
     if (need > r->cap) {
-        size_t ncap = need > KS_WINDOW ? need : KS_WINDOW;
+        size_t ncap = need > r->window ? need : r->window;
         uint8_t *nb = malloc(ncap);
         if (!nb) {
             r->nomem = 1;

@@ -68,6 +68,11 @@ void ks_set_live_wait(ks_reader *r, int ms);
 /* File size when opened. */
 int64_t ks_size(const ks_reader *r);
 
+/* Read `bytes` at a time (64 KiB to the default 4 MiB) rather than the
+ * default: for a few entries read near a position (ks_seek). Before the
+ * first ks_next; later it changes nothing. */
+void ks_set_window(ks_reader *r, size_t bytes);
+
 /*
  * Go on at file position `pos` (an entry's start, as an offset index
  * gives it), as if the file began there: the next ks_next reads the entry

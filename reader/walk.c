@@ -59,6 +59,8 @@ int64_t kw_size(const kw_walk *w) { return ks_size(w->r); }
 
 int kw_seek(kw_walk *w, int64_t pos) { return ks_seek(w->r, pos); }
 
+void kw_set_window(kw_walk *w, size_t bytes) { ks_set_window(w->r, bytes); }
+
 int kw_next(kw_walk *w, kb_batch *b, ke_error *e, int64_t *entry_offset)
 {
     *entry_offset = -1;

@@ -41,6 +41,9 @@ void kw_close(kw_walk *w);
 /* The file's size when opened. */
 int64_t kw_size(const kw_walk *w);
 
+/* Read `bytes` at a time (ks_set_window). */
+void kw_set_window(kw_walk *w, size_t bytes);
+
 /* Go on at the entry starting at file position `pos` (ks_seek). 0, or -1
  * when pos lies outside the file. */
 int kw_seek(kw_walk *w, int64_t pos);
