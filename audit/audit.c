@@ -108,6 +108,7 @@ void ka_partition_free(ka_partition *p)
     free(p->snaps);
     free(p->held);
     free(p->id_pend);
+    free(p->id_vcache);
     ka_suggest_free(p);
     free(p->topic);
     free(p);

@@ -215,16 +215,29 @@ bool ki_volatile(const uint8_t *name, size_t n)
     return v;
 }
 
+/* ki_volatile through the cache vc (NULL: none). */
+static bool cached_volatile(ki_vcache *vc, const uint8_t *p, size_t n)
+{
+    if (!vc || n == 0 || n > sizeof vc->slot[0].name) return ki_volatile(p, n);
+    size_t h = (n * 131 + p[0] * 31u + p[n - 1] * 7u + p[n / 2]) & (KI_VCACHE - 1);
+    if (vc->slot[h].len == n && memcmp(vc->slot[h].name, p, n) == 0) return vc->slot[h].vol;
+    bool v = ki_volatile(p, n);
+    vc->slot[h].len = (uint8_t)n;
+    vc->slot[h].vol = v;
+    memcpy(vc->slot[h].name, p, n);
+    return v;
+}
+
 /* A leaf's path is volatile when one of its names is; a structured
  * CloudEvent's top-level "id" is too (the envelope's, beside specversion). */
-static bool path_volatile(const kj_name *names, int depth)
+static bool path_volatile(const kj_name *names, int depth, ki_vcache *vc)
 {
     for (int i = 0; i < depth; i++) {
         if (names[i].escaped) {
             uint8_t buf[KJ_MAX_NAME];
             int n = kj_unescape(names[i].p, names[i].len, buf, sizeof buf);
             if (n >= 0 && ki_volatile(buf, (size_t)n)) return true;
-        } else if (ki_volatile(names[i].p, names[i].len)) {
+        } else if (cached_volatile(vc, names[i].p, names[i].len)) {
             return true;
         }
     }
@@ -245,13 +258,14 @@ typedef struct stable_ctx {
     uint64_t sum;              /* of the leaves that are not volatile */
     uint64_t id_leaf;          /* the top-level "id" leaf's hash, kept aside */
     bool spec;                 /* a top-level specversion: "id" is the envelope's */
+    ki_vcache *vc;             /* names judged before, or NULL */
 } stable_ctx;
 
 static int stable_leaf(void *ctx, const kj_name *names, int depth, const kj_span *v)
 {
     stable_ctx *s = ctx;
     if (is_spec(names, depth)) s->spec = true;
-    if (path_volatile(names, depth)) return 0;
+    if (path_volatile(names, depth, s->vc)) return 0;
     uint64_t h = XXH3_64bits_withSeed(v->p, v->len, path_hash(names, depth));
     if (is_ce_id(names, depth)) s->id_leaf += h;
     else s->sum += h;
@@ -260,7 +274,7 @@ static int stable_leaf(void *ctx, const kj_name *names, int depth, const kj_span
 
 /* ki_stable of r whose value was walked (rc: kj_leaves' or kj_scan's,
  * into s; anything but a whole object hashes the value's bytes). */
-static uint64_t stable_of(const kb_record *r, bool object, const stable_ctx *s)
+static uint64_t stable_of(const kb_record *r, bool object, stable_ctx *s)
 {
     uint64_t h = 0;
     if (r->value && r->value_len > 0) {
@@ -272,7 +286,7 @@ static uint64_t stable_of(const kb_record *r, bool object, const stable_ctx *s)
     kcur c = kcur_make(r->headers, r->headers_len);
     kb_header hd;
     while (kb_header_next(&c, &hd)) {
-        if (ki_volatile(hd.key, (size_t)hd.key_len)) continue;
+        if (cached_volatile(s->vc, hd.key, (size_t)hd.key_len)) continue;
         uint64_t seed = XXH3_64bits(hd.key, (size_t)hd.key_len);
         h += hd.value && hd.value_len >= 0 ? XXH3_64bits_withSeed(hd.value, (size_t)hd.value_len, seed) : ~seed;
     }
@@ -281,13 +295,13 @@ static uint64_t stable_of(const kb_record *r, bool object, const stable_ctx *s)
 
 uint64_t ki_stable(const kb_record *r)
 {
-    stable_ctx s = { 0, 0, false };
+    stable_ctx s = { 0, 0, false, NULL };
     bool object = r->value && r->value_len > 0 &&
                   kj_leaves(r->value, (size_t)r->value_len, stable_leaf, &s) == KJ_OK;
     return stable_of(r, object, &s);
 }
 
-int ki_identity_stable(const ki_spec *s, const kb_record *r, ki_ident *out, uint64_t *stable)
+int ki_identity_stable(const ki_spec *s, const kb_record *r, ki_ident *out, uint64_t *stable, ki_vcache *vc)
 {
     if (s->kind != KI_JSON || !r->value || r->value_len <= 0) {
         int miss = ki_identity(s, r, out);
@@ -295,7 +309,7 @@ int ki_identity_stable(const ki_spec *s, const kb_record *r, ki_ident *out, uint
         return miss;
     }
     /* One walk of the value: the member and the leaves' hash. */
-    stable_ctx st = { 0, 0, false };
+    stable_ctx st = { 0, 0, false, vc };
     kj_span v;
     int rc = kj_scan(r->value, (size_t)r->value_len, &s->path, &v, stable_leaf, &st);
     *stable = stable_of(r, rc == KJ_FOUND || rc == KJ_MISSING, &st);
@@ -344,7 +358,7 @@ static int collect_leaf(void *ctx, const kj_name *names, int depth, const kj_spa
         at += (size_t)snprintf(x->path + at, sizeof x->path - at, ".%s", nm);
     }
     x->hash = XXH3_64bits_withSeed(v->p, v->len, (uint64_t)v->kind);
-    x->vol = path_volatile(names, depth) || is_ce_id(names, depth);
+    x->vol = path_volatile(names, depth, NULL) || is_ce_id(names, depth);
     return 0;
 }
 

@@ -105,9 +105,21 @@ uint64_t ki_content(const kb_record *r, uint64_t *kv);
  * resend may route anew. */
 uint64_t ki_stable(const kb_record *r);
 
+/* Names already judged by ki_volatile (the same few in every record of a
+ * topic): zero-initialise, one per thread; a name of more than 30 bytes is
+ * judged each time. */
+#define KI_VCACHE 256
+typedef struct ki_vcache {
+    struct {
+        uint8_t len;           /* 0: empty */
+        bool vol;
+        char name[30];
+    } slot[KI_VCACHE];
+} ki_vcache;
+
 /* ki_identity and, when r has an identity, ki_stable (*stable; else 0),
- * a JSON value walked once. */
-int ki_identity_stable(const ki_spec *s, const kb_record *r, ki_ident *out, uint64_t *stable);
+ * a JSON value walked once; names judged through vc (NULL: none). */
+int ki_identity_stable(const ki_spec *s, const kb_record *r, ki_ident *out, uint64_t *stable, ki_vcache *vc);
 
 /* Is a JSON member or header named so volatile: a time or a stamp of the
  * send rather than the business fact? *_at, *time*, timestamp, ts, *_ts,

@@ -37,6 +37,7 @@ void ka_identity_init(ka_partition *p)
     _Static_assert(KI_MISS_COUNT + 1 <= RM_IDENTITY_REASONS, "every reason has its count");
     p->r->partitions[p->index].identity = id;
     p->id_spec = s;
+    p->id_vcache = calloc(1, sizeof *p->id_vcache); /* NULL: only slower */
 }
 
 static rm_identity *counts(ka_partition *p) { return p->r->partitions[p->index].identity; }
@@ -58,7 +59,7 @@ bool ka_identity_record(ka_partition *p, const kb_record *r)
 {
     ki_ident id;
     uint64_t stable;
-    int miss = ki_identity_stable(p->id_spec, r, &id, &stable);
+    int miss = ki_identity_stable(p->id_spec, r, &id, &stable, p->id_vcache);
     if (miss) {
         missing(p, miss - 1);
         return false;

@@ -226,6 +226,7 @@ struct ka_partition {
     /* --identity (idrecords.c) */
     const ki_spec *id_spec; /* the topic's identity, NULL when it has none */
     const ki_sink *id_sink; /* where its records' facts go, NULL: counted only */
+    ki_vcache *id_vcache; /* JSON names judged volatile or not (ki_identity_stable), or NULL */
     ki_entry *id_pend;    /* records with an identity of open transactions, until their marker */
     size_t nid_pend, capid_pend;
     struct ka_sampler *id_sample; /* a topic without one: candidates to suggest (idsuggest.c), or NULL */

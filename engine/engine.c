@@ -118,8 +118,9 @@ struct kaudit_engine {
 
 /*
  * One budget, --max-memory, for everything that grows with the data. A
- * quarter is the report's, for the findings it lists (FINDINGS_SHARE); the
- * rest, the pool, is granted to the jobs: a job starts only when its grant
+ * quarter is the report's, for the findings it lists (FINDINGS_SHARE); with
+ * --identity an eighth is the identity stage's (IDENTITY_SHARE); the rest,
+ * the pool, is granted to the jobs: a job starts only when its grant
  * fits in what the jobs running leave of the pool (or when none runs), so
  * the cap holds whichever jobs run together. A grant is
  *   FIXED  the same for every job, a function of the pool alone (so that

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -93,24 +94,33 @@ static void sort_mem(ei_collector *c)
         return;
     }
     for (size_t i = 0; i < n; i++) k[i] = (sort_key){ c->mem[i].id_hi, c->topic_no[c->mem[i].job], (uint32_t)i };
-    /* Least significant byte first, by the identity's high half, then by
-     * the topic (a byte all keys share is skipped): stable, so the topic
-     * leads. Then each run of equal (topic, high half), almost always one
-     * key, is put in cmp_entry's order. */
+    /* Least significant 16 bits first, by the identity's high half, then
+     * by the topic (a digit all keys share is skipped): stable, so the
+     * topic leads. Then each run of equal (topic, high half), almost always
+     * one key, is put in cmp_entry's order. */
+    size_t *count = malloc(((size_t)1 << 16) * sizeof *count);
+    if (!count) {
+        qsort_r(k, n, sizeof *k, cmp_key, c);
+        return;
+    }
     sort_key *from = k, *to = k + c->cap;
-    for (int b = 0; b < 12; b++) {
-        size_t count[257] = { 0 };
-        int shift = b < 8 ? 8 * b : 8 * (b - 8);
-        for (size_t i = 0; i < n; i++)
-            count[1 + ((b < 8 ? from[i].hi : from[i].topic) >> shift & 0xff)]++;
+    for (int b = 0; b < 6; b++) {
+        memset(count, 0, ((size_t)1 << 16) * sizeof *count);
+        int shift = b < 4 ? 16 * b : 16 * (b - 4);
+        for (size_t i = 0; i < n; i++) count[(b < 4 ? from[i].hi : from[i].topic) >> shift & 0xffff]++;
         bool one = false;
-        for (int d = 1; d <= 256; d++) one |= count[d] == n;
+        size_t sum = 0;
+        for (size_t d = 0; d < ((size_t)1 << 16); d++) {
+            one |= count[d] == n;
+            size_t x = count[d];
+            count[d] = sum, sum += x;
+        }
         if (one) continue;
-        for (int d = 1; d <= 256; d++) count[d] += count[d - 1];
-        for (size_t i = 0; i < n; i++) to[count[(b < 8 ? from[i].hi : from[i].topic) >> shift & 0xff]++] = from[i];
+        for (size_t i = 0; i < n; i++) to[count[(b < 4 ? from[i].hi : from[i].topic) >> shift & 0xffff]++] = from[i];
         sort_key *t = from;
         from = to, to = t;
     }
+    free(count);
     if (from != k) memcpy(k, from, n * sizeof *k);
     for (size_t i = 0, j; i < n; i = j) {
         for (j = i + 1; j < n && k[j].hi == k[i].hi && k[j].topic == k[i].topic; j++) {}
@@ -232,11 +242,23 @@ static void write_run(ei_collector *c)
     c->n = 0;
 }
 
+/* `bytes` on transparent huge pages where the kernel gives them on
+ * request: the facts fill hundreds of megabytes once, and faulting them in
+ * 4 KiB at a time cost a fifth of an identity audit (bench/run.sh
+ * identity). NULL when out of memory; free with free(). */
+static void *huge_alloc(size_t bytes)
+{
+    void *m = NULL;
+    if (posix_memalign(&m, (size_t)2 << 20, bytes ? bytes : 1) != 0) return NULL;
+    madvise(m, bytes, MADV_HUGEPAGE); /* a hint: refused, the pages are plain ones */
+    return m;
+}
+
 static void add(ei_collector *c, const ki_entry *e, size_t n)
 {
     pthread_mutex_lock(&c->lock);
-    if (!c->mem && !c->failed && c->cap <= UINT32_MAX && (c->mem = malloc(c->cap * sizeof *c->mem)))
-        c->keys = malloc(2 * c->cap * sizeof *c->keys); /* NULL: sorted in place, slower */
+    if (!c->mem && !c->failed && c->cap <= UINT32_MAX && (c->mem = huge_alloc(c->cap * sizeof *c->mem)))
+        c->keys = huge_alloc(2 * c->cap * sizeof *c->keys); /* NULL: sorted in place, slower */
     if (!c->mem && !c->failed) {
         c->failed = true;
         snprintf(c->why, sizeof c->why, "out of memory");
@@ -611,6 +633,18 @@ static void emit_group(stage *st, const ki_entry *g, size_t n, int64_t size, int
     for (size_t i = 1; i < n; i++) emit(st, &g[0], &g[i], size, done + (int64_t)i + 1);
 }
 
+/* Facts in memory from the i-th in order on that are of e's group and
+ * count (their job's last pass). */
+static int64_t group_rest(const ei_collector *c, size_t i, const ki_entry *e)
+{
+    int64_t k = 0;
+    for (; i < c->n && same_group(c, at(c, i), e); i++) {
+        const ki_entry *x = at(c, i);
+        k += x->job < c->n_jobs && x->pass == c->last_pass[x->job];
+    }
+    return k;
+}
+
 int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_options *o, size_t max_entry,
               bool no_cache, int64_t max_diffs)
 {
@@ -624,10 +658,11 @@ int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_op
     size_t nbig = 0, capbig = 0, nextbig = 0;
     stream s;
     if (c->failed || !g || stream_open(&s, c) < 0) goto fail;
-    /* First, the size of every group too large to hold. */
+    /* First, the size of every group too large to hold: read through the
+     * runs once more when spilled; in memory, counted where it is met. */
     ki_entry e, prev;
     int64_t size = 0;
-    for (bool more = true; more;) {
+    for (bool more = c->nruns > 0; more;) {
         more = stream_next(&s, &e);
         if (size && (!more || !same_group(c, &prev, &e))) {
             if (size > GROUP_BUF) {
@@ -660,7 +695,8 @@ int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_op
         }
         if (!more) break;
         if (n == GROUP_BUF) { /* a large group: its size was counted */
-            if (!gsize) gsize = nextbig < nbig ? big[nextbig++] : -1;
+            if (!gsize) gsize = !c->nruns ? (int64_t)n + 1 + group_rest(c, s.i, &e)
+                                : nextbig < nbig ? big[nextbig++] : -1;
             emit_group(&st, g, n, gsize, done);
             done += (int64_t)n - 1;
             n = 1;
