@@ -54,7 +54,7 @@ typedef struct ka_options {
     int64_t since, until;           /* ... and of batches with timestamps in [since, until] */
     int redact;                     /* KA_REDACT_*: previews replaced by size and token */
     uint64_t redact_key;            /* keys the tokens (random per report unless given) */
-    const ki_rules *identity;       /* --identity: topics whose duplicates are by identity, or NULL */
+    const kid_rules *identity;       /* --identity: topics whose duplicates are by identity, or NULL */
 } ka_options;
 
 /* What --redact hides. A redacted preview shows the content's size and a
@@ -235,14 +235,14 @@ void ka_light(ka_partition *p);
 /* Where the facts of records with an identity go (topics with an
  * --identity, audit/identity.h): put() gets each visible one, in offset
  * order (a committed transaction's at its marker). */
-typedef struct ki_sink {
+typedef struct kid_sink {
     void *ctx;
-    void (*put)(void *ctx, const ki_entry *e);
-} ki_sink;
+    void (*put)(void *ctx, const kid_entry *e);
+} kid_sink;
 
 /* Give the partition's identity facts to `sink` (which must outlive it;
  * NULL: only counted). Before the first batch. */
-void ka_identity_sink(ka_partition *p, const ki_sink *sink);
+void ka_identity_sink(ka_partition *p, const kid_sink *sink);
 
 /* A segment starts (for counts). */
 void ka_segment(ka_partition *p, int64_t bytes);

@@ -12,23 +12,23 @@
 #include "reader/cursor.h"
 
 /* What the stage sorts and spills per record (identity.h). */
-_Static_assert(sizeof(ki_entry) == 80, "a record's identity fact is 80 bytes");
+_Static_assert(sizeof(kid_entry) == 80, "a record's identity fact is 80 bytes");
 
-int ki_spec_parse(ki_spec *s, const char *text, char *err, size_t cap)
+int kid_spec_parse(kid_spec *s, const char *text, char *err, size_t cap)
 {
     memset(s, 0, sizeof *s);
     if (strlen(text) >= sizeof s->text) return snprintf(err, cap, "the identity is too long"), -1;
     snprintf(s->text, sizeof s->text, "%s", text);
-    if (strcmp(text, "key") == 0) s->kind = KI_KEY;
-    else if (strcmp(text, "value") == 0) s->kind = KI_VALUE;
+    if (strcmp(text, "key") == 0) s->kind = KID_KEY;
+    else if (strcmp(text, "value") == 0) s->kind = KID_VALUE;
     else if (strncmp(text, "header:", 7) == 0) {
-        s->kind = KI_HEADER;
+        s->kind = KID_HEADER;
         s->header_len = strlen(text + 7);
         if (s->header_len == 0 || s->header_len >= sizeof s->header)
             return snprintf(err, cap, "header: names a header of 1 to %zu bytes", sizeof s->header - 1), -1;
         memcpy(s->header, text + 7, s->header_len);
     } else if (strncmp(text, "json:", 5) == 0) {
-        s->kind = KI_JSON;
+        s->kind = KID_JSON;
         if (kj_path_parse(&s->path, text + 5, err, cap) < 0) return -1;
     } else {
         return snprintf(err, cap, "'%s' is no identity: key, value, header:NAME or json:$.PATH", text), -1;
@@ -36,15 +36,15 @@ int ki_spec_parse(ki_spec *s, const char *text, char *err, size_t cap)
     return 0;
 }
 
-int ki_rules_add(ki_rules *r, const char *arg, char *err, size_t cap)
+int kid_rules_add(kid_rules *r, const char *arg, char *err, size_t cap)
 {
     /* REGEX may hold '=' itself: the split is at the last '=' whose right
      * side is a SPEC. */
     const char *eq = NULL;
-    ki_spec spec;
+    kid_spec spec;
     char why[256] = "";
     for (const char *q = strrchr(arg, '='); q; q = q > arg ? memrchr(arg, '=', (size_t)(q - arg)) : NULL) {
-        if (ki_spec_parse(&spec, q + 1, why, sizeof why) == 0) {
+        if (kid_spec_parse(&spec, q + 1, why, sizeof why) == 0) {
             eq = q;
             break;
         }
@@ -54,10 +54,10 @@ int ki_rules_add(ki_rules *r, const char *arg, char *err, size_t cap)
         if (!strchr(arg, '=')) return snprintf(err, cap, "REGEX=SPEC expected (as in '^payments$=json:$.payment_id')"), -1;
         return snprintf(err, cap, "%s", why), -1;
     }
-    ki_rule *v = realloc(r->v, (r->n + 1) * sizeof *v);
+    kid_rule *v = realloc(r->v, (r->n + 1) * sizeof *v);
     if (!v) return snprintf(err, cap, "out of memory"), -1;
     r->v = v;
-    ki_rule *x = &r->v[r->n];
+    kid_rule *x = &r->v[r->n];
     memset(x, 0, sizeof *x);
     x->spec = spec;
     if (!(x->pattern = strndup(arg, (size_t)(eq - arg)))) return snprintf(err, cap, "out of memory"), -1;
@@ -70,14 +70,14 @@ int ki_rules_add(ki_rules *r, const char *arg, char *err, size_t cap)
     return 0;
 }
 
-const ki_spec *ki_rules_match(const ki_rules *r, const char *topic)
+const kid_spec *kid_rules_match(const kid_rules *r, const char *topic)
 {
     for (size_t i = 0; r && i < r->n; i++)
         if (regexec(&r->v[i].re, topic, 0, NULL, 0) == 0) return &r->v[i].spec;
     return NULL;
 }
 
-void ki_rules_free(ki_rules *r)
+void kid_rules_free(kid_rules *r)
 {
     for (size_t i = 0; i < r->n; i++) {
         regfree(&r->v[i].re);
@@ -88,11 +88,11 @@ void ki_rules_free(ki_rules *r)
     r->n = 0;
 }
 
-const char *ki_miss_name(int reason)
+const char *kid_miss_name(int reason)
 {
-    static const char *names[KI_MISS_COUNT] = { "null_key",    "null_value", "no_header",  "null_header",
+    static const char *names[KID_MISS_COUNT] = { "null_key",    "null_value", "no_header",  "null_header",
                                                 "no_field",    "null_field", "not_object", "invalid_json" };
-    return reason >= 0 && reason < KI_MISS_COUNT ? names[reason] : "unknown";
+    return reason >= 0 && reason < KID_MISS_COUNT ? names[reason] : "unknown";
 }
 
 /* The header named `name` (n bytes) of r: 1 with *h, 0 when none. */
@@ -104,7 +104,7 @@ static int find_header(const kb_record *r, const char *name, size_t n, kb_header
     return 0;
 }
 
-static void set_ident(ki_ident *out, const uint8_t *p, size_t len)
+static void set_ident(kid_ident *out, const uint8_t *p, size_t len)
 {
     XXH128_hash_t h = XXH3_128bits(p, len);
     out->lo = h.low64, out->hi = h.high64;
@@ -113,15 +113,15 @@ static void set_ident(ki_ident *out, const uint8_t *p, size_t len)
 }
 
 /* The identity of a JSON member found (kj_find's or kj_scan's rc, v). */
-static int json_ident(int rc, const kj_span *v, ki_ident *out)
+static int json_ident(int rc, const kj_span *v, kid_ident *out)
 {
     switch (rc) {
     case KJ_FOUND: break;
-    case KJ_MISSING: return 1 + KI_MISS_NO_FIELD;
-    case KJ_NOT_OBJECT: return 1 + KI_MISS_NOT_OBJECT;
-    default: return 1 + KI_MISS_INVALID_JSON;
+    case KJ_MISSING: return 1 + KID_MISS_NO_FIELD;
+    case KJ_NOT_OBJECT: return 1 + KID_MISS_NOT_OBJECT;
+    default: return 1 + KID_MISS_INVALID_JSON;
     }
-    if (v->kind == KJ_NULL) return 1 + KI_MISS_NULL_FIELD;
+    if (v->kind == KJ_NULL) return 1 + KID_MISS_NULL_FIELD;
     set_ident(out, v->p, v->len);
     if (v->escaped) { /* by its characters: "A" and "\u0041" are one id */
         uint8_t buf[1024];
@@ -134,32 +134,32 @@ static int json_ident(int rc, const kj_span *v, ki_ident *out)
     return 0;
 }
 
-int ki_identity(const ki_spec *s, const kb_record *r, ki_ident *out)
+int kid_identity(const kid_spec *s, const kb_record *r, kid_ident *out)
 {
     kb_header h;
     kj_span v;
     switch (s->kind) {
-    case KI_KEY:
-        if (!r->key || r->key_len < 0) return 1 + KI_MISS_NULL_KEY;
+    case KID_KEY:
+        if (!r->key || r->key_len < 0) return 1 + KID_MISS_NULL_KEY;
         set_ident(out, r->key, (size_t)r->key_len);
         return 0;
-    case KI_VALUE:
-        if (!r->value || r->value_len < 0) return 1 + KI_MISS_NULL_VALUE;
+    case KID_VALUE:
+        if (!r->value || r->value_len < 0) return 1 + KID_MISS_NULL_VALUE;
         set_ident(out, r->value, (size_t)r->value_len);
         return 0;
-    case KI_HEADER:
-        if (!find_header(r, s->header, s->header_len, &h)) return 1 + KI_MISS_NO_HEADER;
-        if (!h.value || h.value_len < 0) return 1 + KI_MISS_NULL_HEADER;
+    case KID_HEADER:
+        if (!find_header(r, s->header, s->header_len, &h)) return 1 + KID_MISS_NO_HEADER;
+        if (!h.value || h.value_len < 0) return 1 + KID_MISS_NULL_HEADER;
         set_ident(out, h.value, (size_t)h.value_len);
         return 0;
     default:
         break;
     }
-    if (!r->value || r->value_len < 0) return 1 + KI_MISS_NULL_VALUE;
+    if (!r->value || r->value_len < 0) return 1 + KID_MISS_NULL_VALUE;
     return json_ident(kj_find(r->value, (size_t)r->value_len, &s->path, &v), &v, out);
 }
 
-uint64_t ki_content(const kb_record *r, uint64_t *kv)
+uint64_t kid_content(const kb_record *r, uint64_t *kv)
 {
     uint64_t h = XXH3_64bits_withSeed(r->key_len > 0 ? r->key : NULL, r->key_len > 0 ? (size_t)r->key_len : 0,
                                       (uint64_t)(int64_t)r->key_len);
@@ -201,7 +201,7 @@ static bool lowered_volatile(const char *s, size_t n)
     return LIT_ENDS(s, n, "_at") || LIT_ENDS(s, n, "_ts") || LIT_ENDS(s, n, "_date") || LIT_ENDS(s, n, "-at");
 }
 
-bool ki_volatile(const uint8_t *name, size_t n)
+bool kid_volatile(const uint8_t *name, size_t n)
 {
     /* camelCase: createdAt, sentTs */
     if (n > 2 && name[n - 2] == 'A' && name[n - 1] == 't') return true;
@@ -215,13 +215,13 @@ bool ki_volatile(const uint8_t *name, size_t n)
     return v;
 }
 
-/* ki_volatile through the cache vc (NULL: none). */
-static bool cached_volatile(ki_vcache *vc, const uint8_t *p, size_t n)
+/* kid_volatile through the cache vc (NULL: none). */
+static bool cached_volatile(kid_vcache *vc, const uint8_t *p, size_t n)
 {
-    if (!vc || n == 0 || n > sizeof vc->slot[0].name) return ki_volatile(p, n);
-    size_t h = (n * 131 + p[0] * 31u + p[n - 1] * 7u + p[n / 2]) & (KI_VCACHE - 1);
+    if (!vc || n == 0 || n > sizeof vc->slot[0].name) return kid_volatile(p, n);
+    size_t h = (n * 131 + p[0] * 31u + p[n - 1] * 7u + p[n / 2]) & (KID_VCACHE - 1);
     if (vc->slot[h].len == n && memcmp(vc->slot[h].name, p, n) == 0) return vc->slot[h].vol;
-    bool v = ki_volatile(p, n);
+    bool v = kid_volatile(p, n);
     vc->slot[h].len = (uint8_t)n;
     vc->slot[h].vol = v;
     memcpy(vc->slot[h].name, p, n);
@@ -230,13 +230,13 @@ static bool cached_volatile(ki_vcache *vc, const uint8_t *p, size_t n)
 
 /* A leaf's path is volatile when one of its names is; a structured
  * CloudEvent's top-level "id" is too (the envelope's, beside specversion). */
-static bool path_volatile(const kj_name *names, int depth, ki_vcache *vc)
+static bool path_volatile(const kj_name *names, int depth, kid_vcache *vc)
 {
     for (int i = 0; i < depth; i++) {
         if (names[i].escaped) {
             uint8_t buf[KJ_MAX_NAME];
             int n = kj_unescape(names[i].p, names[i].len, buf, sizeof buf);
-            if (n >= 0 && ki_volatile(buf, (size_t)n)) return true;
+            if (n >= 0 && kid_volatile(buf, (size_t)n)) return true;
         } else if (cached_volatile(vc, names[i].p, names[i].len)) {
             return true;
         }
@@ -258,7 +258,7 @@ typedef struct stable_ctx {
     uint64_t sum;              /* of the leaves that are not volatile */
     uint64_t id_leaf;          /* the top-level "id" leaf's hash, kept aside */
     bool spec;                 /* a top-level specversion: "id" is the envelope's */
-    ki_vcache *vc;             /* names judged before, or NULL */
+    kid_vcache *vc;             /* names judged before, or NULL */
 } stable_ctx;
 
 static int stable_leaf(void *ctx, const kj_name *names, int depth, const kj_span *v)
@@ -272,7 +272,7 @@ static int stable_leaf(void *ctx, const kj_name *names, int depth, const kj_span
     return 0;
 }
 
-/* ki_stable of r whose value was walked (rc: kj_leaves' or kj_scan's,
+/* kid_stable of r whose value was walked (rc: kj_leaves' or kj_scan's,
  * into s; anything but a whole object hashes the value's bytes). */
 static uint64_t stable_of(const kb_record *r, bool object, stable_ctx *s)
 {
@@ -293,7 +293,7 @@ static uint64_t stable_of(const kb_record *r, bool object, stable_ctx *s)
     return h;
 }
 
-uint64_t ki_stable(const kb_record *r)
+uint64_t kid_stable(const kb_record *r)
 {
     stable_ctx s = { 0, 0, false, NULL };
     bool object = r->value && r->value_len > 0 &&
@@ -301,11 +301,11 @@ uint64_t ki_stable(const kb_record *r)
     return stable_of(r, object, &s);
 }
 
-int ki_identity_stable(const ki_spec *s, const kb_record *r, ki_ident *out, uint64_t *stable, ki_vcache *vc)
+int kid_identity_stable(const kid_spec *s, const kb_record *r, kid_ident *out, uint64_t *stable, kid_vcache *vc)
 {
-    if (s->kind != KI_JSON || !r->value || r->value_len <= 0) {
-        int miss = ki_identity(s, r, out);
-        *stable = miss ? 0 : ki_stable(r);
+    if (s->kind != KID_JSON || !r->value || r->value_len <= 0) {
+        int miss = kid_identity(s, r, out);
+        *stable = miss ? 0 : kid_stable(r);
         return miss;
     }
     /* One walk of the value: the member and the leaves' hash. */
@@ -426,7 +426,7 @@ static size_t header_list(const kb_record *r, leaf *out, size_t cap)
         snprintf(out[n].path, sizeof out[n].path, "header:%.*s", h.key_len > 140 ? 140 : (int)h.key_len,
                  (const char *)h.key);
         out[n].hash = h.value && h.value_len >= 0 ? XXH3_64bits(h.value, (size_t)h.value_len) : 0;
-        out[n].vol = ki_volatile(h.key, (size_t)h.key_len);
+        out[n].vol = kid_volatile(h.key, (size_t)h.key_len);
         n++;
     }
     qsort(out, n, sizeof *out, cmp_leaf);
@@ -455,7 +455,7 @@ static void diff_headers(const kb_record *a, const kb_record *b, diffs *d)
 
 static int cmp_name(const void *a, const void *b) { return strcmp(a, b); }
 
-void ki_diff(const kb_record *a, const kb_record *b, char *out, size_t cap, bool *beyond)
+void kid_diff(const kb_record *a, const kb_record *b, char *out, size_t cap, bool *beyond)
 {
     char names[64][160];
     diffs d = { names, 0, 64, false };

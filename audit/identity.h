@@ -3,17 +3,18 @@
  * "Duplicates by identity"): what --identity REGEX=SPEC means for one
  * record, and how two records with one identity differ.
  *
- * Owns: ki_spec (key, value, header:NAME or json:PATH), ki_rules (the
+ * Owns: kid_spec (key, value, header:NAME or json:PATH), kid_rules (the
  * --identity options in order: the first whose REGEX matches a topic
  * wins), a record's identity as 128 bits or the reason it has none, the
- * hashes that tell equal copies (ki_content) from copies that differ only
- * in volatile fields (ki_stable: times, envelopes, tracing), the list of
- * those volatile names, ki_entry (the fixed-size fact of one record with
+ * hashes that tell equal copies (kid_content) from copies that differ only
+ * in volatile fields (kid_stable: times, envelopes, tracing), the list of
+ * those volatile names, kid_entry (the fixed-size fact of one record with
  * an identity, which the engine sorts across a topic's partitions) and the
- * names of the members two copies differ in (ki_diff).
+ * names of the members two copies differ in (kid_diff).
  *
  * Pure functions over records (reader/batch.h) and JSON (reader/jsonscan.h):
- * no file I/O, no state but what the caller passes.
+ * no file I/O, no state but what the caller passes. Prefix kid_ (ki_ is
+ * reader/index.h's).
  */
 #ifndef KAUDIT_AUDIT_IDENTITY_H
 #define KAUDIT_AUDIT_IDENTITY_H
@@ -27,99 +28,99 @@
 #include "reader/jsonscan.h"
 #include "report/preview.h"
 
-enum { KI_KEY, KI_VALUE, KI_HEADER, KI_JSON };
+enum { KID_KEY, KID_VALUE, KID_HEADER, KID_JSON };
 
-typedef struct ki_spec {
-    int kind;                  /* KI_* */
+typedef struct kid_spec {
+    int kind;                  /* KID_* */
     char text[200];            /* as given: "json:$.payment_id" */
-    char header[KJ_MAX_NAME];  /* KI_HEADER: the header's name */
+    char header[KJ_MAX_NAME];  /* KID_HEADER: the header's name */
     size_t header_len;
-    kj_path path;              /* KI_JSON */
-} ki_spec;
+    kj_path path;              /* KID_JSON */
+} kid_spec;
 
 /* Parse SPEC (`key`, `value`, `header:NAME`, `json:$.a.b`) into *s. 0, or
  * -1 with why in err (cap bytes). */
-int ki_spec_parse(ki_spec *s, const char *text, char *err, size_t cap);
+int kid_spec_parse(kid_spec *s, const char *text, char *err, size_t cap);
 
-typedef struct ki_rule {
+typedef struct kid_rule {
     char *pattern;             /* REGEX as given, owned */
     regex_t re;
-    ki_spec spec;
-} ki_rule;
+    kid_spec spec;
+} kid_rule;
 
 /* The --identity options, in the order given. Zero-initialise; free with
- * ki_rules_free. */
-typedef struct ki_rules {
-    ki_rule *v;
+ * kid_rules_free. */
+typedef struct kid_rules {
+    kid_rule *v;
     size_t n;
-} ki_rules;
+} kid_rules;
 
 /* Add "REGEX=SPEC" (split at the last '=' followed by a SPEC; REGEX is
  * POSIX extended, as --topics). 0, or -1 with why in err. */
-int ki_rules_add(ki_rules *r, const char *arg, char *err, size_t cap);
+int kid_rules_add(kid_rules *r, const char *arg, char *err, size_t cap);
 
 /* The spec of the first rule whose REGEX matches `topic`, or NULL. */
-const ki_spec *ki_rules_match(const ki_rules *r, const char *topic);
+const kid_spec *kid_rules_match(const kid_rules *r, const char *topic);
 
 /* Free the rules' contents (not r). Accepts an empty set. */
-void ki_rules_free(ki_rules *r);
+void kid_rules_free(kid_rules *r);
 
 /* Why a record has no identity (it falls back to the byte check). */
 enum {
-    KI_MISS_NULL_KEY,          /* key: a null key */
-    KI_MISS_NULL_VALUE,        /* value or json: a null value (a tombstone) */
-    KI_MISS_NO_HEADER,         /* header: no header of that name */
-    KI_MISS_NULL_HEADER,       /* header: the header's value is null */
-    KI_MISS_NO_FIELD,          /* json: no such member (or one on the way is not an object) */
-    KI_MISS_NULL_FIELD,        /* json: the member is null */
-    KI_MISS_NOT_OBJECT,        /* json: the value is JSON but not an object */
-    KI_MISS_INVALID_JSON,      /* json: the value is not JSON */
-    KI_MISS_COUNT
+    KID_MISS_NULL_KEY,          /* key: a null key */
+    KID_MISS_NULL_VALUE,        /* value or json: a null value (a tombstone) */
+    KID_MISS_NO_HEADER,         /* header: no header of that name */
+    KID_MISS_NULL_HEADER,       /* header: the header's value is null */
+    KID_MISS_NO_FIELD,          /* json: no such member (or one on the way is not an object) */
+    KID_MISS_NULL_FIELD,        /* json: the member is null */
+    KID_MISS_NOT_OBJECT,        /* json: the value is JSON but not an object */
+    KID_MISS_INVALID_JSON,      /* json: the value is not JSON */
+    KID_MISS_COUNT
 };
 
 /* The reason's name in reports: "null_key", "null_value", "no_header",
  * "null_header", "no_field", "null_field", "not_object", "invalid_json". */
-const char *ki_miss_name(int reason);
+const char *kid_miss_name(int reason);
 
 /* A record's identity. */
-typedef struct ki_ident {
+typedef struct kid_ident {
     uint64_t lo, hi;           /* 128-bit hash of the identity's text */
     const uint8_t *p;          /* its bytes, as they lie in the record (a JSON string without quotes) */
     int32_t len;
-} ki_ident;
+} kid_ident;
 
-/* The identity of record r under spec s into *out: 0, or 1 + a KI_MISS_*
+/* The identity of record r under spec s into *out: 0, or 1 + a KID_MISS_*
  * reason when it has none. A JSON string counts by its characters (escapes
  * decoded), any other JSON value by its text, so "42" and 42 are one. */
-int ki_identity(const ki_spec *s, const kb_record *r, ki_ident *out);
+int kid_identity(const kid_spec *s, const kb_record *r, kid_ident *out);
 
 /* A hash of everything a consumer gets: key, value and headers, byte for
  * byte (equal content: the copies are the same bytes). *kv: the hash of
  * the key and value alone (what the byte check compares without
  * --dup-include-headers). */
-uint64_t ki_content(const kb_record *r, uint64_t *kv);
+uint64_t kid_content(const kb_record *r, uint64_t *kv);
 
-/* A hash of the content but for volatile names (ki_volatile): the value's
+/* A hash of the content but for volatile names (kid_volatile): the value's
  * JSON members by path and value (in any order) when it is a JSON object,
  * else its bytes, and headers whose names are not volatile. Not the key: a
  * resend may route anew. */
-uint64_t ki_stable(const kb_record *r);
+uint64_t kid_stable(const kb_record *r);
 
-/* Names already judged by ki_volatile (the same few in every record of a
+/* Names already judged by kid_volatile (the same few in every record of a
  * topic): zero-initialise, one per thread; a name of more than 30 bytes is
  * judged each time. */
-#define KI_VCACHE 256
-typedef struct ki_vcache {
+#define KID_VCACHE 256
+typedef struct kid_vcache {
     struct {
         uint8_t len;           /* 0: empty */
         bool vol;
         char name[30];
-    } slot[KI_VCACHE];
-} ki_vcache;
+    } slot[KID_VCACHE];
+} kid_vcache;
 
-/* ki_identity and, when r has an identity, ki_stable (*stable; else 0),
+/* kid_identity and, when r has an identity, kid_stable (*stable; else 0),
  * a JSON value walked once; names judged through vc (NULL: none). */
-int ki_identity_stable(const ki_spec *s, const kb_record *r, ki_ident *out, uint64_t *stable, ki_vcache *vc);
+int kid_identity_stable(const kid_spec *s, const kb_record *r, kid_ident *out, uint64_t *stable, kid_vcache *vc);
 
 /* Is a JSON member or header named so volatile: a time or a stamp of the
  * send rather than the business fact? *_at, *time*, timestamp, ts, *_ts,
@@ -127,18 +128,18 @@ int ki_identity_stable(const ki_spec *s, const kb_record *r, ki_ident *out, uint
  * type, time, datacontenttype, dataschema, subject, and their ce_ / ce-
  * forms), tracing headers (traceparent, tracestate, b3, x-b3-*,
  * x-request-id, x-correlation-id, uber-trace-id), case ignored. */
-bool ki_volatile(const uint8_t *name, size_t n);
+bool kid_volatile(const uint8_t *name, size_t n);
 
 /* A copy among its new producer session's first so many records replays
  * the old session (a producer restarted: duplicate.h, session_start). */
-#define KI_SESSION_START 1000
+#define KID_SESSION_START 1000
 
-/* ki_entry.flags */
+/* kid_entry.flags */
 enum {
-    KI_F_TXN = 1,              /* a transactional batch's */
-    KI_F_SCOPE = 2,            /* inside --offsets and --since/--until: a finding may be made of it */
-    KI_F_SINGLE = 4,           /* its batch holds one record */
-    KI_F_EARLY = 8             /* among its producer session's first KI_SESSION_START records in this log */
+    KID_F_TXN = 1,              /* a transactional batch's */
+    KID_F_SCOPE = 2,            /* inside --offsets and --since/--until: a finding may be made of it */
+    KID_F_SINGLE = 4,           /* its batch holds one record */
+    KID_F_EARLY = 8             /* among its producer session's first KID_SESSION_START records in this log */
 };
 
 /*
@@ -148,9 +149,9 @@ enum {
  * or spill). The identity's text is not here: a finding kept as an example
  * reads its record again.
  */
-typedef struct ki_entry {
-    uint64_t id_lo, id_hi;     /* its identity (ki_ident) */
-    uint64_t content, stable;  /* ki_content, ki_stable */
+typedef struct kid_entry {
+    uint64_t id_lo, id_hi;     /* its identity (kid_ident) */
+    uint64_t content, stable;  /* kid_content, kid_stable */
     int64_t offset;
     int64_t ts;                /* client timestamp, -1 none (equal content and timestamp: identical records) */
     int64_t producer_id;       /* -1 none */
@@ -160,14 +161,14 @@ typedef struct ki_entry {
     uint32_t job;              /* the engine's: which partition's audit it came from */
     int16_t epoch;
     uint16_t pass;             /* the engine's: which pass of that audit */
-    uint8_t flags;             /* KI_F_* */
-} ki_entry;
+    uint8_t flags;             /* KID_F_* */
+} kid_entry;
 
 /* The comma list of what differs between records a and b (sorted: JSON
  * members as $.a.b, headers as header:NAME, "key", "value" for a value
  * that is not a JSON object on both sides) into out (cap bytes; "" when
  * none; cut at a member's end with ",..." when it does not fit). *beyond:
  * something that is not volatile differs. */
-void ki_diff(const kb_record *a, const kb_record *b, char *out, size_t cap, bool *beyond);
+void kid_diff(const kb_record *a, const kb_record *b, char *out, size_t cap, bool *beyond);
 
 #endif

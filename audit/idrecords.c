@@ -12,16 +12,16 @@
 
 /* Records of open transactions held at most, per partition: past it, a
  * transactional record falls back to the byte check (counted). */
-#define KI_PENDING_MAX 4096
+#define KID_PENDING_MAX 4096
 
-/* The reason a record past KI_PENDING_MAX counts under. */
-#define KI_MISS_TXN_FULL KI_MISS_COUNT
+/* The reason a record past KID_PENDING_MAX counts under. */
+#define KID_MISS_TXN_FULL KID_MISS_COUNT
 
-void ka_identity_sink(ka_partition *p, const ki_sink *sink) { p->id_sink = sink; }
+void ka_identity_sink(ka_partition *p, const kid_sink *sink) { p->id_sink = sink; }
 
 void ka_identity_init(ka_partition *p)
 {
-    const ki_spec *s = ki_rules_match(p->o->identity, p->topic);
+    const kid_spec *s = kid_rules_match(p->o->identity, p->topic);
     if (!s) {
         if (!p->rule) ka_suggest_start(p);
         return;
@@ -32,9 +32,9 @@ void ka_identity_init(ka_partition *p)
         ka_oom(p, "the identity's counts");
         return;
     }
-    for (int i = 0; i < KI_MISS_COUNT; i++) id->reason[i] = ki_miss_name(i);
-    id->reason[KI_MISS_TXN_FULL] = "open_transaction_over_memory";
-    _Static_assert(KI_MISS_COUNT + 1 <= RM_IDENTITY_REASONS, "every reason has its count");
+    for (int i = 0; i < KID_MISS_COUNT; i++) id->reason[i] = kid_miss_name(i);
+    id->reason[KID_MISS_TXN_FULL] = "open_transaction_over_memory";
+    _Static_assert(KID_MISS_COUNT + 1 <= RM_IDENTITY_REASONS, "every reason has its count");
     p->r->partitions[p->index].identity = id;
     p->id_spec = s;
     p->id_vcache = calloc(1, sizeof *p->id_vcache); /* NULL: only slower */
@@ -42,7 +42,7 @@ void ka_identity_init(ka_partition *p)
 
 static rm_identity *counts(ka_partition *p) { return p->r->partitions[p->index].identity; }
 
-static void put(ka_partition *p, const ki_entry *e)
+static void put(ka_partition *p, const kid_entry *e)
 {
     counts(p)->records++;
     if (p->id_sink) p->id_sink->put(p->id_sink->ctx, e);
@@ -57,19 +57,19 @@ static void missing(ka_partition *p, int reason)
 
 bool ka_identity_record(ka_partition *p, const kb_record *r)
 {
-    ki_ident id;
+    kid_ident id;
     uint64_t stable;
-    int miss = ki_identity_stable(p->id_spec, r, &id, &stable, p->id_vcache);
+    int miss = kid_identity_stable(p->id_spec, r, &id, &stable, p->id_vcache);
     if (miss) {
         missing(p, miss - 1);
         return false;
     }
     const kb_batch *b = &p->cur;
-    ki_entry e;
+    kid_entry e;
     memset(&e, 0, sizeof e);
     e.id_lo = id.lo, e.id_hi = id.hi;
     uint64_t kv;
-    e.content = ki_content(r, &kv);
+    e.content = kid_content(r, &kv);
     /* The bytes the byte index would have compared (ka_fingerprint), for a
      * batch that repeats a recent one's sequences (ka_identity_batch_end);
      * as there, a transaction's records are not the batch's. */
@@ -86,22 +86,22 @@ bool ka_identity_record(ka_partition *p, const kb_record *r)
     const ka_prod *x = b->producer_id >= 0 ? ka_prod_find(p, b->producer_id) : NULL;
     if (x && x->sess_first >= 0) {
         int64_t pos = x->sess_records - b->count + delta;
-        if (pos >= 0 && pos < KI_SESSION_START) e.flags |= KI_F_EARLY;
+        if (pos >= 0 && pos < KID_SESSION_START) e.flags |= KID_F_EARLY;
     }
     e.crc = b->crc;
     e.sequence = r->sequence;
     e.epoch = b->producer_epoch;
-    if (b->is_transactional) e.flags |= KI_F_TXN;
-    if (b->count == 1) e.flags |= KI_F_SINGLE;
+    if (b->is_transactional) e.flags |= KID_F_TXN;
+    if (b->count == 1) e.flags |= KID_F_SINGLE;
     const ka_options *o = p->o;
-    if (p->cur_window && r->offset >= o->off_lo && r->offset <= o->off_hi) e.flags |= KI_F_SCOPE;
+    if (p->cur_window && r->offset >= o->off_lo && r->offset <= o->off_hi) e.flags |= KID_F_SCOPE;
     if (!b->is_transactional || b->producer_id < 0) {
         put(p, &e);
         return true;
     }
     /* Visible only once its transaction commits. */
-    if (p->nid_pend == KI_PENDING_MAX || GROW(p->id_pend, p->nid_pend, p->capid_pend) < 0) {
-        missing(p, KI_MISS_TXN_FULL);
+    if (p->nid_pend == KID_PENDING_MAX || GROW(p->id_pend, p->nid_pend, p->capid_pend) < 0) {
+        missing(p, KID_MISS_TXN_FULL);
         return false;
     }
     p->id_pend[p->nid_pend++] = e;

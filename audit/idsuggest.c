@@ -98,7 +98,7 @@ void ka_suggest_end(ka_partition *p)
     for (size_t i = 0; i < s->n; i++) {
         candidate *c = &s->c[i];
         if ((int64_t)c->n != s->records) continue; /* not in every record */
-        if (ki_volatile((const uint8_t *)c->name, strlen(c->name)) && !id_like(c->name)) continue;
+        if (kid_volatile((const uint8_t *)c->name, strlen(c->name)) && !id_like(c->name)) continue;
         qsort(c->h, c->n, sizeof c->h[0], cmp_u64);
         size_t distinct = c->n ? 1 : 0;
         for (size_t k = 1; k < c->n; k++) distinct += c->h[k] != c->h[k - 1];

@@ -224,10 +224,10 @@ struct ka_partition {
     int64_t seg_size;     /* the current segment's */
 
     /* --identity (idrecords.c) */
-    const ki_spec *id_spec; /* the topic's identity, NULL when it has none */
-    const ki_sink *id_sink; /* where its records' facts go, NULL: counted only */
-    ki_vcache *id_vcache; /* JSON names judged volatile or not (ki_identity_stable), or NULL */
-    ki_entry *id_pend;    /* records with an identity of open transactions, until their marker */
+    const kid_spec *id_spec; /* the topic's identity, NULL when it has none */
+    const kid_sink *id_sink; /* where its records' facts go, NULL: counted only */
+    kid_vcache *id_vcache; /* JSON names judged volatile or not (kid_identity_stable), or NULL */
+    kid_entry *id_pend;    /* records with an identity of open transactions, until their marker */
     size_t nid_pend, capid_pend;
     struct ka_sampler *id_sample; /* a topic without one: candidates to suggest (idsuggest.c), or NULL */
 };

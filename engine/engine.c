@@ -109,7 +109,7 @@ struct kaudit_engine {
     ed_file **dfiles;           /* ... opened, and the data's own (compare_digests) */
     size_t ndfiles, dshare;     /* how many; the memory each may take */
     /* --identity (engine/identity.h) */
-    ki_rules id_rules;
+    kid_rules id_rules;
     ei_collector *idc;          /* NULL when no --identity */
     ei_part *idparts;           /* per job */
     char **idtopics;            /* per job: a loose segment's topic, owned */
@@ -317,7 +317,7 @@ kaudit_engine *kaudit_create(const kaudit_config *c, kaudit_error *err)
     e->rules.redact_key = c->redact_key;
     for (size_t i = 0; i < c->nidentity; i++) {
         char bad[300];
-        if (ki_rules_add(&e->id_rules, c->identity[i], bad, sizeof bad) < 0) {
+        if (kid_rules_add(&e->id_rules, c->identity[i], bad, sizeof bad) < 0) {
             ae_fail(err, KAUDIT_EUSAGE, c->identity[i], "--identity: %s", bad);
             kaudit_free(e);
             return NULL;
@@ -348,7 +348,7 @@ void kaudit_free(kaudit_engine *e)
         pthread_mutex_destroy(&e->listing_lock);
     }
     ei_free(e->idc);
-    ki_rules_free(&e->id_rules);
+    kid_rules_free(&e->id_rules);
     sp_dir_free(e->spills);
     pthread_mutex_destroy(&e->lock);
     pthread_cond_destroy(&e->freed);

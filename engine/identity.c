@@ -32,7 +32,7 @@ struct ei_collector {
     uint32_t *topic_no;        /* per job: its topic's number (topics in name order) */
     int32_t *partno;           /* per job: its partition */
     uint32_t *last_pass;       /* per job: the pass whose facts count */
-    ki_entry *mem;             /* facts not yet in a run */
+    kid_entry *mem;             /* facts not yet in a run */
     struct sort_key *keys;     /* 2 * cap of them: sort_mem's keys and its radix sort's scratch, allocated
                                 * with mem */
     size_t n, cap;
@@ -54,7 +54,7 @@ static int cmp_i64(int64_t a, int64_t b) { return a < b ? -1 : a > b; }
 static int cmp_entry(const void *pa, const void *pb, void *ctx)
 {
     const ei_collector *c = ctx;
-    const ki_entry *a = pa, *b = pb;
+    const kid_entry *a = pa, *b = pb;
     int r;
     if ((r = cmp_u64(c->topic_no[a->job], c->topic_no[b->job])) || (r = cmp_u64(a->id_hi, b->id_hi)) ||
         (r = cmp_u64(a->id_lo, b->id_lo)) || (r = cmp_i64(a->ts, b->ts)) ||
@@ -129,9 +129,9 @@ static void sort_mem(ei_collector *c)
 }
 
 /* The i-th fact in memory in sort_mem's order. */
-static const ki_entry *at(const ei_collector *c, size_t i) { return c->keys ? &c->mem[c->keys[i].i] : &c->mem[i]; }
+static const kid_entry *at(const ei_collector *c, size_t i) { return c->keys ? &c->mem[c->keys[i].i] : &c->mem[i]; }
 
-static bool same_group(const ei_collector *c, const ki_entry *a, const ki_entry *b)
+static bool same_group(const ei_collector *c, const kid_entry *a, const kid_entry *b)
 {
     return c->topic_no[a->job] == c->topic_no[b->job] && a->id_hi == b->id_hi && a->id_lo == b->id_lo;
 }
@@ -158,7 +158,7 @@ ei_collector *ei_create(sp_dir *dir, size_t budget, const ei_part *parts, size_t
     c->dir = dir;
     c->fd = -1;
     c->n_jobs = n;
-    c->cap = budget / (sizeof(ki_entry) + 2 * sizeof(sort_key));
+    c->cap = budget / (sizeof(kid_entry) + 2 * sizeof(sort_key));
     if (c->cap < 32) c->cap = 32; /* a tiny share spills early: runs merged as ever (tests at --max-memory 64K) */
     c->topic_no = calloc(n + 1, sizeof *c->topic_no);
     c->partno = calloc(n + 1, sizeof *c->partno);
@@ -226,7 +226,7 @@ static void write_run(ei_collector *c)
         c->failed = true;
         return;
     }
-    ki_entry chunk[256];
+    kid_entry chunk[256];
     for (size_t i = 0; i < c->n;) {
         size_t k = c->n - i < 256 ? c->n - i : 256;
         for (size_t j = 0; j < k; j++) chunk[j] = *at(c, i + j);
@@ -254,7 +254,7 @@ static void *huge_alloc(size_t bytes)
     return m;
 }
 
-static void add(ei_collector *c, const ki_entry *e, size_t n)
+static void add(ei_collector *c, const kid_entry *e, size_t n)
 {
     pthread_mutex_lock(&c->lock);
     if (!c->mem && !c->failed && c->cap <= UINT32_MAX && (c->mem = huge_alloc(c->cap * sizeof *c->mem)))
@@ -281,18 +281,18 @@ void ei_sink_flush(ei_sink *s)
     s->n = 0;
 }
 
-static void sink_put(void *ctx, const ki_entry *e)
+static void sink_put(void *ctx, const kid_entry *e)
 {
     ei_sink *s = ctx;
     if (s->n == EI_BUF) ei_sink_flush(s);
-    ki_entry *x = &s->buf[s->n++];
+    kid_entry *x = &s->buf[s->n++];
     *x = *e;
     x->job = s->job, x->pass = (uint16_t)s->pass;
 }
 
 void ei_sink_init(ei_sink *s, ei_collector *c, uint32_t job, uint32_t pass)
 {
-    s->sink = (ki_sink){ s, sink_put };
+    s->sink = (kid_sink){ s, sink_put };
     s->c = c;
     s->job = job, s->pass = pass;
     s->n = 0;
@@ -305,7 +305,7 @@ void ei_sink_init(ei_sink *s, ei_collector *c, uint32_t job, uint32_t pass)
 
 typedef struct source {
     uint64_t pos, left;        /* in the file, entries not yet read */
-    ki_entry *buf;
+    kid_entry *buf;
     size_t n, at;
 } source;
 
@@ -314,14 +314,14 @@ typedef struct stream {
     size_t i;                  /* in memory: the next */
     source *src;
     size_t nsrc;
-    ki_entry *bufs;
+    kid_entry *bufs;
     size_t per;                /* entries buffered per source */
     size_t *heap;              /* sources with entries left, a min-heap by their heads (cmp_entry) */
     size_t nheap;
     bool failed;
 } stream;
 
-static const ki_entry *head(stream *s, source *x);
+static const kid_entry *head(stream *s, source *x);
 
 /* Is source a's head before source b's? */
 static bool heap_less(stream *s, size_t a, size_t b)
@@ -369,7 +369,7 @@ static void stream_close(stream *s)
     s->src = NULL, s->bufs = NULL, s->heap = NULL;
 }
 
-static const ki_entry *head(stream *s, source *x)
+static const kid_entry *head(stream *s, source *x)
 {
     if (x->at < x->n) return &x->buf[x->at];
     if (!x->left) return NULL;
@@ -385,13 +385,13 @@ static const ki_entry *head(stream *s, source *x)
 }
 
 /* The next fact of a job's counting pass, in order; false at the end. */
-static bool stream_next(stream *s, ki_entry *out)
+static bool stream_next(stream *s, kid_entry *out)
 {
     ei_collector *c = s->c;
     for (;;) {
-        const ki_entry *best = NULL;
+        const kid_entry *best = NULL;
         source *from = NULL;
-        ki_entry copy;
+        kid_entry copy;
         if (!c->nruns) {
             if (s->i == c->n) return false;
             best = at(c, s->i++);
@@ -515,17 +515,17 @@ typedef struct stage {
 } stage;
 
 /* Its batch's base offset (delta >= 0), wrapping as offsets do. */
-static int64_t base_of(const ki_entry *e) { return (int64_t)((uint64_t)e->offset - (uint64_t)(int64_t)e->delta); }
+static int64_t base_of(const kid_entry *e) { return (int64_t)((uint64_t)e->offset - (uint64_t)(int64_t)e->delta); }
 
-static kd_side side_of(const ki_entry *e)
+static kd_side side_of(const kid_entry *e)
 {
-    kd_side s = { e->offset, e->offset, e->ts, e->producer_id, e->epoch, e->sequence, (e->flags & KI_F_TXN) != 0,
+    kd_side s = { e->offset, e->offset, e->ts, e->producer_id, e->epoch, e->sequence, (e->flags & KID_F_TXN) != 0,
                   e->crc };
     return s;
 }
 
 /* The evidence of copy d of original o, as a byte duplicate's run of one. */
-static kd_run run_of(const ki_entry *o, const ki_entry *d)
+static kd_run run_of(const kid_entry *o, const kid_entry *d)
 {
     kd_run r;
     memset(&r, 0, sizeof r);
@@ -539,21 +539,21 @@ static kd_run run_of(const ki_entry *o, const ki_entry *d)
     /* The same batch again: its CRC covers every record (their count too),
      * their timestamps and the producer's fields. */
     r.identical_batch = !r.same_batch && o->crc == d->crc;
-    r.whole = r.identical_batch || (d->flags & KI_F_SINGLE); /* per record, a whole batch is known only so */
+    r.whole = r.identical_batch || (d->flags & KID_F_SINGLE); /* per record, a whole batch is known only so */
     bool newer = d->producer_id >= 0 && (d->producer_id != o->producer_id || d->epoch > o->epoch);
-    r.session_start = newer && (d->flags & KI_F_EARLY);
+    r.session_start = newer && (d->flags & KID_F_EARLY);
     r.copies = 2;
     return r;
 }
 
 static void hex64(uint64_t v, char *out, size_t cap) { snprintf(out, cap, "%016" PRIx64, v); }
 
-static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies, int64_t nth)
+static void emit(stage *st, const kid_entry *o, const kid_entry *d, int64_t copies, int64_t nth)
 {
     const ei_part *dp = &st->parts[d->job], *op = &st->parts[o->job];
     const ka_options *opt = st->o;
     if (dp->rep_index == (size_t)-1 || op->rep_index == (size_t)-1) return;
-    if (!(d->flags & KI_F_SCOPE)) return; /* outside --offsets, --since, --until */
+    if (!(d->flags & KID_F_SCOPE)) return; /* outside --offsets, --since, --until */
     bool same = o->content == d->content, collision = !same && o->stable != d->stable;
     int tid = collision ? RT_IDENTITY_COLLISION : RT_IDENTITY_DUPLICATE;
     if (!rm_shows(st->rep, tid)) return;
@@ -568,15 +568,15 @@ static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies
     if (!f) return;
     f->producer_id = d->producer_id;
     f->producer_epoch = d->producer_id >= 0 ? d->epoch : -1;
-    const ki_spec *spec = ki_rules_match(opt->identity, dp->topic);
+    const kid_spec *spec = kid_rules_match(opt->identity, dp->topic);
     /* The identity as the copy holds it: read again (an example). */
     char text[RM_PREVIEW_TEXT] = "", h[24];
     rec_copy b = { 0 };
     bool have_b = st->dc && spec &&
                   read_record(dp->kp, st->marks ? &st->marks[d->job] : NULL, d->offset, st->max_entry, st->no_cache,
                               st->dc, &b);
-    ki_ident id;
-    if (have_b && ki_identity(spec, &b.r, &id) == 0) {
+    kid_ident id;
+    if (have_b && kid_identity(spec, &b.r, &id) == 0) {
         rm_preview pv;
         rm_preview_set(&pv, id.p, id.len, opt->redact & KA_REDACT_KEYS, opt->redact_key);
         rm_preview_text(&pv, text, sizeof text);
@@ -601,7 +601,7 @@ static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies
                                   st->no_cache, st->dc, &a)) {
             char diff[512];
             bool beyond;
-            ki_diff(&a.r, &b.r, diff, sizeof diff, &beyond);
+            kid_diff(&a.r, &b.r, diff, sizeof diff, &beyond);
             rm_field_str(f, "differs_in", diff);
             free(a.buf);
         }
@@ -618,15 +618,15 @@ static void emit(stage *st, const ki_entry *o, const ki_entry *d, int64_t copies
     rm_field_int(f, "original_producer_epoch", o->epoch);
     rm_field_int(f, "sequence", d->sequence);
     rm_field_int(f, "original_sequence", o->sequence);
-    rm_field_bool(f, "transactional", (d->flags & KI_F_TXN) != 0);
-    rm_field_bool(f, "original_transactional", (o->flags & KI_F_TXN) != 0);
+    rm_field_bool(f, "transactional", (d->flags & KID_F_TXN) != 0);
+    rm_field_bool(f, "original_transactional", (o->flags & KID_F_TXN) != 0);
     rm_field_int(f, "timestamp", d->ts);
     rm_field_int(f, "original_timestamp", o->ts);
 }
 
 /* Copies g[1..n-1] of original g[0], of a group of `size` records whose
  * first `done` copies were emitted before. */
-static void emit_group(stage *st, const ki_entry *g, size_t n, int64_t size, int64_t done)
+static void emit_group(stage *st, const kid_entry *g, size_t n, int64_t size, int64_t done)
 {
     uint32_t t = st->c->topic_no[g[0].job];
     if (t != st->topic) st->topic = t, st->diffs = 0;
@@ -635,11 +635,11 @@ static void emit_group(stage *st, const ki_entry *g, size_t n, int64_t size, int
 
 /* Facts in memory from the i-th in order on that are of e's group and
  * count (their job's last pass). */
-static int64_t group_rest(const ei_collector *c, size_t i, const ki_entry *e)
+static int64_t group_rest(const ei_collector *c, size_t i, const kid_entry *e)
 {
     int64_t k = 0;
     for (; i < c->n && same_group(c, at(c, i), e); i++) {
-        const ki_entry *x = at(c, i);
+        const kid_entry *x = at(c, i);
         k += x->job < c->n_jobs && x->pass == c->last_pass[x->job];
     }
     return k;
@@ -653,14 +653,14 @@ int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_op
     if (c->nruns) write_run(c); /* the rest joins the runs */
     else sort_mem(c);
     if (c->nruns) free(c->mem), free(c->keys), c->mem = NULL, c->keys = NULL, c->n = 0;
-    ki_entry *g = malloc(GROUP_BUF * sizeof *g);
+    kid_entry *g = malloc(GROUP_BUF * sizeof *g);
     int64_t *big = NULL; /* sizes of the groups larger than GROUP_BUF, in order */
     size_t nbig = 0, capbig = 0, nextbig = 0;
     stream s;
     if (c->failed || !g || stream_open(&s, c) < 0) goto fail;
     /* First, the size of every group too large to hold: read through the
      * runs once more when spilled; in memory, counted where it is met. */
-    ki_entry e, prev;
+    kid_entry e, prev;
     int64_t size = 0;
     for (bool more = c->nruns > 0; more;) {
         more = stream_next(&s, &e);

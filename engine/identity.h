@@ -3,7 +3,7 @@
  * (docs/report.md, "Duplicates by identity"): the stage after every
  * partition is audited.
  *
- * Owns: ei_collector, the facts (audit/identity.h, ki_entry) of every
+ * Owns: ei_collector, the facts (audit/identity.h, kid_entry) of every
  * record with an identity, gathered from the jobs' last passes while they
  * run, within a memory share: past it, sorted runs go to a scratch file of
  * the engine's private directory (engine/spill.h, sp_scratch) and are
@@ -51,10 +51,10 @@ void ei_free(ei_collector *c);
  * buffers EI_BUF facts and hands them to the collector. A job's newer pass
  * replaces its older ones (a spilled audit's passes). */
 typedef struct ei_sink {
-    ki_sink sink;               /* give &sink to ka_identity_sink */
+    kid_sink sink;               /* give &sink to ka_identity_sink */
     ei_collector *c;
     uint32_t job, pass;
-    ki_entry buf[EI_BUF];
+    kid_entry buf[EI_BUF];
     size_t n;
 } ei_sink;
 

@@ -50,7 +50,7 @@ typedef struct ep_input {
     const char *full_copy;           /* another broker's copy audited in full: integrity only here
                                       * (ka_light), NULL for a full audit */
     bool light;                      /* integrity only, whatever the other copies (kaudit compare) */
-    const ki_sink *id_sink;          /* where records with an identity go (ka_identity_sink), or NULL */
+    const kid_sink *id_sink;          /* where records with an identity go (ka_identity_sink), or NULL */
 } ep_input;
 
 /* Audit `in` into `rep` (a new partition of it) with its index kept as

@@ -5,10 +5,10 @@
  * Input: a path text up to the first newline (used when kj_path_parse
  * takes it, else $.id), then a JSON value. Differential: kj_scan, which
  * walks every object, finds what kj_find finds whenever it takes the value
- * as JSON, and gives the leaves kj_leaves gives; ki_identity_stable (one
- * walk, names judged through a cache or not) equals ki_identity and
- * ki_stable (two). Each string found is
- * unescaped, and two values are compared by ki_diff.
+ * as JSON, and gives the leaves kj_leaves gives; kid_identity_stable (one
+ * walk, names judged through a cache or not) equals kid_identity and
+ * kid_stable (two). Each string found is
+ * unescaped, and two values are compared by kid_diff.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,9 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* The record's identity, in one walk and in two. */
-    ki_spec spec;
+    kid_spec spec;
     memset(&spec, 0, sizeof spec);
-    spec.kind = KI_JSON;
+    spec.kind = KID_JSON;
     spec.path = path;
     kb_record r;
     memset(&r, 0, sizeof r);
@@ -79,22 +79,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.value_len = (int32_t)(len > INT32_MAX ? INT32_MAX : len);
     r.headers = v;
     r.headers_len = 0;
-    ki_ident i1, i2;
+    kid_ident i1, i2;
     uint64_t st;
-    static ki_vcache vc; /* kept across inputs: names judged before, colliding slots */
-    int m1 = ki_identity_stable(&spec, &r, &i1, &st, &vc);
+    static kid_vcache vc; /* kept across inputs: names judged before, colliding slots */
+    int m1 = kid_identity_stable(&spec, &r, &i1, &st, &vc);
     if (m1 == 0) {
-        int m2 = ki_identity(&spec, &r, &i2);
-        if (m2 != 0 || i1.lo != i2.lo || i1.hi != i2.hi || st != ki_stable(&r)) abort();
+        int m2 = kid_identity(&spec, &r, &i2);
+        if (m2 != 0 || i1.lo != i2.lo || i1.hi != i2.hi || st != kid_stable(&r)) abort();
     }
     uint64_t st2;
-    if (ki_identity_stable(&spec, &r, &i2, &st2, NULL) != m1 || st2 != st) abort();
+    if (kid_identity_stable(&spec, &r, &i2, &st2, NULL) != m1 || st2 != st) abort();
     /* What the value and its first half differ in. */
     kb_record h = r;
     h.value_len = r.value_len / 2;
     char diff[256];
     bool beyond;
-    ki_diff(&r, &h, diff, sizeof diff, &beyond);
+    kid_diff(&r, &h, diff, sizeof diff, &beyond);
     if (strlen(diff) >= sizeof diff) abort();
     free(v);
     return 0;

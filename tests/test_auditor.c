@@ -1217,11 +1217,11 @@ static void reuse_run(const char *spec, bool headers, const char *tag, bool last
     ka_options o;
     ka_options_init(&o);
     o.dup_include_headers = headers;
-    ki_rules rules = { NULL, 0 };
+    kid_rules rules = { NULL, 0 };
     char arg[64], err[128] = "";
     if (spec) {
         snprintf(arg, sizeof arg, "^reuse$=%s", spec);
-        KT_REQUIRE_EQ_INT(ki_rules_add(&rules, arg, err, sizeof err), 0);
+        KT_REQUIRE_EQ_INT(kid_rules_add(&rules, arg, err, sizeof err), 0);
         o.identity = &rules;
     }
     tp t;
@@ -1240,7 +1240,7 @@ static void reuse_run(const char *spec, bool headers, const char *tag, bool last
     if (f) KT_EQ_INT(fint(f, "expected_sequence"), -1);
     if (spec) KT_EQ_INT(t.r->partitions[t.idx].identity->records, last ? 6 : 8);
     tp_close(&t);
-    ki_rules_free(&rules);
+    kid_rules_free(&rules);
 }
 
 static void test_reused_sequences_with_identity(void)

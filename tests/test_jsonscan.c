@@ -1,7 +1,7 @@
 /*
  * test_jsonscan.c - the JSON member scanner (reader/jsonscan.h) and the
- * --identity specs built on it (audit/identity.h: ki_spec_parse,
- * ki_rules_add, ki_identity, ki_identity_stable, ki_volatile).
+ * --identity specs built on it (audit/identity.h: kid_spec_parse,
+ * kid_rules_add, kid_identity, kid_identity_stable, kid_volatile).
  */
 #include "kt.h"
 
@@ -294,44 +294,44 @@ static void test_path_parse(void)
 
 static void test_spec_parse(void)
 {
-    ki_spec s;
+    kid_spec s;
     char err[300];
-    KT_REQUIRE_EQ_INT(ki_spec_parse(&s, "key", err, sizeof err), 0);
-    KT_EQ_INT(s.kind, KI_KEY);
-    KT_REQUIRE_EQ_INT(ki_spec_parse(&s, "value", err, sizeof err), 0);
-    KT_EQ_INT(s.kind, KI_VALUE);
-    KT_REQUIRE_EQ_INT(ki_spec_parse(&s, "header:ce_id", err, sizeof err), 0);
-    KT_EQ_INT(s.kind, KI_HEADER);
+    KT_REQUIRE_EQ_INT(kid_spec_parse(&s, "key", err, sizeof err), 0);
+    KT_EQ_INT(s.kind, KID_KEY);
+    KT_REQUIRE_EQ_INT(kid_spec_parse(&s, "value", err, sizeof err), 0);
+    KT_EQ_INT(s.kind, KID_VALUE);
+    KT_REQUIRE_EQ_INT(kid_spec_parse(&s, "header:ce_id", err, sizeof err), 0);
+    KT_EQ_INT(s.kind, KID_HEADER);
     KT_EQ_INT(s.header_len, 5);
     KT_CHECK(memcmp(s.header, "ce_id", 5) == 0);
-    KT_REQUIRE_EQ_INT(ki_spec_parse(&s, "json:$.a.b", err, sizeof err), 0);
-    KT_EQ_INT(s.kind, KI_JSON);
+    KT_REQUIRE_EQ_INT(kid_spec_parse(&s, "json:$.a.b", err, sizeof err), 0);
+    KT_EQ_INT(s.kind, KID_JSON);
     KT_EQ_INT(s.path.nsegs, 2);
     KT_EQ_STR(s.text, "json:$.a.b");
-    KT_EQ_INT(ki_spec_parse(&s, "header:", err, sizeof err), -1);
-    KT_EQ_INT(ki_spec_parse(&s, "json:a", err, sizeof err), -1);
-    KT_EQ_INT(ki_spec_parse(&s, "keys", err, sizeof err), -1);
+    KT_EQ_INT(kid_spec_parse(&s, "header:", err, sizeof err), -1);
+    KT_EQ_INT(kid_spec_parse(&s, "json:a", err, sizeof err), -1);
+    KT_EQ_INT(kid_spec_parse(&s, "keys", err, sizeof err), -1);
     KT_CHECK(strstr(err, "'keys' is no identity") != NULL);
     /* REGEX=SPEC splits at the last '=' followed by a SPEC. */
-    ki_rules r = { NULL, 0 };
-    KT_REQUIRE_EQ_INT(ki_rules_add(&r, "^a=b$=json:$.id", err, sizeof err), 0);
-    KT_REQUIRE_EQ_INT(ki_rules_add(&r, "^pay.*=key", err, sizeof err), 0);
-    KT_REQUIRE_EQ_INT(ki_rules_add(&r, ".*=header:x=y", err, sizeof err), 0);
+    kid_rules r = { NULL, 0 };
+    KT_REQUIRE_EQ_INT(kid_rules_add(&r, "^a=b$=json:$.id", err, sizeof err), 0);
+    KT_REQUIRE_EQ_INT(kid_rules_add(&r, "^pay.*=key", err, sizeof err), 0);
+    KT_REQUIRE_EQ_INT(kid_rules_add(&r, ".*=header:x=y", err, sizeof err), 0);
     KT_EQ_INT(r.n, 3);
     KT_EQ_STR(r.v[0].pattern, "^a=b$");
     KT_EQ_STR(r.v[2].pattern, ".*");
     KT_EQ_STR(r.v[2].spec.header, "x=y");
-    KT_CHECK(ki_rules_match(&r, "a=b") == &r.v[0].spec);
-    KT_CHECK(ki_rules_match(&r, "payments") == &r.v[1].spec); /* the first that matches */
-    KT_CHECK(ki_rules_match(&r, "other") == &r.v[2].spec);
-    KT_EQ_INT(ki_rules_add(&r, "no-equals", err, sizeof err), -1);
-    KT_EQ_INT(ki_rules_add(&r, "x=json:nope", err, sizeof err), -1);
-    KT_EQ_INT(ki_rules_add(&r, "([=key", err, sizeof err), -1);
+    KT_CHECK(kid_rules_match(&r, "a=b") == &r.v[0].spec);
+    KT_CHECK(kid_rules_match(&r, "payments") == &r.v[1].spec); /* the first that matches */
+    KT_CHECK(kid_rules_match(&r, "other") == &r.v[2].spec);
+    KT_EQ_INT(kid_rules_add(&r, "no-equals", err, sizeof err), -1);
+    KT_EQ_INT(kid_rules_add(&r, "x=json:nope", err, sizeof err), -1);
+    KT_EQ_INT(kid_rules_add(&r, "([=key", err, sizeof err), -1);
     KT_CHECK(strstr(err, "POSIX extended") != NULL);
     KT_EQ_INT(r.n, 3);
-    ki_rules_free(&r);
+    kid_rules_free(&r);
     KT_EQ_INT(r.n, 0);
-    KT_CHECK(ki_rules_match(&r, "payments") == NULL);
+    KT_CHECK(kid_rules_match(&r, "payments") == NULL);
 }
 
 static kb_record rec(const char *key, const char *value)
@@ -349,51 +349,51 @@ static kb_record rec(const char *key, const char *value)
 /* The identity and the volatile-free hash, in one walk or two: equal. */
 static void test_identity_of_records(void)
 {
-    static ki_vcache vc; /* names judged once: the same verdicts as without */
-    ki_spec s;
+    static kid_vcache vc; /* names judged once: the same verdicts as without */
+    kid_spec s;
     char err[200];
-    KT_REQUIRE_EQ_INT(ki_spec_parse(&s, "json:$.payment_id", err, sizeof err), 0);
-    ki_ident a, b;
+    KT_REQUIRE_EQ_INT(kid_spec_parse(&s, "json:$.payment_id", err, sizeof err), 0);
+    kid_ident a, b;
     uint64_t sa, sb;
     kb_record r1 = rec("k", "{\"payment_id\":42,\"amount\":10,\"sent_at\":\"t1\"}");
     kb_record r2 = rec("k2", "{\"sent_at\":\"t2\",\"amount\":10,\"payment_id\":\"42\"}");
     kb_record r3 = rec("k", "{\"payment_id\":42,\"amount\":11,\"sent_at\":\"t1\"}");
-    KT_EQ_INT(ki_identity_stable(&s, &r1, &a, &sa, &vc), 0);
-    KT_EQ_INT(ki_identity_stable(&s, &r2, &b, &sb, &vc), 0);
+    KT_EQ_INT(kid_identity_stable(&s, &r1, &a, &sa, &vc), 0);
+    KT_EQ_INT(kid_identity_stable(&s, &r2, &b, &sb, &vc), 0);
     KT_CHECK(a.lo == b.lo && a.hi == b.hi); /* 42 and "42" are one id */
     KT_EQ_INT(a.len, 2);
     KT_CHECK(memcmp(a.p, "42", 2) == 0);
     KT_EQ_UINT(sa, sb); /* sent_at is volatile, the order of members is not content */
-    KT_EQ_UINT(sa, ki_stable(&r1));
+    KT_EQ_UINT(sa, kid_stable(&r1));
     uint64_t sn;
-    KT_EQ_INT(ki_identity_stable(&s, &r2, &b, &sn, NULL), 0);
+    KT_EQ_INT(kid_identity_stable(&s, &r2, &b, &sn, NULL), 0);
     KT_EQ_UINT(sn, sb);
-    KT_EQ_INT(ki_identity_stable(&s, &r3, &b, &sb, &vc), 0);
+    KT_EQ_INT(kid_identity_stable(&s, &r3, &b, &sb, &vc), 0);
     KT_CHECK(sa != sb); /* the amount differs */
-    KT_EQ_UINT(sb, ki_stable(&r3));
-    ki_ident c;
-    KT_EQ_INT(ki_identity(&s, &r3, &c), 0);
+    KT_EQ_UINT(sb, kid_stable(&r3));
+    kid_ident c;
+    KT_EQ_INT(kid_identity(&s, &r3, &c), 0);
     KT_CHECK(c.lo == b.lo && c.hi == b.hi);
     /* "\u0034\u0032" is "42" too. */
     kb_record r4 = rec(NULL, "{\"payment_id\":\"\\u0034\\u0032\"}");
-    KT_EQ_INT(ki_identity_stable(&s, &r4, &b, &sb, &vc), 0);
+    KT_EQ_INT(kid_identity_stable(&s, &r4, &b, &sb, &vc), 0);
     KT_CHECK(a.lo == b.lo && a.hi == b.hi);
     /* No identity: why. */
     kb_record m1 = rec("k", NULL), m2 = rec("k", "{\"x\":1}"), m3 = rec("k", "{\"payment_id\":null}"),
               m4 = rec("k", "[1]"), m5 = rec("k", "a,b,c"), m6 = rec("k", "{\"payment_id\":1");
-    KT_EQ_INT(ki_identity_stable(&s, &m1, &b, &sb, &vc), 1 + KI_MISS_NULL_VALUE);
-    KT_EQ_INT(ki_identity_stable(&s, &m2, &b, &sb, &vc), 1 + KI_MISS_NO_FIELD);
-    KT_EQ_INT(ki_identity_stable(&s, &m3, &b, &sb, &vc), 1 + KI_MISS_NULL_FIELD);
-    KT_EQ_INT(ki_identity_stable(&s, &m4, &b, &sb, &vc), 1 + KI_MISS_NOT_OBJECT);
-    KT_EQ_INT(ki_identity_stable(&s, &m5, &b, &sb, &vc), 1 + KI_MISS_INVALID_JSON);
-    KT_EQ_INT(ki_identity_stable(&s, &m6, &b, &sb, &vc), 1 + KI_MISS_INVALID_JSON);
-    KT_EQ_STR(ki_miss_name(KI_MISS_NO_FIELD), "no_field");
-    KT_EQ_STR(ki_miss_name(KI_MISS_INVALID_JSON), "invalid_json");
+    KT_EQ_INT(kid_identity_stable(&s, &m1, &b, &sb, &vc), 1 + KID_MISS_NULL_VALUE);
+    KT_EQ_INT(kid_identity_stable(&s, &m2, &b, &sb, &vc), 1 + KID_MISS_NO_FIELD);
+    KT_EQ_INT(kid_identity_stable(&s, &m3, &b, &sb, &vc), 1 + KID_MISS_NULL_FIELD);
+    KT_EQ_INT(kid_identity_stable(&s, &m4, &b, &sb, &vc), 1 + KID_MISS_NOT_OBJECT);
+    KT_EQ_INT(kid_identity_stable(&s, &m5, &b, &sb, &vc), 1 + KID_MISS_INVALID_JSON);
+    KT_EQ_INT(kid_identity_stable(&s, &m6, &b, &sb, &vc), 1 + KID_MISS_INVALID_JSON);
+    KT_EQ_STR(kid_miss_name(KID_MISS_NO_FIELD), "no_field");
+    KT_EQ_STR(kid_miss_name(KID_MISS_INVALID_JSON), "invalid_json");
     /* key: a null key has none; an empty one is one. */
-    KT_REQUIRE_EQ_INT(ki_spec_parse(&s, "key", err, sizeof err), 0);
+    KT_REQUIRE_EQ_INT(kid_spec_parse(&s, "key", err, sizeof err), 0);
     kb_record k0 = rec(NULL, "v"), k1 = rec("", "v");
-    KT_EQ_INT(ki_identity_stable(&s, &k0, &b, &sb, &vc), 1 + KI_MISS_NULL_KEY);
-    KT_EQ_INT(ki_identity_stable(&s, &k1, &b, &sb, &vc), 0);
+    KT_EQ_INT(kid_identity_stable(&s, &k0, &b, &sb, &vc), 1 + KID_MISS_NULL_KEY);
+    KT_EQ_INT(kid_identity_stable(&s, &k1, &b, &sb, &vc), 0);
     KT_EQ_INT(b.len, 0);
 }
 
@@ -403,9 +403,9 @@ static void test_volatile_names(void)
                                  "ce-time", "traceparent", "x-b3-traceid", "SENT", "date", "updated_ts" };
     static const char *no[] = { "payment_id", "amount", "id", "status", "data", "at", "customer" };
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
-        KT_CHECK(ki_volatile((const uint8_t *)yes[i], strlen(yes[i])));
+        KT_CHECK(kid_volatile((const uint8_t *)yes[i], strlen(yes[i])));
     for (size_t i = 0; i < sizeof no / sizeof *no; i++)
-        KT_CHECK(!ki_volatile((const uint8_t *)no[i], strlen(no[i])));
+        KT_CHECK(!kid_volatile((const uint8_t *)no[i], strlen(no[i])));
 }
 
 int main(void)
