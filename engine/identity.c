@@ -19,6 +19,7 @@
 #include "reader/codec.h"
 #include "report/types.h"
 
+#define MIN_READ 16            /* facts read at once from a spilled run, at least */
 #define GROUP_BUF 1024         /* copies of one identity held at once; a larger group is counted first */
 
 typedef struct run_at {
@@ -318,6 +319,7 @@ typedef struct stream {
     size_t per;                /* entries buffered per source */
     size_t *heap;              /* sources with entries left, a min-heap by their heads (cmp_entry) */
     size_t nheap;
+    bool in_mem;               /* nothing spilled: the facts are read from memory in order */
     bool failed;
 } stream;
 
@@ -343,23 +345,35 @@ static void heap_down(stream *s, size_t i)
     }
 }
 
-static int stream_open(stream *s, ei_collector *c)
+/* The facts of runs[0..nruns-1] merged, each run read through a buffer of
+ * its share of c->cap facts (at least MIN_READ): reduce_runs keeps the
+ * runs few enough that the buffers stay within the share. */
+static int stream_open_runs(stream *s, ei_collector *c, const run_at *runs, size_t nruns)
 {
     memset(s, 0, sizeof *s);
     s->c = c;
-    if (!c->nruns) return 0;
-    s->nsrc = c->nruns;
-    s->per = c->cap / c->nruns;
-    if (s->per < 16) s->per = 16;
-    s->src = calloc(c->nruns, sizeof *s->src);
-    s->bufs = malloc(c->nruns * s->per * sizeof *s->bufs);
-    s->heap = malloc(c->nruns * sizeof *s->heap);
+    s->nsrc = nruns;
+    s->per = c->cap / nruns;
+    if (s->per < MIN_READ) s->per = MIN_READ;
+    s->src = calloc(nruns, sizeof *s->src);
+    s->bufs = malloc(nruns * s->per * sizeof *s->bufs);
+    s->heap = malloc(nruns * sizeof *s->heap);
     if (!s->src || !s->bufs || !s->heap) return -1;
-    for (size_t i = 0; i < c->nruns; i++) {
-        s->src[i] = (source){ c->runs[i].pos, c->runs[i].count, s->bufs + i * s->per, 0, 0 };
+    for (size_t i = 0; i < nruns; i++) {
+        s->src[i] = (source){ runs[i].pos, runs[i].count, s->bufs + i * s->per, 0, 0 };
         if (head(s, &s->src[i])) s->heap[s->nheap++] = i;
     }
     for (size_t i = s->nheap / 2; i-- > 0;) heap_down(s, i);
+    return 0;
+}
+
+/* Every fact in order: from memory when nothing spilled, else the runs'. */
+static int stream_open(stream *s, ei_collector *c)
+{
+    if (c->nruns) return stream_open_runs(s, c, c->runs, c->nruns);
+    memset(s, 0, sizeof *s);
+    s->c = c;
+    s->in_mem = true;
     return 0;
 }
 
@@ -392,7 +406,7 @@ static bool stream_next(stream *s, kid_entry *out)
         const kid_entry *best = NULL;
         source *from = NULL;
         kid_entry copy;
-        if (!c->nruns) {
+        if (s->in_mem) {
             if (s->i == c->n) return false;
             best = at(c, s->i++);
         } else {
@@ -633,6 +647,51 @@ static void emit_group(stage *st, const kid_entry *g, size_t n, int64_t size, in
     for (size_t i = 1; i < n; i++) emit(st, &g[0], &g[i], size, done + (int64_t)i + 1);
 }
 
+/* Merge the first runs, as many as can be read at once within the share
+ * (c->cap facts, MIN_READ a run at least), into one run at the file's end,
+ * until all runs can be read at once: the final merge's buffers then stay
+ * within the share however many runs were written. Facts of passes that do
+ * not count are dropped on the way. 0, or -1 (c->failed says why). */
+static int reduce_runs(ei_collector *c)
+{
+    size_t fanin = c->cap / MIN_READ < 2 ? 2 : c->cap / MIN_READ;
+    kid_entry chunk[256];
+    while (c->nruns > fanin && !c->failed) {
+        stream s;
+        if (stream_open_runs(&s, c, c->runs, fanin) < 0) {
+            stream_close(&s);
+            c->failed = true;
+            snprintf(c->why, sizeof c->why, "out of memory");
+            return -1;
+        }
+        run_at merged = { c->end, 0 };
+        size_t k = 0;
+        kid_entry e;
+        for (bool more = true; more && !c->failed;) {
+            more = stream_next(&s, &e);
+            if (more) chunk[k++] = e;
+            if (k == 256 || (!more && k)) {
+                if (write_all(c->fd, c->end, chunk, k * sizeof *chunk) < 0) {
+                    c->failed = true;
+                    snprintf(c->why, sizeof c->why, "writing the identities' spill failed: %s",
+                             strerror(errno ? errno : EIO));
+                }
+                c->end += k * sizeof *chunk, merged.count += k;
+                k = 0;
+            }
+        }
+        if (s.failed && !c->failed) {
+            c->failed = true;
+            snprintf(c->why, sizeof c->why, "reading the identities' spill failed");
+        }
+        stream_close(&s);
+        memmove(c->runs, c->runs + fanin, (c->nruns - fanin) * sizeof *c->runs);
+        c->nruns -= fanin - 1;
+        c->runs[c->nruns - 1] = merged;
+    }
+    return c->failed ? -1 : 0;
+}
+
 /* Facts in memory from the i-th in order on that are of e's group and
  * count (their job's last pass). */
 static int64_t group_rest(const ei_collector *c, size_t i, const kid_entry *e)
@@ -653,6 +712,7 @@ int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_op
     if (c->nruns) write_run(c); /* the rest joins the runs */
     else sort_mem(c);
     if (c->nruns) free(c->mem), free(c->keys), c->mem = NULL, c->keys = NULL, c->n = 0;
+    if (c->nruns) reduce_runs(c);
     kid_entry *g = malloc(GROUP_BUF * sizeof *g);
     int64_t *big = NULL; /* sizes of the groups larger than GROUP_BUF, in order */
     size_t nbig = 0, capbig = 0, nextbig = 0;
