@@ -3,7 +3,8 @@
  * identity"): in a topic without an --identity, the first KA_SAMPLE visible
  * records of each partition are sampled for a top-level JSON member or a
  * header whose value is present and unique in every one; such a name is
- * said in a partition note with the option that would use it. Bounded:
+ * added to the partition's suggestions (rm_partition_suggest) with the
+ * option that would use it. Bounded:
  * KA_CANDIDATES names of KA_SAMPLE value hashes each.
  */
 #include <inttypes.h>
@@ -110,10 +111,9 @@ void ka_suggest_end(ka_partition *p)
             re[at++] = *t;
         }
         re[at] = '\0';
-        rm_partition_note(p->r, p->index,
-                          "%s %s is unique in 100%% of %" PRId64 " sampled records: to find duplicates by it, "
-                          "--identity '^%s$=%s%s%s'",
-                          c->header ? "header" : "JSON member", c->name, s->records, re,
-                          c->header ? "header:" : "json:$.", c->name, "");
+        char spec[128], option[800];
+        snprintf(spec, sizeof spec, "%s%s", c->header ? "header:" : "json:$.", c->name);
+        snprintf(option, sizeof option, "--identity '^%s$=%s'", re, spec);
+        rm_partition_suggest(p->r, p->index, spec, option, s->records);
     }
 }

@@ -1562,6 +1562,23 @@ static void identities(const rm_report *r, FILE *f)
     fputs("</ul></section>\n", f);
 }
 
+/* The identities the topics' samples suggest. */
+static void suggestions(const rm_report *r, FILE *f)
+{
+    char lines[20][600];
+    size_t more;
+    size_t n = rr_suggestion_lines(r, lines, 20, &more);
+    if (!n) return;
+    fputs("<section id=\"identity-suggestions\"><h2>Identities to consider</h2>\n<ul>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<li>", f);
+        esc(f, lines[i]);
+        fputs("</li>\n", f);
+    }
+    if (more) fprintf(f, "<li>... and %zu more (the JSON report's identity_suggestions)</li>\n", more);
+    fputs("</ul></section>\n", f);
+}
+
 /* How each topic's content repeats: why its repeats are or are not alarms. */
 static void repeats(const rm_report *r, FILE *f)
 {
@@ -1639,6 +1656,7 @@ int rr_html(const rm_report *r, FILE *f, const char *version)
         top_partitions(r, f, v.listed);
     }
     identities(r, f);
+    suggestions(r, f);
     repeats(r, f);
     replicas(r, f);
     groups(r, f);

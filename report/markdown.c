@@ -193,6 +193,30 @@ static void md_identity(md_doc *d, const rm_report *r)
     md_put(d, "\n");
 }
 
+static void md_suggestions(md_doc *d, const rm_report *r)
+{
+    char lines[10][600];
+    size_t more;
+    size_t n = rr_suggestion_lines(r, lines, 10, &more);
+    if (n == 0) return;
+    md_put(d, "### Identities to consider\n\n");
+    size_t limit = d->len + MD_REPEATS;
+    for (size_t i = 0; i < n; i++) {
+        FILE *w = row_open(d);
+        if (!w) return;
+        fputs("- ", w);
+        es_md_text(lines[i], w);
+        fputc('\n', w);
+        if (!row_put(d, limit)) break;
+    }
+    if (more) {
+        char line[120];
+        snprintf(line, sizeof line, "- ... and %zu more (the JSON report's identity_suggestions)\n", more);
+        md_put(d, line);
+    }
+    md_put(d, "\n");
+}
+
 static void md_repeats(md_doc *d, const rm_report *r)
 {
     rr_topic_repeats tr[10];
@@ -425,10 +449,15 @@ int rr_markdown(const rm_report *r, FILE *f, const char *version, int per_type)
            r->npartitions, r->npartitions == 1 ? "" : "s", bat, rec, version, r->generated_at);
     md_problems(&d, r);
     md_run(&d, r);
-    if (r->ncounts) {
+    if (!r->ncounts) {
+        /* Clean: what the identities covered, and those to consider, still said. */
+        md_identity(&d, r);
+        md_suggestions(&d, r);
+    } else {
         md_incidents(&d, r);
         md_replicas(&d, r);
         md_identity(&d, r);
+        md_suggestions(&d, r);
         md_repeats(&d, r);
         md_counts(&d, r);
         md_ranking(&d, r);

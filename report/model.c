@@ -68,6 +68,9 @@ void rm_free(rm_report *r)
         free(r->partitions[i].copy);
         if (r->partitions[i].identity) free(r->partitions[i].identity->spec);
         free(r->partitions[i].identity);
+        for (size_t k = 0; k < r->partitions[i].nsuggestions; k++)
+            free(r->partitions[i].suggestions[k].spec), free(r->partitions[i].suggestions[k].option);
+        free(r->partitions[i].suggestions);
     }
     for (size_t i = 0; i < r->nfindings; i++) rm_finding_free(&r->findings[i]);
     for (int i = 0; i < r->ncounts; i++)
@@ -544,6 +547,27 @@ void rm_partition_note(rm_report *r, size_t part, const char *fmt, ...)
     va_end(ap);
     rm_partition *p = &r->partitions[part];
     if (push_str(&p->notes, &p->nnotes, s) < 0) r->oom = true;
+}
+
+void rm_partition_suggest(rm_report *r, size_t part, const char *spec, const char *option, int64_t sampled)
+{
+    rm_partition *p = &r->partitions[part];
+    rm_suggestion *ns = realloc(p->suggestions, (p->nsuggestions + 1) * sizeof *ns);
+    if (!ns) {
+        r->oom = true;
+        return;
+    }
+    p->suggestions = ns;
+    rm_suggestion *x = &ns[p->nsuggestions];
+    x->spec = strdup(spec);
+    x->option = strdup(option);
+    x->sampled = sampled;
+    if (!x->spec || !x->option) {
+        free(x->spec), free(x->option);
+        r->oom = true;
+        return;
+    }
+    p->nsuggestions++;
 }
 
 void rm_tally_duplicates(rm_report *r, size_t part, const char *name, int64_t findings, int64_t records)

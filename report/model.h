@@ -131,6 +131,14 @@ typedef struct rm_identity {
     const char *reason[RM_IDENTITY_REASONS]; /* ... named so (literals; NULL past the last) */
 } rm_identity;
 
+/* An identity a partition's records suggest (audit/idsuggest.c): a JSON
+ * member or header present and unique in every record sampled. */
+typedef struct rm_suggestion {
+    char *spec;            /* "header:ce_id", "json:$.event_id", owned */
+    char *option;          /* the option that would use it for the topic, owned */
+    int64_t sampled;       /* records sampled: it was in each, never twice the same */
+} rm_suggestion;
+
 typedef struct rm_producer {
     int64_t producer_id;
     int32_t epoch;
@@ -192,6 +200,8 @@ typedef struct rm_partition {
     int64_t batches_in_offsets; /* ... within --offsets, ... */
     int64_t batches_in_scope;   /* ... and within both: a filter that matches nothing is said */
     rm_identity *identity; /* its topic's --identity, NULL when none (owned) */
+    rm_suggestion *suggestions; /* identities its sample suggests, in the order found (owned) */
+    size_t nsuggestions;
 } rm_partition;
 
 /* A fact about what was audited ("cluster.id" = "...", "broker.id" = "1"). */
@@ -418,6 +428,11 @@ void rm_field_null(rm_finding *f, const char *key);
 /* Add a note to partition `part` (printf-style, copied): something that is
  * not a finding, such as a file a live broker changed while we read it. */
 void rm_partition_note(rm_report *r, size_t part, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Add to partition `part` the identity `spec` (with `option`, the words
+ * that would use it) that was unique in each of `sampled` records. Out of
+ * memory sets r->oom. */
+void rm_partition_suggest(rm_report *r, size_t part, const char *spec, const char *option, int64_t sampled);
 
 /* Count `findings` findings covering `records` records under `name` (a
  * literal) in partition `part`'s duplicate tally. */

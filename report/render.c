@@ -128,6 +128,18 @@ static void json_partition(jw *w, const rm_partition *p)
         jw_obj_end(w);
         jw_obj_end(w);
     }
+    if (p->nsuggestions) {
+        jw_key(w, "identity_suggestions");
+        jw_arr_begin(w);
+        for (size_t i = 0; i < p->nsuggestions; i++) {
+            jw_obj_begin(w);
+            jw_kstr(w, "spec", p->suggestions[i].spec);
+            jw_kstr(w, "option", p->suggestions[i].option);
+            jw_kint(w, "sampled_records", p->suggestions[i].sampled);
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+    }
     if (p->repeats.checked) {
         const rm_repeats *q = &p->repeats;
         jw_key(w, "repeat_profile");
@@ -658,6 +670,20 @@ static const char *ansi(bool color, const char *code) { return color ? code : ""
 #define C_BOLD "\033[1m"
 static const char *sev_ansi(int s) { return s == RM_ERROR ? "\033[31m" : s == RM_WARNING ? "\033[33m" : "\033[34m"; }
 
+/* What each topic's --identity covered, and the identities to consider. */
+static void text_identities(const rm_report *r, FILE *f)
+{
+    char lines[10][600];
+    size_t n = rr_identity_lines(r, lines, 10);
+    if (n) fprintf(f, "\nDuplicates by identity:\n");
+    for (size_t i = 0; i < n; i++) fputs("  ", f), es_fputs(lines[i], f), fputc('\n', f);
+    size_t more;
+    n = rr_suggestion_lines(r, lines, 10, &more);
+    if (n) fprintf(f, "\nIdentities to consider (a field or header unique in every record sampled):\n");
+    for (size_t i = 0; i < n; i++) fputs("  ", f), es_fputs(lines[i], f), fputc('\n', f);
+    if (more) fprintf(f, "  ... and %zu more (see --format json: identity_suggestions)\n", more);
+}
+
 int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool color)
 {
     int64_t batches = 0, records = 0, bytes = 0, segments = 0;
@@ -709,6 +735,7 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
     if (notes > TEXT_NOTES)
         fprintf(f, "... and %zu more notes on partitions (see --format json or html)\n", notes - TEXT_NOTES);
     if (r->ncounts == 0) {
+        text_identities(r, f); /* clean, and still what the identities covered */
         text_gone(r, f);
         return ferror(f) ? -1 : 0;
     }
@@ -734,10 +761,7 @@ int rr_text(const rm_report *r, FILE *f, const char *version, int per_type, bool
         rr_repeat_line(&tr[i], line, sizeof line);
         fputs("  ", f), es_fputs(line, f), fputc('\n', f);
     }
-    char idl[10][600];
-    size_t nid = rr_identity_lines(r, idl, 10);
-    if (nid) fprintf(f, "\nDuplicates by identity:\n");
-    for (size_t i = 0; i < nid; i++) fputs("  ", f), es_fputs(idl[i], f), fputc('\n', f);
+    text_identities(r, f);
     text_duplicates(r, f);
     size_t *idx = r->nfindings ? malloc(r->nfindings * sizeof *idx) : NULL;
     for (int t = 0; t < r->ncounts; t++) {

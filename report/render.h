@@ -98,4 +98,10 @@ const char *rr_nothing_matched(const rm_report *r);
  * and why (identity_facts.c). Returns how many lines. */
 size_t rr_identity_lines(const rm_report *r, char (*lines)[600], size_t max);
 
+/* Up to `max` lines, one per topic and suggested identity, in partition
+ * order: the identity, the records and partitions sampled, the option to
+ * use it. Returns how many; *more (when not NULL) gets how many further
+ * lines there would be. */
+size_t rr_suggestion_lines(const rm_report *r, char (*lines)[600], size_t max, size_t *more);
+
 #endif

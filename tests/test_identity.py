@@ -197,6 +197,13 @@ def check_run(name, path, r):
         check("%s: JSON report suggests --identity %s for %s" % (label, s["spec"], s["topic"]),
               suggests(report, s["spec"], s["topic"]),
               short([x for x, _ in strings_in(report) if "--identity" in x] or "no string mentions --identity", 600))
+        parts = [x for x in report.get("partitions", []) if x.get("topic") == s["topic"]]
+        got = [[(y.get("spec"), y.get("sampled_records"), y.get("option")) for y in x.get("identity_suggestions", [])]
+               for x in parts]
+        want = [[(s["spec"], min(1000, x.get("records")), "--identity '^%s$=%s'" % (s["topic"].replace(".", "\\."), s["spec"]))]
+                for x in parts]
+        check("%s: each partition of %s lists %s in identity_suggestions, every record sampled" % (label, s["topic"], s["spec"]),
+              bool(parts) and got == want, short(got))
         if text is None:
             _rc, text, _err = audit(args, fmt="text")
         check("%s: text report suggests --identity %s" % (label, s["spec"]),
