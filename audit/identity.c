@@ -215,59 +215,102 @@ bool kid_volatile(const uint8_t *name, size_t n)
     return v;
 }
 
-/* kid_volatile through the cache vc (NULL: none). */
-static bool cached_volatile(kid_vcache *vc, const uint8_t *p, size_t n)
+/* What a member name is, for kid_stable (kid_vcache's flags). */
+enum {
+    NAME_VOLATILE = 1,         /* kid_volatile */
+    NAME_ID = 2,               /* "id": a structured CloudEvent's, at the top, when beside specversion */
+    NAME_SPEC = 4              /* "specversion" */
+};
+
+/* The name's NAME_* flags and its hash (*hash) as kid_stable reads it: an
+ * escaped name judged unescaped but hashed as it lies. */
+static uint8_t judge_name(const uint8_t *p, size_t n, bool escaped, uint64_t *hash)
 {
-    if (!vc || n == 0 || n > sizeof vc->slot[0].name) return kid_volatile(p, n);
+    uint8_t buf[KJ_MAX_NAME];
+    const uint8_t *t = p;
+    size_t tn = n;
+    if (escaped) {
+        int u = kj_unescape(p, n, buf, sizeof buf);
+        if (u < 0) tn = 0, t = buf; /* as before: a broken name is not volatile, nor id */
+        else t = buf, tn = (size_t)u;
+    }
+    uint8_t f = 0;
+    if ((!escaped || tn) && kid_volatile(t, tn)) f |= NAME_VOLATILE;
+    if (LIT_IS((const char *)t, tn, "id")) f |= NAME_ID;
+    if (LIT_IS((const char *)t, tn, "specversion")) f |= NAME_SPEC;
+    *hash = XXH3_64bits(p, n);
+    return f;
+}
+
+/* judge_name through the cache vc (NULL: none). */
+static uint8_t cached_name(kid_vcache *vc, const uint8_t *p, size_t n, bool escaped, uint64_t *hash)
+{
+    if (!vc || escaped || n == 0 || n > sizeof vc->slot[0].name) return judge_name(p, n, escaped, hash);
     size_t h = (n * 131 + p[0] * 31u + p[n - 1] * 7u + p[n / 2]) & (KID_VCACHE - 1);
-    if (vc->slot[h].len == n && memcmp(vc->slot[h].name, p, n) == 0) return vc->slot[h].vol;
-    bool v = kid_volatile(p, n);
+    if (vc->slot[h].len == n && memcmp(vc->slot[h].name, p, n) == 0) {
+        *hash = vc->slot[h].hash;
+        return vc->slot[h].flags;
+    }
+    uint8_t f = judge_name(p, n, false, hash);
     vc->slot[h].len = (uint8_t)n;
-    vc->slot[h].vol = v;
+    vc->slot[h].flags = f;
+    vc->slot[h].hash = *hash;
     memcpy(vc->slot[h].name, p, n);
-    return v;
+    return f;
 }
 
 /* A leaf's path is volatile when one of its names is; a structured
  * CloudEvent's top-level "id" is too (the envelope's, beside specversion). */
-static bool path_volatile(const kj_name *names, int depth, kid_vcache *vc)
+static bool path_volatile(const kj_name *names, int depth)
 {
-    for (int i = 0; i < depth; i++) {
-        if (names[i].escaped) {
-            uint8_t buf[KJ_MAX_NAME];
-            int n = kj_unescape(names[i].p, names[i].len, buf, sizeof buf);
-            if (n >= 0 && kid_volatile(buf, (size_t)n)) return true;
-        } else if (cached_volatile(vc, names[i].p, names[i].len)) {
-            return true;
-        }
-    }
+    uint64_t h;
+    for (int i = 0; i < depth; i++)
+        if (judge_name(names[i].p, names[i].len, names[i].escaped, &h) & NAME_VOLATILE) return true;
     return false;
 }
 
 static bool is_ce_id(const kj_name *names, int depth) { return depth == 1 && kj_name_eq(&names[0], "id", 2); }
 static bool is_spec(const kj_name *names, int depth) { return depth == 1 && kj_name_eq(&names[0], "specversion", 11); }
 
-static uint64_t path_hash(const kj_name *names, int depth)
+/* One more name on a path's hash. */
+static uint64_t path_step(uint64_t path, uint64_t name)
 {
-    uint64_t h = 0x51ED270B27AEA5B3ull;
-    for (int i = 0; i < depth; i++) h = XXH3_64bits_withSeed(names[i].p, names[i].len, h);
-    return h;
+    uint64_t h = (path ^ name) * 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 29);
 }
 
 typedef struct stable_ctx {
     uint64_t sum;              /* of the leaves that are not volatile */
     uint64_t id_leaf;          /* the top-level "id" leaf's hash, kept aside */
     bool spec;                 /* a top-level specversion: "id" is the envelope's */
-    kid_vcache *vc;             /* names judged before, or NULL */
+    kid_vcache *vc;            /* names judged before, or NULL */
+    /* The path of the last leaf, judged: a leaf's parents are its
+     * neighbours' (names are spans of one value, so equal starts are the
+     * same member). */
+    int known;                 /* names[0..known-1] below hold */
+    const uint8_t *at[KJ_MAX_PATH];
+    uint64_t path[KJ_MAX_PATH]; /* the hash of the path down to and with that name */
+    bool vol[KJ_MAX_PATH];     /* a name down to it is volatile */
 } stable_ctx;
 
 static int stable_leaf(void *ctx, const kj_name *names, int depth, const kj_span *v)
 {
     stable_ctx *s = ctx;
-    if (is_spec(names, depth)) s->spec = true;
-    if (path_volatile(names, depth, s->vc)) return 0;
-    uint64_t h = XXH3_64bits_withSeed(v->p, v->len, path_hash(names, depth));
-    if (is_ce_id(names, depth)) s->id_leaf += h;
+    int i = 0;
+    while (i < depth - 1 && i < s->known && s->at[i] == names[i].p) i++;
+    uint8_t f = 0;
+    for (; i < depth; i++) {
+        uint64_t nh;
+        f = cached_name(s->vc, names[i].p, names[i].len, names[i].escaped, &nh);
+        s->at[i] = names[i].p;
+        s->path[i] = path_step(i ? s->path[i - 1] : 0x51ED270B27AEA5B3ull, nh);
+        s->vol[i] = (f & NAME_VOLATILE) || (i && s->vol[i - 1]);
+    }
+    s->known = depth;
+    if (depth == 1 && (f & NAME_SPEC)) s->spec = true;
+    if (s->vol[depth - 1]) return 0;
+    uint64_t h = XXH3_64bits_withSeed(v->p, v->len, s->path[depth - 1]);
+    if (depth == 1 && (f & NAME_ID)) s->id_leaf += h;
     else s->sum += h;
     return 0;
 }
@@ -286,8 +329,8 @@ static uint64_t stable_of(const kb_record *r, bool object, stable_ctx *s)
     kcur c = kcur_make(r->headers, r->headers_len);
     kb_header hd;
     while (kb_header_next(&c, &hd)) {
-        if (cached_volatile(s->vc, hd.key, (size_t)hd.key_len)) continue;
-        uint64_t seed = XXH3_64bits(hd.key, (size_t)hd.key_len);
+        uint64_t seed;
+        if (cached_name(s->vc, hd.key, (size_t)hd.key_len, false, &seed) & NAME_VOLATILE) continue;
         h += hd.value && hd.value_len >= 0 ? XXH3_64bits_withSeed(hd.value, (size_t)hd.value_len, seed) : ~seed;
     }
     return h;
@@ -295,7 +338,7 @@ static uint64_t stable_of(const kb_record *r, bool object, stable_ctx *s)
 
 uint64_t kid_stable(const kb_record *r)
 {
-    stable_ctx s = { 0, 0, false, NULL };
+    stable_ctx s = { .vc = NULL };
     bool object = r->value && r->value_len > 0 &&
                   kj_leaves(r->value, (size_t)r->value_len, stable_leaf, &s) == KJ_OK;
     return stable_of(r, object, &s);
@@ -309,7 +352,7 @@ int kid_identity_stable(const kid_spec *s, const kb_record *r, kid_ident *out, u
         return miss;
     }
     /* One walk of the value: the member and the leaves' hash. */
-    stable_ctx st = { 0, 0, false, vc };
+    stable_ctx st = { .vc = vc };
     kj_span v;
     int rc = kj_scan(r->value, (size_t)r->value_len, &s->path, &v, stable_leaf, &st);
     *stable = stable_of(r, rc == KJ_FOUND || rc == KJ_MISSING, &st);
@@ -358,7 +401,7 @@ static int collect_leaf(void *ctx, const kj_name *names, int depth, const kj_spa
         at += (size_t)snprintf(x->path + at, sizeof x->path - at, ".%s", nm);
     }
     x->hash = XXH3_64bits_withSeed(v->p, v->len, (uint64_t)v->kind);
-    x->vol = path_volatile(names, depth, NULL) || is_ce_id(names, depth);
+    x->vol = path_volatile(names, depth) || is_ce_id(names, depth);
     return 0;
 }
 

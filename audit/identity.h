@@ -106,14 +106,16 @@ uint64_t kid_content(const kb_record *r, uint64_t *kv);
  * resend may route anew. */
 uint64_t kid_stable(const kb_record *r);
 
-/* Names already judged by kid_volatile (the same few in every record of a
- * topic): zero-initialise, one per thread; a name of more than 30 bytes is
- * judged each time. */
+/* Member names already judged (the same few in every record of a topic):
+ * volatile or not (kid_volatile), and the hash kid_stable gives the name
+ * on a path. Zero-initialise, one per thread; a name of more than 30 bytes,
+ * or one holding an escape, is judged each time. */
 #define KID_VCACHE 256
 typedef struct kid_vcache {
     struct {
+        uint64_t hash;         /* of the name's bytes */
         uint8_t len;           /* 0: empty */
-        bool vol;
+        uint8_t flags;         /* identity.c's NAME_* */
         char name[30];
     } slot[KID_VCACHE];
 } kid_vcache;
