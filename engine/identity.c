@@ -30,12 +30,11 @@ struct ei_collector {
     pthread_mutex_t lock;
     sp_dir *dir;
     size_t n_jobs;
+    size_t ntopics;            /* topics among the jobs */
     uint32_t *topic_no;        /* per job: its topic's number (topics in name order) */
     int32_t *partno;           /* per job: its partition */
     uint32_t *last_pass;       /* per job: the pass whose facts count */
     kid_entry *mem;             /* facts not yet in a run */
-    struct sort_key *keys;     /* 2 * cap of them: sort_mem's keys and its radix sort's scratch, allocated
-                                * with mem */
     size_t n, cap;
     int fd;                    /* the scratch file of sorted runs, -1 until one */
     uint64_t end;
@@ -65,72 +64,80 @@ static int cmp_entry(const void *pa, const void *pb, void *ctx)
     return cmp_u64(a->stable, b->stable);
 }
 
-/* The facts in memory are sorted through 16-byte keys (topic, the
- * identity's high half, the fact's place) and read in the keys' order: the
- * 80-byte facts themselves never move (sorting them moved each many
- * times). */
-typedef struct sort_key {
-    uint64_t hi;
-    uint32_t topic;
-    uint32_t i;                /* the fact's place in mem */
-} sort_key;
+/* The facts in memory are sorted where they lie, with no array of keys
+ * beside them: keys took 32 bytes a fact more (their radix sort's scratch
+ * too), and faulting that memory in cost more than moving the facts. */
 
-static int cmp_key(const void *pa, const void *pb, void *ctx)
+/* Bits 8 wide of the identity's high half, from `shift` up, as one digit of
+ * sort_ids; shift < 0: the fact's topic's number (sort_mem). */
+static size_t digit(const ei_collector *c, const kid_entry *e, int shift)
 {
-    const ei_collector *c = ctx;
-    const sort_key *a = pa, *b = pb;
-    if (a->topic != b->topic) return a->topic < b->topic ? -1 : 1;
-    if (a->hi != b->hi) return a->hi < b->hi ? -1 : 1;
-    return cmp_entry(&c->mem[a->i], &c->mem[b->i], ctx);
+    return shift < 0 ? c->topic_no[e->job] : (size_t)(e->id_hi >> shift) & 0xff;
 }
 
-/* Order c->mem[0..n-1] by cmp_entry: c->keys when there are (the i-th
- * fact in order is at(c, i)), else the facts themselves. */
+/* Move v[0..n-1] where they lie into the order of their digits (nd of
+ * them): each fact goes once to its bucket's next free place, what lay
+ * there taken on to its own (an American flag sort). start (nd + 1
+ * entries): where each bucket begins, start[nd] == n; next: nd entries of
+ * scratch. */
+static void flag_pass(const ei_collector *c, kid_entry *v, size_t n, int shift, size_t nd, size_t *start,
+                      size_t *next)
+{
+    memset(start, 0, (nd + 1) * sizeof *start);
+    for (size_t i = 0; i < n; i++) start[digit(c, &v[i], shift) + 1]++;
+    for (size_t d = 0; d < nd; d++) start[d + 1] += start[d];
+    memcpy(next, start, nd * sizeof *next);
+    for (size_t b = 0; b < nd; b++) {
+        while (next[b] < start[b + 1]) {
+            kid_entry x = v[next[b]];
+            size_t d;
+            while ((d = digit(c, &x, shift)) != b) {
+                kid_entry t = v[next[d]];
+                v[next[d]++] = x;
+                x = t;
+            }
+            v[next[b]++] = x;
+        }
+    }
+}
+
+#define SMALL_SORT 32          /* facts few enough to leave to qsort_r */
+
+/* Order v[0..n-1], of one topic whose identities' high halves agree above
+ * bit shift + 8, by cmp_entry: by the next 8 bits, then each bucket so; a
+ * small bucket, or one whose high halves all agree, by qsort_r. */
+static void sort_ids(const ei_collector *c, kid_entry *v, size_t n, int shift)
+{
+    if (n < 2) return;
+    if (n <= SMALL_SORT || shift < 0) {
+        qsort_r(v, n, sizeof *v, cmp_entry, (void *)c);
+        return;
+    }
+    size_t start[257], next[256];
+    flag_pass(c, v, n, shift, 256, start, next);
+    for (size_t b = 0; b < 256; b++) sort_ids(c, v + start[b], start[b + 1] - start[b], shift - 8);
+}
+
+/* Order c->mem[0..n-1] by cmp_entry: by topic when there are several,
+ * then each topic's by identity. */
 static void sort_mem(ei_collector *c)
 {
-    size_t n = c->n;
-    sort_key *k = c->keys;
-    if (!k) {
-        qsort_r(c->mem, n, sizeof *c->mem, cmp_entry, c);
+    kid_entry *v = c->mem;
+    size_t n = c->n, nt = c->ntopics;
+    if (nt < 2) {
+        sort_ids(c, v, n, 56);
         return;
     }
-    for (size_t i = 0; i < n; i++) k[i] = (sort_key){ c->mem[i].id_hi, c->topic_no[c->mem[i].job], (uint32_t)i };
-    /* Least significant 16 bits first, by the identity's high half, then
-     * by the topic (a digit all keys share is skipped): stable, so the
-     * topic leads. Then each run of equal (topic, high half), almost always
-     * one key, is put in cmp_entry's order. */
-    size_t *count = malloc(((size_t)1 << 16) * sizeof *count);
-    if (!count) {
-        qsort_r(k, n, sizeof *k, cmp_key, c);
+    size_t *start = malloc((nt + 1) * sizeof *start), *next = malloc(nt * sizeof *next);
+    if (!start || !next) {
+        free(start), free(next);
+        qsort_r(v, n, sizeof *v, cmp_entry, c);
         return;
     }
-    sort_key *from = k, *to = k + c->cap;
-    for (int b = 0; b < 6; b++) {
-        memset(count, 0, ((size_t)1 << 16) * sizeof *count);
-        int shift = b < 4 ? 16 * b : 16 * (b - 4);
-        for (size_t i = 0; i < n; i++) count[(b < 4 ? from[i].hi : from[i].topic) >> shift & 0xffff]++;
-        bool one = false;
-        size_t sum = 0;
-        for (size_t d = 0; d < ((size_t)1 << 16); d++) {
-            one |= count[d] == n;
-            size_t x = count[d];
-            count[d] = sum, sum += x;
-        }
-        if (one) continue;
-        for (size_t i = 0; i < n; i++) to[count[(b < 4 ? from[i].hi : from[i].topic) >> shift & 0xffff]++] = from[i];
-        sort_key *t = from;
-        from = to, to = t;
-    }
-    free(count);
-    if (from != k) memcpy(k, from, n * sizeof *k);
-    for (size_t i = 0, j; i < n; i = j) {
-        for (j = i + 1; j < n && k[j].hi == k[i].hi && k[j].topic == k[i].topic; j++) {}
-        if (j - i > 1) qsort_r(k + i, j - i, sizeof *k, cmp_key, c);
-    }
+    flag_pass(c, v, n, -1, nt, start, next);
+    for (size_t t = 0; t < nt; t++) sort_ids(c, v + start[t], start[t + 1] - start[t], 56);
+    free(start), free(next);
 }
-
-/* The i-th fact in memory in sort_mem's order. */
-static const kid_entry *at(const ei_collector *c, size_t i) { return c->keys ? &c->mem[c->keys[i].i] : &c->mem[i]; }
 
 static bool same_group(const ei_collector *c, const kid_entry *a, const kid_entry *b)
 {
@@ -159,7 +166,7 @@ ei_collector *ei_create(sp_dir *dir, size_t budget, const ei_part *parts, size_t
     c->dir = dir;
     c->fd = -1;
     c->n_jobs = n;
-    c->cap = budget / (sizeof(kid_entry) + 2 * sizeof(sort_key));
+    c->cap = budget / sizeof(kid_entry);
     if (c->cap < 32) c->cap = 32; /* a tiny share spills early: runs merged as ever (tests at --max-memory 64K) */
     c->topic_no = calloc(n + 1, sizeof *c->topic_no);
     c->partno = calloc(n + 1, sizeof *c->partno);
@@ -174,6 +181,7 @@ ei_collector *ei_create(sp_dir *dir, size_t budget, const ei_part *parts, size_t
     for (size_t i = 0, t = 0; i < n; i++) {
         if (i && strcmp(parts[order[i]].topic, parts[order[i - 1]].topic) != 0) t++;
         c->topic_no[order[i]] = (uint32_t)t;
+        c->ntopics = t + 1;
     }
     free(order);
     return c;
@@ -184,7 +192,7 @@ void ei_free(ei_collector *c)
     if (!c) return;
     if (c->fd >= 0) close(c->fd);
     free(c->topic_no), free(c->partno), free(c->last_pass);
-    free(c->mem), free(c->runs), free(c->keys);
+    free(c->mem), free(c->runs);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -227,16 +235,10 @@ static void write_run(ei_collector *c)
         c->failed = true;
         return;
     }
-    kid_entry chunk[256];
-    for (size_t i = 0; i < c->n;) {
-        size_t k = c->n - i < 256 ? c->n - i : 256;
-        for (size_t j = 0; j < k; j++) chunk[j] = *at(c, i + j);
-        if (write_all(c->fd, c->end + i * sizeof *c->mem, chunk, k * sizeof *chunk) < 0) {
-            c->failed = true;
-            snprintf(c->why, sizeof c->why, "writing the identities' spill failed: %s", strerror(errno ? errno : EIO));
-            return;
-        }
-        i += k;
+    if (write_all(c->fd, c->end, c->mem, c->n * sizeof *c->mem) < 0) {
+        c->failed = true;
+        snprintf(c->why, sizeof c->why, "writing the identities' spill failed: %s", strerror(errno ? errno : EIO));
+        return;
     }
     c->runs[c->nruns++] = (run_at){ c->end, c->n };
     c->end += c->n * sizeof *c->mem;
@@ -258,8 +260,7 @@ static void *huge_alloc(size_t bytes)
 static void add(ei_collector *c, const kid_entry *e, size_t n)
 {
     pthread_mutex_lock(&c->lock);
-    if (!c->mem && !c->failed && c->cap <= UINT32_MAX && (c->mem = huge_alloc(c->cap * sizeof *c->mem)))
-        c->keys = huge_alloc(2 * c->cap * sizeof *c->keys); /* NULL: sorted in place, slower */
+    if (!c->mem && !c->failed) c->mem = huge_alloc(c->cap * sizeof *c->mem);
     if (!c->mem && !c->failed) {
         c->failed = true;
         snprintf(c->why, sizeof c->why, "out of memory");
@@ -408,7 +409,7 @@ static bool stream_next(stream *s, kid_entry *out)
         kid_entry copy;
         if (s->in_mem) {
             if (s->i == c->n) return false;
-            best = at(c, s->i++);
+            best = &c->mem[s->i++];
         } else {
             /* The runs' heads in a heap: log(runs) comparisons a fact. */
             if (!s->nheap) return false;
@@ -697,8 +698,8 @@ static int reduce_runs(ei_collector *c)
 static int64_t group_rest(const ei_collector *c, size_t i, const kid_entry *e)
 {
     int64_t k = 0;
-    for (; i < c->n && same_group(c, at(c, i), e); i++) {
-        const kid_entry *x = at(c, i);
+    for (; i < c->n && same_group(c, &c->mem[i], e); i++) {
+        const kid_entry *x = &c->mem[i];
         k += x->job < c->n_jobs && x->pass == c->last_pass[x->job];
     }
     return k;
@@ -711,7 +712,7 @@ int ei_finish(ei_collector *c, const ei_part *parts, rm_report *rep, const ka_op
     int rc = 0;
     if (c->nruns) write_run(c); /* the rest joins the runs */
     else sort_mem(c);
-    if (c->nruns) free(c->mem), free(c->keys), c->mem = NULL, c->keys = NULL, c->n = 0;
+    if (c->nruns) free(c->mem), c->mem = NULL, c->n = 0;
     if (c->nruns) reduce_runs(c);
     kid_entry *g = malloc(GROUP_BUF * sizeof *g);
     int64_t *big = NULL; /* sizes of the groups larger than GROUP_BUF, in order */
