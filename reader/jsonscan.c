@@ -57,7 +57,9 @@ static bool take_token(kcur *c, kj_span *v)
         }
     int ch = peek(c);
     if (ch != '-' && (ch < '0' || ch > '9')) return false;
-    while (kcur_left(c) && strchr("0123456789+-.eE", *c->p) && *c->p) c->p++;
+    while (kcur_left(c) && ((*c->p >= '0' && *c->p <= '9') || *c->p == '+' || *c->p == '-' || *c->p == '.' ||
+                            *c->p == 'e' || *c->p == 'E'))
+        c->p++;
     v->len = (size_t)(c->p - v->p);
     v->kind = KJ_NUMBER;
     return true;
