@@ -156,8 +156,8 @@ struct kaudit_engine {
                        : INDEX_MOST(e) / 2 > ((size_t)256 << 20) ? INDEX_MOST(e) / 2 : ((size_t)256 << 20))
 #define FINDINGS_SHARE(c) ((size_t)((c)->max_memory / 4))
 /* With --identity, an eighth (off the jobs' part) for the facts of the
- * records with an identity, sorted at the end (engine/identity.h): 112
- * bytes a record (the fact and its sort keys), 1.2 M records under the
+ * records with an identity, sorted at the end (engine/identity.h): 80
+ * bytes a record (the fact, sorted where it lies), 1.6 M records under the
  * default 1 GiB before they spill. */
 #define IDENTITY_SHARE(c) ((size_t)((c)->max_memory / 8))
 
