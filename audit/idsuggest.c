@@ -72,7 +72,9 @@ void ka_suggest_record(ka_partition *p, const kb_record *r)
     struct ka_sampler *s = p->id_sample;
     if (s->records == KA_SAMPLE) return;
     s->records++;
-    if (r->value && r->value_len > 1 && r->value[0] == '{') kj_leaves(r->value, (size_t)r->value_len, top_member, s);
+    /* A member's name is part of the value: said only where values may be. */
+    bool values = !(p->o->redact & KA_REDACT_VALUES);
+    if (values && r->value && r->value_len > 1 && r->value[0] == '{') kj_leaves(r->value, (size_t)r->value_len, top_member, s);
     kcur c = kcur_make(r->headers, r->headers_len);
     kb_header h;
     while (kb_header_next(&c, &h))

@@ -427,6 +427,27 @@ static bool stream_next(stream *s, kid_entry *out)
     }
 }
 
+/* With values redacted, the names of JSON members in a differs_in list
+ * (items "$.a.b") are value bytes too: each becomes "$[token T]", T the
+ * keyed token of the path (as previews are redacted: equal paths, equal
+ * tokens); headers, "key" and "value" stay as they are. */
+static void redact_members(char *list, size_t cap, uint64_t key)
+{
+    char out[512];
+    size_t at = 0;
+    out[0] = '\0';
+    for (const char *s = list; *s;) {
+        size_t n = strcspn(s, ",");
+        int w = s[0] == '$' ? snprintf(out + at, sizeof out - at, "%s$[token %016" PRIx64 "]", at ? "," : "",
+                                       rm_redact_token((const uint8_t *)s, n, key))
+                            : snprintf(out + at, sizeof out - at, "%s%.*s", at ? "," : "", (int)n, s);
+        if (w < 0 || (size_t)w >= sizeof out - at) break;
+        at += (size_t)w;
+        s += n + (s[n] == ',');
+    }
+    snprintf(list, cap, "%s", out);
+}
+
 /* ---- the findings --------------------------------------------------------------------- */
 
 /* Where a partition's batches start, as records were read again: for a
@@ -617,6 +638,7 @@ static void emit(stage *st, const kid_entry *o, const kid_entry *d, int64_t copi
             char diff[512];
             bool beyond;
             kid_diff(&a.r, &b.r, diff, sizeof diff, &beyond);
+            if (opt->redact & KA_REDACT_VALUES) redact_members(diff, sizeof diff, opt->redact_key);
             rm_field_str(f, "differs_in", diff);
             free(a.buf);
         }

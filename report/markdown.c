@@ -212,7 +212,7 @@ static void md_suggestions(md_doc *d, const rm_report *r)
     if (more) {
         char line[120];
         snprintf(line, sizeof line, "- ... and %zu more (the JSON report's identity_suggestions)\n", more);
-        md_put(d, line);
+        md_put(d, "%s", line);
     }
     md_put(d, "\n");
 }

@@ -42,6 +42,7 @@ a kaudit that does not know --identity.
 
 import glob
 import json
+import re
 import os
 import shutil
 import struct
@@ -291,6 +292,25 @@ def check_index_seek():
                       first_difference(got, want))
 
 
+def check_redacted():
+    """--redact values: no JSON member name (value bytes) in differs_in or suggestions."""
+    e = "fixtures/identity/e-payment-id-collision"
+    rc, report, err = audit(["--redact", "values", "--identity", "^payments$=json:$.payment_id", e])
+    found = [f for f in report.get("findings", []) if f.get("type") == "identity_collision"] if report else []
+    diff = found[0].get("differs_in", "") if found else None
+    check("redacted: the collision is still found", rc == 1 and len(found) == 1, short(err))
+    check("redacted: differs_in names three members by token, none by name",
+          diff is not None and len(re.findall(r"\$\[token [0-9a-f]{16}\]", diff)) == 3
+          and not any(n in diff for n in ("amount", "customer", "sent_at")), repr(diff))
+    rc, plain, _ = audit(["--identity", "^payments$=json:$.payment_id", e])
+    check("not redacted: differs_in names them", plain and [f.get("differs_in") for f in plain["findings"]
+          if f.get("type") == "identity_collision"] == ["$.amount,$.customer,$.sent_at"], "")
+    g = "fixtures/identity/g-suggest-event-id"
+    rc, report, err = audit(["--redact", "values", g])
+    check("redacted: no JSON member suggested", report is not None and not suggests(report, "json:$.event_id")
+          and "event_id" not in json.dumps(report), short(err))
+
+
 def main():
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     os.chdir(REPO)
@@ -315,6 +335,7 @@ def main():
             except Failed as err:
                 check("%s/%s" % (name, r["name"]), False, str(err))
     check_index_seek()
+    check_redacted()
     return checks.done()
 
 
