@@ -281,7 +281,11 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file)
     x->records += b->count;
 }
 
-void ka_record(ka_partition *p, const kb_record *r)
+void ka_identify(const ka_options *o, const kb_record *r, ka_ident *id) { ka_fingerprint(o, r, &id->lo, &id->hi, &id->aux); }
+
+void ka_record(ka_partition *p, const kb_record *r) { ka_record_known(p, r, NULL); }
+
+void ka_record_known(ka_partition *p, const kb_record *r, const ka_ident *id)
 {
     p->cur_records++;
     if (r->timestamp > p->cur_max_rec_ts) p->cur_max_rec_ts = r->timestamp;
@@ -304,9 +308,13 @@ void ka_record(ka_partition *p, const kb_record *r)
     if (p->id_sample) ka_suggest_record(p, r);
     if (p->id_spec && ka_identity_record(p, r)) return; /* checked by identity, across the topic */
     if (p->cur_bidx == KQ_EMPTY) return;
-    uint64_t lo, hi;
-    uint32_t aux;
-    ka_fingerprint(p, r, &lo, &hi, &aux);
+    ka_ident own;
+    if (!id) {
+        ka_identify(p->o, r, &own);
+        id = &own;
+    }
+    uint64_t lo = id->lo, hi = id->hi;
+    uint32_t aux = id->aux;
     if (p->cur.is_transactional && p->cur.producer_id >= 0) {
         ka_prod *x = ka_prod_find(p, p->cur.producer_id);
         if (x && GROW_STATE(p, x->pend, x->npend, x->cappend, "an open transaction's records") == 0) {

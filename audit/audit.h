@@ -112,6 +112,21 @@ void ka_batch_begin(ka_partition *p, const kb_batch *b, const char *file);
  * duplicate index; the reader's buffers live as long as the batch). */
 void ka_record(ka_partition *p, const kb_record *r);
 
+/* A record's identity for the duplicate index: what ka_record computes
+ * of each record, which may be computed beforehand, on any thread. */
+typedef struct ka_ident {
+    uint64_t lo, hi; /* key and value (and headers with --dup-include-headers), 128 bits */
+    uint32_t aux;    /* what a client retry also keeps equal */
+} ka_ident;
+
+/* Record r's identity under options o (those of the partition it will be
+ * given to). Pure: touches nothing but *id. */
+void ka_identify(const ka_options *o, const kb_record *r, ka_ident *id);
+
+/* ka_record of a record whose identity `id` was computed beforehand with
+ * ka_identify (NULL: computed here): the same audit. */
+void ka_record_known(ka_partition *p, const kb_record *r, const ka_ident *id);
+
 /* The current batch ends; `iter_error` is the error that stopped its
  * records (NULL when every record was read). */
 void ka_batch_end(ka_partition *p, const ke_error *iter_error);

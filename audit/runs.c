@@ -526,11 +526,11 @@ static inline uint64_t mix64(uint64_t x)
  * whatever message format the record came in. A pure function of the
  * options and the record.
  */
-void ka_fingerprint(ka_partition *p, const kb_record *r, uint64_t *lo, uint64_t *hi, uint32_t *aux)
+void ka_fingerprint(const ka_options *o, const kb_record *r, uint64_t *lo, uint64_t *hi, uint32_t *aux)
 {
     const void *key = r->key_len > 0 ? r->key : NULL, *value = r->value_len > 0 ? r->value : NULL;
     size_t klen = r->key_len > 0 ? (size_t)r->key_len : 0, vlen = r->value_len > 0 ? (size_t)r->value_len : 0;
-    bool with_headers = p->o->dup_include_headers;
+    bool with_headers = o->dup_include_headers;
     uint64_t lens = (uint64_t)(uint32_t)r->key_len << 32 | (uint32_t)r->value_len;
     uint64_t seed = mix64(lens ^ (with_headers ? 0xD6E8FEB86659FD93ull ^ (uint64_t)r->headers_len : 0));
     XXH128_hash_t k = XXH3_128bits_withSeed(key, klen, seed);

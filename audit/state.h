@@ -328,7 +328,7 @@ void ka_index_presize(ka_partition *p, const kb_batch *b);
 /* A record's identity (key and value, and headers with
  * --dup-include-headers) as 128 bits, and a 30-bit hash of what a client
  * retry also keeps equal (its client timestamp, and headers). */
-void ka_fingerprint(ka_partition *p, const kb_record *r, uint64_t *lo, uint64_t *hi, uint32_t *aux);
+void ka_fingerprint(const ka_options *o, const kb_record *r, uint64_t *lo, uint64_t *hi, uint32_t *aux);
 
 /* Visible record `offset` (client timestamp `ts`) of batch `bidx` (of
  * producer x's committed transaction when x is given) with identity (lo,

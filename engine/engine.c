@@ -10,7 +10,8 @@
  * depend on the number of threads. A job whose duplicate index cannot fit
  * in the whole budget is audited in two passes with a spill
  * (engine/spill.h): the report is the one unlimited memory gives. Threads
- * beyond the jobs read ahead for the largest (engine/readahead.h).
+ * beyond the jobs read the largest jobs' segments in parts
+ * (engine/pipeline.h).
  */
 #include "include/kaudit.h"
 
@@ -86,7 +87,8 @@ struct kaudit_engine {
     size_t njobs;
     size_t *order;              /* job indexes, largest first: the longest start first */
     size_t next;                /* next position in `order` to take, under `lock` */
-    long spare;                 /* threads asked for beyond the jobs: for reading ahead, under `lock` */
+    long spare;                 /* threads asked for beyond the jobs: for the pipeline, under `lock` */
+    long spare_each;            /* the most of them one job takes */
     size_t pool;                /* max_memory less the findings' share: granted to the jobs (below) */
     size_t fixed;               /* every job's grant for decompression, held runs and read-ahead */
     size_t used;                /* granted to the jobs running, under `lock` */
@@ -128,7 +130,7 @@ struct kaudit_engine {
  *          (kc_set_budget: a batch whose records need more is not
  *          checked, and the report says so), a quarter for the duplicate
  *          runs held to the partition's end (ka_held_limit), a quarter for
- *          the batches read ahead (ra_threaded); a sixteenth of the pool,
+ *          the parts read ahead (engine/pipeline.h); a sixteenth of the pool,
  *          at least 16 MiB and at most 128 MiB, and never more than half;
  *   part   the duplicate index with its batch table, the producers' state
  *          and the open transactions' records (audit.h, ka_index_limit):
@@ -463,6 +465,18 @@ static bool topic_selected(const kaudit_engine *e, const char *topic)
     return true;
 }
 
+/* KAUDIT_PIPELINE, for tests: "off" reads every partition in order on its
+ * job's thread; a number N reads with N workers in parts of
+ * KAUDIT_PART_BYTES (default: pl_run's), whatever the spare threads.
+ * The report is the same either way: the tests check that it is. */
+static void pipeline_override(ep_plan *p)
+{
+    const char *v = getenv("KAUDIT_PIPELINE"), *b = getenv("KAUDIT_PART_BYTES");
+    if (v && strcmp(v, "off") == 0) p->workers = 0;
+    else if (v && atoi(v) > 0) p->workers = atoi(v);
+    if (b && atoll(b) > 0) p->part_bytes = atoll(b);
+}
+
 /* One pass over job `j` into a new report *out. */
 static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan, rm_report **out)
 {
@@ -484,7 +498,10 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
         ei_sink_init(j->id_sink, e->idc, (uint32_t)(j - e->jobs), ++j->passes);
         in.id_sink = &j->id_sink->sink;
     }
-    int rc = ep_audit(&in, plan, dc, *out, j->unchecked, sizeof j->unchecked);
+    ep_plan p = *plan;
+    p.decompress = DECOMPRESS_SHARE(e);
+    pipeline_override(&p);
+    int rc = ep_audit(&in, &p, dc, *out, j->unchecked, sizeof j->unchecked);
     if (in.id_sink) ei_sink_flush(j->id_sink);
     /* Whose copy it is: part of its findings' fingerprints. */
     if (j->copy && (*out)->npartitions && !((*out)->partitions[0].copy = strdup(j->copy))) (*out)->oom = true;
@@ -497,7 +514,7 @@ static int job_pass(kaudit_engine *e, ee_job *j, kc_ctx *dc, const ep_plan *plan
  * resolved from it. The report is the one an unlimited index would give.
  * When the spill fails, the partition is audited in memory up to the
  * limit, and the report says so. `passes`: the passes made already. */
-static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra, int passes)
+static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, int ra, int passes)
 {
     const char *name = j->part ? j->part->path : j->file->path;
     bool mib = INDEX_MOST(e) >= ((size_t)1 << 20);
@@ -509,7 +526,7 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra, int pas
     if (e->cb && e->cb->more_work) e->cb->more_work(e->cb->ctx, (passes ? 2 : 1) * j->bytes);
     sp_spill *sp = sp_create(e->spills, SPILL_PART(e) / 2);
     if (!sp) return -1;
-    ep_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e),
+    ep_plan record = { .mode = KQ_RECORD, .spill = sp_ops(sp), .workers = ra, .held = HELD_SHARE(e),
                        .state = SPILL_PART(e) / 2, .ring = RING_SHARE(e) };
     rm_report *scratch = NULL;
     int rc = job_pass(e, j, dc, &record, &scratch);
@@ -519,7 +536,7 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra, int pas
     if (rc == 0 && j->unchecked[0]) rc = -2;
     if (rc == 2) rc = 0; /* the state outgrew its share: the replay says so, the spill is sound */
     if (rc == 0 && sp_error(sp)[0] == '\0' && sp_resolve(sp) == 0) {
-        ep_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .readahead = ra, .held = HELD_SHARE(e),
+        ep_plan replay = { .mode = KQ_REPLAY, .spill = sp_ops(sp), .workers = ra, .held = HELD_SHARE(e),
                            .state = SPILL_PART(e) / 2, .ring = RING_SHARE(e) };
         rc = job_pass(e, j, dc, &replay, &j->out);
         if ((rc == 0 || rc == 2) && sp_error(sp)[0] == '\0') {
@@ -537,7 +554,7 @@ static int job_spilled(kaudit_engine *e, ee_job *j, kc_ctx *dc, bool ra, int pas
     sp_free(sp);
     notice(e, "kaudit: %s: %s; duplicates are checked only up to the memory limit", name, why);
     snprintf(j->incomplete, sizeof j->incomplete, "%s", why);
-    ep_plan mem = { .mode = KQ_MEMORY, .limit = SPILL_PART(e), .spill_failed = why, .readahead = ra,
+    ep_plan mem = { .mode = KQ_MEMORY, .limit = SPILL_PART(e), .spill_failed = why, .workers = ra,
                     .held = HELD_SHARE(e), .ring = RING_SHARE(e) };
     return job_pass(e, j, dc, &mem, &j->out);
 }
@@ -640,21 +657,22 @@ static void grant_release(kaudit_engine *e, size_t had)
     pthread_mutex_unlock(&e->lock);
 }
 
-/* A thread more than there are jobs left to start: this job may read ahead
- * on it. Taken under the lock, given back with give_spare. */
-static bool take_spare(kaudit_engine *e)
+/* Threads more than there are jobs: this job's share of them (spare_each)
+ * reads its segments beside it (engine/pipeline.h). Taken under the lock,
+ * given back with give_spare. */
+static int take_spare(kaudit_engine *e)
 {
     pthread_mutex_lock(&e->lock);
-    bool got = e->spare > 0;
+    long got = e->spare < e->spare_each ? e->spare : e->spare_each;
     e->spare -= got;
     pthread_mutex_unlock(&e->lock);
-    return got;
+    return (int)got;
 }
 
-static void give_spare(kaudit_engine *e)
+static void give_spare(kaudit_engine *e, int n)
 {
     pthread_mutex_lock(&e->lock);
-    e->spare++;
+    e->spare += n;
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -674,10 +692,10 @@ static void plan_job(const kaudit_engine *e, ee_job *j)
 /* Audit job j, holding `*grant` of the pool (updated when it grows). */
 static void run_job(kaudit_engine *e, ee_job *j, kc_ctx *dc, size_t *grant)
 {
-    bool ra = take_spare(e);
+    int ra = take_spare(e);
     int rc = 1, passes = 0;
     while (!j->spill_first && rc == 1 && !cancelled(e)) {
-        ep_plan mem = { .mode = KQ_MEMORY, .limit = j->index_part, .stop_when_full = true, .readahead = ra,
+        ep_plan mem = { .mode = KQ_MEMORY, .limit = j->index_part, .stop_when_full = true, .workers = ra,
                         .held = HELD_SHARE(e), .ring = RING_SHARE(e) };
         rc = job_pass(e, j, dc, &mem, &j->out);
         passes++;
@@ -693,7 +711,7 @@ static void run_job(kaudit_engine *e, ee_job *j, kc_ctx *dc, size_t *grant)
         j->index_part = INDEX_MOST(e);
     }
     if (j->spill_first && !cancelled(e)) rc = job_spilled(e, j, dc, ra, passes);
-    if (ra) give_spare(e);
+    give_spare(e, ra);
     free(j->id_sink);
     j->id_sink = NULL;
     j->failed = rc < 0;
@@ -791,11 +809,13 @@ static int run_jobs(kaudit_engine *e, long threads)
         for (size_t i = 0; i < e->njobs; i++) e->order[i] = i;
         qsort_r(e->order, e->njobs, sizeof *e->order, cmp_cost, e->jobs);
     }
-    /* Threads beyond the jobs read ahead for the biggest jobs instead: one
-     * partition alone still uses two cores. */
+    /* Threads beyond the jobs read the jobs' segments in parts instead
+     * (engine/pipeline.h), an equal share of them per job: one partition
+     * alone gets them all. */
     if (threads > (long)e->njobs) {
         e->spare = threads - (long)e->njobs;
         threads = (long)e->njobs;
+        e->spare_each = (e->spare + threads - 1) / (threads > 0 ? threads : 1);
     }
     /* The jobs' grants come from one pool, so the cap holds whichever jobs
      * run together; every limit that shapes a report is a function of the

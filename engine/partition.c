@@ -10,6 +10,7 @@
 
 #include "audit/indexcheck.h"
 #include "engine/indexes.h"
+#include "engine/pipeline.h"
 #include "engine/readahead.h"
 #include "reader/checkpoint.h"
 #include "reader/segment.h"
@@ -52,7 +53,6 @@ static int read_segment(const seg_reader *sr, const kl_file *f, ra_emit_fn emit,
     x.kind = RA_SEGMENT;
     x.size = kw_size(w);
     int rc = emit(sink, &x);
-    int64_t counted = 0;
     int got;
     while (rc == 0 && (got = kw_next(w, &x.b, &x.e, &x.entry_offset)) != KW_END) {
         x.e.file = f->path; /* errors outlive the walk: the layout's path does not */
@@ -61,28 +61,26 @@ static int read_segment(const seg_reader *sr, const kl_file *f, ra_emit_fn emit,
             rc = emit(sink, &x);
             continue;
         }
-        progress(sr->in->cb, x.b.size);
-        counted += x.b.size;
         x.orc = kw_records(w, &x.b, &x.it, sr->dc, &x.e);
         x.e.file = f->path;
         x.kind = RA_BATCH;
         rc = emit(sink, &x);
     }
-    progress(sr->in->cb, kw_size(w) - counted);
     x.kind = RA_END;
     if (rc == 0) rc = emit(sink, &x);
     kw_close(w);
     return rc;
 }
 
+/* Is f one of the files read as a segment? (A file given alone is, whatever its name.) */
+static bool reads(const ep_input *in, const kl_file *f) { return f->kind == KL_SEGMENT || (!in->part && f->kind == KL_OTHER); }
+
 static void read_partition(void *ctx, ra_emit_fn emit, void *sink)
 {
     const seg_reader *sr = ctx;
     const ep_input *in = sr->in;
-    for (size_t i = 0; i < in->nfiles && !cancelled(in->cb); i++) {
-        const kl_file *f = &in->files[i];
-        if ((f->kind == KL_SEGMENT || (!in->part && f->kind == KL_OTHER)) && read_segment(sr, f, emit, sink) < 0) return;
-    }
+    for (size_t i = 0; i < in->nfiles && !cancelled(in->cb); i++)
+        if (reads(in, &in->files[i]) && read_segment(sr, &in->files[i], emit, sink) < 0) return;
 }
 
 /* ---- the auditing side ------------------------------------------------------- */
@@ -97,6 +95,7 @@ typedef struct seg_auditor {
     bool stop_when_full;
     bool stopped;               /* the index filled up and the plan says to stop, or cancelled */
     int64_t done, total;        /* segment bytes audited, and of the whole partition */
+    int64_t counted;            /* bytes of the segment's batches told to the progress callback */
 } seg_auditor;
 
 /* Below this, a partition is audited in memory until its index is actually
@@ -113,6 +112,7 @@ static bool audit_item(void *ctx, ra_item *x)
     case RA_SEGMENT:
         ka_segment(ka, x->size);
         sa->done += x->size;
+        sa->counted = 0;
         seg_indexes_load(&sa->sib, x->f->path, x->f->base_offset);
         for (seg_index *s = &sa->sib.offset; s <= &sa->sib.txn; s++)
             if (s->failed) ka_file_problem(ka, &s->err, KA_FILE_INDEX);
@@ -129,14 +129,22 @@ static bool audit_item(void *ctx, ra_item *x)
     case RA_BATCH: {
         kb_batch *b = &x->b;
         kb_record rec;
+        progress(sa->cb, b->size);
+        sa->counted += b->size;
         ka_batch_begin(ka, b, x->f->path);
         int irc = x->orc;
-        while (x->orc == 0 && (irc = kb_iter_next(&x->it, &rec, &x->e)) == 1) ka_record(ka, &rec);
+        if (x->decoded) {
+            for (size_t i = 0; i < x->nrecs; i++) ka_record_known(ka, &x->recs[i], x->ids ? &x->ids[i] : NULL);
+            irc = x->irc;
+        } else {
+            while (x->orc == 0 && (irc = kb_iter_next(&x->it, &rec, &x->e)) == 1) ka_record(ka, &rec);
+        }
         ka_batch_end(ka, irc < 0 ? &x->e : NULL);
         kx_batch(&sa->chk, b, ka_control_type(ka));
         return true;
     }
     default: /* RA_END */
+        progress(sa->cb, x->size - sa->counted);
         kx_end(&sa->chk);
         seg_indexes_free(&sa->sib);
         if (sa->stop_when_full &&
@@ -146,6 +154,23 @@ static bool audit_item(void *ctx, ra_item *x)
         if (cancelled(sa->cb)) sa->stopped = true;
         return !sa->stopped;
     }
+}
+
+/* Read the partition's segments with plan->workers threads (pl_run). 0, or
+ * -1 when nothing was read (out of memory, no thread). */
+static int read_parallel(const ep_input *in, const ep_plan *plan, seg_auditor *sa, kc_ctx *dc)
+{
+    const kl_file **segs = malloc((in->nfiles + 1) * sizeof *segs);
+    if (!segs) return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < in->nfiles; i++)
+        if (reads(in, &in->files[i])) segs[n++] = &in->files[i];
+    const kaudit_config *c = in->config;
+    pl_source src = { segs, n, c->max_entry, c->no_cache, c->live_wait_ms, in->rules, !(in->light || in->full_copy),
+                      plan->decompress, in->cb };
+    int rc = pl_run(&src, plan->workers, plan->ring, plan->part_bytes, dc, audit_item, sa);
+    free(segs);
+    return rc;
 }
 
 /* ---- the partition's other files ---------------------------------------------- */
@@ -339,10 +364,9 @@ int ep_audit(const ep_input *in, const ep_plan *plan, kc_ctx *dc, rm_report *rep
     sa.stop_when_full = plan->stop_when_full;
     sa.total = in->bytes;
     kx_txns_init(&sa.txns);
-    /* With a core to spare, the segments are read and decompressed on a
-     * thread of their own while this one audits. */
-    if (!plan->readahead || ra_threaded(read_partition, &sr, audit_item, &sa, plan->ring) < 0)
-        ra_direct(read_partition, &sr, audit_item, &sa);
+    /* With cores to spare, the segments are read, decompressed, decoded
+     * and fingerprinted on threads of their own while this one audits. */
+    if (plan->workers <= 0 || read_parallel(in, plan, &sa, dc) < 0) ra_direct(read_partition, &sr, audit_item, &sa);
     kx_txns_free(&sa.txns);
     int rc = sa.stopped || cancelled(in->cb) ? 1 : 0;
     if (rc == 0) {

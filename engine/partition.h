@@ -28,10 +28,12 @@ typedef struct ep_plan {
     bool stop_when_full;    /* KQ_MEMORY: give up at the limit (a spill follows) */
     const kq_spill *spill;  /* KQ_RECORD, KQ_REPLAY */
     const char *spill_failed; /* why a spill was not possible, noted in the report */
-    bool readahead;         /* read on a thread of its own (engine/readahead.h) */
+    int workers;            /* threads beside the job's own to read with (engine/pipeline.h), 0: none */
+    int64_t part_bytes;     /* workers: segment bytes per part (0: PL_PART_BYTES) */
+    size_t decompress;      /* workers: each one's decompression budget, the job's (kc_set_budget) */
     size_t held;            /* for the duplicate runs held to the partition's end (ka_held_limit), every pass alike */
     size_t state;           /* KQ_RECORD, KQ_REPLAY: for the producers' state (ka_state_limit) */
-    size_t ring;            /* readahead: the most the ring of batches may hold (ra_threaded) */
+    size_t ring;            /* workers: the most the parts read ahead may hold (pl_run) */
 } ep_plan;
 
 /* What one partition's audit needs beside its files. */

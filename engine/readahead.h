@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "audit/audit.h"
 #include "reader/batch.h"
 #include "reader/error.h"
 #include "reader/layout.h"
@@ -31,6 +32,13 @@ typedef struct ra_item {
     kb_batch b;               /* RA_BATCH: the batch (CRC valid) ... */
     kb_iter it;               /* ... opened for its records, when orc is 0 */
     int orc;
+    /* RA_BATCH from the pipeline (engine/pipeline.h): its records decoded
+     * already, when `decoded` (then `it` is not to be used) */
+    bool decoded;
+    const kb_record *recs;    /* the records, in order */
+    const ka_ident *ids;      /* their identities (ka_identify), or NULL when not computed */
+    size_t nrecs;
+    int irc;                  /* kb_iter_next's last answer (or orc): < 0, why the records stopped, in e */
 } ra_item;
 
 typedef struct ra_ring ra_ring;

@@ -32,6 +32,12 @@ struct ks_reader {
     int live_wait_ms;    /* how long to watch a recent file's partial tail for growth; 0 = not */
     int nomem;           /* the window could not grow during this ks_next */
     size_t window;       /* bytes the window reads at once: KS_WINDOW, or ks_set_window's */
+    /* a part (ks_part): */
+    int borrowed;        /* fd and path are the whole reader's: not closed or freed here */
+    int64_t end;         /* the part ends where an entry starts (reading stops there), INT64_MAX: the file's end */
+    int64_t read_end;    /* nothing at or past it is read (its successor's header is, past end) */
+    int anchored;        /* an entry of this part matched its checksum: last_base is this part's own */
+    int64_t probe_min;   /* the lowest offset field plausible_at compared with last_base before then */
 };
 
 /* Opened without blocking: a FIFO named like a segment or an index would
@@ -75,17 +81,96 @@ ks_reader *ks_open(const char *path, size_t max_entry, int no_cache, ke_error *e
     r->no_cache = no_cache;
     r->last_base = INT64_MIN;
     r->window = KS_WINDOW;
+    r->end = INT64_MAX;
+    r->read_end = r->size;
+    r->probe_min = INT64_MAX;
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     return r;
+}
+
+ks_reader *ks_part(ks_reader *reuse, const ks_reader *whole, int64_t from, int64_t to, const ks_state *s, ke_error *e)
+{
+    ke_clear(e);
+    if (e) e->file = whole->path;
+    ks_reader *r = reuse ? reuse : calloc(1, sizeof *r);
+    if (!r) {
+        ke_set(e, KE_NOMEM, from, "out of memory");
+        return NULL;
+    }
+    assert(!reuse || reuse->borrowed);
+    uint8_t *buf = r->buf;
+    size_t cap = r->cap;
+    *r = *whole;
+    r->buf = buf, r->cap = cap;
+    r->buf_pos = 0, r->buf_len = 0;
+    r->borrowed = 1;
+    r->no_cache = 0; /* the whole reader drops the file's pages when it closes */
+    r->pos = from;
+    r->end = to < whole->size ? to : INT64_MAX;
+    r->read_end = to < whole->size - KB_HEADER_UP_TO_MAGIC ? to + KB_HEADER_UP_TO_MAGIC : whole->size;
+    r->last_base = s->last_base;
+    r->resume_checked = s->resume_checked;
+    r->entries = s->entries;
+    r->done = s->done;
+    r->err_offset = -1;
+    r->nomem = 0;
+    r->anchored = 0;
+    r->probe_min = INT64_MAX;
+    return r;
+}
+
+void ks_state_of(const ks_reader *r, ks_state *s)
+{
+    s->last_base = r->last_base;
+    s->resume_checked = r->resume_checked;
+    s->entries = r->entries;
+    s->done = r->done;
+}
+
+void ks_part_probes(const ks_reader *r, int *anchored, int64_t *probe_min)
+{
+    *anchored = r->anchored;
+    *probe_min = r->probe_min;
+}
+
+int64_t ks_hop(const ks_reader *r, int64_t from, int64_t want, int *sound, int64_t *next_offset)
+{
+    uint8_t buf[4096];
+    int64_t bpos = -1, blen = 0, at = from;
+    *sound = 1;
+    *next_offset = -1;
+    while (at < r->size) {
+        if (bpos < 0 || at + KB_HEADER_UP_TO_MAGIC > bpos + blen) {
+            ssize_t n;
+            do n = pread(r->fd, buf, sizeof buf, (off_t)at);
+            while (n < 0 && errno == EINTR);
+            bpos = at, blen = n < 0 ? 0 : n;
+        }
+        if (blen - (at - bpos) < KB_HEADER_UP_TO_MAGIC) break;
+        const uint8_t *p = buf + (at - bpos);
+        int32_t size = (int32_t)kbe32(p + 8);
+        int64_t total = (int64_t)size + KB_LOG_OVERHEAD, left = r->size - at;
+        if (size < KB_LEGACY_MIN_SIZE || p[16] > 2 || total > left || (size_t)total > r->max_entry) break;
+        if (at > from && at - from >= want) {
+            *next_offset = (int64_t)kbe64(p);
+            return at;
+        }
+        at += total;
+    }
+    if (at == r->size) return at;
+    *sound = 0;
+    return at;
 }
 
 void ks_close(ks_reader *r)
 {
     if (!r) return;
     if (r->no_cache) posix_fadvise(r->fd, 0, 0, POSIX_FADV_DONTNEED);
-    close(r->fd);
+    if (!r->borrowed) {
+        close(r->fd);
+        free(r->path);
+    }
     free(r->buf);
-    free(r->path);
     free(r);
 }
 
@@ -130,8 +215,10 @@ static const uint8_t *window(ks_reader *r, int64_t at, size_t need, size_t *got)
     }
     if (r->no_cache && r->buf_pos < at) posix_fadvise(r->fd, 0, at, POSIX_FADV_DONTNEED);
     r->buf_pos = at;
-    while (r->buf_len < r->cap && r->buf_pos + (int64_t)r->buf_len < r->size) {
-        ssize_t n = pread(r->fd, r->buf + r->buf_len, r->cap - r->buf_len, r->buf_pos + (off_t)r->buf_len);
+    while (r->buf_len < r->cap && r->buf_pos + (int64_t)r->buf_len < r->read_end) {
+        int64_t want = r->read_end - r->buf_pos - (int64_t)r->buf_len;
+        size_t room = r->cap - r->buf_len < (uint64_t)want ? r->cap - r->buf_len : (size_t)want;
+        ssize_t n = pread(r->fd, r->buf + r->buf_len, room, r->buf_pos + (off_t)r->buf_len);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         r->buf_len += (size_t)n;
@@ -178,6 +265,7 @@ static int plausible_at(ks_reader *r, int64_t at)
     if (!p) return 0;
     int32_t size = (int32_t)kbe32(p + 8);
     int64_t off = (int64_t)kbe64(p);
+    if (!r->anchored && off < r->probe_min) r->probe_min = off;
     return size >= KB_LEGACY_MIN_SIZE && p[16] <= 2 && at + 12 + (int64_t)size <= r->size &&
            off >= r->last_base;
 }
@@ -239,7 +327,7 @@ static int next_entry(ks_reader *r, kb_batch *b, ke_error *e)
 {
     ke_clear(e);
     if (e) e->file = r->path;
-    if (r->done) return 0;
+    if (r->done || r->pos >= r->end) return 0;
     int64_t at = r->pos, left = r->size - at;
     r->err_offset = -1;
     if (r->resume_checked) {
@@ -335,7 +423,7 @@ static int next_entry(ks_reader *r, kb_batch *b, ke_error *e)
     }
     r->entries++;
     if (!b->crc_valid) r->resume_checked = 1;
-    else r->last_base = b->base_offset;
+    else r->last_base = b->base_offset, r->anchored = 1;
     return 1;
 }
 

@@ -65,6 +65,57 @@ int64_t ks_error_offset(const ks_reader *r);
  */
 void ks_set_live_wait(ks_reader *r, int ms);
 
+/*
+ * Reading one file on several threads (engine/pipeline.h): each thread
+ * reads a part of it, from an entry's start to another's, with a reader of
+ * its own that shares the whole reader's descriptor and size at open.
+ */
+
+/* What the reading of the entries before a position carries on to the
+ * next: the last base offset whose checksum matched (INT64_MIN: none),
+ * whether the entry before was corrupt (the next must then look
+ * plausible), how many entries were read (the first is looked at as a
+ * possibly foreign segment), and whether the reading stopped. */
+typedef struct ks_state {
+    int64_t last_base;
+    int resume_checked;
+    long entries;
+    int done;
+} ks_state;
+
+/* Where `r` stands now: what a part read after it would need. */
+void ks_state_of(const ks_reader *r, ks_state *s);
+
+/*
+ * A reader of `whole`'s entries from `from` up to `to` (both where an
+ * entry starts, or `to` the file's size), in state `s`: it returns what
+ * `whole` would return from `from` on, had it reached `from` in state `s`,
+ * and ends (0) at `to`. It borrows whole's descriptor and path: close it
+ * (ks_close) before whole. `reuse`: a part reader to reuse (its window
+ * kept), or NULL. NULL and *e when out of memory.
+ */
+ks_reader *ks_part(ks_reader *reuse, const ks_reader *whole, int64_t from, int64_t to, const ks_state *s, ke_error *e);
+
+/* What part `r` read that another state could have changed: *anchored,
+ * whether an entry of it matched its checksum; *probe_min, the lowest
+ * offset field a corrupt entry's successor was checked against the last
+ * base with before then (INT64_MAX: none). A part read in a state whose
+ * last_base is above probe_min must be read again in that state. */
+void ks_part_probes(const ks_reader *r, int *anchored, int64_t *probe_min);
+
+/*
+ * Hop from the entry starting at `from` over entries by their length
+ * fields alone (no checksum), while each header is one ks_next takes as it
+ * is (a sane size, a known magic, within the file and the entry cap), until
+ * `want` bytes are passed. Returns the position reached: an entry's start
+ * whose offset field is *next_offset, or the file's size (*next_offset -1),
+ * with *sound 1; or with *sound 0 the first entry whose header is not
+ * sound (or the first position that cannot be read), from which only
+ * reading in order can tell what the entries are. Reads with pread; does
+ * not move r.
+ */
+int64_t ks_hop(const ks_reader *r, int64_t from, int64_t want, int *sound, int64_t *next_offset);
+
 /* File size when opened. */
 int64_t ks_size(const ks_reader *r);
 

@@ -61,6 +61,24 @@ int kw_seek(kw_walk *w, int64_t pos) { return ks_seek(w->r, pos); }
 
 void kw_set_window(kw_walk *w, size_t bytes) { ks_set_window(w->r, bytes); }
 
+ks_reader *kw_reader(kw_walk *w) { return w->r; }
+
+kw_walk *kw_part(kw_walk *reuse, const kw_walk *whole, int64_t from, int64_t to, const ks_state *s, ke_error *e)
+{
+    kw_walk *w = reuse ? reuse : calloc(1, sizeof *w);
+    ks_reader *r = w ? ks_part(reuse ? reuse->r : NULL, whole->r, from, to, s, e) : NULL;
+    if (!r) {
+        if (w) w->r = NULL;
+        kw_close(w);
+        ke_set(e, KE_NOMEM, from, "out of memory reading a segment in parts");
+        e->file = ks_path(whole->r);
+        return NULL;
+    }
+    w->r = r;
+    w->seg_base = whole->seg_base;
+    return w;
+}
+
 int kw_next(kw_walk *w, kb_batch *b, ke_error *e, int64_t *entry_offset)
 {
     *entry_offset = -1;

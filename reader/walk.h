@@ -65,6 +65,14 @@ enum {
  */
 int kw_next(kw_walk *w, kb_batch *b, ke_error *e, int64_t *entry_offset);
 
+/* The segment's reader (for ks_state_of, ks_hop, ks_part_probes). */
+ks_reader *kw_reader(kw_walk *w);
+
+/* A walk of part [from, to) of `whole` in state `s` (ks_part), reusing
+ * walk `reuse` (a part's, or NULL). Close it before whole. NULL and *e
+ * when out of memory (reuse is then closed). */
+kw_walk *kw_part(kw_walk *reuse, const kw_walk *whole, int64_t from, int64_t to, const ks_state *s, ke_error *e);
+
 /* Open batch b's records (kb_iter_open, decompressing into dc); on failure
  * *e carries the walk's file. 0 or a negative KE_* code. */
 int kw_records(kw_walk *w, kb_batch *b, kb_iter *it, kc_ctx *dc, ke_error *e);
