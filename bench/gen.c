@@ -1,7 +1,7 @@
 /*
  * gen.c - writes realistic partitions for the benchmark (bench/run.sh).
  *
- *   gen DIR CODEC MBYTES PARTITIONS
+ *   gen DIR CODEC MBYTES PARTITIONS [SEGMENT_MBYTES]
  *
  * Each partition DIR/bench-<codec>-<n>/00000000000000000000.log holds v2
  * batches of ~50 JSON-like records of a few hundred bytes (orders with ids,
@@ -109,13 +109,14 @@ static size_t compress_as_kafka(int codec, const uint8_t *in, size_t n, uint8_t 
     return ZSTD_compress(out, cap, in, n, 3);
 }
 
-/* Kafka's default log.segment.bytes (1 GiB): larger partitions get more segments. */
+/* Kafka's default log.segment.bytes (1 GiB): larger partitions get more
+ * segments. SEGMENT_MBYTES sets another (tests/test_pipeline.py). */
 #define SEGMENT_BYTES ((size_t)1 << 30)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: gen DIR none|gzip|snappy|lz4|zstd MBYTES PARTITIONS\n");
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: gen DIR none|gzip|snappy|lz4|zstd MBYTES PARTITIONS [SEGMENT_MBYTES]\n");
         return 2;
     }
     static const char *names[] = { "none", "gzip", "snappy", "lz4", "zstd" };
@@ -123,7 +124,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < 5; i++)
         if (strcmp(argv[2], names[i]) == 0) codec = i;
     long mbytes = atol(argv[3]), parts = atol(argv[4]);
-    if (codec < 0 || mbytes <= 0 || parts <= 0) return 2;
+    size_t segment_bytes = argc == 6 ? (size_t)atol(argv[5]) << 20 : SEGMENT_BYTES;
+    if (codec < 0 || mbytes <= 0 || parts <= 0 || segment_bytes == 0) return 2;
     mkdir(argv[1], 0755);
     size_t cap = 1 << 20;
     uint8_t *recs = malloc(cap), *z = malloc(2 * cap), *batch = malloc(2 * cap + 64);
@@ -164,7 +166,7 @@ int main(int argc, char **argv)
             memcpy(h + 61, payload, plen);
             be32(h + 17, kcrc32c(h + 21, 40 + plen));
             size_t total = 61 + plen;
-            if (in_segment >= SEGMENT_BYTES) { /* roll, as log.segment.bytes does */
+            if (in_segment >= segment_bytes) { /* roll, as log.segment.bytes does */
                 fclose(f);
                 snprintf(path, sizeof path, "%s/bench-%s-%ld/%020lld.log", argv[1], names[codec], part,
                          (long long)offset);
