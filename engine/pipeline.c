@@ -54,7 +54,9 @@ typedef struct pl_part {
     size_t nitems, capitems;
     pl_block *blocks;           /* the first one is being filled */
     size_t bytes;               /* memory counted for it beside its blocks (its items) */
-    ks_state start, end;        /* the reader's state as assumed, and after */
+    ks_state start, end;        /* the reader's state as assumed, and after (or at `rest`) */
+    int64_t rest;               /* the worker read up to here: the rest is read in order (-1: none) */
+    size_t decoded;             /* bytes of records it holds */
     int anchored;               /* ks_part_probes */
     int64_t probe_min;
 } pl_part;
@@ -126,6 +128,7 @@ static pl_part *cut_next(pl_pipe *p)
     c->seq = p->next;
     c->first_offset = -1;
     c->probe_min = INT64_MAX;
+    c->rest = -1;
     if (!p->cur) {
         const kl_file *f = src->segs[p->segi++];
         ke_error e;
@@ -325,19 +328,27 @@ static int decode(pl_pipe *p, pl_part *c, ra_item *x, pl_scratch *sc)
 
 /* Read part c with walk *w (reused) and decompression dc. Out of memory,
  * c is left to the auditor to read (PL_DIRECT). */
-static void read_part(pl_pipe *p, pl_part *c, kw_walk **w, kc_ctx *dc, pl_scratch *sc)
+static void read_part(pl_pipe *p, pl_part *c, kw_walk **w, kc_ctx **dc, pl_scratch *sc)
 {
     const kl_file *f = c->seg->f;
     ke_error e;
     c->start = (ks_state){ INT64_MIN, 0, c->from > 0, 0 };
-    if (!dc) {
+    if (!*dc) {
         c->kind = PL_DIRECT; /* no decompression context: read in order */
         return;
     }
     kw_walk *pw = kw_part(*w, c->seg->w, c->from, c->to, &c->start, &e);
     *w = pw;
-    int rc = pw ? 0 : -1;
+    if (!pw) {
+        c->kind = PL_DIRECT; /* out of memory: read in order */
+        return;
+    }
+    ks_reader *r = kw_reader(pw);
+    int rc = 0;
     while (rc == 0) {
+        /* where the part stands before each entry, should it stop there */
+        ks_state_of(r, &c->end);
+        ks_part_probes(r, &c->anchored, &c->probe_min);
         if ((rc = room_for_item(p, c)) != 0) break;
         ra_item *x = &c->items[c->nitems].x;
         memset(x, 0, sizeof *x);
@@ -349,8 +360,22 @@ static void read_part(pl_pipe *p, pl_part *c, kw_walk **w, kc_ctx *dc, pl_scratc
             x->kind = RA_PROBLEM;
         } else {
             x->kind = RA_BATCH;
-            x->orc = kw_records(pw, &x->b, &x->it, dc, &x->e);
+            x->orc = kw_records(pw, &x->b, &x->it, *dc, &x->e);
             x->e.file = f->path;
+            size_t n = x->orc == 0 && x->it.start_pos < 0 ? (size_t)(x->it.cur.end - x->it.start) : x->b.size;
+            if (n > p->max_bytes / 4 || (c->nitems > 0 && c->decoded + n > p->max_bytes / 2)) {
+                /* Too large to hold beside the others (a bomb of zeros, or
+                 * very compressible data): the rest of the part is read in
+                 * order by the auditing thread, from this entry on, and
+                 * this thread lets go of the records it decompressed. */
+                c->rest = x->b.pos;
+                if (n > p->max_bytes / 4) {
+                    kc_free(*dc);
+                    if ((*dc = kc_create(p->src->max_entry))) kc_set_budget(*dc, p->src->decompress);
+                }
+                return;
+            }
+            c->decoded += n;
             rc = decode(p, c, x, sc);
         }
         if (rc == 0) c->nitems++;
@@ -359,10 +384,8 @@ static void read_part(pl_pipe *p, pl_part *c, kw_walk **w, kc_ctx *dc, pl_scratc
         c->kind = PL_DIRECT; /* out of memory ahead: read in order */
         return;
     }
-    if (pw) {
-        ks_state_of(kw_reader(pw), &c->end);
-        ks_part_probes(kw_reader(pw), &c->anchored, &c->probe_min);
-    }
+    ks_state_of(r, &c->end);
+    ks_part_probes(r, &c->anchored, &c->probe_min);
 }
 
 static void *worker(void *arg)
@@ -374,7 +397,7 @@ static void *worker(void *arg)
     pl_scratch sc = { NULL, NULL, 0 };
     pl_part *c;
     while ((c = claim(p))) {
-        if (c->kind == PL_PARTS) read_part(p, c, &w, dc, &sc);
+        if (c->kind == PL_PARTS) read_part(p, c, &w, &dc, &sc);
         pthread_mutex_lock(&p->lock);
         c->ready = true;
         if (c->seq == p->head) pthread_cond_signal(&p->ready);
@@ -412,13 +435,13 @@ static bool as_assumed(const pl_part *c, const ks_state *carry)
     return c->probe_min >= carry->last_base;
 }
 
-/* Read [c->from, c->to) of c's segment here, in order, from state carry. */
-static void read_here(pl_sink *k, const pl_part *c)
+/* Read [from, c->to) of c's segment here, in order, from state carry. */
+static void read_here(pl_sink *k, const pl_part *c, int64_t from)
 {
     ra_item x;
     memset(&x, 0, sizeof x);
     x.f = c->seg->f;
-    kw_walk *w = kw_part(NULL, c->seg->w, c->from, c->to, &k->carry, &x.e);
+    kw_walk *w = kw_part(NULL, c->seg->w, from, c->to, &k->carry, &x.e);
     if (!w) {
         x.kind = RA_PROBLEM;
         x.e.file = x.f->path;
@@ -466,13 +489,14 @@ static void audit_part(pl_sink *k, pl_part *c)
     if (k->carry.done) {
         /* the reading stopped before this part */
     } else if (c->kind == PL_DIRECT || !as_assumed(c, &k->carry)) {
-        read_here(k, c);
+        read_here(k, c, c->from);
     } else {
         for (size_t i = 0; i < c->nitems && !k->stopped; i++) give(k, &c->items[i].x);
         ks_state carry = c->end;
         if (!c->anchored) carry.last_base = k->carry.last_base;
         carry.entries = k->carry.entries + (c->end.entries - c->start.entries);
         k->carry = carry;
+        if (c->rest >= 0 && !k->carry.done && !k->stopped) read_here(k, c, c->rest);
     }
     if (c->last) {
         x.kind = RA_END;
@@ -529,7 +553,7 @@ int pl_run(const pl_source *src, int workers, size_t max_bytes, int64_t part_byt
     /* Enough for each worker's part and two waiting, decompressed (up to
      * 8 times larger, with their records' views): more only costs memory
      * and fresh pages. */
-    size_t enough = (size_t)(workers + 2) * 8 * (size_t)p->part_bytes;
+    size_t enough = (size_t)(workers + 2) * 8 * (size_t)(p->part_bytes > (int64_t)PL_BLOCK ? p->part_bytes : (int64_t)PL_BLOCK);
     p->max_bytes = max_bytes < enough ? max_bytes : enough;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
