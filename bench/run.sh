@@ -13,7 +13,7 @@
 # as seconds, GB/s of segment bytes, ratio to the floor, and peak memory.
 # Per core: those figures beside issue 17's targets, with the duplicate
 # index's peak bytes per distinct record (KAUDIT_INDEX_STATS=1).
-# Then: one partition with a thread reading ahead, the spill (the
+# Then: one large partition on 1..N threads (engine/pipeline.h), the spill (the
 # uncompressed partitions with a 16 MiB --max-memory,
 # against the same audit in memory: time, peak, same report), linearity (one
 # zstd partition of 250, 500 and 1000 MB audited alone), digests (their
@@ -212,13 +212,50 @@ jn=$1; jm=$2
 echo
 echo "all codecs, $((all / 1000000)) MB: audit --jobs 1 ${j1} s ($(gbs $all $j1) GB/s), --jobs $(nproc) ${jn} s ($(gbs $all $jn) GB/s), speed-up $(ratio $j1 $jn)x, peak $((jm / 1024)) MB"
 
-# One partition alone: a spare thread reads ahead (engine/readahead.h).
-for c in none zstd; do
-    set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR"/bench-$c-0)
-    r1=$1
-    set -- $(secs_mem ./kaudit audit --jobs 2 --format json --fail-on none "$DIR"/bench-$c-0)
-    echo "one partition ($c): --jobs 1 ${r1} s, --jobs 2 (reading ahead) ${1} s: $(ratio $r1 $1)x"
-done
+# ---- one large partition ----------------------------------------------------
+# One partition alone: threads beyond the jobs read, check, decompress,
+# decode and fingerprint its segments in parts while the job's own thread
+# audits them in order (engine/pipeline.h). Its time at --jobs 1..N (N, the
+# CPUs), and the speed-up of --jobs 2 beside the target of 1.7x. The
+# in-order stage bounds it: its share of the --jobs 1 time is printed too
+# (the job's own thread's CPU time at --jobs 2, from /proc, over --jobs 1's).
+one_large_partition() {
+    n=$(nproc)
+    for c in none lz4 zstd; do
+        p="$DIR/bench-$c-0"
+        line="one large partition ($c, $(($(bytes_of "$p"/*.log) / 1000000)) MB):"
+        t1=
+        j=1
+        while [ "$j" -le "$n" ]; do
+            set -- $(secs_mem ./kaudit audit --jobs $j --format json --fail-on none "$p")
+            [ -z "$t1" ] && t1=$1
+            [ "$j" -eq 2 ] && t2=$1
+            line="$line --jobs $j ${1} s ($(ratio $t1 $1)x)"
+            j=$((j * 2))
+            [ "$j" -gt "$n" ] && [ "$((j / 2))" -lt "$n" ] && j=$n
+        done
+        echo "$line"
+        [ -n "$t2" ] && echo "  --jobs 2: $(ratio $t1 $t2)x (target 1.7x); in-order stage: $(inorder_share "$p")"
+    done
+}
+
+# inorder_share PARTITION: the CPU seconds of the auditing thread at
+# --jobs 2 over the whole process's at --jobs 1: what the pipeline cannot
+# spread over more cores.
+inorder_share() {
+    all=$(/usr/bin/time -f "%U %S" ./kaudit audit --jobs 1 --format json --fail-on none "$1" 2>&1 >/dev/null | tail -n 1 |
+        awk '{ print $1 + $2 }')
+    ./kaudit audit --jobs 2 --format json --fail-on none "$1" >/dev/null &
+    pid=$!
+    own=0
+    while kill -0 $pid 2>/dev/null; do
+        t=$(awk '{ print ($14 + $15) / 100 }' /proc/$pid/task/$pid/stat 2>/dev/null) && [ -n "$t" ] && own=$t
+        sleep 0.05
+    done
+    wait $pid
+    awk -v o="$own" -v a="$all" 'BEGIN { if (a > 0) printf "%.2f of %.2f CPU s (%d%%), so at most %.1fx on any number of cores", o, a, 100 * o / a, a / o; else print "-" }'
+}
+one_large_partition
 
 # The spill: the same audit with the index capped far below its size.
 set -- $(secs_mem ./kaudit audit --jobs 1 --format json --fail-on none "$DIR"/bench-none-*)

@@ -115,7 +115,7 @@ static const char audit_usage[] =
     "                          across reports); default: a random key per report\n"
     "Resources:\n"
     "  --jobs N                threads (default: one per CPU): partitions in parallel,\n"
-    "                          and spare ones read ahead for the largest partitions;\n"
+    "                          spare ones read the largest partitions in parts;\n"
     "                          the report is the same for any N\n"
     "  --max-entry-bytes N     largest entry read into memory (default 256 MiB)\n"
     "  --no-cache              drop what we read from the page cache afterwards, so\n"

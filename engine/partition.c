@@ -168,7 +168,11 @@ static int read_parallel(const ep_input *in, const ep_plan *plan, seg_auditor *s
     const kaudit_config *c = in->config;
     pl_source src = { segs, n, c->max_entry, c->no_cache, c->live_wait_ms, in->rules, !(in->light || in->full_copy),
                       plan->decompress, in->cb };
-    int rc = pl_run(&src, plan->workers, plan->ring, plan->part_bytes, dc, audit_item, sa);
+    /* No more workers than parts to read, nor than PL_WORKERS_MAX. */
+    int64_t part = plan->part_bytes > 0 ? plan->part_bytes : PL_PART_BYTES, parts = in->bytes / part + 1;
+    int workers = plan->workers < parts ? plan->workers : (int)parts;
+    if (workers > PL_WORKERS_MAX) workers = PL_WORKERS_MAX;
+    int rc = pl_run(&src, workers, plan->ring, plan->part_bytes, dc, audit_item, sa);
     free(segs);
     return rc;
 }

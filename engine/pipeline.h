@@ -43,6 +43,10 @@ typedef struct pl_source {
     const kaudit_callbacks *cb;   /* polled for cancellation, or NULL */
 } pl_source;
 
+/* The most workers one partition is read with: more would wait on the
+ * auditing thread (BENCHMARKS.md). */
+#define PL_WORKERS_MAX 32
+
 /* Bytes of segment per part, unless the plan says otherwise. */
 #define PL_PART_BYTES ((int64_t)1 << 20)
 

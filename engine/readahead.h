@@ -1,13 +1,13 @@
 /*
- * readahead.h - read a partition's segments on one thread while the audit
- * runs on another: a bounded ring of batches between them.
+ * readahead.h - the steps of reading a partition's segments, as the reading
+ * side hands them to the auditing side: a segment opened, a batch (its
+ * checksum valid, its records opened or already decoded), an entry that
+ * could not be read, a segment's end.
  *
- * Owns: the ring and the reading thread. The reading side (a producer
- * function) opens segments, checks CRCs and decompresses, and hands each
- * step to ra_emit; the auditing side (a consumer function) gets the same
- * steps in the same order, each a copy whose pointers are moved into the
- * ring's own memory, so the reader can go on meanwhile. Without a thread
- * (ra_direct) the consumer is called in place: the report is the same.
+ * Owns: the step (ra_item) and the reading in place (ra_direct), the
+ * consumer called for each step as the producer makes it. Reading on
+ * several threads is engine/pipeline.h's, with the same steps in the same
+ * order: the report is the same.
  */
 #ifndef KAUDIT_ENGINE_READAHEAD_H
 #define KAUDIT_ENGINE_READAHEAD_H
@@ -41,8 +41,6 @@ typedef struct ra_item {
     int irc;                  /* kb_iter_next's last answer (or orc): < 0, why the records stopped, in e */
 } ra_item;
 
-typedef struct ra_ring ra_ring;
-
 /* Hands one item over. 0, or -1 when the consumer stopped: read no more. */
 typedef int (*ra_emit_fn)(void *sink, const ra_item *x);
 /* The reading side: reads and emits everything, returns when done. */
@@ -50,21 +48,7 @@ typedef void (*ra_produce_fn)(void *ctx, ra_emit_fn emit, void *sink);
 /* The auditing side: one item. Return false to stop (the rest is dropped). */
 typedef bool (*ra_consume_fn)(void *ctx, ra_item *x);
 
-/* Run producer and consumer on this thread, item by item (no copies). */
+/* Run producer and consumer on this thread, item by item. */
 void ra_direct(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *cctx);
-
-/*
- * Run the producer on a thread of its own and the consumer on this one,
- * with at most RA_SLOTS items and `max_bytes` of batch bytes in between,
- * the buffers the ring keeps for reuse included. A batch larger than that
- * passes alone and uncopied: the reader waits until the ring is empty,
- * lends it, and waits again until it has been audited. Returns when both
- * are done; 0, or -1 when no thread could be started (nothing was run:
- * call ra_direct).
- */
-int ra_threaded(ra_produce_fn produce, void *pctx, ra_consume_fn consume, void *cctx, size_t max_bytes);
-
-#define RA_SLOTS 16
-#define RA_BYTES ((size_t)32 << 20) /* the most a ring holds, whatever its budget */
 
 #endif

@@ -106,7 +106,7 @@ $K audit --format json --jobs 1 --max-examples 3 fixtures/audit $C/dschne27__kaf
 $K audit --format json --jobs 3 --max-examples 3 fixtures/audit $C/dschne27__kafka-streams 2>/dev/null | sed 's/"generated_at":"[^"]*"//' >"$tmp/j3"
 if cmp -s "$tmp/j1" "$tmp/j3" && [ -s "$tmp/j1" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL jobs: reports differ between --jobs 1 and 3"; fi
 expect "jobs report has findings" "$tmp/j1" '"id":"F[0-9a-f]{12}"'
-# One partition with a thread to spare reads ahead on it (engine/readahead.h):
+# One partition with a thread to spare is read in parts (engine/pipeline.h):
 # the same report, in memory and spilled, for v1, v2 and compressed data.
 # (Each budget spills the partition; the compressed one needs 512K for its
 # decompression share to hold its largest batch.)
@@ -119,7 +119,7 @@ for pm in $C/xpxwo100__bullShit/tmp/kafka-logs/TEST-TOPIC-0:256K fixtures/audit/
     if [ -s "$tmp/r1" ] && grep -q '"records":[1-9]' "$tmp/r1" && cmp -s "$tmp/r1" "$tmp/r2" && cmp -s "$tmp/r1" "$tmp/r3"; then
         pass=$((pass + 1))
     else
-        fail=$((fail + 1)); echo "  FAIL read-ahead: reports differ for $p"
+        fail=$((fail + 1)); echo "  FAIL pipeline: reports differ for $p"
     fi
 done
 check "audit bad jobs" 2 $K audit --jobs 0 $S
@@ -127,7 +127,7 @@ expect "audit bad jobs: the range said" "$tmp/err" "--jobs needs a number from 1
 check "audit too many jobs" 2 $K audit --jobs 5000 $S
 expect "audit too many jobs: the range said" "$tmp/err" "--jobs needs a number from 1 to 1024: 5000"
 # The most jobs on three partitions: three threads audit (the rest read
-# ahead), and the report is the one of a single job.
+# their segments in parts), and the report is the one of a single job.
 $K audit --format json --jobs 1 --fail-on none $S 2>/dev/null | sed 's/"generated_at":"[^"]*"//' >"$tmp/jobs1"
 check "audit --jobs 1024" 0 $K audit --format json --jobs 1024 --fail-on none $S
 sed -i 's/"generated_at":"[^"]*"//' "$tmp/out"

@@ -189,7 +189,7 @@ static char *audit_jobs(long jobs)
 }
 
 /* No fixed limit on threads: far more jobs than partitions (5000, LONG_MAX)
- * start as many threads as there are partitions (the rest read ahead), and
+ * start as many threads as there are partitions (the rest read in parts), and
  * 0 (one per CPU) or less than 1 (one) too; the report is the same. */
 static void test_jobs_capped(void)
 {

@@ -11,9 +11,9 @@ ru_maxrss):
   * decompression bombs, one per codec: batches of one record of zeros
     that each inflate to BOMB_MIB MiB. With a small budget every batch is
     "not checked" and the audit is Incomplete (exit 2) instead of taking
-    the memory; with a large one every batch is checked and the read-ahead
-    ring keeps no batch it has passed on (it once kept the largest buffer
-    of each of its 16 slots);
+    the memory; with a large one every batch is checked and the parts read
+    ahead (engine/pipeline.h) hold no batch too large beside the others:
+    the auditing thread reads those in order;
   * every finding listed (--max-examples -1) from copies of a real corpus
     partition with tens of thousands of findings: the list goes to disk
     past the findings' share, the JSON still lists every one;
@@ -166,8 +166,8 @@ def bombs():
         check("bomb %s 2G: complete" % name, rc in (0, 1) and not rep.get("problems"), "exit %d %s" % (rc, err[-300:]))
         check("bomb %s 2G: every record read" % name, rep.get("summary", {}).get("records") == BOMBS,
               str(rep.get("summary")))
-        # One batch decompressed (48 MiB) and lent to the auditor uncopied,
-        # plus the ring's share: not one buffer per slot.
+        # One batch decompressed (48 MiB), read in order by the auditing
+        # thread, not copied into a part: not one buffer per part.
         under("bomb %s 2G" % name, mib, BOMB_MIB * 2)
 
 
