@@ -183,17 +183,22 @@ static pl_part *cut_next(pl_pipe *p)
 }
 
 /* A worker's next part to read, or NULL when there is no more (or the
- * consumer stopped). */
+ * consumer stopped). Parts that need no reading ahead (ready when cut)
+ * are left in their slots for the auditor: the worker never touches them
+ * again. */
 static pl_part *claim(pl_pipe *p)
 {
     pthread_mutex_lock(&p->lock);
-    while (!p->stopped && !p->exhausted && p->next - p->head >= PL_AHEAD) pthread_cond_wait(&p->room, &p->lock);
     pl_part *c = NULL;
-    if (!p->stopped && !p->exhausted) {
+    for (;;) {
+        while (!p->stopped && !p->exhausted && p->next - p->head >= PL_AHEAD) pthread_cond_wait(&p->room, &p->lock);
+        if (p->stopped || p->exhausted) break;
         c = cut_next(p);
         if (c) p->slot[p->next++ % PL_AHEAD] = c;
         else p->exhausted = true;
         pthread_cond_signal(&p->ready);
+        if (!c || !c->ready) break;
+        c = NULL;
     }
     pthread_mutex_unlock(&p->lock);
     return c;
@@ -397,7 +402,7 @@ static void *worker(void *arg)
     pl_scratch sc = { NULL, NULL, 0 };
     pl_part *c;
     while ((c = claim(p))) {
-        if (c->kind == PL_PARTS) read_part(p, c, &w, &dc, &sc);
+        read_part(p, c, &w, &dc, &sc);
         pthread_mutex_lock(&p->lock);
         c->ready = true;
         if (c->seq == p->head) pthread_cond_signal(&p->ready);
@@ -575,8 +580,9 @@ int pl_run(const pl_source *src, int workers, size_t max_bytes, int64_t part_byt
         pl_part *c;
         while (!((c = p->slot[p->head % PL_AHEAD]) && c->ready) && !(p->exhausted && p->head == p->next))
             pthread_cond_wait(&p->ready, &p->lock);
+        bool ready = c && c->ready;
         pthread_mutex_unlock(&p->lock);
-        if (!c || !c->ready) break;
+        if (!ready) break;
         audit_part(&k, c);
         pthread_mutex_lock(&p->lock);
         p->slot[p->head++ % PL_AHEAD] = NULL;
