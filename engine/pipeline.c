@@ -28,6 +28,11 @@ enum {
  * fault each), or one block for anything larger. */
 #define PL_BLOCK ((size_t)1 << 20)
 
+/* A batch whose records take more than this decompressed is read in order
+ * by the auditing thread, not held in a part: a second copy of it would
+ * double what the largest batches cost (test_memory's bombs). */
+#define PL_LARGE (4 * PL_BLOCK)
+
 typedef struct pl_block {
     struct pl_block *next;
     size_t cap, used;           /* bytes at data, and taken */
@@ -49,6 +54,8 @@ typedef struct pl_part {
     bool first, last;           /* the segment's first and last part */
     ke_error open_err;          /* PL_UNOPENED */
     bool ready;                 /* read (or nothing to read ahead) */
+    bool helped;                /* read by the auditing thread while it waited (pl_run) */
+    bool lent;                  /* its last batch lies in its worker's buffers: the worker waits */
     /* what the worker read, in the state {INT64_MIN, 0, from > 0, 0} */
     pl_read *items;
     size_t nitems, capitems;
@@ -182,24 +189,30 @@ static pl_part *cut_next(pl_pipe *p)
     return c;
 }
 
-/* A worker's next part to read, or NULL when there is no more (or the
- * consumer stopped). Parts that need no reading ahead (ready when cut)
- * are left in their slots for the auditor: the worker never touches them
- * again. */
-static pl_part *claim(pl_pipe *p)
+/* The next part to read ahead, cut and put in its slot, or NULL when none
+ * can be now (too many ahead, stopped, or no more: then exhausted). Parts
+ * that need no reading ahead (ready when cut) are left in their slots for
+ * the auditor, and the next is cut. Under the lock. */
+static pl_part *cut_one(pl_pipe *p)
 {
-    pthread_mutex_lock(&p->lock);
-    pl_part *c = NULL;
-    for (;;) {
-        while (!p->stopped && !p->exhausted && p->next - p->head >= PL_AHEAD) pthread_cond_wait(&p->room, &p->lock);
-        if (p->stopped || p->exhausted) break;
-        c = cut_next(p);
+    while (!p->stopped && !p->exhausted && p->next - p->head < PL_AHEAD) {
+        pl_part *c = cut_next(p);
         if (c) p->slot[p->next++ % PL_AHEAD] = c;
         else p->exhausted = true;
         pthread_cond_signal(&p->ready);
-        if (!c || !c->ready) break;
-        c = NULL;
+        if (c && !c->ready) return c;
     }
+    return NULL;
+}
+
+/* A worker's next part to read, or NULL when there is no more (or the
+ * consumer stopped). The worker never touches a part ready when cut
+ * again: the auditor may have freed it. */
+static pl_part *claim(pl_pipe *p)
+{
+    pthread_mutex_lock(&p->lock);
+    pl_part *c;
+    while (!(c = cut_one(p)) && !p->stopped && !p->exhausted) pthread_cond_wait(&p->room, &p->lock);
     pthread_mutex_unlock(&p->lock);
     return c;
 }
@@ -207,11 +220,13 @@ static pl_part *claim(pl_pipe *p)
 /* ---- a worker: reading a part ahead -------------------------------------------- */
 
 /* Count n more bytes (for part c), waiting for room unless c is the part the
- * auditor needs next. false when the consumer stopped. */
+ * auditor needs next or the auditor reads it (it would wait for itself).
+ * false when the consumer stopped. */
 static bool reserve(pl_pipe *p, pl_part *c, size_t n)
 {
     pthread_mutex_lock(&p->lock);
-    while (!p->stopped && p->bytes + n > p->max_bytes && c->seq != p->head) pthread_cond_wait(&p->room, &p->lock);
+    while (!p->stopped && p->bytes + n > p->max_bytes && c->seq != p->head && !c->helped)
+        pthread_cond_wait(&p->room, &p->lock);
     bool ok = !p->stopped;
     if (ok) p->bytes += n;
     pthread_mutex_unlock(&p->lock);
@@ -234,8 +249,10 @@ static int room_for_item(pl_pipe *p, pl_part *c)
     return 0;
 }
 
-/* n bytes (16-aligned) of c's blocks in *out. 0, 1 when the consumer
- * stopped, -1 out of memory. */
+/* n bytes (16-aligned) of c's blocks in *out: from its block being
+ * filled, a block of the pool, or a new one once there is room for it
+ * (waiting as reserve does). 0, 1 when the consumer stopped, -1 out of
+ * memory. */
 static int take(pl_pipe *p, pl_part *c, size_t n, void **out)
 {
     n = (n + 15) & ~(size_t)15;
@@ -243,11 +260,23 @@ static int take(pl_pipe *p, pl_part *c, size_t n, void **out)
     if (!k || k->cap - k->used < n) {
         size_t cap = n > PL_BLOCK ? n : PL_BLOCK;
         pthread_mutex_lock(&p->lock);
-        k = cap == PL_BLOCK ? p->pool : NULL;
-        if (k) p->pool = k->next;
+        for (;;) {
+            if (p->stopped) {
+                pthread_mutex_unlock(&p->lock);
+                return 1;
+            }
+            if (cap == PL_BLOCK && (k = p->pool)) {
+                p->pool = k->next;
+                break;
+            }
+            if (p->bytes + sizeof *k + cap <= p->max_bytes || c->seq == p->head || c->helped) {
+                p->bytes += sizeof *k + cap;
+                break;
+            }
+            pthread_cond_wait(&p->room, &p->lock);
+        }
         pthread_mutex_unlock(&p->lock);
         if (!k) {
-            if (!reserve(p, c, sizeof *k + cap)) return 1;
             if (!(k = malloc(sizeof *k + cap))) {
                 pthread_mutex_lock(&p->lock);
                 p->bytes -= sizeof *k + cap;
@@ -279,9 +308,11 @@ typedef struct pl_scratch {
 } pl_scratch;
 
 /* Decode batch x (opened: x->orc) into c: its records' bytes copied (the
- * decompressed records, or the batch), the records and their identities
- * after them. 0, 1 when the consumer stopped, -1 out of memory. */
-static int decode(pl_pipe *p, pl_part *c, ra_item *x, pl_scratch *sc)
+ * decompressed records, or the batch), unless lent (left where they are,
+ * in the worker's window or decompression buffer), the records and their
+ * identities after them. 0, 1 when the consumer stopped, -1 out of
+ * memory. */
+static int decode(pl_pipe *p, pl_part *c, ra_item *x, pl_scratch *sc, bool lend)
 {
     x->decoded = true;
     x->irc = x->orc;
@@ -291,19 +322,21 @@ static int decode(pl_pipe *p, pl_part *c, ra_item *x, pl_scratch *sc)
     const uint8_t *from = in_buffer ? x->it.start : x->b.data;
     size_t n = in_buffer ? (size_t)(x->it.cur.end - x->it.start) : x->b.size;
     void *mem;
-    int rc = take(p, c, n, &mem);
-    if (rc) return rc;
-    unsigned char *copy = mem;
-    memcpy(copy, from, n);
+    int rc;
     kb_iter *it = &x->it;
     it->b = &x->b;
-    it->start = moved(it->start, from, n, copy);
-    it->cur.p = moved(it->cur.p, from, n, copy);
-    it->cur.end = moved(it->cur.end, from, n, copy);
-    if (!in_buffer) {
-        x->b.payload = moved(x->b.payload, from, n, copy);
-        x->b.key = moved(x->b.key, from, n, copy);
-        x->b.data = copy;
+    if (!lend) {
+        if ((rc = take(p, c, n, &mem)) != 0) return rc;
+        unsigned char *copy = mem;
+        memcpy(copy, from, n);
+        it->start = moved(it->start, from, n, copy);
+        it->cur.p = moved(it->cur.p, from, n, copy);
+        it->cur.end = moved(it->cur.end, from, n, copy);
+        if (!in_buffer) {
+            x->b.payload = moved(x->b.payload, from, n, copy);
+            x->b.key = moved(x->b.key, from, n, copy);
+            x->b.data = copy;
+        }
     }
     bool identify = p->src->identify && !x->b.is_control;
     size_t k = 0;
@@ -320,7 +353,7 @@ static int decode(pl_pipe *p, pl_part *c, ra_item *x, pl_scratch *sc)
         if ((x->irc = kb_iter_next(it, &sc->recs[k], &x->e)) != 1) break;
         if (identify) ka_identify(p->src->rules, &sc->recs[k], &sc->ids[k]);
     }
-    if (in_buffer) x->b.data = x->b.payload = x->b.key = NULL; /* the reader's window: gone */
+    if (in_buffer && !lend) x->b.data = x->b.payload = x->b.key = NULL; /* the reader's window: gone */
     x->nrecs = k;
     if (k == 0) return 0;
     if ((rc = take(p, c, k * sizeof *sc->recs, &mem)) != 0) return rc;
@@ -368,20 +401,34 @@ static void read_part(pl_pipe *p, pl_part *c, kw_walk **w, kc_ctx **dc, pl_scrat
             x->orc = kw_records(pw, &x->b, &x->it, *dc, &x->e);
             x->e.file = f->path;
             size_t n = x->orc == 0 && x->it.start_pos < 0 ? (size_t)(x->it.cur.end - x->it.start) : x->b.size;
-            if (n > p->max_bytes / 4 || (c->nitems > 0 && c->decoded + n > p->max_bytes / 2)) {
-                /* Too large to hold beside the others (a bomb of zeros, or
-                 * very compressible data): the rest of the part is read in
-                 * order by the auditing thread, from this entry on, and
-                 * this thread lets go of the records it decompressed. */
+            bool large = n > PL_LARGE || n > p->max_bytes / 4;
+            if (large && !c->helped) {
+                /* Too large to copy (a bomb of zeros, very compressible
+                 * data): lent as it lies, the last of the part; the worker
+                 * waits until it is audited (pl_run reads the rest of the
+                 * part in order), then lets go of the buffers. */
+                if ((rc = decode(p, c, x, sc, true)) != 0) break;
+                c->nitems++;
+                c->lent = true;
+                c->rest = x->b.pos + x->b.size;
+                ks_state_of(r, &c->end);
+                ks_part_probes(r, &c->anchored, &c->probe_min);
+                return;
+            }
+            if (large || (c->nitems > 0 && c->decoded + n > p->max_bytes / 2)) {
+                /* Too large to hold beside the others: the rest of the part
+                 * is read in order by the auditing thread, from this entry
+                 * on (reading ahead itself, it decompressed into the buffer
+                 * it reads in order with: one buffer, not two). */
                 c->rest = x->b.pos;
-                if (n > p->max_bytes / 4) {
+                if (large && !c->helped) {
                     kc_free(*dc);
                     if ((*dc = kc_create(p->src->max_entry))) kc_set_budget(*dc, p->src->decompress);
                 }
                 return;
             }
             c->decoded += n;
-            rc = decode(p, c, x, sc);
+            rc = decode(p, c, x, sc, false);
         }
         if (rc == 0) c->nitems++;
     }
@@ -403,10 +450,20 @@ static void *worker(void *arg)
     pl_part *c;
     while ((c = claim(p))) {
         read_part(p, c, &w, &dc, &sc);
+        size_t seq = c->seq;
+        bool lent = c->lent;
         pthread_mutex_lock(&p->lock);
         c->ready = true;
         if (c->seq == p->head) pthread_cond_signal(&p->ready);
+        /* A lent batch: its buffers are ours again once it is audited. */
+        while (lent && !p->stopped && p->head <= seq) pthread_cond_wait(&p->room, &p->lock);
         pthread_mutex_unlock(&p->lock);
+        if (lent) {
+            kw_close(w);
+            w = NULL;
+            kc_free(dc);
+            if ((dc = kc_create(p->src->max_entry))) kc_set_budget(dc, p->src->decompress);
+        }
     }
     kw_close(w);
     kc_free(dc);
@@ -555,10 +612,12 @@ int pl_run(const pl_source *src, int workers, size_t max_bytes, int64_t part_byt
     }
     p->src = src;
     p->part_bytes = part_bytes > 0 ? part_bytes : PL_PART_BYTES;
-    /* Enough for each worker's part and two waiting, decompressed (up to
-     * 8 times larger, with their records' views): more only costs memory
-     * and fresh pages. */
-    size_t enough = (size_t)(workers + 2) * 8 * (size_t)(p->part_bytes > (int64_t)PL_BLOCK ? p->part_bytes : (int64_t)PL_BLOCK);
+    /* Room for the parts of each worker and a few waiting, decompressed
+     * (some 7 times larger, with their records' views), so that the workers
+     * run on while the auditing thread stalls (the duplicate index growing
+     * into fresh pages takes it 0.2 to 0.5 s on a 400 MB partition on this
+     * VM); more would only cost memory. */
+    size_t enough = (size_t)(workers + 2) * 32 * (size_t)(p->part_bytes > (int64_t)PL_BLOCK ? p->part_bytes : (int64_t)PL_BLOCK);
     p->max_bytes = max_bytes < enough ? max_bytes : enough;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
@@ -575,11 +634,30 @@ int pl_run(const pl_source *src, int workers, size_t max_bytes, int64_t part_byt
         return -1;
     }
     pl_sink k = { consume, cctx, false, dc, { INT64_MIN, 0, 0, 0 } };
+    /* While its next part is not read yet, the auditing thread reads one
+     * ahead itself (with a walk of its own and its decompression), as long as the
+     * parts ahead hold less than half their memory: on few cores the
+     * workers are often the slower side. */
+    kw_walk *hw = NULL;
+    kc_ctx *hdc = dc; /* read_part never frees it: the parts it reads are `helped` */
+    pl_scratch hsc = { NULL, NULL, 0 };
     while (!k.stopped) {
         pthread_mutex_lock(&p->lock);
         pl_part *c;
-        while (!((c = p->slot[p->head % PL_AHEAD]) && c->ready) && !(p->exhausted && p->head == p->next))
-            pthread_cond_wait(&p->ready, &p->lock);
+        while (!((c = p->slot[p->head % PL_AHEAD]) && c->ready) && !(p->exhausted && p->head == p->next)) {
+            pl_part *h = p->bytes < p->max_bytes / 2 ? cut_one(p) : NULL;
+            if (!h) {
+                /* cut_one may have made the part ready, or found the end */
+                if (!(((c = p->slot[p->head % PL_AHEAD]) && c->ready) || (p->exhausted && p->head == p->next)))
+                    pthread_cond_wait(&p->ready, &p->lock);
+                continue;
+            }
+            h->helped = true;
+            pthread_mutex_unlock(&p->lock);
+            read_part(p, h, &hw, &hdc, &hsc);
+            pthread_mutex_lock(&p->lock);
+            h->ready = true;
+        }
         bool ready = c && c->ready;
         pthread_mutex_unlock(&p->lock);
         if (!ready) break;
@@ -597,6 +675,9 @@ int pl_run(const pl_source *src, int workers, size_t max_bytes, int64_t part_byt
     pthread_cond_broadcast(&p->room);
     pthread_mutex_unlock(&p->lock);
     for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    kw_close(hw);
+    free(hsc.recs);
+    free(hsc.ids);
     if (p->oom && p->head == p->next) read_rest(p, &k);
     /* Parts claimed and not audited (stopped), and the segment being cut. */
     for (; p->head != p->next; p->head++) {
