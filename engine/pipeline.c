@@ -613,11 +613,11 @@ int pl_run(const pl_source *src, int workers, size_t max_bytes, int64_t part_byt
     p->src = src;
     p->part_bytes = part_bytes > 0 ? part_bytes : PL_PART_BYTES;
     /* Room for the parts of each worker and a few waiting, decompressed
-     * (some 7 times larger, with their records' views), so that the workers
-     * run on while the auditing thread stalls (the duplicate index growing
-     * into fresh pages takes it 0.2 to 0.5 s on a 400 MB partition on this
-     * VM); more would only cost memory. */
-    size_t enough = (size_t)(workers + 2) * 32 * (size_t)(p->part_bytes > (int64_t)PL_BLOCK ? p->part_bytes : (int64_t)PL_BLOCK);
+     * (some 7 times larger, with their records' views): 16 MiB a worker,
+     * so that the workers run on while the auditing thread stalls (the
+     * duplicate index growing into fresh pages); more costs page faults
+     * (about 10 us each on the benchmark's VM) for little (BENCHMARKS.md). */
+    size_t enough = (size_t)(workers + 2) * 16 * (size_t)(p->part_bytes > (int64_t)PL_BLOCK ? p->part_bytes : (int64_t)PL_BLOCK);
     p->max_bytes = max_bytes < enough ? max_bytes : enough;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
