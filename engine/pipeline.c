@@ -611,7 +611,11 @@ int pl_run(const pl_source *src, int workers, size_t max_bytes, int64_t part_byt
         return -1;
     }
     p->src = src;
-    p->part_bytes = part_bytes > 0 ? part_bytes : PL_PART_BYTES;
+    /* Parts small enough that a part for each thread and two waiting fit
+     * in max_bytes decompressed (some 8 times larger), at most
+     * PL_PART_BYTES, at least 64 KiB. */
+    int64_t fit = (int64_t)(max_bytes / ((size_t)(workers + 3) * 8));
+    p->part_bytes = part_bytes > 0 ? part_bytes : fit < PL_PART_BYTES ? (fit > (64 << 10) ? fit : 64 << 10) : PL_PART_BYTES;
     /* Room for the parts of each worker and a few waiting, decompressed
      * (some 7 times larger, with their records' views): 16 MiB a worker,
      * so that the workers run on while the auditing thread stalls (the

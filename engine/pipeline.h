@@ -47,14 +47,15 @@ typedef struct pl_source {
  * auditing thread (BENCHMARKS.md). */
 #define PL_WORKERS_MAX 32
 
-/* Bytes of segment per part, unless the plan says otherwise. */
+/* Bytes of segment per part, unless the plan says otherwise or the parts
+ * ahead must be smaller to fit their memory (pl_run). */
 #define PL_PART_BYTES ((int64_t)1 << 20)
 
 /*
  * Read src's segments with `workers` threads into `consume` on this thread
  * (as ra_direct would), holding at most about `max_bytes` of parts read
  * ahead (the part the consumer needs next may pass it: it is never made to
- * wait), parts of about `part_bytes` (0: PL_PART_BYTES). `dc` decompresses
+ * wait), parts of about `part_bytes` (0: PL_PART_BYTES, or less to fit). `dc` decompresses
  * what this thread reads itself. Returns when done or when `consume`
  * returned false (the rest is dropped); 0, or -1 when no thread could be
  * started (nothing was read: call ra_direct).
