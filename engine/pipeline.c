@@ -33,6 +33,12 @@ enum {
  * double what the largest batches cost (test_memory's bombs). */
 #define PL_LARGE (4 * PL_BLOCK)
 
+/* A worker's decompression budget: the job's, but at most PL_LARGE, so
+ * that workers add at most PL_LARGE each to the job's memory whatever
+ * their number; a batch that needs more is read in order by the auditing
+ * thread, with the job's whole budget (read_part), as without workers. */
+static size_t worker_budget(size_t job) { return job && job < PL_LARGE ? job : PL_LARGE; }
+
 typedef struct pl_block {
     struct pl_block *next;
     size_t cap, used;           /* bytes at data, and taken */
@@ -400,6 +406,12 @@ static void read_part(pl_pipe *p, pl_part *c, kw_walk **w, kc_ctx **dc, pl_scrat
             x->kind = RA_BATCH;
             x->orc = kw_records(pw, &x->b, &x->it, *dc, &x->e);
             x->e.file = f->path;
+            if (x->orc == KE_NOMEM && !c->helped && worker_budget(p->src->decompress) != p->src->decompress) {
+                /* Past a worker's budget, maybe not the job's: this batch
+                 * and the rest of the part are read in order. */
+                c->rest = x->b.pos;
+                return;
+            }
             size_t n = x->orc == 0 && x->it.start_pos < 0 ? (size_t)(x->it.cur.end - x->it.start) : x->b.size;
             bool large = n > PL_LARGE || n > p->max_bytes / 4;
             if (large && !c->helped) {
@@ -423,7 +435,7 @@ static void read_part(pl_pipe *p, pl_part *c, kw_walk **w, kc_ctx **dc, pl_scrat
                 c->rest = x->b.pos;
                 if (large && !c->helped) {
                     kc_free(*dc);
-                    if ((*dc = kc_create(p->src->max_entry))) kc_set_budget(*dc, p->src->decompress);
+                    if ((*dc = kc_create(p->src->max_entry))) kc_set_budget(*dc, worker_budget(p->src->decompress));
                 }
                 return;
             }
@@ -444,7 +456,7 @@ static void *worker(void *arg)
 {
     pl_pipe *p = arg;
     kc_ctx *dc = kc_create(p->src->max_entry);
-    if (dc) kc_set_budget(dc, p->src->decompress);
+    if (dc) kc_set_budget(dc, worker_budget(p->src->decompress));
     kw_walk *w = NULL;
     pl_scratch sc = { NULL, NULL, 0 };
     pl_part *c;
@@ -462,7 +474,7 @@ static void *worker(void *arg)
             kw_close(w);
             w = NULL;
             kc_free(dc);
-            if ((dc = kc_create(p->src->max_entry))) kc_set_budget(dc, p->src->decompress);
+            if ((dc = kc_create(p->src->max_entry))) kc_set_budget(dc, worker_budget(p->src->decompress));
         }
     }
     kw_close(w);

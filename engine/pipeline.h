@@ -39,7 +39,8 @@ typedef struct pl_source {
     int live_wait_ms;
     const ka_options *rules;      /* for the records' identities ... */
     bool identify;                /* ... computed when true (not for an integrity-only audit) */
-    size_t decompress;            /* each worker's decompression budget (kc_set_budget): the job's own */
+    size_t decompress;            /* the job's decompression budget (kc_set_budget): workers take at most
+                                   * 4 MiB of it each, the auditing thread all of it */
     const kaudit_callbacks *cb;   /* polled for cancellation, or NULL */
 } pl_source;
 
