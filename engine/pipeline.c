@@ -265,6 +265,7 @@ static int take(pl_pipe *p, pl_part *c, size_t n, void **out)
     pl_block *k = c->blocks;
     if (!k || k->cap - k->used < n) {
         size_t cap = n > PL_BLOCK ? n : PL_BLOCK;
+        k = NULL; /* a block from the pool, or a new one: never the full one in hand */
         pthread_mutex_lock(&p->lock);
         for (;;) {
             if (p->stopped) {
