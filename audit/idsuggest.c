@@ -2,7 +2,8 @@
  * idsuggest.c - identities to suggest (docs/report.md, "Duplicates by
  * identity"): in a topic without an --identity, the first KA_SAMPLE visible
  * records of each partition are sampled for a top-level JSON member or a
- * header whose value is present and unique in every one; such a name is
+ * header named as an identifier (id_like) whose value is present and
+ * unique in every one; such a name is
  * added to the partition's suggestions (rm_partition_suggest) with the
  * option that would use it. Bounded:
  * KA_CANDIDATES names of KA_SAMPLE value hashes each.
@@ -87,11 +88,19 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* An id by its name, though the name reads as volatile (ce_id). */
+/* An identifier by its name: "id", "event_id", "eventId", "ID", "uuid",
+ * "messageUuid". Only such names are suggested: in a small sample any
+ * amount, price or counter can be unique by chance, and a report that
+ * offers `amount_cents` as an event's identity is not read twice. */
 static bool id_like(const char *n)
 {
+    static const char *const ends[] = { "id", "Id", "ID", "uuid", "Uuid", "UUID" };
     size_t k = strlen(n);
-    return (k >= 2 && strcmp(n + k - 2, "id") == 0) || (k >= 2 && strcmp(n + k - 2, "Id") == 0);
+    for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
+        size_t e = strlen(ends[i]);
+        if (k >= e && strcmp(n + k - e, ends[i]) == 0) return true;
+    }
+    return false;
 }
 
 void ka_suggest_end(ka_partition *p)
@@ -101,7 +110,7 @@ void ka_suggest_end(ka_partition *p)
     for (size_t i = 0; i < s->n; i++) {
         candidate *c = &s->c[i];
         if ((int64_t)c->n != s->records) continue; /* not in every record */
-        if (kid_volatile((const uint8_t *)c->name, strlen(c->name)) && !id_like(c->name)) continue;
+        if (!id_like(c->name)) continue; /* volatile names too, unless they name an id (ce_id) */
         qsort(c->h, c->n, sizeof c->h[0], cmp_u64);
         size_t distinct = c->n ? 1 : 0;
         for (size_t k = 1; k < c->n; k++) distinct += c->h[k] != c->h[k - 1];

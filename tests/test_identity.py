@@ -311,6 +311,15 @@ def check_redacted():
           and "event_id" not in json.dumps(report), short(err))
 
 
+def check_sample_suggestions():
+    """The bundled sample's payments: ids offered, a unique amount not (chance, not identity)."""
+    rc, report, err = audit([os.path.join("fixtures", "sample", "logdir")])
+    got = sorted(x["spec"] for p in report.get("partitions", []) if p.get("topic") == "payments"
+                 for x in p.get("identity_suggestions", []))
+    check("sample: payments suggests its two id members and not amount_cents",
+          got == ["json:$.order_id", "json:$.payment_id"], repr(got))
+
+
 def main():
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     os.chdir(REPO)
@@ -336,6 +345,7 @@ def main():
                 check("%s/%s" % (name, r["name"]), False, str(err))
     check_index_seek()
     check_redacted()
+    check_sample_suggestions()
     return checks.done()
 
 
