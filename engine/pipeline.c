@@ -181,6 +181,14 @@ static pl_part *cut_next(pl_pipe *p)
         c->kind = PL_DIRECT; /* from an entry that is not sound: in order, to the end */
         c->to = size;
         c->ready = true;
+    } else if (to - p->at > p->part_bytes + (int64_t)PL_LARGE) {
+        /* An entry over PL_LARGE ends it (the hop stops at the first entry
+         * past part_bytes): read in order by the auditing thread, as
+         * without workers, so that no worker's window ever holds an entry
+         * larger than part_bytes + PL_LARGE, whatever --max-entry allows. */
+        c->kind = PL_DIRECT;
+        c->to = to;
+        c->ready = true;
     } else {
         c->kind = PL_PARTS;
         c->to = to;
