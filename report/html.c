@@ -1548,18 +1548,26 @@ static void replicas(const rm_report *r, FILE *f)
 }
 
 /* What each topic's --identity covered. */
-static void identities(const rm_report *r, FILE *f)
+/* A section `id` titled `title` (both ours: not escaped) listing `n`
+ * lines, and how many more were left out and `where` they are. */
+static void line_section(FILE *f, const char *id, const char *title, char (*lines)[600], size_t n, size_t more,
+                         const char *where)
 {
-    char lines[20][600];
-    size_t n = rr_identity_lines(r, lines, 20);
     if (!n) return;
-    fputs("<section id=\"identity\"><h2>Duplicates by identity</h2>\n<ul>\n", f);
+    fprintf(f, "<section id=\"%s\"><h2>%s</h2>\n<ul>\n", id, title);
     for (size_t i = 0; i < n; i++) {
         fputs("<li>", f);
         esc(f, lines[i]);
         fputs("</li>\n", f);
     }
+    if (more) fprintf(f, "<li>... and %zu more (%s)</li>\n", more, where);
     fputs("</ul></section>\n", f);
+}
+
+static void identities(const rm_report *r, FILE *f)
+{
+    char lines[20][600];
+    line_section(f, "identity", "Duplicates by identity", lines, rr_identity_lines(r, lines, 20), 0, NULL);
 }
 
 /* The identities the topics' samples suggest. */
@@ -1568,15 +1576,8 @@ static void suggestions(const rm_report *r, FILE *f)
     char lines[20][600];
     size_t more;
     size_t n = rr_suggestion_lines(r, lines, 20, &more);
-    if (!n) return;
-    fputs("<section id=\"identity-suggestions\"><h2>Identities to consider</h2>\n<ul>\n", f);
-    for (size_t i = 0; i < n; i++) {
-        fputs("<li>", f);
-        esc(f, lines[i]);
-        fputs("</li>\n", f);
-    }
-    if (more) fprintf(f, "<li>... and %zu more (the JSON report's identity_suggestions)</li>\n", more);
-    fputs("</ul></section>\n", f);
+    line_section(f, "identity-suggestions", "Identities to consider", lines, n, more,
+                 "the JSON report's identity_suggestions");
 }
 
 /* How each topic's content repeats: why its repeats are or are not alarms. */

@@ -52,13 +52,18 @@ typedef struct sugg_at {
     size_t part;               /* the partition's place in the report */
 } sugg_at;
 
+/* By topic, then spec: one line of the report per group. */
+static int cmp_group_of(const sugg_at *x, const sugg_at *y)
+{
+    int c = strcmp(x->p->topic, y->p->topic);
+    return c ? c : strcmp(x->s->spec, y->s->spec);
+}
+
 static int cmp_sugg(const void *a, const void *b)
 {
     const sugg_at *x = a, *y = b;
-    int c = strcmp(x->p->topic, y->p->topic);
-    if (!c) c = strcmp(x->s->spec, y->s->spec);
-    if (!c) c = x->part < y->part ? -1 : x->part > y->part;
-    return c;
+    int c = cmp_group_of(x, y);
+    return c ? c : (x->part > y->part) - (x->part < y->part);
 }
 
 /* A group of one topic and spec: where it starts in the sorted list, its
@@ -92,7 +97,7 @@ size_t rr_suggestion_lines(const rm_report *r, char (*lines)[600], size_t max, s
     qsort(v, n, sizeof *v, cmp_sugg);
     size_t ng = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i && cmp_sugg(&(sugg_at){ v[i].p, v[i].s, 0 }, &(sugg_at){ v[i - 1].p, v[i - 1].s, 0 }) == 0) {
+        if (i && cmp_group_of(&v[i], &v[i - 1]) == 0) {
             g[ng - 1].n++;
             continue;
         }

@@ -175,12 +175,13 @@ static void md_replicas(md_doc *d, const rm_report *r)
     if (total) md_put(d, "\n");
 }
 
-static void md_identity(md_doc *d, const rm_report *r)
+/* A section of `n` lines as a bullet list under `heading` (its text is
+ * ours: not escaped), within MD_REPEATS; `more` lines left out are said
+ * with `where` they are. */
+static void md_lines(md_doc *d, const char *heading, char (*lines)[600], size_t n, size_t more, const char *where)
 {
-    char lines[10][600];
-    size_t n = rr_identity_lines(r, lines, 10);
     if (n == 0) return;
-    md_put(d, "### Duplicates by identity\n\n");
+    md_put(d, "### %s\n\n", heading);
     size_t limit = d->len + MD_REPEATS;
     for (size_t i = 0; i < n; i++) {
         FILE *w = row_open(d);
@@ -190,7 +191,14 @@ static void md_identity(md_doc *d, const rm_report *r)
         fputc('\n', w);
         if (!row_put(d, limit)) break;
     }
+    if (more) md_put(d, "- ... and %zu more (%s)\n", more, where);
     md_put(d, "\n");
+}
+
+static void md_identity(md_doc *d, const rm_report *r)
+{
+    char lines[10][600];
+    md_lines(d, "Duplicates by identity", lines, rr_identity_lines(r, lines, 10), 0, NULL);
 }
 
 static void md_suggestions(md_doc *d, const rm_report *r)
@@ -198,23 +206,7 @@ static void md_suggestions(md_doc *d, const rm_report *r)
     char lines[10][600];
     size_t more;
     size_t n = rr_suggestion_lines(r, lines, 10, &more);
-    if (n == 0) return;
-    md_put(d, "### Identities to consider\n\n");
-    size_t limit = d->len + MD_REPEATS;
-    for (size_t i = 0; i < n; i++) {
-        FILE *w = row_open(d);
-        if (!w) return;
-        fputs("- ", w);
-        es_md_text(lines[i], w);
-        fputc('\n', w);
-        if (!row_put(d, limit)) break;
-    }
-    if (more) {
-        char line[120];
-        snprintf(line, sizeof line, "- ... and %zu more (the JSON report's identity_suggestions)\n", more);
-        md_put(d, "%s", line);
-    }
-    md_put(d, "\n");
+    md_lines(d, "Identities to consider", lines, n, more, "the JSON report's identity_suggestions");
 }
 
 static void md_repeats(md_doc *d, const rm_report *r)

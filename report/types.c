@@ -21,6 +21,13 @@
  * entries, bytes that are no batch): the file and position are its key. */
 #define AT_BATCH_KEY { "file", RM_STR, RT_ALWAYS | RT_KEY }, { "position", RM_INT, RT_ALWAYS | RT_KEY }
 #define END { NULL, 0, 0 }
+/* A repeat's copy beside its original: sessions, sequences, transactions
+ * and client timestamps (duplicates by bytes and by identity alike). */
+#define COPY_EVIDENCE \
+    { "original_producer_id", RM_INT, RT_ALWAYS }, { "original_producer_epoch", RM_INT, RT_ALWAYS }, \
+    { "sequence", RM_INT, RT_ALWAYS }, { "original_sequence", RM_INT, RT_ALWAYS }, \
+    { "transactional", RM_BOOL, RT_ALWAYS }, { "original_transactional", RM_BOOL, RT_ALWAYS }, \
+    { "timestamp", RM_INT, RT_ALWAYS }, { "original_timestamp", RM_INT, RT_ALWAYS }
 
 /* ---- duplicates ------------------------------------------------------------ */
 
@@ -42,14 +49,7 @@ static const rt_field duplicate_fields[] = {
     { "whole_batches", RM_BOOL, RT_ALWAYS },
     { "session_start", RM_BOOL, RT_ALWAYS },
     { "copies", RM_INT, RT_ALWAYS },
-    { "original_producer_id", RM_INT, RT_ALWAYS },
-    { "original_producer_epoch", RM_INT, RT_ALWAYS },
-    { "sequence", RM_INT, RT_ALWAYS },
-    { "original_sequence", RM_INT, RT_ALWAYS },
-    { "transactional", RM_BOOL, RT_ALWAYS },
-    { "original_transactional", RM_BOOL, RT_ALWAYS },
-    { "timestamp", RM_INT, RT_ALWAYS },
-    { "original_timestamp", RM_INT, RT_ALWAYS },
+    COPY_EVIDENCE,
     { "key_preview", RM_STR, RT_ALWAYS },
     { "key_size", RM_INT, RT_ALWAYS },
     { "value_preview", RM_STR, RT_ALWAYS },
@@ -626,14 +626,7 @@ static const rt_field identity_fields[] = {
     { "same_batch", RM_BOOL, RT_ALWAYS },
     { "offset_distance", RM_INT, RT_ALWAYS },   /* null across partitions */
     { "time_distance_ms", RM_INT, RT_ALWAYS },  /* null when either copy has no timestamp */
-    { "original_producer_id", RM_INT, RT_ALWAYS },
-    { "original_producer_epoch", RM_INT, RT_ALWAYS },
-    { "sequence", RM_INT, RT_ALWAYS },
-    { "original_sequence", RM_INT, RT_ALWAYS },
-    { "transactional", RM_BOOL, RT_ALWAYS },
-    { "original_transactional", RM_BOOL, RT_ALWAYS },
-    { "timestamp", RM_INT, RT_ALWAYS },
-    { "original_timestamp", RM_INT, RT_ALWAYS },
+    COPY_EVIDENCE,
     END
 };
 
